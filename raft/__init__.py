@@ -1,0 +1,1 @@
+"""A readable Raft and a deterministic cluster simulator."""
