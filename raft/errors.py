@@ -1,0 +1,75 @@
+"""Every error the package raises on purpose, each with a message that says what to do.
+
+They all derive from :class:`RaftError`, so a caller can catch the family at once.
+"""
+
+
+class RaftError(Exception):
+    """Base class of the package's own errors."""
+
+
+class NotLeader(RaftError):
+    """A client request reached a server that is not the leader (§8).
+
+    ``leader_hint`` is the id of the leader this server last heard from, or None.
+    """
+
+    def __init__(self, node_id, leader_hint):
+        self.node_id = node_id
+        self.leader_hint = leader_hint
+        hint = f"try S{leader_hint}" if leader_hint is not None else "no leader known yet"
+        super().__init__(f"S{node_id} is not the leader ({hint})")
+
+
+class MembershipChangeInProgress(RaftError):
+    """A second membership change was requested while one is still in flight (§6)."""
+
+
+class UnknownNode(RaftError, KeyError):
+    """A node id that is not part of the cluster."""
+
+    def __str__(self):  # KeyError would otherwise quote the message
+        return self.args[0]
+
+
+class NodeCrashed(RaftError):
+    """An operation needs a running node, but that node is crashed."""
+
+
+class ConfigurationError(RaftError, ValueError):
+    """Bad parameters for a cluster or a node (e.g. a timeout not above the heartbeat)."""
+
+
+class ScenarioError(RaftError, ValueError):
+    """Malformed scenario text; the message carries the line number."""
+
+    def __init__(self, message, line_number=None, line=None):
+        self.line_number = line_number
+        self.line = line
+        where = f"line {line_number}: " if line_number is not None else ""
+        shown = f"\n    {line.strip()}" if line else ""
+        super().__init__(f"{where}{message}{shown}")
+
+
+class ExpectationFailed(RaftError, AssertionError):
+    """A scenario's ``expect`` line did not hold."""
+
+
+class InvariantViolation(RaftError, AssertionError):
+    """One of the five safety properties of Figure 3 was broken.
+
+    ``prop`` names the property, ``details`` says which servers and entries, ``seed`` is the
+    cluster's seed and ``recent`` the last trace records, so the run can be replayed.
+    """
+
+    def __init__(self, prop, details, seed=None, recent=(), step=None):
+        self.prop = prop
+        self.details = details
+        self.seed = seed
+        self.recent = list(recent)
+        self.step = step
+        lines = [f"{prop} violated at step {step} (seed={seed}): {details}"]
+        if self.recent:
+            lines.append("last events:")
+            lines.extend(f"  {r}" for r in self.recent)
+        super().__init__("\n".join(lines))

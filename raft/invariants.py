@@ -1,0 +1,165 @@
+"""The five safety properties of Figure 3, checked from the outside after every step.
+
+The checker reads the servers' state (and the entries the simulator saw them apply); it
+trusts nothing a server says about itself beyond that, and never changes anything. When a
+property breaks it raises :class:`~raft.errors.InvariantViolation` carrying the property's
+name, the servers and entries involved, the seed and the last lines of the trace, so the run
+can be replayed and read.
+
+* **Election Safety**: at most one leader can be elected in a given term (§5.2).
+* **Leader Append-Only**: a leader never overwrites or deletes entries in its log; it only
+  appends (§5.3).
+* **Log Matching**: if two logs contain an entry with the same index and term, the logs are
+  identical in all entries up through that index (§5.3).
+* **Leader Completeness**: if an entry is committed in a term, it is in the logs of the
+  leaders of all higher terms (§5.4).
+* **State Machine Safety**: if a server has applied an entry at an index, no other server
+  ever applies a different entry at that index (§5.4.3).
+"""
+
+from __future__ import annotations
+
+from .errors import InvariantViolation
+from .node import LEADER
+
+PROPERTIES = ("Election Safety", "Leader Append-Only", "Log Matching", "Leader Completeness",
+              "State Machine Safety")
+
+
+class SafetyChecker:
+    """Checks a cluster after every step (``Cluster(check_invariants=True)`` wires it in).
+
+    ``raise_on_violation=False`` collects violations in ``violations`` instead of raising,
+    for dashboards that want to count them.
+    """
+
+    def __init__(self, cluster, raise_on_violation=True, recent=12):
+        self.cluster = cluster
+        self.raise_on_violation = raise_on_violation
+        self.recent = recent
+        self.violations = []
+        self.checks = 0
+        self.leaders = {}          # term -> the id of the server that led it
+        self._leader_logs = {}     # id -> (term, node object, list of entries seen as leader)
+        self.committed = {}        # index -> (entry, term of the committing server)
+        self._commit_seen = {}     # id -> (node object, highest commit_index examined)
+        self.applied = {}          # index -> (server id, entry) first applied there
+
+    # -- called by the simulator ---------------------------------------------------------------
+
+    def on_apply(self, node_id, index, entry):
+        first = self.applied.get(index)
+        if first is None:
+            self.applied[index] = (node_id, entry)
+        elif first[1] != entry:
+            self._fail("State Machine Safety",
+                       f"S{first[0]} applied {_fmt(first[1])} at index {index}, but "
+                       f"S{node_id} applied {_fmt(entry)} there", (index,))
+
+    def check(self):
+        self.checks += 1
+        nodes = self.cluster.nodes
+        live = [n for i, n in sorted(nodes.items()) if i not in self.cluster.crashed]
+        self._election_safety(live)
+        self._leader_append_only(live)
+        self._note_commits(live)
+        self._log_matching()
+        self._leader_completeness(live)
+
+    # -- the properties ------------------------------------------------------------------------
+
+    def _election_safety(self, live):
+        for n in live:
+            if n.role == LEADER:
+                other = self.leaders.setdefault(n.current_term, n.id)
+                if other != n.id:
+                    self._fail("Election Safety",
+                               f"S{other} and S{n.id} were both leader in term {n.current_term}",
+                               ())
+
+    def _leader_append_only(self, live):
+        current = set()
+        for n in live:
+            if n.role != LEADER:
+                continue
+            current.add(n.id)
+            entries = list(n.log)
+            seen = self._leader_logs.get(n.id)
+            if seen is not None and seen[0] == n.current_term and seen[1] is n:
+                before = seen[2]
+                if entries[:len(before)] != before:
+                    index = next((k + 1 for k, (a, b) in enumerate(zip(before, entries))
+                                  if a != b), len(entries) + 1)
+                    self._fail("Leader Append-Only",
+                               f"leader S{n.id} (term {n.current_term}) changed or removed its "
+                               f"entry at index {index}", (index,))
+            self._leader_logs[n.id] = (n.current_term, n, entries)
+        for i in list(self._leader_logs):
+            if i not in current:
+                del self._leader_logs[i]
+
+    def _note_commits(self, live):
+        for n in live:
+            node, seen = self._commit_seen.get(n.id, (None, 0))
+            if node is not n:
+                seen = 0  # a restarted server re-learns its commit index
+            for index in range(seen + 1, min(n.commit_index, len(n.log)) + 1):
+                entry = n.log[index]
+                known = self.committed.get(index)
+                if known is None:
+                    self.committed[index] = (entry, n.current_term)
+                elif known[0] != entry:
+                    self._fail("State Machine Safety",
+                               f"index {index} is committed as {_fmt(known[0])}, but S{n.id} "
+                               f"holds {_fmt(entry)} there as committed", (index,))
+            self._commit_seen[n.id] = (n, max(seen, n.commit_index))
+
+    def _log_matching(self):
+        logs = []
+        for i, n in sorted(self.cluster.nodes.items()):
+            entries = list(self.cluster.disks[i].log) if i in self.cluster.crashed else list(n.log)
+            logs.append((i, entries))
+        for a in range(len(logs)):
+            ia, la = logs[a]
+            for b in range(a + 1, len(logs)):
+                ib, lb = logs[b]
+                k = min(len(la), len(lb))
+                while k > 0 and la[k - 1].term != lb[k - 1].term:
+                    k -= 1
+                if k and la[:k] != lb[:k]:
+                    bad = next(j + 1 for j in range(k) if la[j] != lb[j])
+                    self._fail("Log Matching",
+                               f"S{ia} and S{ib} both hold term {la[k - 1].term} at index {k}, "
+                               f"but differ at index {bad}: {_fmt(la[bad - 1])} vs "
+                               f"{_fmt(lb[bad - 1])}", (bad,))
+
+    def _leader_completeness(self, live):
+        for n in live:
+            if n.role != LEADER:
+                continue
+            for index, (entry, term) in self.committed.items():
+                if n.current_term > term and (index > len(n.log) or n.log[index] != entry):
+                    has = _fmt(n.log[index]) if index <= len(n.log) else "nothing"
+                    self._fail("Leader Completeness",
+                               f"{_fmt(entry)} was committed at index {index} in term {term}, "
+                               f"but leader S{n.id} of term {n.current_term} has {has} there",
+                               (index,))
+
+    def _fail(self, prop, details, indexes):
+        recent = [r.sentence for r in self.cluster.trace[-self.recent:]]
+        error = InvariantViolation(prop, details, seed=self.cluster.seed, recent=recent,
+                                   step=self.cluster.steps)
+        error.indexes = indexes
+        self.violations.append(error)
+        if self.raise_on_violation:
+            raise error
+
+    def status(self):
+        """Each property's name mapped to the list of its violations so far."""
+        return {p: [v for v in self.violations if v.prop == p] for p in PROPERTIES}
+
+
+def _fmt(entry):
+    what = {"noop": "no-op", "config": f"config {entry.command}"}.get(entry.kind,
+                                                                     repr(entry.command))
+    return f"(term {entry.term}, {what})"

@@ -1,0 +1,846 @@
+"""The Raft algorithm, one server at a time: read this beside Figure 2 of the paper.
+
+Theory of operation
+-------------------
+A :class:`Node` is one Raft server with no input or output of its own. Three kinds of input
+reach it, always together with the current time ``now`` (simulated milliseconds), which it only
+reads and never asks for:
+
+* ``node.step(message, now)``: a message arrived (an RPC request or an RPC reply);
+* ``node.tick(now)``: time passed, so a timer may have fired (election timeout, heartbeat);
+* ``node.propose(...)`` / ``node.change_membership(...)``: a client asks for something.
+
+Each input may produce output, collected until the caller takes it with ``node.ready()``:
+messages to send, whether the persistent state changed (and from which log index), the
+committed entries to apply to the state machine, and *notes* (structured records of what
+happened and which rule of the paper caused it, which the simulator turns into its trace).
+The caller must write the persistent state to stable storage *before* it sends the messages
+(Figure 2: "Updated on stable storage before responding to RPCs").
+
+Randomness (the election timeout, §5.2) comes from an ``rng`` given to the node, so the same
+seed always replays the same run. Nothing here opens a socket, reads a clock or draws a picture.
+
+The paper cited throughout is "In Search of an Understandable Consensus Algorithm (Extended
+Version)" by Diego Ongaro and John Ousterhout (2014); "§5.3" means its section 5.3. A few
+rules come from Ongaro's dissertation ("Consensus: Bridging Theory and Practice", 2014) and
+say so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .errors import ConfigurationError, MembershipChangeInProgress, NotLeader
+
+FOLLOWER = "follower"
+CANDIDATE = "candidate"
+LEADER = "leader"
+
+# The role transitions of Figure 4, as data. The role diagram in the book is drawn from this
+# table, and `Node._become` refuses any transition that is not in it.
+TRANSITIONS = {
+    (FOLLOWER, CANDIDATE): "times out, starts election",
+    (CANDIDATE, CANDIDATE): "times out, new election",
+    (CANDIDATE, LEADER): "receives votes from a majority of servers",
+    (CANDIDATE, FOLLOWER): "discovers current leader or new term",
+    (LEADER, FOLLOWER): "discovers server with higher term, or is removed (§6)",
+}
+
+# The rules of Figure 2 (and a few from later sections), in our own words. Every note a node
+# writes names the rule that made it act, so a picture can say *why* something happened.
+RULES = {
+    "all-term": "All servers: a message with a higher term makes a server adopt that term "
+                "and become a follower (§5.1).",
+    "all-apply": "All servers: when commit_index > last_applied, apply the next entry (§5.3).",
+    "follower-timeout": "Followers: if the election timeout passes with no AppendEntries from "
+                        "the current leader and no vote granted, become a candidate (§5.2).",
+    "candidate-start": "Candidates: on becoming candidate, increment current_term, vote for "
+                       "self, reset the election timer, send RequestVote to all servers (§5.2).",
+    "candidate-win": "Candidates: with votes from a majority, become leader (§5.2).",
+    "candidate-leader-found": "Candidates: an AppendEntries from the new leader makes the "
+                              "candidate a follower (§5.2).",
+    "candidate-timeout": "Candidates: if the election timeout passes, start a new election "
+                         "(§5.2).",
+    "leader-heartbeat": "Leaders: send AppendEntries (empty if nothing is new) to every "
+                        "server, and repeat during idle periods (§5.2).",
+    "leader-noop": "Leaders: at the start of its term a leader appends a no-op entry, so "
+                   "entries of earlier terms get committed (§8, §5.4.2).",
+    "leader-client": "Leaders: a client command is appended to the local log (§5.3).",
+    "leader-replicate": "Leaders: if last log index >= next_index of a follower, send "
+                        "AppendEntries with the entries from next_index (§5.3).",
+    "leader-success": "Leaders: on success, update next_index and match_index (§5.3).",
+    "leader-backoff": "Leaders: on failure because of a log inconsistency, decrease "
+                      "next_index and retry (§5.3).",
+    "leader-commit": "Leaders: if a majority has match_index >= N and log[N].term == "
+                     "current_term, set commit_index = N (§5.3, §5.4).",
+    "rv-stale": "RequestVote receiver 1: reply false if term < current_term (§5.1).",
+    "rv-grant": "RequestVote receiver 2: grant the vote if voted_for is null or the "
+                "candidate, and the candidate's log is at least as up-to-date (§5.2, §5.4).",
+    "rv-ignore": "A server that heard from a current leader within the minimum election "
+                 "timeout ignores RequestVote (§6).",
+    "ae-stale": "AppendEntries receiver 1: reply false if term < current_term (§5.1).",
+    "ae-mismatch": "AppendEntries receiver 2: reply false if the log has no entry at "
+                   "prev_log_index with term prev_log_term (§5.3).",
+    "ae-truncate": "AppendEntries receiver 3: if an existing entry conflicts with a new one "
+                   "(same index, different term), delete it and all that follow (§5.3).",
+    "ae-append": "AppendEntries receiver 4: append any new entries not already in the log "
+                 "(§5.3).",
+    "ae-commit": "AppendEntries receiver 5: if leader_commit > commit_index, set commit_index "
+                 "= min(leader_commit, index of last new entry) (§5.3).",
+    "reply-stale": "A reply from an earlier term, or to a role this server no longer has, is "
+                   "ignored.",
+    "config-latest": "A server always uses the latest configuration in its log, committed or "
+                     "not (§6).",
+    "config-joint": "Once C_old,new is committed, the leader appends C_new (§6).",
+    "config-removed": "A leader that is not in C_new steps down once C_new is committed (§6).",
+    "config-catchup": "New servers first join as non-voting members and catch up (§6).",
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Log entries and configurations
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Configuration:
+    """The set of voting servers (§6).
+
+    While a change is in progress the configuration is *joint* (C_old,new): ``old_voters`` is
+    C_old and ``voters`` is C_new, and every decision needs a majority of each.
+    """
+
+    voters: frozenset
+    old_voters: frozenset | None = None
+
+    @property
+    def is_joint(self):
+        return self.old_voters is not None
+
+    @property
+    def members(self):
+        """Every server that votes in this configuration (C_old ∪ C_new while joint)."""
+        return self.voters | self.old_voters if self.is_joint else self.voters
+
+    def has_quorum(self, ids):
+        """True if ``ids`` holds a majority of the voters (of both C_old and C_new if joint)."""
+        if not _is_majority(ids, self.voters):
+            return False
+        return not self.is_joint or _is_majority(ids, self.old_voters)
+
+    def __str__(self):
+        new = "{" + ",".join(str(i) for i in sorted(self.voters)) + "}"
+        if not self.is_joint:
+            return new
+        return "{" + ",".join(str(i) for i in sorted(self.old_voters)) + "}+" + new
+
+
+def _is_majority(ids, voters):
+    return len(voters & ids) * 2 > len(voters) if voters else False
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One log entry: the term in which a leader created it, and what it carries.
+
+    ``command`` is a client command, None for the no-op a new leader appends (§8), or a
+    :class:`Configuration` for a membership change (§6). ``client_id`` and ``seq`` identify a
+    client command so that a retried command is applied only once (§8).
+    """
+
+    term: int
+    command: object = None
+    client_id: object = None
+    seq: int | None = None
+
+    @property
+    def kind(self):
+        if self.command is None:
+            return "noop"
+        if isinstance(self.command, Configuration):
+            return "config"
+        return "command"
+
+
+class Log:
+    """A list of entries indexed from 1, as in the paper. ``len(log)`` is the last index."""
+
+    __slots__ = ("_entries",)
+
+    def __init__(self, entries=()):
+        self._entries = list(entries)
+
+    def __len__(self):
+        return len(self._entries)
+
+    def __iter__(self):
+        return iter(self._entries)
+
+    def __getitem__(self, index):
+        """``log[i]`` is the entry at index i (1-based); ``log[a:b]`` slices by index too."""
+        if isinstance(index, slice):
+            start = 1 if index.start is None else index.start
+            stop = len(self._entries) + 1 if index.stop is None else index.stop
+            return self._entries[start - 1:stop - 1]
+        if index < 1:
+            raise IndexError(f"log indexes start at 1, got {index}")
+        return self._entries[index - 1]
+
+    def term_at(self, index):
+        """The term of the entry at ``index``; 0 for index 0 (the empty prefix)."""
+        return self._entries[index - 1].term if index > 0 else 0
+
+    @property
+    def last_index(self):
+        return len(self._entries)
+
+    @property
+    def last_term(self):
+        return self._entries[-1].term if self._entries else 0
+
+    def terms(self):
+        return [e.term for e in self._entries]
+
+    def append(self, entry):
+        self._entries.append(entry)
+
+    def delete_from(self, index):
+        """Delete the entry at ``index`` and all that follow it."""
+        del self._entries[index - 1:]
+
+    def __repr__(self):
+        return f"Log({self.terms()})"
+
+
+# ---------------------------------------------------------------------------------------------
+# Messages: the two RPCs of Figure 2 and their replies. Field names are the paper's.
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class RequestVote:
+    """Invoked by candidates to gather votes (§5.2)."""
+
+    src: int
+    dst: int
+    term: int                # candidate's term
+    candidate_id: int        # candidate requesting vote
+    last_log_index: int      # index of candidate's last log entry (§5.4)
+    last_log_term: int       # term of candidate's last log entry (§5.4)
+    # Not in Figure 2: set when a server is *told* to campaign now (leadership transfer,
+    # dissertation §3.10), which may bypass the disruption rule of §6.
+    leadership_transfer: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RequestVoteReply:
+    src: int
+    dst: int
+    term: int                # current_term, for the candidate to update itself
+    vote_granted: bool       # true means the candidate received the vote
+
+
+@dataclass(frozen=True, slots=True)
+class AppendEntries:
+    """Invoked by the leader to replicate log entries (§5.3); also used as heartbeat (§5.2)."""
+
+    src: int
+    dst: int
+    term: int                # leader's term
+    leader_id: int           # so a follower can redirect clients
+    prev_log_index: int      # index of the log entry immediately preceding the new ones
+    prev_log_term: int       # term of the prev_log_index entry
+    entries: tuple           # entries to store (empty for a heartbeat)
+    leader_commit: int       # leader's commit_index
+
+
+@dataclass(frozen=True, slots=True)
+class AppendEntriesReply:
+    src: int
+    dst: int
+    term: int                # current_term, for the leader to update itself
+    success: bool            # true if the follower held an entry matching prev_log_index/term
+    # Not in Figure 2, but needed once messages can be lost, duplicated or reordered: the
+    # last index the follower now knows to match the leader (on success), so a late reply
+    # cannot move the leader's match_index backwards.
+    match_index: int = 0
+    # On failure, where the leader should try next. With the simple scheme of §5.3 this is
+    # prev_log_index (one entry back); with the faster scheme at the end of §5.3 it is the
+    # first index the follower stores for the term of its conflicting entry.
+    conflict_index: int = 0
+    conflict_term: int = 0
+
+
+MESSAGE_TYPES = (RequestVote, RequestVoteReply, AppendEntries, AppendEntriesReply)
+
+
+# ---------------------------------------------------------------------------------------------
+# What a node hands back to its caller
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A record of something the node did, and the rule (a key of RULES) that made it."""
+
+    kind: str
+    rule: str | None
+    data: dict
+
+
+@dataclass(slots=True)
+class Ready:
+    """The output of a node since the last ``ready()``, to be acted on in this order."""
+
+    persist_hard_state: bool = False   # current_term / voted_for changed: write them first
+    persist_log_from: int | None = None  # the log changed from this index on: write it too
+    messages: list = field(default_factory=list)  # then send these
+    apply: list = field(default_factory=list)     # then apply these (index, entry) pairs
+    notes: list = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _MembershipChange:
+    """A change the leader is preparing: new servers catch up before C_old,new is appended."""
+
+    voters: frozenset
+    learners: frozenset
+    round_target: int      # the last log index when this round of catching up began
+    round_start: float
+    rounds: int = 1
+
+
+# The dissertation's rule of thumb for catching up a new server (§4.2.1): replicate in
+# rounds; give up after this many rounds if the last one still took an election timeout.
+MAX_CATCH_UP_ROUNDS = 10
+
+
+# ---------------------------------------------------------------------------------------------
+# The server
+# ---------------------------------------------------------------------------------------------
+
+class Node:
+    """One Raft server.
+
+    ``config`` is the configuration the cluster started with; any configuration entry in the
+    log replaces it (§6). ``current_term``, ``voted_for`` and ``log`` are the persistent state
+    to restart from after a crash. ``fast_backoff`` turns on the faster back-off at the end of
+    §5.3; ``disruption_guard`` is the rule of §6 that stops removed servers from disrupting.
+    """
+
+    def __init__(self, node_id, config, *, rng, now=0.0, election_timeout=(150, 300),
+                 heartbeat_interval=50, fast_backoff=False, disruption_guard=True,
+                 current_term=0, voted_for=None, log=()):
+        low, high = election_timeout
+        if not 0 < heartbeat_interval < low <= high:
+            raise ConfigurationError(
+                f"need 0 < heartbeat_interval < election timeout low <= high, got "
+                f"heartbeat_interval={heartbeat_interval}, election_timeout={election_timeout}")
+        self.id = node_id
+        self.rng = rng
+        self.election_timeout = (low, high)
+        self.heartbeat_interval = heartbeat_interval
+        self.fast_backoff = fast_backoff
+        self.disruption_guard = disruption_guard
+
+        # Persistent state on all servers (Figure 2)
+        self.current_term = current_term  # latest term this server has seen
+        self.voted_for = voted_for        # candidate that received our vote in current_term
+        self.log = Log(log)               # entries; each has the term it was created in
+
+        # Volatile state on all servers (Figure 2)
+        self.commit_index = 0   # index of highest log entry known to be committed
+        self.last_applied = 0   # index of highest log entry applied to the state machine
+
+        # Volatile state on leaders, reinitialized after election (Figure 2)
+        self.next_index = {}    # per server: index of the next log entry to send to it
+        self.match_index = {}   # per server: highest index known to be replicated on it
+
+        # Beyond Figure 2: what every implementation also needs to remember
+        self.role = FOLLOWER
+        self.leader_id = None          # who we believe leads current_term (for client hints)
+        self.votes = set()             # as candidate: who granted us their vote this term
+        self.initial_config = config   # in force until the log holds a configuration entry
+        self._config_index = 0         # index of the latest configuration entry in the log
+        self.pending_change = None     # as leader: a membership change whose servers catch up
+        self.learners = frozenset()    # as leader: non-voting servers being caught up (§6)
+        self.last_heard = None         # when we last heard from a current leader
+        self.election_deadline = 0.0   # when our election timer fires
+        self.election_timer_start = now
+        self.heartbeat_due = None      # as leader: when to send the next heartbeats
+        self._out = Ready()
+
+        self._recompute_config_index()
+        self._reset_election_timer(now)
+
+    # -- inputs -------------------------------------------------------------------------------
+
+    def step(self, msg, now):
+        """A message arrived. First the rule for all servers, then the handler for its kind."""
+        if isinstance(msg, RequestVote) and self._ignores_request_vote(msg, now):
+            self._note("ignore", "rv-ignore", msg=msg)
+            return
+        # Rules for Servers, All Servers: a higher term means we are out of date (§5.1).
+        if msg.term > self.current_term:
+            self._note("term", "all-term", term=msg.term, src=msg.src)
+            self._set_term(msg.term)
+            if self.role != FOLLOWER:
+                self._become(FOLLOWER, now, "all-term")
+        if isinstance(msg, RequestVote):
+            self.handle_request_vote(msg, now)
+        elif isinstance(msg, RequestVoteReply):
+            self.handle_request_vote_reply(msg, now)
+        elif isinstance(msg, AppendEntries):
+            self.handle_append_entries(msg, now)
+        elif isinstance(msg, AppendEntriesReply):
+            self.handle_append_entries_reply(msg, now)
+        else:
+            raise TypeError(f"S{self.id} cannot handle {msg!r}")
+
+    def tick(self, now):
+        """Time has reached ``now``: fire whichever timer is due."""
+        if self.role == LEADER:
+            if self.heartbeat_due is not None and now >= self.heartbeat_due:
+                self._note("heartbeat", "leader-heartbeat")
+                self.broadcast_append_entries(now)
+            if self.pending_change is not None:
+                self._check_catch_up(now)
+        elif now >= self.election_deadline:
+            if self._is_voter():
+                rule = "follower-timeout" if self.role == FOLLOWER else "candidate-timeout"
+                self.start_election(now, rule)
+            else:
+                # A server outside the configuration never campaigns; it waits to be told.
+                self._reset_election_timer(now)
+
+    def timeout_now(self, now):
+        """Campaign at once, as if the election timer had fired (used to force an election)."""
+        if self.role == LEADER:
+            raise ConfigurationError(f"S{self.id} is already the leader")
+        if not self._is_voter():
+            raise ConfigurationError(f"S{self.id} is not a voter in {self.config}")
+        self.start_election(now, "candidate-start", leadership_transfer=True)
+
+    def propose(self, command, now, client_id=None, seq=None):
+        """A client command (§8). Only the leader takes it; it returns the entry's index."""
+        if self.role != LEADER:
+            raise NotLeader(self.id, self.leader_id)
+        self._append_entries_to_log([Entry(self.current_term, command, client_id, seq)],
+                                    "leader-client")
+        self.broadcast_append_entries(now)
+        return self.log.last_index
+
+    def next_deadline(self):
+        """The next time at which ``tick`` has something to do."""
+        if self.role == LEADER:
+            return self.heartbeat_due
+        return self.election_deadline
+
+    def ready(self):
+        """Hand over (and forget) everything produced since the last call."""
+        out, self._out = self._out, Ready()
+        return out
+
+    # -- leader election (§5.2) -----------------------------------------------------------------
+
+    def start_election(self, now, rule, leadership_transfer=False):
+        """Rules for Servers, Candidates: on conversion to candidate, start an election."""
+        self._set_term(self.current_term + 1)
+        self._become(CANDIDATE, now, rule)
+        self._record_vote(self.id)
+        self.votes = {self.id}
+        self._reset_election_timer(now)
+        self._note("election", "candidate-start", term=self.current_term)
+        for peer in sorted(self.config.members - {self.id}):
+            self._send(RequestVote(
+                src=self.id, dst=peer, term=self.current_term, candidate_id=self.id,
+                last_log_index=self.log.last_index, last_log_term=self.log.last_term,
+                leadership_transfer=leadership_transfer))
+        self._count_votes(now)  # a one-server cluster elects itself at once
+
+    def handle_request_vote(self, msg, now):
+        """RequestVote RPC, receiver implementation (Figure 2)."""
+        # 1. Reply false if term < current_term (§5.1).
+        if msg.term < self.current_term:
+            self._reply_vote(msg, False, "rv-stale", "its term is stale")
+            return
+        # 2. If voted_for is null or candidate_id, and the candidate's log is at least as
+        #    up-to-date as ours, grant the vote (§5.2, §5.4).
+        if self.voted_for not in (None, msg.candidate_id):
+            self._reply_vote(msg, False, "rv-grant", f"already voted for S{self.voted_for}")
+        elif not self.candidate_log_is_up_to_date(msg.last_log_index, msg.last_log_term):
+            self._reply_vote(msg, False, "rv-grant", "its log is not up-to-date")
+        else:
+            self._record_vote(msg.candidate_id)
+            # Granting a vote resets the election timer (Followers rule, §5.2): otherwise we
+            # might start a competing election just as the candidate we chose wins.
+            self._reset_election_timer(now)
+            self._reply_vote(msg, True, "rv-grant", "")
+
+    def candidate_log_is_up_to_date(self, last_log_index, last_log_term):
+        """The election restriction (§5.4.1): compare the terms of the last entries first;
+        if they are equal, the longer log is more up-to-date."""
+        if last_log_term != self.log.last_term:
+            return last_log_term > self.log.last_term
+        return last_log_index >= self.log.last_index
+
+    def handle_request_vote_reply(self, msg, now):
+        # A reply for an earlier term (or arriving after we won or gave up) is stale.
+        if self.role != CANDIDATE or msg.term != self.current_term:
+            self._note("ignore", "reply-stale", msg=msg)
+            return
+        if msg.vote_granted:
+            self.votes.add(msg.src)
+            self._note("votes", "candidate-win", src=msg.src, votes=sorted(self.votes))
+            self._count_votes(now)
+
+    def _count_votes(self, now):
+        # While joint, a candidate needs a majority of C_old and of C_new (§6).
+        if self.config.has_quorum(self.votes):
+            self.become_leader(now)
+
+    def become_leader(self, now):
+        self._become(LEADER, now, "candidate-win")
+        self.leader_id = self.id
+        # Volatile state on leaders, reinitialized after election (Figure 2).
+        for peer in self._replication_targets():
+            self.next_index[peer] = self.log.last_index + 1
+            self.match_index[peer] = 0
+        # §8: a new leader does not know which entries are committed until it commits an
+        # entry of its own term, so it appends a no-op at once.
+        self._append_entries_to_log([Entry(self.current_term, None)], "leader-noop")
+        self.broadcast_append_entries(now)
+
+    def _ignores_request_vote(self, msg, now):
+        """§6, removed servers: a server that heard from a current leader within the minimum
+        election timeout neither updates its term nor grants its vote. A leadership transfer
+        may bypass this (dissertation §4.2.3)."""
+        if not self.disruption_guard or msg.leadership_transfer or msg.term <= self.current_term:
+            return False
+        if self.role == LEADER:
+            return True
+        return (self.last_heard is not None
+                and now - self.last_heard < self.election_timeout[0])
+
+    # -- log replication (§5.3) -----------------------------------------------------------------
+
+    def broadcast_append_entries(self, now):
+        """Leaders: send AppendEntries to every other server; an empty one is a heartbeat."""
+        for peer in self._replication_targets():
+            self.send_append_entries(peer)
+        self.heartbeat_due = now + self.heartbeat_interval
+
+    def send_append_entries(self, peer):
+        """Send ``peer`` every entry from its next_index on (none if it is up to date)."""
+        prev_log_index = self.next_index[peer] - 1
+        self._send(AppendEntries(
+            src=self.id, dst=peer, term=self.current_term, leader_id=self.id,
+            prev_log_index=prev_log_index, prev_log_term=self.log.term_at(prev_log_index),
+            entries=tuple(self.log[prev_log_index + 1:]), leader_commit=self.commit_index))
+
+    def handle_append_entries(self, msg, now):
+        """AppendEntries RPC, receiver implementation (Figure 2)."""
+        # 1. Reply false if term < current_term (§5.1).
+        if msg.term < self.current_term:
+            self._reply_append(msg, False, "ae-stale")
+            return
+        if self.role == LEADER:
+            # Two leaders in one term: Election Safety is already broken (only the unsafe
+            # membership switch can do this). Refuse rather than follow.
+            self._reply_append(msg, False, "ae-stale")
+            return
+        # This is the current leader. A candidate gives up (§5.2); everyone notes who leads
+        # and restarts its election timer.
+        if self.role == CANDIDATE:
+            self._become(FOLLOWER, now, "candidate-leader-found")
+        self.leader_id = msg.leader_id
+        self.last_heard = now
+        self._reset_election_timer(now)
+
+        # 2. Reply false if the log has no entry at prev_log_index whose term matches
+        #    prev_log_term (§5.3): the consistency check.
+        if not self.log_matches(msg.prev_log_index, msg.prev_log_term):
+            self._reply_append(msg, False, "ae-mismatch")
+            return
+
+        # 3. If an existing entry conflicts with a new one (same index but different term),
+        #    delete the existing entry and all that follow it (§5.3). Entries that agree are
+        #    kept: a late or duplicated AppendEntries must not cut off newer entries.
+        # 4. Append any new entries not already in the log.
+        new = self.find_new_entries(msg.prev_log_index, msg.entries)
+        if new:
+            self._append_entries_to_log(new, "ae-append")
+
+        # 5. If leader_commit > commit_index, set commit_index = min(leader_commit, index of
+        #    last new entry). "Last new entry" is the last one this message vouches for; our
+        #    log may go on past it with entries the leader has not checked.
+        last_new_index = msg.prev_log_index + len(msg.entries)
+        if msg.leader_commit > self.commit_index:
+            self._set_commit_index(min(msg.leader_commit, last_new_index), "ae-commit", now)
+        self._reply_append(msg, True, "ae-append", match_index=last_new_index)
+
+    def log_matches(self, prev_log_index, prev_log_term):
+        return (prev_log_index <= self.log.last_index
+                and self.log.term_at(prev_log_index) == prev_log_term)
+
+    def find_new_entries(self, prev_log_index, entries):
+        """Receiver rules 3 and 4: truncate at the first conflict, return what to append."""
+        for offset, entry in enumerate(entries):
+            index = prev_log_index + 1 + offset
+            if index > self.log.last_index:
+                return list(entries[offset:])
+            if self.log.term_at(index) != entry.term:
+                self._truncate_log(index)
+                return list(entries[offset:])
+        return []
+
+    def handle_append_entries_reply(self, msg, now):
+        if self.role != LEADER or msg.term != self.current_term:
+            self._note("ignore", "reply-stale", msg=msg)
+            return
+        peer = msg.src
+        if peer not in self.next_index:
+            return  # a server we no longer replicate to (removed by a membership change)
+        if msg.success:
+            # Leaders: on success, update next_index and match_index (§5.3). `max` keeps a
+            # late reply from moving them backwards.
+            self.match_index[peer] = max(self.match_index[peer], msg.match_index)
+            self.next_index[peer] = max(self.next_index[peer], self.match_index[peer] + 1)
+            self._note("matched", "leader-success", peer=peer, match_index=self.match_index[peer])
+            self.advance_commit_index(now)
+            if self.pending_change is not None:
+                self._check_catch_up(now)
+        else:
+            # Leaders: on a log inconsistency, decrease next_index and retry (§5.3). The
+            # follower says where to try next; never go below what is known to match.
+            before = self.next_index[peer]
+            self.next_index[peer] = max(self.match_index[peer] + 1,
+                                        min(before, msg.conflict_index))
+            self._note("backoff", "leader-backoff", peer=peer, before=before,
+                       next_index=self.next_index[peer])
+        if self.role == LEADER and peer in self.next_index \
+                and self.next_index[peer] <= self.log.last_index:
+            self.send_append_entries(peer)
+
+    def advance_commit_index(self, now):
+        """Leaders: find the highest N > commit_index such that a majority has match_index >=
+        N and log[N].term == current_term, and commit it (§5.3, §5.4.2).
+
+        Only an entry of the leader's own term is committed by counting replicas; earlier
+        entries are committed with it, by the Log Matching Property. Figure 8 shows why
+        counting replicas of an earlier term's entry is not enough."""
+        for n in range(self.log.last_index, self.commit_index, -1):
+            if self.log.term_at(n) != self.current_term:
+                break  # terms only decrease going back, so no earlier N can qualify
+            replicated = {self.id} | {p for p, m in self.match_index.items() if m >= n}
+            if self.config.has_quorum(replicated):
+                self._set_commit_index(n, "leader-commit", now)
+                return
+
+    def _set_commit_index(self, index, rule, now):
+        if index <= self.commit_index:
+            return
+        self.commit_index = index
+        self._note("commit", rule, commit_index=index)
+        self._apply_committed()
+        if self.role == LEADER:
+            self._after_commit_as_leader(now)
+
+    def _apply_committed(self):
+        """Rules for Servers, All Servers: apply what is committed, in log order (§5.3)."""
+        while self.last_applied < self.commit_index:
+            self.last_applied += 1
+            self._out.apply.append((self.last_applied, self.log[self.last_applied]))
+
+    # -- membership changes (§6) ------------------------------------------------------------------
+
+    @property
+    def config(self):
+        """The latest configuration in the log, committed or not (§6)."""
+        if self._config_index:
+            return self.log[self._config_index].command
+        return self.initial_config
+
+    def config_change_in_progress(self):
+        """True from the moment a change is requested until C_new is committed."""
+        return (self.pending_change is not None or self.config.is_joint
+                or self._config_index > self.commit_index)
+
+    def change_membership(self, voters, now, unsafe=False):
+        """Start moving the cluster to the voters ``voters`` with joint consensus (§6).
+
+        New servers first catch up as non-voting members; then the leader appends C_old,new,
+        and once that is committed, C_new. With ``unsafe=True`` the leader instead switches
+        straight to C_new: the mistake Figure 10 warns about, kept for the book to show."""
+        if self.role != LEADER:
+            raise NotLeader(self.id, self.leader_id)
+        if self.config_change_in_progress():
+            raise MembershipChangeInProgress(
+                f"a membership change is already in progress (configuration {self.config}); "
+                "only one change at a time is allowed (§6)")
+        voters = frozenset(voters)
+        if not voters:
+            raise ConfigurationError("a configuration needs at least one server")
+        if voters == self.config.voters:
+            raise ConfigurationError(f"the configuration is already {self.config}")
+        if unsafe:
+            self._append_entries_to_log([Entry(self.current_term, Configuration(voters))],
+                                        "config-latest")
+            self.broadcast_append_entries(now)
+            return
+        learners = voters - self.config.members
+        self.pending_change = _MembershipChange(voters, learners, self.log.last_index, now)
+        self.learners = learners
+        for peer in learners:
+            self.next_index[peer] = self.log.last_index + 1
+            self.match_index[peer] = 0
+        self._note("catchup", "config-catchup", learners=sorted(learners))
+        self.broadcast_append_entries(now)
+        self._check_catch_up(now)
+
+    def _check_catch_up(self, now):
+        """Catch new servers up in rounds (dissertation §4.2.1). A round ends when every
+        learner holds what the leader had when the round began; if it ended within an
+        election timeout, the learners are ready and C_old,new is appended."""
+        change = self.pending_change
+        if any(self.match_index[p] < change.round_target for p in change.learners):
+            return
+        if now - change.round_start < self.election_timeout[0] or not change.learners:
+            self.pending_change = None
+            self.learners = frozenset()
+            joint = Configuration(change.voters, self.config.voters)
+            self._append_entries_to_log([Entry(self.current_term, joint)], "config-latest")
+            self.broadcast_append_entries(now)
+        elif change.rounds >= MAX_CATCH_UP_ROUNDS:
+            self._note("catchup-failed", "config-catchup", learners=sorted(change.learners))
+            self._forget_servers(change.learners)
+            self.pending_change = None
+            self.learners = frozenset()
+        else:
+            change.rounds += 1
+            change.round_target = self.log.last_index
+            change.round_start = now
+
+    def _after_commit_as_leader(self, now):
+        """Move a membership change along once its configuration entry is committed."""
+        if self._config_index == 0 or self._config_index > self.commit_index:
+            return
+        config = self.config
+        if config.is_joint:
+            # C_old,new is committed: now C_new can be appended (§6).
+            self._append_entries_to_log([Entry(self.current_term, Configuration(config.voters))],
+                                        "config-joint")
+            self.broadcast_append_entries(now)
+        elif self.id not in config.voters:
+            # C_new is committed and we are not in it: step down (§6).
+            self._become(FOLLOWER, now, "config-removed")
+
+    def _forget_servers(self, ids):
+        for peer in ids:
+            self.next_index.pop(peer, None)
+            self.match_index.pop(peer, None)
+
+    def _recompute_config_index(self):
+        self._config_index = 0
+        for index in range(self.log.last_index, 0, -1):
+            if self.log[index].kind == "config":
+                self._config_index = index
+                return
+
+    def _replication_targets(self):
+        return sorted((self.config.members | self.learners) - {self.id})
+
+    def _is_voter(self):
+        return self.id in self.config.members
+
+    # -- state changes, each in one place --------------------------------------------------------
+
+    def _become(self, role, now, rule):
+        if (self.role, role) not in TRANSITIONS:
+            raise AssertionError(f"S{self.id}: no transition {self.role} -> {role} in Figure 4")
+        old, self.role = self.role, role
+        self._note("role", rule, old=old, new=role, term=self.current_term)
+        if role != CANDIDATE:
+            self.votes = set()
+        if old == LEADER:
+            self.next_index, self.match_index = {}, {}
+            self.heartbeat_due = None
+            if self.pending_change is not None:
+                self._note("catchup-failed", "config-catchup",
+                           learners=sorted(self.pending_change.learners))
+            self.pending_change = None
+            self.learners = frozenset()
+            self._reset_election_timer(now)
+
+    def _set_term(self, term):
+        self.current_term = term
+        self.voted_for = None
+        self.leader_id = None
+        self._out.persist_hard_state = True
+
+    def _record_vote(self, candidate_id):
+        self.voted_for = candidate_id
+        self._out.persist_hard_state = True
+
+    def _append_entries_to_log(self, entries, rule):
+        first = self.log.last_index + 1
+        for entry in entries:
+            self.log.append(entry)
+            if entry.kind == "config":
+                self._config_index = self.log.last_index
+                self._note("config", "config-latest", index=self.log.last_index,
+                           config=entry.command)
+        self._log_changed_from(first)
+        self._note("append", rule, first=first, last=self.log.last_index)
+
+    def _truncate_log(self, index):
+        removed = self.log.last_index - index + 1
+        self.log.delete_from(index)
+        self._log_changed_from(index)
+        self._note("truncate", "ae-truncate", first=index, count=removed)
+        if self._config_index >= index:
+            self._recompute_config_index()
+            self._note("config", "config-latest", index=self._config_index, config=self.config)
+
+    def _log_changed_from(self, index):
+        if self._out.persist_log_from is None or index < self._out.persist_log_from:
+            self._out.persist_log_from = index
+
+    def _reset_election_timer(self, now):
+        low, high = self.election_timeout
+        self.election_timer_start = now
+        self.election_deadline = now + self.rng.uniform(low, high)
+
+    def _send(self, msg):
+        self._out.messages.append(msg)
+
+    def _reply_vote(self, msg, granted, rule, reason):
+        self._note("vote", rule, candidate=msg.candidate_id, granted=granted, reason=reason)
+        self._send(RequestVoteReply(src=self.id, dst=msg.src, term=self.current_term,
+                                    vote_granted=granted))
+
+    def _reply_append(self, msg, success, rule, match_index=0):
+        conflict_index = conflict_term = 0
+        if not success:
+            conflict_index, conflict_term = self._conflict_hint(msg)
+            self._note("reject", rule, leader=msg.src, prev_log_index=msg.prev_log_index)
+        self._send(AppendEntriesReply(
+            src=self.id, dst=msg.src, term=self.current_term, success=success,
+            match_index=match_index, conflict_index=conflict_index, conflict_term=conflict_term))
+
+    def _conflict_hint(self, msg):
+        """Where the leader should try next after a failed consistency check (§5.3)."""
+        if not self.fast_backoff or msg.term < self.current_term:
+            return msg.prev_log_index, 0   # the paper's simple scheme: one entry back
+        if msg.prev_log_index > self.log.last_index:
+            return self.log.last_index + 1, 0  # our log is too short: start after its end
+        # The faster scheme: skip every entry of the conflicting term in one round trip.
+        conflict_term = self.log.term_at(msg.prev_log_index)
+        first = msg.prev_log_index
+        while first > 1 and self.log.term_at(first - 1) == conflict_term:
+            first -= 1
+        return first, conflict_term
+
+    def _note(self, kind, rule, **data):
+        self._out.notes.append(Note(kind, rule, data))
+
+    def __repr__(self):
+        return (f"<Node S{self.id} {self.role} term={self.current_term} "
+                f"log={self.log.terms()} commit={self.commit_index}>")

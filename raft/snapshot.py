@@ -1,0 +1,80 @@
+"""Immutable pictures of a cluster at one step, for drawing and for going back in time.
+
+A :class:`ClusterSnapshot` copies everything a picture needs (each server's Figure 2 state,
+its timers, the messages on the network, the partition, the step's trace records), so it
+stays valid while the cluster runs on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .trace import step_caption, step_rule
+
+
+@dataclass(frozen=True)
+class NodeView:
+    id: int
+    role: str
+    crashed: bool
+    current_term: int
+    voted_for: object
+    log: tuple                 # of Entry; log[0] is index 1
+    commit_index: int
+    last_applied: int
+    next_index: dict           # leaders only, else empty
+    match_index: dict
+    votes: frozenset           # candidates only
+    leader_id: object
+    config: object             # the Configuration this server uses
+    learners: frozenset
+    election_timer_start: float
+    election_deadline: float
+    heartbeat_due: object
+    kv: dict
+    applied: tuple
+
+
+@dataclass(frozen=True)
+class ClusterSnapshot:
+    step: int
+    now: float
+    nodes: dict                # id -> NodeView
+    flights: tuple             # of raft.cluster.Flight, soonest first
+    partition: object          # list of groups, or None
+    disconnected: frozenset
+    records: tuple             # the TraceRecords of this step
+    caption: str
+    rule: str
+    election_timeout: tuple
+    heartbeat_interval: float
+
+    def leader(self):
+        best = None
+        for n in self.nodes.values():
+            if not n.crashed and n.role == "leader":
+                if best is None or n.current_term > best.current_term:
+                    best = n
+        return best.id if best else None
+
+
+def snapshot(cluster):
+    nodes = {}
+    for i, n in sorted(cluster.nodes.items()):
+        sm = cluster.state_machines[i]
+        nodes[i] = NodeView(
+            id=i, role=n.role, crashed=i in cluster.crashed, current_term=n.current_term,
+            voted_for=n.voted_for, log=tuple(n.log), commit_index=n.commit_index,
+            last_applied=n.last_applied, next_index=dict(n.next_index),
+            match_index=dict(n.match_index), votes=frozenset(n.votes), leader_id=n.leader_id,
+            config=n.config, learners=frozenset(n.learners),
+            election_timer_start=n.election_timer_start, election_deadline=n.election_deadline,
+            heartbeat_due=n.heartbeat_due, kv=dict(sm.data), applied=tuple(sm.applied))
+    records = tuple(r for r in reversed(cluster.trace) if r.step == cluster.steps)[::-1] \
+        if cluster.trace and cluster.trace[-1].step == cluster.steps else ()
+    return ClusterSnapshot(
+        step=cluster.steps, now=cluster.now, nodes=nodes, flights=tuple(cluster.in_flight()),
+        partition=cluster.partition_groups, disconnected=cluster.disconnected, records=records,
+        caption=step_caption(list(records)) if cluster.steps else step_caption([]),
+        rule=step_rule(list(records)), election_timeout=cluster.election_timeout,
+        heartbeat_interval=cluster.heartbeat_interval)
