@@ -64,19 +64,20 @@ class Cluster:
     Times are in milliseconds. ``logs``, ``terms`` and ``votes`` start servers from given
     persistent state (a log is a list of terms, of ``(term, command)`` pairs or of Entry), so
     the paper's figures can be replayed exactly. ``check_invariants=True`` checks the five
-    safety properties after every step (see ``raft.invariants``).
+    safety properties after every step (see ``raft.invariants``); ``trace=False`` keeps no
+    trace, for large experiments where only the outcome matters.
     """
 
     def __init__(self, size=5, seed=0, election_timeout=(150, 300), heartbeat_interval=50,
                  latency=(10, 15), drop=0.0, duplicate=0.0, reorder=0.0, fast_backoff=False,
                  disruption_guard=True, logs=None, terms=None, votes=None, node_class=Node,
-                 check_invariants=False):
+                 check_invariants=False, trace=True):
         self._init = dict(size=size, seed=seed, election_timeout=election_timeout,
                           heartbeat_interval=heartbeat_interval, latency=latency, drop=drop,
                           duplicate=duplicate, reorder=reorder, fast_backoff=fast_backoff,
                           disruption_guard=disruption_guard, logs=logs, terms=terms,
                           votes=votes, node_class=node_class,
-                          check_invariants=check_invariants)
+                          check_invariants=check_invariants, trace=trace)
         if not isinstance(size, int) or size < 1:
             raise ConfigurationError(f"size must be a positive integer, got {size!r}")
         low, high = _check_range("election_timeout", election_timeout)
@@ -86,6 +87,7 @@ class Cluster:
                 f"the low end of the election timeout ({low} ms), or followers time out "
                 "while the leader is healthy (§5.2, §5.6)")
         self.seed = seed
+        self.tracing = trace         # False skips the trace (faster; for big experiments)
         self.rng = random.Random(seed)
         self.election_timeout = (low, high)
         self.heartbeat_interval = heartbeat_interval
@@ -373,6 +375,10 @@ class Cluster:
             raise MembershipChangeInProgress(
                 f"a membership change is already in progress (configuration {node.config}); "
                 "only one change at a time is allowed (§6)")
+        if not ids:
+            raise ConfigurationError("a configuration needs at least one server")
+        if frozenset(ids) == node.config.voters:
+            raise ConfigurationError(f"the configuration is already {node.config}")
         self._act("_change_membership", tuple(sorted(set(ids))), bool(unsafe))
 
     # -- replay -------------------------------------------------------------------------------
@@ -441,7 +447,8 @@ class Cluster:
             self.checker.check()
 
     def _record(self, kind, node, rule=None, **data):
-        self.trace.append(TraceRecord(self.steps, self.now, kind, node, rule, data))
+        if self.tracing:
+            self.trace.append(TraceRecord(self.steps, self.now, kind, node, rule, data))
 
     def _boot(self, i, config):
         disk = self.disks[i]
@@ -463,9 +470,10 @@ class Cluster:
         if out.persist_log_from is not None:
             start = out.persist_log_from
             disk.log[start - 1:] = node.log[start:]
-        for note in out.notes:
-            self.trace.append(TraceRecord(self.steps, self.now, note.kind, i, note.rule,
-                                          note.data))
+        if self.tracing:
+            for note in out.notes:
+                self.trace.append(TraceRecord(self.steps, self.now, note.kind, i, note.rule,
+                                              note.data))
         for msg in out.messages:
             self._send(msg)
         machine = self.state_machines[i]

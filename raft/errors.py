@@ -17,6 +17,10 @@ class NotLeader(RaftError):
     def __init__(self, node_id, leader_hint):
         self.node_id = node_id
         self.leader_hint = leader_hint
+        if node_id is None:
+            super().__init__("there is no leader right now; run the cluster until one is "
+                             "elected (e.g. cluster.run_until(lambda c: c.leader()))")
+            return
         hint = f"try S{leader_hint}" if leader_hint is not None else "no leader known yet"
         super().__init__(f"S{node_id} is not the leader ({hint})")
 
