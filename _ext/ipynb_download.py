@@ -1,0 +1,43 @@
+"""Offer every notebook chapter as an executed .ipynb download, without launch buttons.
+
+sphinx-book-theme only copies a MyST Markdown notebook's executed .ipynb into ``_sources/`` (and
+adds the ".ipynb" entry to the download menu) when a launch provider such as Binder or Thebe is
+configured. This book has none, since they need the network, so this extension does that one step
+itself: for each page whose source is a notebook (it has a kernelspec), copy
+``_build/jupyter_execute/<page>.ipynb`` next to the page's source and set ``ipynb_source``, which
+the theme's download button reads.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+
+def add_ipynb_source(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    if app.builder.format != "html" or doctree is None:
+        return
+    if "kernelspec" not in app.env.metadata.get(pagename, {}):
+        return
+    if context.get("ipynb_source"):
+        return  # the theme already did it
+    outdir = Path(app.outdir)
+    executed = outdir.parent / "jupyter_execute" / f"{pagename}.ipynb"
+    if not executed.is_file():
+        logger.warning("no executed notebook for %s at %s", pagename, executed)
+        return
+    target = outdir / "_sources" / f"{pagename}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(executed, target)
+    context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+def setup(app: Sphinx) -> dict:
+    # Before sphinx-book-theme builds its header buttons (priority 501).
+    app.connect("html-page-context", add_ipynb_source, priority=400)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

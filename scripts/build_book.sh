@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Build the HTML book into _build/html: sets up .venv and node_modules first (scripts/setup_env.sh),
+# then runs Jupyter Book with warnings as errors.
+#
+# Notebook execution: cached locally (_build/.jupyter_cache; a chapter re-runs when its code
+# changes); forced (every notebook re-executed) when CI=true or BOOK_EXECUTE=force.
+# Extra arguments go to `jupyter-book build`, e.g. `bash scripts/build_book.sh --all`.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/setup_env.sh"
+
+mode="${BOOK_EXECUTE:-}"
+if [ -z "$mode" ] && [ "${CI:-}" = "true" ]; then
+  mode=force
+fi
+
+config_args=()
+if [ -n "$mode" ]; then
+  # Jupyter Book 1 has no command-line switch for the execution mode: build with a copy of
+  # _config.yml that differs only in execute.execute_notebooks.
+  mkdir -p _build
+  python - "$mode" <<'PY'
+import sys
+from pathlib import Path
+
+import yaml
+
+mode = sys.argv[1]
+root = Path.cwd()
+config = yaml.safe_load((root / "_config.yml").read_text())
+config.setdefault("execute", {})["execute_notebooks"] = mode
+# Local extension folders are resolved relative to the config file: make them absolute.
+local = (config.get("sphinx") or {}).get("local_extensions") or {}
+for name, path in local.items():
+    local[name] = str((root / path).resolve())
+(root / "_build" / f"_config.{mode}.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+PY
+  config_args=(--config "_build/_config.$mode.yml" --all)
+  echo "[build] executing notebooks: $mode" >&2
+fi
+
+start=$(date +%s)
+jupyter-book build . -W -n --keep-going "${config_args[@]}" "$@"
+echo "[build] book built in $(( $(date +%s) - start )) s: _build/html/index.html" >&2

@@ -1,0 +1,70 @@
+"""Copy the front-end files the built pages load from node_modules/ into _vendor/.
+
+Sphinx copies _vendor/ into _build/html/_static/ (html_static_path in _config.yml), so the pages
+load the ipywidgets manager and MathJax from local files, never from a CDN. Only the files that
+pages actually request are copied (see MANIFEST); the browser test fails on any 404, so a missing
+file here shows up there.
+
+Run `npm ci` first. Usage: python scripts/vendor_assets.py
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NODE = ROOT / "node_modules"
+VENDOR = ROOT / "_vendor"
+
+# (source under node_modules, destination under _vendor, glob or None for a single file)
+MANIFEST: list[tuple[str, str, str | None]] = [
+    # ipywidgets' HTML manager, the non-AMD bundle: it renders the built-in widgets from the
+    # widget state embedded in each page and needs no require.js. It finds its Font Awesome 5
+    # fonts (icons of the Play widget) next to itself; browsers only fetch the woff2 files.
+    ("@jupyter-widgets/html-manager/dist/embed.js", "jupyter-widgets/embed.js", None),
+    ("@jupyter-widgets/html-manager/dist/embed.js.LICENSE.txt", "jupyter-widgets/embed.js.LICENSE.txt", None),
+    ("@jupyter-widgets/html-manager/dist", "jupyter-widgets", "*.woff2"),
+    # MathJax 3: the TeX-to-CHTML component Sphinx loads, its fonts, the TeX extensions it
+    # autoloads on demand, and the menu / assistive-MathML pieces it loads at start-up.
+    ("mathjax/es5/tex-chtml.js", "mathjax/tex-chtml.js", None),
+    ("mathjax/LICENSE", "mathjax/LICENSE", None),
+    ("mathjax/es5/output/chtml/fonts/woff-v2", "mathjax/output/chtml/fonts/woff-v2", "*.woff"),
+    ("mathjax/es5/input/tex/extensions", "mathjax/input/tex/extensions", "*.js"),
+    ("mathjax/es5/a11y", "mathjax/a11y", "*.js"),
+    ("mathjax/es5/ui", "mathjax/ui", "*.js"),
+]
+
+
+def main() -> int:
+    if not NODE.is_dir():
+        print("node_modules/ is missing: run `npm ci` first", file=sys.stderr)
+        return 1
+    if VENDOR.exists():
+        shutil.rmtree(VENDOR)
+    count = 0
+    for src, dst, pattern in MANIFEST:
+        source = NODE / src
+        target = VENDOR / dst
+        if pattern is None:
+            files = [(source, target)]
+        else:
+            files = [(f, target / f.relative_to(source)) for f in sorted(source.rglob(pattern))]
+            if not files:
+                print(f"nothing matches {pattern} in {source}", file=sys.stderr)
+                return 1
+        for f, t in files:
+            if not f.is_file():
+                print(f"missing {f}: is node_modules up to date (`npm ci`)?", file=sys.stderr)
+                return 1
+            t.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(f, t)
+            count += 1
+    size = sum(p.stat().st_size for p in VENDOR.rglob("*") if p.is_file())
+    print(f"vendored {count} files ({size / 1e6:.1f} MB) into {VENDOR.relative_to(ROOT)}/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
