@@ -347,6 +347,12 @@ class Cluster:
     def timeout(self, i):
         """Make server ``i`` start an election now, as if its timer had fired."""
         self._require_up(i)
+        node = self.nodes[i]
+        if node.role == LEADER:
+            raise ConfigurationError(f"S{i} is already the leader")
+        if i not in node.config.members:
+            raise ConfigurationError(f"S{i} is not a voter in {node.config}, so it cannot "
+                                     "campaign")
         self._act("_force_timeout", i)
 
     def deliver(self, flight):

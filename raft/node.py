@@ -681,6 +681,9 @@ class Node:
         if voters == self.config.voters:
             raise ConfigurationError(f"the configuration is already {self.config}")
         if unsafe:
+            for peer in voters - self.config.members:
+                self.next_index[peer] = self.log.last_index + 1
+                self.match_index[peer] = 0
             self._append_entries_to_log([Entry(self.current_term, Configuration(voters))],
                                         "config-latest")
             self.broadcast_append_entries(now)
@@ -701,6 +704,10 @@ class Node:
         election timeout, the learners are ready and C_old,new is appended."""
         change = self.pending_change
         if any(self.match_index[p] < change.round_target for p in change.learners):
+            # A learner that is down or very slow never finishes its round: give up after
+            # as long as the allowed rounds could take.
+            if now - change.round_start >= MAX_CATCH_UP_ROUNDS * self.election_timeout[0]:
+                self._abandon_change(change)
             return
         if now - change.round_start < self.election_timeout[0] or not change.learners:
             self.pending_change = None
@@ -709,10 +716,7 @@ class Node:
             self._append_entries_to_log([Entry(self.current_term, joint)], "config-latest")
             self.broadcast_append_entries(now)
         elif change.rounds >= MAX_CATCH_UP_ROUNDS:
-            self._note("catchup-failed", "config-catchup", learners=sorted(change.learners))
-            self._forget_servers(change.learners)
-            self.pending_change = None
-            self.learners = frozenset()
+            self._abandon_change(change)
         else:
             change.rounds += 1
             change.round_target = self.log.last_index
@@ -731,6 +735,12 @@ class Node:
         elif self.id not in config.voters:
             # C_new is committed and we are not in it: step down (§6).
             self._become(FOLLOWER, now, "config-removed")
+
+    def _abandon_change(self, change):
+        self._note("catchup-failed", "config-catchup", learners=sorted(change.learners))
+        self._forget_servers(change.learners)
+        self.pending_change = None
+        self.learners = frozenset()
 
     def _forget_servers(self, ids):
         for peer in ids:
