@@ -1,0 +1,85 @@
+"""raft.player: the FramePlayer's widgets are linked in the browser, and needs_kernel says so.
+
+The browser test (test_book_browser.py) checks that a built page really steps without a kernel;
+these checks pin down the wiring that makes that possible, without a browser.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import pytest
+from ipywidgets.widgets.widget_link import Link
+
+from raft.player import NEEDS_KERNEL_TEXT, FramePlayer, needs_kernel
+
+FRAMES = [f'<svg viewBox="0 0 10 10"><text y="5">{i}</text></svg>' for i in range(1, 5)]
+CAPTIONS = [f"caption {i}" for i in range(1, 5)]
+
+
+def linked(player: FramePlayer) -> set[tuple[str, str, str, str]]:
+    """(source widget, trait, target widget, trait) for every browser-side link of the player."""
+    names = {id(player.play): "play", id(player.slider): "slider", id(player.stepper): "stepper",
+             id(player.stack): "stack"}
+    pairs = set()
+    for link in player._links:
+        assert isinstance(link, Link)  # jslink: runs in the browser, not the kernel
+        (a, a_trait), (b, b_trait) = link.source, link.target
+        pairs.add((names[id(a)], a_trait, names[id(b)], b_trait))
+    return pairs
+
+
+def test_player_links_play_slider_stepper_and_stack_in_the_browser():
+    player = FramePlayer(FRAMES, CAPTIONS, title="t", interval=250)
+    assert linked(player) == {
+        ("play", "value", "slider", "value"),
+        ("slider", "value", "stepper", "value"),
+        ("slider", "value", "stack", "selected_index"),
+    }
+    assert player.play.interval == 250
+
+
+def test_player_numbers_frames_from_one_and_shows_frame_k_at_value_k():
+    player = FramePlayer(FRAMES, CAPTIONS)
+    assert player.frame_count == 4
+    for control in (player.play, player.slider, player.stepper):
+        assert (control.min, control.max, control.value) == (1, 4, 1)
+    assert player.stack.selected_index == 1
+    for k in range(1, 5):
+        page = player.stack.children[k]
+        frame_html, caption_html = (child.value for child in page.children)
+        assert FRAMES[k - 1] in frame_html and CAPTIONS[k - 1] in caption_html
+        assert player.frame(k) == (FRAMES[k - 1], CAPTIONS[k - 1])
+
+
+def test_player_value_moves_every_control():
+    player = FramePlayer(FRAMES, CAPTIONS)
+    player.value = 3
+    assert (player.play.value, player.slider.value, player.stepper.value) == (3, 3, 3)
+    assert player.stack.selected_index == 3
+    with pytest.raises(ValueError):
+        player.value = 5
+
+
+def test_player_is_responsive_and_marked_for_the_tests():
+    player = FramePlayer(FRAMES, CAPTIONS)
+    assert player.layout.width == "100%" and player.layout.max_width
+    assert "raft-frameplayer" in player._dom_classes
+    header = player.children[0].value
+    assert "svg" in header and "width: 100%" in header  # SVG frames scale to the column
+
+
+@pytest.mark.parametrize(
+    "frames, captions, error",
+    [([], [], ValueError), (FRAMES, CAPTIONS[:-1], ValueError), ([1, 2], ["a", "b"], TypeError)],
+)
+def test_player_rejects_bad_input(frames, captions, error):
+    with pytest.raises(error):
+        FramePlayer(frames, captions)
+
+
+def test_needs_kernel_is_a_visible_notice_with_escaped_message():
+    notice = needs_kernel("Try <b>this</b>.")
+    html = notice._repr_html_()
+    assert NEEDS_KERNEL_TEXT in html
+    assert "Try &lt;b&gt;this&lt;/b&gt;." in html
+    assert "display:none" not in html.replace(" ", "")
