@@ -1,0 +1,199 @@
+"""The log picture: one row per server, one column per log index, each entry coloured by its
+term and labelled with it.
+
+Committed entries (index <= that server's commit_index) are solid; uncommitted ones are white
+with a dashed border of their term's colour. A thick bar after a row's last committed entry is
+its commit index. In the leader's picture of each follower, a blue triangle marks next_index
+(the next entry it will send) and a green underline runs up to match_index (what it knows the
+follower holds). Entries that the next step deletes (a conflicting suffix, §5.3) are crossed
+out in red. Long logs are windowed: the last ``window`` indexes, with a note of how many
+earlier ones are hidden.
+
+As in :mod:`raft.viz.cluster_view`, :func:`log_scene` computes plain data and
+:func:`render_log_svg` draws it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import palette as P
+from .svg import num, open_svg, text
+
+WIDTH = 360
+WINDOW = 14
+CELL = 22
+PITCH = 30
+LEFT = 40
+TOP = 30
+
+
+@dataclass(frozen=True)
+class LogCell:
+    server: int
+    index: int
+    term: int
+    kind: str             # noop / command / config
+    committed: bool
+    truncating: bool      # the next step deletes this entry
+    flagged: bool         # named by a safety violation
+    fill: str
+    text_colour: str
+
+
+@dataclass(frozen=True)
+class LogRow:
+    server: int
+    role: str
+    crashed: bool
+    commit_index: int
+    length: int
+    next_index: int | None    # the leader's next_index for this server (None: not known)
+    match_index: int | None   # the leader's match_index for this server
+
+
+@dataclass(frozen=True)
+class LogScene:
+    first: int            # first index shown
+    last: int             # last index shown
+    hidden: int           # indexes before `first` not shown
+    rows: tuple           # of LogRow, by server id
+    cells: tuple          # of LogCell (only the shown ones)
+    leader: int | None
+    leader_commit: int
+
+    def cell(self, server, index):
+        return next((c for c in self.cells if c.server == server and c.index == index), None)
+
+    def row(self, server):
+        return next(r for r in self.rows if r.server == server)
+
+
+def truncations(records):
+    """{server: first index deleted} from a step's trace records of kind "truncate"."""
+    out = {}
+    for r in records:
+        if r.kind == "truncate":
+            out[r.node] = min(out.get(r.node, r.data["first"]), r.data["first"])
+    return out
+
+
+def log_scene(snap, next_snap=None, window=WINDOW, flagged=()):
+    """The log picture of ``snap`` as plain data.
+
+    ``next_snap`` (the snapshot after the next step) tells which entries are about to be
+    deleted; ``flagged`` is a set of (server, index) pairs to outline as safety violations."""
+    leader = snap.leader()
+    lview = snap.nodes[leader] if leader is not None else None
+    doomed = truncations(next_snap.records) if next_snap is not None else {}
+    flagged = set(flagged)
+
+    longest = max((len(n.log) for n in snap.nodes.values()), default=0)
+    last = max(longest, 1)
+    if lview is not None and lview.next_index:
+        last = max(last, min(max(lview.next_index.values()), longest + 1))
+    first = max(1, last - window + 1)
+
+    rows, cells = [], []
+    for i in sorted(snap.nodes):
+        n = snap.nodes[i]
+        nxt = mat = None
+        if lview is not None and i != leader and i in lview.next_index:
+            nxt, mat = lview.next_index[i], lview.match_index.get(i, 0)
+        rows.append(LogRow(i, n.role, n.crashed, n.commit_index, len(n.log), nxt, mat))
+        cut = doomed.get(i)
+        for index in range(first, len(n.log) + 1):
+            e = n.log[index - 1]
+            committed = index <= n.commit_index
+            fill = P.term_colour(e.term)
+            cells.append(LogCell(i, index, e.term, e.kind, committed,
+                                 cut is not None and index >= cut, (i, index) in flagged,
+                                 fill if committed else "#ffffff",
+                                 P.text_on(fill) if committed else P.INK))
+    return LogScene(first, last, first - 1, tuple(rows), tuple(cells), leader,
+                    lview.commit_index if lview is not None else 0)
+
+
+def log_height(scene):
+    return TOP + PITCH * len(scene.rows) + 22
+
+
+def render_log_svg(scene, title=None, extra_height=0, extra=""):
+    """Draw a :class:`LogScene` as a compact SVG string (``extra`` is appended SVG drawn in
+    ``extra_height`` more units at the bottom)."""
+    h = log_height(scene) + extra_height
+    out = [open_svg(WIDTH, h, title or "Logs", "raft-log")]
+    cols = scene.last - scene.first + 1
+    x0 = LEFT
+
+    def cx(index):
+        return x0 + (index - scene.first) * CELL
+
+    # Index header.
+    out.append(text(4, 12, "log index", 9.5, P.MUTED, "start"))
+    for index in range(scene.first, scene.last + 1):
+        if cols <= 16 or index % 2 == 0 or index == scene.last:
+            out.append(text(cx(index) + CELL / 2, 24, str(index), 9.5, P.MUTED))
+    if scene.hidden:
+        out.append(text(x0 - 2, 12, f"◀ {scene.hidden} earlier not shown", 9.5, P.MUTED, "start"))
+
+    for k, row in enumerate(scene.rows):
+        y = TOP + k * PITCH + 4
+        ink = P.MUTED if row.crashed else P.INK
+        out.append(text(4, y + 15, f"S{row.server}", 11, ink, "start", "bold"))
+        if row.crashed:
+            out.append(text(27, y + 15, "✕", 10, P.MUTED, "start"))
+        elif row.role != "follower":
+            out.append(text(27, y + 15, row.role[0].upper(), 10, P.INK, "start", "bold"))
+        # Empty slots, faint.
+        out.append(f'<rect x="{num(x0)}" y="{num(y)}" width="{num(cols * CELL)}" height="{CELL}" '
+                   f'fill="#f6f8fa" stroke="#eaeef2"/>')
+        # The leader's view of this follower: match_index underline, next_index triangle.
+        if row.match_index:
+            m = min(row.match_index, scene.last)
+            if m >= scene.first:
+                out.append(f'<rect x="{num(x0)}" y="{num(y + CELL + 1)}" '
+                           f'width="{num(cx(m) + CELL - x0)}" height="3" fill="{P.GREEN}"/>')
+        if row.next_index is not None and scene.first <= row.next_index <= scene.last:
+            tx = cx(row.next_index) + CELL / 2
+            out.append(f'<path d="M{num(tx - 5)} {num(y - 6)}L{num(tx + 5)} {num(y - 6)}'
+                       f'L{num(tx)} {num(y)}Z" fill="{P.BLUE}"/>')
+
+    row_y = {row.server: TOP + k * PITCH + 4 for k, row in enumerate(scene.rows)}
+    crashed = {row.server for row in scene.rows if row.crashed}
+    for c in scene.cells:
+        x, y = cx(c.index) + 1, row_y[c.server] + 1
+        w = CELL - 2
+        if c.committed:
+            style = f'fill="{c.fill}" stroke="{P.INK}" stroke-width="0.6"'
+        else:
+            style = (f'fill="#fff" stroke="{P.term_colour(c.term) if c.term else P.INK}" '
+                     'stroke-width="2" stroke-dasharray="3 2"')
+        op = ' opacity="0.45"' if c.server in crashed else ""
+        out.append(f'<rect x="{num(x)}" y="{num(y)}" width="{w}" height="{w}" rx="2" {style}{op}/>')
+        label = str(c.term) + ("*" if c.kind == "config" else "")
+        out.append(text(x + w / 2, y + 14, label, 11 if len(label) < 3 else 9, c.text_colour,
+                        weight="bold" if c.committed else None))
+        if c.truncating or c.flagged:
+            out.append(f'<rect x="{num(x - 1)}" y="{num(y - 1)}" width="{w + 2}" height="{w + 2}" '
+                       f'fill="none" stroke="{P.VERMILLION}" stroke-width="2.5"/>')
+        if c.truncating:
+            out.append(f'<path d="M{num(x)} {num(y + w)}L{num(x + w)} {num(y)}" '
+                       f'stroke="{P.VERMILLION}" stroke-width="2"/>')
+
+    # Commit index of each row: a thick bar after its last committed entry.
+    for row in scene.rows:
+        if row.commit_index and scene.first <= row.commit_index <= scene.last:
+            x = cx(row.commit_index) + CELL - 1
+            y = row_y[row.server] - 2
+            out.append(f'<rect x="{num(x)}" y="{num(y)}" width="3" height="{CELL + 4}" '
+                       f'fill="{P.INK}"/>')
+
+    ly = TOP + PITCH * len(scene.rows) + 12
+    legend = "solid: committed · dashed: not yet · ▌ commit index"
+    if scene.leader is not None:
+        legend += " · ▼ next · ▁ match"
+    out.append(text(4, ly, legend, 9.5, P.MUTED, "start"))
+    out.append(extra)
+    out.append("</svg>")
+    return "".join(out)

@@ -1,0 +1,53 @@
+"""The state table: each server's Figure 2 state at one step, as a small HTML table."""
+
+from __future__ import annotations
+
+from .svg import esc
+
+_STYLE = ("border-collapse:collapse;font-size:0.8em;line-height:1.25;"
+          "font-variant-numeric:tabular-nums;white-space:nowrap")
+
+
+def state_rows(snap):
+    """The table as plain data: one dict per server."""
+    leader = snap.leader()
+    lv = snap.nodes[leader] if leader is not None else None
+    rows = []
+    for i, n in sorted(snap.nodes.items()):
+        rows.append({
+            "server": f"S{i}",
+            "role": "crashed" if n.crashed else n.role,
+            "current_term": n.current_term,
+            "voted_for": "–" if n.voted_for is None else f"S{n.voted_for}",
+            "log": f"{len(n.log)}" + (f" (t{n.log[-1].term})" if n.log else ""),
+            "commit_index": n.commit_index,
+            "last_applied": n.last_applied,
+            "next_index": lv.next_index.get(i, "") if lv is not None and i != leader else "",
+            "match_index": lv.match_index.get(i, "") if lv is not None and i != leader else "",
+        })
+    return rows
+
+
+# (key, header, tooltip)
+COLUMNS = (("server", "", ""), ("role", "role", ""),
+           ("current_term", "term", "current_term"), ("voted_for", "voted", "voted_for"),
+           ("log", "log", "log length (term of the last entry)"),
+           ("commit_index", "commit", "commit_index"), ("last_applied", "applied", "last_applied"),
+           ("next_index", "next", "the leader's next_index for this server"),
+           ("match_index", "match", "the leader's match_index for this server"))
+
+
+def state_table_html(snap):
+    rows = state_rows(snap)
+    th = "".join(f'<th style="padding:1px 6px;border-bottom:1px solid #d0d7de;text-align:left">'
+                 f'<abbr title="{esc(t)}" style="text-decoration:none">{esc(h)}</abbr></th>'
+                 if t else f'{esc(h)}</th>' for _, h, t in COLUMNS)
+    body = []
+    for r in rows:
+        style = ' style="color:#6e7781"' if r["role"] == "crashed" else \
+            ' style="font-weight:600"' if r["role"] == "leader" else ""
+        tds = "".join(f'<td style="padding:1px 6px">{esc(r[k])}</td>' for k, _, _ in COLUMNS)
+        body.append(f"<tr{style}>{tds}</tr>")
+    return (f'<div class="raft-table" style="overflow-x:auto;max-width:100%">'
+            f'<table style="{_STYLE}"><thead><tr>{th}</tr></thead><tbody>{"".join(body)}'
+            f"</tbody></table></div>")
