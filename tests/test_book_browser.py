@@ -156,7 +156,14 @@ def open_page(browser, url: str, viewport: dict):
     page.on("requestfailed", on_failed)
     page.on("response", lambda r: r.status >= 400 and log.failed.append(f"{r.url} (HTTP {r.status})"))
     page.goto(url, wait_until="load")
-    wait_until_rendered(page)
+    try:
+        wait_until_rendered(page)
+    except Exception as error:  # a timeout: say what went wrong on the page, not just "timeout"
+        context.close()
+        raise AssertionError(
+            f"{url}: widgets or math did not render ({error.__class__.__name__}); "
+            f"blocked: {log.blocked}; failed: {log.failed}; console: {log.console}"
+        ) from error
     return page, context, log
 
 
