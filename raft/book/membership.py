@@ -281,3 +281,41 @@ def leader_timeline(cluster, ms):
     cluster.run_until(record, timeout=ms)
     spans.append((seen["since"], end, *seen["state"]))
     return Timeline(spans, start, end)
+
+
+# -- small tables for the chapter ----------------------------------------------------------------
+
+def configs_at(cluster, step):
+    """The configuration each server uses after ``step``: {id: (text, role, term)}. Servers
+    that did not exist yet are left out; a crashed server shows what its disk holds."""
+    twin = cluster.replay(step)
+    out = {}
+    for i, n in sorted(twin.nodes.items()):
+        config = n.config
+        text = "(none yet)" if not config.members else str(config).replace("}+{", "} + {")
+        role = "crashed" if i in twin.crashed else n.role
+        out[i] = (text, role, n.current_term)
+    return out
+
+
+def config_table_html(cluster, moments):
+    """An HTML table: one row per (label, step) in ``moments``, one column per server, each
+    cell the configuration that server uses then (C_old,new shown as ``{old} + {new}``), with
+    ``L`` marking a leader."""
+    import html
+    tables = [(label, configs_at(cluster, step)) for label, step in moments]
+    ids = sorted({i for _, t in tables for i in t})
+    head = "".join(f"<th>S{i}</th>" for i in ids)
+    rows = []
+    for label, t in tables:
+        cells = []
+        for i in ids:
+            if i not in t:
+                cells.append("<td>—</td>")
+                continue
+            text, role, term = t[i]
+            mark = {"leader": f" <b>L{term}</b>", "crashed": " (down)"}.get(role, "")
+            cells.append(f"<td>{html.escape(text)}{mark}</td>")
+        rows.append(f"<tr><th>{html.escape(label)}</th>{''.join(cells)}</tr>")
+    return ("<table class='raft-config-table'><thead><tr><th>moment</th>" + head
+            + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
