@@ -108,7 +108,7 @@ def log_scene(snap, next_snap=None, window=WINDOW, flagged=()):
             fill = P.term_colour(e.term)
             cells.append(LogCell(i, index, e.term, e.kind, committed,
                                  cut is not None and index >= cut, (i, index) in flagged,
-                                 fill if committed else "#ffffff",
+                                 fill,
                                  P.text_on(fill) if committed else P.INK))
     return LogScene(first, last, first - 1, tuple(rows), tuple(cells), leader,
                     lview.commit_index if lview is not None else 0)
@@ -167,8 +167,8 @@ def render_log_svg(scene, title=None, extra_height=0, extra=""):
         if c.committed:
             style = f'fill="{c.fill}" stroke="{P.INK}" stroke-width="0.6"'
         else:
-            style = (f'fill="#fff" stroke="{P.term_colour(c.term) if c.term else P.INK}" '
-                     'stroke-width="2" stroke-dasharray="3 2"')
+            style = (f'fill="{P.term_colour(c.term)}" fill-opacity="0.3" stroke="{P.INK}" '
+                     'stroke-width="1.2" stroke-dasharray="3 2"')
         op = ' opacity="0.45"' if c.server in crashed else ""
         out.append(f'<rect x="{num(x)}" y="{num(y)}" width="{w}" height="{w}" rx="2" {style}{op}/>')
         label = str(c.term) + ("*" if c.kind == "config" else "")
@@ -190,7 +190,7 @@ def render_log_svg(scene, title=None, extra_height=0, extra=""):
                        f'fill="{P.INK}"/>')
 
     ly = TOP + PITCH * len(scene.rows) + 12
-    legend = "solid: committed · dashed: not yet · ▌ commit index"
+    legend = "solid: committed · dashed: not committed · ▌ commit index"
     if scene.leader is not None:
         legend += " · ▼ next · ▁ match"
     out.append(text(4, ly, legend, 9.5, P.MUTED, "start"))

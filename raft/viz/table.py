@@ -39,14 +39,18 @@ COLUMNS = (("server", "", ""), ("role", "role", ""),
 
 def state_table_html(snap):
     rows = state_rows(snap)
-    th = "".join(f'<th style="padding:1px 6px;border-bottom:1px solid #d0d7de;text-align:left">'
-                 f'<abbr title="{esc(t)}" style="text-decoration:none">{esc(h)}</abbr></th>'
-                 if t else f'{esc(h)}</th>' for _, h, t in COLUMNS)
+    cells = []
+    for _, head, tip in COLUMNS:
+        inner = (f'<abbr title="{esc(tip)}" style="text-decoration:none">{esc(head)}</abbr>'
+                 if tip else esc(head))
+        cells.append('<th style="padding:1px 4px;border-bottom:1px solid #d0d7de;'
+                     f'text-align:left">{inner}</th>')
+    th = "".join(cells)
     body = []
     for r in rows:
         style = ' style="color:#6e7781"' if r["role"] == "crashed" else \
             ' style="font-weight:600"' if r["role"] == "leader" else ""
-        tds = "".join(f'<td style="padding:1px 6px">{esc(r[k])}</td>' for k, _, _ in COLUMNS)
+        tds = "".join(f'<td style="padding:1px 4px">{esc(r[k])}</td>' for k, _, _ in COLUMNS)
         body.append(f"<tr{style}>{tds}</tr>")
     return (f'<div class="raft-table" style="overflow-x:auto;max-width:100%">'
             f'<table style="{_STYLE}"><thead><tr>{th}</tr></thead><tbody>{"".join(body)}'

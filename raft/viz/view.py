@@ -16,18 +16,24 @@ _ROW = ('<div class="raft-view" style="display:flex;flex-wrap:wrap;gap:4px 12px;
 _CELL = '<div style="flex:1 1 300px;min-width:0;max-width:480px">'
 
 
-def frame_html(snap, next_snap=None, status=None, table=True, window=None):
-    """The picture of one snapshot as HTML (two SVGs and, optionally, the state table)."""
+def frame_parts(snap, next_snap=None, status=None, table=True, window=None):
+    """The picture of one snapshot: (html, cluster scene, log scene)."""
     if status is None:
         status = InvariantMonitor().observe(snap)
     kwargs = {} if window is None else {"window": window}
+    cs = cluster_scene(snap)
     ls = log_scene(snap, next_snap, flagged=flagged_cells(status), **kwargs)
     light = render_light(status, log_height(ls) - 4)
-    parts = [_ROW, _CELL, render_cluster_svg(cluster_scene(snap)), "</div>", _CELL,
+    parts = [_ROW, _CELL, render_cluster_svg(cs), "</div>", _CELL,
              render_log_svg(ls, extra_height=LIGHT_HEIGHT, extra=light), "</div></div>"]
     if table:
         parts.append(state_table_html(snap))
-    return "".join(parts)
+    return "".join(parts), cs, ls
+
+
+def frame_html(snap, next_snap=None, status=None, table=True, window=None):
+    """The picture of one snapshot as HTML (two SVGs and, optionally, the state table)."""
+    return frame_parts(snap, next_snap, status, table, window)[0]
 
 
 def caption_html(snap):
