@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ..invariants import PROPERTIES
 from . import palette as P
-from .svg import esc, num, text
+from .svg import esc, group, num, t, text
 
 SHORT = {"Election Safety": "Election", "Leader Append-Only": "Append-only",
          "Log Matching": "Log Matching", "Leader Completeness": "Completeness",
@@ -121,19 +121,21 @@ LIGHT_HEIGHT = 48
 
 def render_light(status, y, width=360):
     """The five properties as lights in two rows (SVG fragment), red ones with details."""
-    out = []
-    bad = [v for v in status.values() if v is not None]
+    dots, marks, names, bad_names = [], [], [], []
     for k, prop in enumerate(PROPERTIES):
         v = status.get(prop)
-        x = 4 + (k % 3) * 118 if k < 3 else 4 + (k - 3) * 150
+        x = 4 + k * 118 if k < 3 else 4 + (k - 3) * 150
         yy = y + (0 if k < 3 else 14)
-        colour = P.FAIL if v else P.PASS
-        mark = "✗" if v else "✓"
-        out.append(f'<g class="raft-light"><title>{esc(prop)}: '
-                   f'{esc(v.details) if v else "holds"}</title>'
-                   f'<circle cx="{num(x + 6)}" cy="{num(yy + 6)}" r="6" fill="{colour}"/>'
-                   f'{text(x + 6, yy + 9.5, mark, 9, "#fff", weight="bold")}'
-                   f'{text(x + 15, yy + 10, prop, 9.5, P.FAIL if v else P.MUTED, "start", "bold" if v else None)}</g>')
+        tip = f"{prop}: {v.details}" if v else f"{prop} holds"
+        dots.append(f'<circle cx="{num(x + 6)}" cy="{num(yy + 6)}" r="6" '
+                    f'fill="{P.FAIL if v else P.PASS}"><title>{esc(tip)}</title></circle>')
+        marks.append(t(x + 6, yy + 9.5, "✗" if v else "✓"))
+        (bad_names if v else names).append(t(x + 15, yy + 10, prop))
+    out = [group('class="raft-light"', dots),
+           group('text-anchor="middle" font-size="9" font-weight="bold" fill="#fff"', marks),
+           group(f'font-size="9.5" fill="{P.MUTED}"', names),
+           group(f'font-size="9.5" font-weight="bold" fill="{P.FAIL}"', bad_names)]
+    bad = [v for v in status.values() if v is not None]
     if bad:
         v = bad[0]
         out.append(text(4, y + 40, f"✗ step {v.step}: {v.details}"[:78], 9.5, P.FAIL, "start",

@@ -18,7 +18,7 @@ import networkx as nx
 
 from ..node import AppendEntries, AppendEntriesReply, RequestVote, RequestVoteReply
 from . import palette as P
-from .svg import esc, num, open_svg, text, text_width
+from .svg import esc, group, num, open_svg, t, text, text_width
 
 WIDTH = 360
 HEIGHT = 330
@@ -246,15 +246,21 @@ def render_cluster_svg(scene, title=None):
         out.append(f'<path d="{"".join(cut)}" stroke="{P.CUT}" stroke-width="2" '
                    f'stroke-dasharray="5 4" fill="none" class="raft-cut"/>')
 
-    # Servers.
+    # Election timers: a faint full ring and a dark arc for the time that has passed.
+    rings, arcs = [], []
+    for s in scene.servers:
+        if s.timer is not None:
+            rings.append(f'<circle cx="{num(s.x)}" cy="{num(s.y)}" r="{num(s.r + 5)}"/>')
+            if s.timer > 0:
+                arcs.append(_arc(s.x, s.y, s.r + 5, s.timer))
+    out.append(group('fill="none" stroke="#e4e8ec" stroke-width="4"', rings))
+    out.append(group(f'fill="none" stroke="{P.MUTED}" stroke-width="4" class="raft-timer"', arcs))
+
+    # Servers: disc, name and term, role badge, crown, votes, crash cross.
+    discs, names, terms, badges, letters, notes = [], [], [], [], [], []
+    big = scene.servers and scene.servers[0].r > 20
     for s in scene.servers:
         x, y, r = s.x, s.y, s.r
-        if s.timer is not None:
-            out.append(f'<circle cx="{num(x)}" cy="{num(y)}" r="{num(r + 5)}" fill="none" '
-                       f'stroke="#eaeef2" stroke-width="4"/>')
-            if s.timer > 0:
-                out.append(f'<g fill="none" stroke="{P.MUTED}" stroke-width="4">'
-                           f'{_arc(x, y, r + 5, s.timer)}</g>')
         stroke, width, dash = P.INK, 1.5, ""
         if s.crashed:
             stroke = P.GREY
@@ -264,36 +270,49 @@ def render_cluster_svg(scene, title=None):
             width, dash = 2.5, ' stroke-dasharray="4 3"'
         if not s.member and not s.crashed:
             dash = ' stroke-dasharray="1 3"'
-        out.append(f'<circle cx="{num(x)}" cy="{num(y)}" r="{num(r)}" fill="{s.fill}" '
-                   f'stroke="{stroke}" stroke-width="{num(width)}"{dash}/>')
-        out.append(text(x, y - 2, f"S{s.id}", 14 if r > 20 else 12, s.text_colour, weight="bold"))
-        out.append(text(x, y + 12, f"term {s.term}", 9.5 if r > 20 else 8.5, s.text_colour))
+        w = f' stroke-width="{num(width)}"' if width != 1.5 else ""
+        discs.append(f'<circle cx="{num(x)}" cy="{num(y)}" r="{num(r)}" fill="{s.fill}" '
+                     f'stroke="{stroke}"{w}{dash}/>')
+        colour = f' fill="{s.text_colour}"' if s.text_colour != P.INK else ""
+        names.append(f'<text x="{num(x)}" y="{num(y - 2)}"{colour}>S{s.id}</text>')
+        terms.append(f'<text x="{num(x)}" y="{num(y + 12)}"{colour}>term {s.term}</text>')
         if s.crashed:
             d = r * 0.72
-            out.append(f'<path d="M{num(x - d)} {num(y - d)}L{num(x + d)} {num(y + d)}M{num(x + d)} '
-                       f'{num(y - d)}L{num(x - d)} {num(y + d)}" stroke="#555" stroke-width="3"/>')
-            out.append(text(x, y + r + 13, "crashed", 10, P.MUTED, weight="bold"))
-        else:
-            # The role letter in a badge, so the role does not depend on colour.
-            bx, by = x + r * 0.78, y - r * 0.78
-            out.append(f'<circle cx="{num(bx)}" cy="{num(by)}" r="8" fill="#fff" stroke="{P.INK}"/>')
-            out.append(text(bx, by + 3.5, s.letter, 10, P.INK, weight="bold"))
-            if s.role == "leader":
-                out.append(_crown(x, y - r - 3))
-            if s.role == "candidate":
-                out.append(text(x, y + r + 14, f"votes {len(s.votes)}/{s.votes_needed}", 10,
-                                P.INK, weight="bold"))
+            discs.append(f'<path d="M{num(x - d)} {num(y - d)}L{num(x + d)} {num(y + d)}M{num(x + d)} '
+                         f'{num(y - d)}L{num(x - d)} {num(y + d)}" stroke="#555" stroke-width="3" '
+                         'opacity="0.8"/>')
+            notes.append(f'<text x="{num(x)}" y="{num(y + r + 13)}" fill="{P.MUTED}">crashed</text>')
+            continue
+        # The role letter in a badge, so the role does not depend on colour.
+        bx, by = x + r * 0.78, y - r * 0.78
+        badges.append(f'<circle cx="{num(bx)}" cy="{num(by)}" r="8"/>')
+        letters.append(t(bx, by + 3.5, s.letter))
+        if s.role == "leader":
+            discs.append(_crown(x, y - r - 3))
+        if s.role == "candidate":
+            notes.append(t(x, y + r + 14, f"votes {len(s.votes)}/{s.votes_needed}"))
+    out.append("".join(discs))
+    mid = 'text-anchor="middle"'
+    out.append(group(f'{mid} font-size="{14 if big else 12}" font-weight="bold" fill="{P.INK}"',
+                     names))
+    out.append(group(f'{mid} font-size="{9.5 if big else 8.5}" fill="{P.INK}"', terms))
+    out.append(group(f'fill="#fff" stroke="{P.INK}"', badges))
+    out.append(group(f'{mid} font-size="10" font-weight="bold" fill="{P.INK}"', letters))
+    out.append(group(f'{mid} font-size="10" font-weight="bold" fill="{P.INK}"', notes))
 
-    # Messages in flight, on top.
+    # Messages in flight, on top: a labelled tag each.
+    tags, labels = [], []
     for m in scene.messages:
         w = text_width(m.label, 10) + 8
-        out.append(f'<g class="raft-msg"><rect x="{num(m.x - w / 2)}" y="{num(m.y - 7)}" '
-                   f'width="{num(w)}" height="14" rx="4" fill="{m.fill}" stroke="{m.stroke}" '
-                   f'stroke-width="1.3"/>{text(m.x, m.y + 3.5, m.label, 10, m.text_colour)}</g>')
+        tags.append(f'<rect x="{num(m.x - w / 2)}" y="{num(m.y - 7)}" width="{num(w)}" height="14" '
+                    f'rx="4" fill="{m.fill}" stroke="{m.stroke}"/>')
+        colour = f' fill="{m.text_colour}"' if m.text_colour != P.INK else ""
+        labels.append(f'<text x="{num(m.x)}" y="{num(m.y + 3.5)}"{colour}>{esc(m.label)}</text>')
+    out.append(group('stroke-width="1.3" class="raft-msgs"', tags))
+    out.append(group(f'{mid} font-size="10" fill="{P.INK}"', labels))
 
     # Legend.
-    y = HEIGHT - 6
-    out.append(text(6, y, "F follower · C candidate · L leader · ring: election timer", 9.5,
-                    P.MUTED, "start"))
+    out.append(text(6, HEIGHT - 6, "F follower · C candidate · L leader · ring: election timer",
+                    9.5, P.MUTED, "start"))
     out.append("</svg>")
     return "".join(out)

@@ -23,7 +23,7 @@ from ..errors import RaftError
 from ..player import needs_kernel
 from ..trace import describe_message
 from .checks import InvariantMonitor
-from .view import caption_html, frame_parts
+from .view import VIEW_CSS, caption_html, frame_parts
 
 _NOTICE = ("In the web book the buttons do nothing; the picture shows the cluster as it was "
            "when the page was built.")
@@ -273,8 +273,9 @@ class Explorer(widgets.VBox):
             k = self.view_step
             snap = self.snapshot(k)
             nxt = self._snaps.get(k + 1)
-            self.picture.value, self.scene, self.logs = frame_parts(snap, nxt, self._status(k),
-                                                                   table=self.table)
+            picture, self.scene, self.logs = frame_parts(snap, nxt, self._status(k),
+                                                         table=self.table)
+            self.picture.value = VIEW_CSS + picture
             self.shown = snap
             self.caption.value = f'<div class="raft-caption">{caption_html(snap)}</div>'
             self.time.max = self.cluster.steps

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import palette as P
-from .svg import num, open_svg, text
+from .svg import group, num, open_svg, t, text
 
 WIDTH = 360
 WINDOW = 14
@@ -125,69 +125,79 @@ def render_log_svg(scene, title=None, extra_height=0, extra=""):
     out = [open_svg(WIDTH, h, title or "Logs", "raft-log")]
     cols = scene.last - scene.first + 1
     x0 = LEFT
+    mid = 'text-anchor="middle"'
 
     def cx(index):
         return x0 + (index - scene.first) * CELL
 
     # Index header.
-    out.append(text(4, 12, "log index", 9.5, P.MUTED, "start"))
-    for index in range(scene.first, scene.last + 1):
-        if cols <= 16 or index % 2 == 0 or index == scene.last:
-            out.append(text(cx(index) + CELL / 2, 24, str(index), 9.5, P.MUTED))
+    head = [t(4, 12, "log index")]
     if scene.hidden:
-        out.append(text(x0 - 2, 12, f"◀ {scene.hidden} earlier not shown", 9.5, P.MUTED, "start"))
+        head.append(t(x0 + 40, 12, f"◀ {scene.hidden} earlier not shown"))
+    out.append(group(f'font-size="9.5" fill="{P.MUTED}"', head))
+    out.append(group(f'{mid} font-size="9.5" fill="{P.MUTED}"',
+                     [t(cx(i) + CELL / 2, 24, str(i)) for i in range(scene.first, scene.last + 1)
+                      if cols <= 16 or i % 2 == 0 or i == scene.last]))
 
-    for k, row in enumerate(scene.rows):
-        y = TOP + k * PITCH + 4
-        ink = P.MUTED if row.crashed else P.INK
-        out.append(text(4, y + 15, f"S{row.server}", 11, ink, "start", "bold"))
-        if row.crashed:
-            out.append(text(27, y + 15, "✕", 10, P.MUTED, "start"))
-        elif row.role != "follower":
-            out.append(text(27, y + 15, row.role[0].upper(), 10, P.INK, "start", "bold"))
-        # Empty slots, faint.
-        out.append(f'<rect x="{num(x0)}" y="{num(y)}" width="{num(cols * CELL)}" height="{CELL}" '
-                   f'fill="#f6f8fa" stroke="#eaeef2"/>')
+    row_y = {row.server: TOP + k * PITCH + 4 for k, row in enumerate(scene.rows)}
+    names, slots, matches, nexts, bars = [], [], [], [], []
+    for row in scene.rows:
+        y = row_y[row.server]
+        tag = "✕" if row.crashed else row.role[0].upper() if row.role != "follower" else ""
+        colour = f' fill="{P.MUTED}"' if row.crashed else ""
+        names.append(f'<text x="4" y="{num(y + 15)}"{colour}>S{row.server} {tag}</text>')
+        slots.append(f'<rect x="{x0}" y="{num(y)}" width="{cols * CELL}" height="{CELL}"/>')
         # The leader's view of this follower: match_index underline, next_index triangle.
         if row.match_index:
             m = min(row.match_index, scene.last)
             if m >= scene.first:
-                out.append(f'<rect x="{num(x0)}" y="{num(y + CELL + 1)}" '
-                           f'width="{num(cx(m) + CELL - x0)}" height="3" fill="{P.GREEN}"/>')
+                matches.append(f'<rect x="{x0}" y="{num(y + CELL + 1)}" '
+                               f'width="{num(cx(m) + CELL - x0)}" height="3"/>')
         if row.next_index is not None and scene.first <= row.next_index <= scene.last:
             tx = cx(row.next_index) + CELL / 2
-            out.append(f'<path d="M{num(tx - 5)} {num(y - 6)}L{num(tx + 5)} {num(y - 6)}'
-                       f'L{num(tx)} {num(y)}Z" fill="{P.BLUE}"/>')
+            nexts.append(f"M{num(tx - 5)} {num(y - 6)}h10L{num(tx)} {num(y)}Z")
+        if row.commit_index and scene.first <= row.commit_index <= scene.last:
+            bars.append(f'<rect x="{num(cx(row.commit_index) + CELL - 1)}" y="{num(y - 2)}" '
+                        f'width="3" height="{CELL + 4}"/>')
+    out.append(group(f'font-size="11" font-weight="bold" fill="{P.INK}"', names))
+    out.append(group('fill="#f6f8fa" stroke="#eaeef2"', slots))
+    out.append(group(f'fill="{P.GREEN}" class="raft-match"', matches))
+    if nexts:
+        out.append(f'<path d="{"".join(nexts)}" fill="{P.BLUE}" class="raft-next"/>')
 
-    row_y = {row.server: TOP + k * PITCH + 4 for k, row in enumerate(scene.rows)}
     crashed = {row.server for row in scene.rows if row.crashed}
+    solid, dashed, labels_solid, labels_dashed, marks, crosses = [], [], [], [], [], []
+    w = CELL - 2
     for c in scene.cells:
         x, y = cx(c.index) + 1, row_y[c.server] + 1
-        w = CELL - 2
-        if c.committed:
-            style = f'fill="{c.fill}" stroke="{P.INK}" stroke-width="0.6"'
-        else:
-            style = (f'fill="{P.term_colour(c.term)}" fill-opacity="0.3" stroke="{P.INK}" '
-                     'stroke-width="1.2" stroke-dasharray="3 2"')
         op = ' opacity="0.45"' if c.server in crashed else ""
-        out.append(f'<rect x="{num(x)}" y="{num(y)}" width="{w}" height="{w}" rx="2" {style}{op}/>')
+        rect = f'<rect x="{num(x)}" y="{num(y)}" width="{w}" height="{w}" rx="2" fill="{c.fill}"{op}/>'
         label = str(c.term) + ("*" if c.kind == "config" else "")
-        out.append(text(x + w / 2, y + 14, label, 11 if len(label) < 3 else 9, c.text_colour,
-                        weight="bold" if c.committed else None))
+        size = "" if len(label) < 3 else ' font-size="9"'
+        colour = f' fill="{c.text_colour}"' if c.text_colour != P.INK else ""
+        lab = f'<text x="{num(x + w / 2)}" y="{num(y + 14)}"{size}{colour}>{label}</text>'
+        if c.committed:
+            solid.append(rect)
+            labels_solid.append(lab)
+        else:
+            dashed.append(rect)
+            labels_dashed.append(lab)
         if c.truncating or c.flagged:
-            out.append(f'<rect x="{num(x - 1)}" y="{num(y - 1)}" width="{w + 2}" height="{w + 2}" '
-                       f'fill="none" stroke="{P.VERMILLION}" stroke-width="2.5"/>')
+            marks.append(f'<rect x="{num(x - 1)}" y="{num(y - 1)}" width="{w + 2}" height="{w + 2}"/>')
         if c.truncating:
-            out.append(f'<path d="M{num(x)} {num(y + w)}L{num(x + w)} {num(y)}" '
-                       f'stroke="{P.VERMILLION}" stroke-width="2"/>')
-
+            crosses.append(f"M{num(x)} {num(y + w)}L{num(x + w)} {num(y)}")
+    out.append(group(f'stroke="{P.INK}" stroke-width="0.6" class="raft-committed"', solid))
+    out.append(group(f'fill-opacity="0.3" stroke="{P.INK}" stroke-width="1.2" '
+                     'stroke-dasharray="3 2" class="raft-uncommitted"', dashed))
+    out.append(group(f'{mid} font-size="11" font-weight="bold" fill="{P.INK}"', labels_solid))
+    out.append(group(f'{mid} font-size="11" fill="{P.INK}"', labels_dashed))
+    out.append(group(f'fill="none" stroke="{P.VERMILLION}" stroke-width="2.5" class="raft-flag"',
+                     marks))
+    if crosses:
+        out.append(f'<path d="{"".join(crosses)}" stroke="{P.VERMILLION}" stroke-width="2" '
+                   'class="raft-truncate"/>')
     # Commit index of each row: a thick bar after its last committed entry.
-    for row in scene.rows:
-        if row.commit_index and scene.first <= row.commit_index <= scene.last:
-            x = cx(row.commit_index) + CELL - 1
-            y = row_y[row.server] - 2
-            out.append(f'<rect x="{num(x)}" y="{num(y)}" width="3" height="{CELL + 4}" '
-                       f'fill="{P.INK}"/>')
+    out.append(group(f'fill="{P.INK}" class="raft-commit"', bars))
 
     ly = TOP + PITCH * len(scene.rows) + 12
     legend = "solid: committed · dashed: not committed · ▌ commit index"

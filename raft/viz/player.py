@@ -12,7 +12,7 @@ import html as _html
 
 from ..player import FramePlayer
 from .checks import InvariantMonitor
-from .view import caption_html, frame_html
+from .view import VIEW_CSS, caption_html, frame_html
 
 
 def visible_state(snap):
@@ -86,12 +86,12 @@ def play(cluster, start=0, end=None, *, title=None, max_frames=150, interval=800
                      f"visible left out ({_ranges(skipped)})")
     if cut:
         notes.append(f"stopped at max_frames={max_frames}: steps {_ranges(cut)} not shown")
-    head = _html.escape(title) if title else ""
+    head = VIEW_CSS + (_html.escape(title) if title else "")
     if notes:
         note = _html.escape("; ".join(notes))
         head += (f'<div class="raft-player-note" style="font-weight:normal;font-size:0.8em;'
                  f'color:#57606a">{note}.</div>')
-    player = FramePlayer(frames, captions, title=head or None, interval=interval)
+    player = FramePlayer(frames, captions, title=head, interval=interval)
     player.steps = tuple(s.step for s in kept)
     player.skipped_steps = tuple(skipped)
     player.cut_steps = tuple(cut)

@@ -36,3 +36,14 @@ def text(x, y, s, size=11, fill=None, anchor="middle", weight=None, extra=""):
 def text_width(s, size):
     """A rough width of ``s`` in a sans-serif font at ``size`` (for boxes around labels)."""
     return len(s) * size * 0.58
+
+
+def t(x, y, s):
+    """A bare <text>; its font, size, colour and anchor come from the enclosing group."""
+    return f'<text x="{num(x)}" y="{num(y)}">{esc(s)}</text>'
+
+
+def group(attrs, items):
+    """Items sharing attributes (e.g. 'font-size="10" fill="#333"'); nothing if empty."""
+    items = [i for i in items if i]
+    return f"<g {attrs}>{''.join(items)}</g>" if items else ""

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from .svg import esc
 
-_STYLE = ("border-collapse:collapse;font-size:0.8em;line-height:1.25;"
-          "font-variant-numeric:tabular-nums;white-space:nowrap")
-
-
 def state_rows(snap):
     """The table as plain data: one dict per server."""
     leader = snap.leader()
@@ -37,21 +33,24 @@ COLUMNS = (("server", "", ""), ("role", "role", ""),
            ("match_index", "match", "the leader's match_index for this server"))
 
 
+#: The table's CSS, given once per page part (player, picture, explorer), not per frame.
+TABLE_CSS = (".raft-state{border-collapse:collapse;font-size:0.8em;line-height:1.25;"
+             "font-variant-numeric:tabular-nums;white-space:nowrap}"
+             ".raft-state th,.raft-state td{padding:1px 4px;text-align:left}"
+             ".raft-state th{border-bottom:1px solid #d0d7de}"
+             ".raft-state abbr{text-decoration:none}"
+             ".raft-state .crashed{color:#6e7781}.raft-state .leader{font-weight:600}"
+             ".raft-table{overflow-x:auto;max-width:100%}")
+
+
 def state_table_html(snap):
     rows = state_rows(snap)
-    cells = []
-    for _, head, tip in COLUMNS:
-        inner = (f'<abbr title="{esc(tip)}" style="text-decoration:none">{esc(head)}</abbr>'
-                 if tip else esc(head))
-        cells.append('<th style="padding:1px 4px;border-bottom:1px solid #d0d7de;'
-                     f'text-align:left">{inner}</th>')
-    th = "".join(cells)
+    th = "".join(f'<th><abbr title="{esc(tip)}">{esc(head)}</abbr></th>' if tip
+                 else f"<th>{esc(head)}</th>" for _, head, tip in COLUMNS)
     body = []
     for r in rows:
-        style = ' style="color:#6e7781"' if r["role"] == "crashed" else \
-            ' style="font-weight:600"' if r["role"] == "leader" else ""
-        tds = "".join(f'<td style="padding:1px 4px">{esc(r[k])}</td>' for k, _, _ in COLUMNS)
-        body.append(f"<tr{style}>{tds}</tr>")
-    return (f'<div class="raft-table" style="overflow-x:auto;max-width:100%">'
-            f'<table style="{_STYLE}"><thead><tr>{th}</tr></thead><tbody>{"".join(body)}'
-            f"</tbody></table></div>")
+        cls = f' class="{r["role"]}"' if r["role"] in ("crashed", "leader") else ""
+        tds = "".join(f"<td>{esc(r[k])}</td>" for k, _, _ in COLUMNS)
+        body.append(f"<tr{cls}>{tds}</tr>")
+    return (f'<div class="raft-table"><table class="raft-state"><thead><tr>{th}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div>')

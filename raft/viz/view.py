@@ -8,12 +8,15 @@ from .checks import LIGHT_HEIGHT, InvariantMonitor, flagged_cells, render_light
 from .cluster_view import cluster_scene, render_cluster_svg
 from .log_view import log_height, log_scene, render_log_svg
 from .svg import esc
-from .table import state_table_html
+from .table import TABLE_CSS, state_table_html
 
 # Side by side on a wide column, stacked on a phone; each SVG scales to its box.
 _ROW = ('<div class="raft-view" style="display:flex;flex-wrap:wrap;gap:4px 12px;'
         'align-items:flex-start;width:100%">')
 _CELL = '<div style="flex:1 1 300px;min-width:0;max-width:480px">'
+
+#: CSS shared by every picture; included once per player, picture or explorer.
+VIEW_CSS = f"<style>{TABLE_CSS}</style>"
 
 
 def frame_parts(snap, next_snap=None, status=None, table=True, window=None):
@@ -81,7 +84,7 @@ def show(cluster_or_snapshot, *, table=True, caption=True):
         for v in checker.violations:
             monitor._fail(v.prop, v.step, v.details, [])
         status = monitor.status()
-    html = ['<div class="raft-show" style="max-width:760px">', frame_html(snap, status=status,
+    html = ['<div class="raft-show" style="max-width:760px">', VIEW_CSS, frame_html(snap, status=status,
                                                                              table=table)]
     if caption:
         html.append(f'<div class="raft-caption" style="padding:0.25em 0">{caption_html(snap)}</div>')
