@@ -280,6 +280,25 @@ def visible_frame(player) -> tuple[str, str]:
     return frame.inner_html(), caption.inner_text()
 
 
+def reveal(element):
+    """Open whatever collapses the element: <details> (hidden cells) and toggle admonitions
+    (e.g. an exercise's dropdown solution), as a reader would by clicking them."""
+    element.evaluate(
+        """(el) => {
+            const chain = [];
+            for (let e = el.parentElement; e; e = e.parentElement) chain.unshift(e);
+            for (const e of chain) {  // outermost first
+                if (e.tagName === 'DETAILS') e.open = true;
+                if (e.classList.contains('toggle-hidden')) {
+                    const button = e.querySelector('.toggle-button');
+                    if (button) button.click();
+                }
+            }
+        }"""
+    )
+    element.wait_for(state="visible", timeout=5000)
+
+
 def wait_for_frame(page, player, number: str, condition, what: str, timeout: float = 10.0):
     """Poll until the frame-number box shows `number` (or any, if None) and condition(frame) holds."""
     box = player.locator(".widget-text input")
@@ -302,6 +321,7 @@ def test_frame_player_steps_without_kernel(browser, http_root, page_path, mode):
         assert players.count() >= 1
         for index in range(players.count()):
             player = players.nth(index)
+            reveal(player)
             player.scroll_into_view_if_needed()
             number = player.locator(".widget-text input")
             assert number.input_value() == "1", "a player should start on frame 1"

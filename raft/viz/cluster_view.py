@@ -181,14 +181,15 @@ def cluster_scene(snap):
         (x1, y1), (x2, y2) = pos[m.src], pos[m.dst]
         d = math.hypot(x2 - x1, y2 - y1) or 1.0
         ux, uy = (x2 - x1) / d, (y2 - y1) / d
-        gap = r + 12
+        label, fill, stroke, ink = message_label(m)
+        # Keep the tag clear of both discs (and their badges) at either end of its trip.
+        gap = r + 8 + (text_width(label, 10) / 2 + 4) * abs(ux) + 7 * abs(uy)
         sx, sy = x1 + ux * gap, y1 + uy * gap
         ex, ey = x2 - ux * gap, y2 - uy * gap
         # Requests and replies on one link travel on either side of it.
         side = 7 if m.src < m.dst else -7
         x = sx + (ex - sx) * p - uy * side
         y = sy + (ey - sy) * p + ux * side
-        label, fill, stroke, ink = message_label(m)
         messages.append(MessageMark(f.id, m.src, m.dst, type(m).__name__, label, p, x, y,
                                     fill, stroke, ink))
 

@@ -23,7 +23,7 @@ from .svg import group, num, open_svg, t, text
 WIDTH = 360
 WINDOW = 14
 CELL = 22
-PITCH = 30
+PITCH = 36
 LEFT = 40
 TOP = 30
 
@@ -155,7 +155,7 @@ def render_log_svg(scene, title=None, extra_height=0, extra=""):
                                f'width="{num(cx(m) + CELL - x0)}" height="3"/>')
         if row.next_index is not None and scene.first <= row.next_index <= scene.last:
             tx = cx(row.next_index) + CELL / 2
-            nexts.append(f"M{num(tx - 5)} {num(y - 6)}h10L{num(tx)} {num(y)}Z")
+            nexts.append(f"M{num(tx - 5)} {num(y - 8)}h10L{num(tx)} {num(y - 1)}Z")
         if row.commit_index and scene.first <= row.commit_index <= scene.last:
             bars.append(f'<rect x="{num(cx(row.commit_index) + CELL - 1)}" y="{num(y - 2)}" '
                         f'width="3" height="{CELL + 4}"/>')
@@ -194,7 +194,7 @@ def render_log_svg(scene, title=None, extra_height=0, extra=""):
     out.append(group(f'fill="none" stroke="{P.VERMILLION}" stroke-width="2.5" class="raft-flag"',
                      marks))
     if crosses:
-        out.append(f'<path d="{"".join(crosses)}" stroke="{P.VERMILLION}" stroke-width="2" '
+        out.append(f'<path d="{"".join(crosses)}" stroke="{P.VERMILLION}" stroke-width="1.5" '
                    'class="raft-truncate"/>')
     # Commit index of each row: a thick bar after its last committed entry.
     out.append(group(f'fill="{P.INK}" class="raft-commit"', bars))
