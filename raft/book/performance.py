@@ -48,6 +48,10 @@ class Measurement:
         """Messages of one kind (requests and their replies) per committed command."""
         return self.messages[kind] / self.committed
 
+    def per_second(self, kind):
+        """Messages of one kind (requests and their replies) per simulated second."""
+        return self.messages[kind] / (self.duration / 1000)
+
     @property
     def total_per_command(self):
         """All messages during the measurement per committed command, heartbeats included."""
