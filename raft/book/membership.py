@@ -317,5 +317,8 @@ def config_table_html(cluster, moments):
             mark = {"leader": f" <b>L{term}</b>", "crashed": " (down)"}.get(role, "")
             cells.append(f"<td>{html.escape(text)}{mark}</td>")
         rows.append(f"<tr><th>{html.escape(label)}</th>{''.join(cells)}</tr>")
-    return ("<table class='raft-config-table'><thead><tr><th>moment</th>" + head
-            + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+    # A scrolling box keeps a wide table from overflowing a phone screen.
+    return ("<div style='overflow-x:auto;max-width:100%'>"
+            "<table class='raft-config-table' style='font-size:0.85em;white-space:nowrap'>"
+            "<thead><tr><th>moment</th>" + head + "</tr></thead><tbody>" + "".join(rows)
+            + "</tbody></table></div>")
