@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from . import kv
 from .errors import (ConfigurationError, MembershipChangeInProgress, NodeCrashed, NotLeader,
                      UnknownNode)
-from .node import LEADER, AppendEntries, Configuration, Entry, Node
+from .node import LEADER, MAX_ENTRIES_PER_MESSAGE, AppendEntries, Configuration, Entry, Node
 from .trace import TraceRecord, step_caption
 
 _DELIVER, _TIMER = 0, 1
@@ -71,13 +71,14 @@ class Cluster:
     def __init__(self, size=5, seed=0, election_timeout=(150, 300), heartbeat_interval=50,
                  latency=(10, 15), drop=0.0, duplicate=0.0, reorder=0.0, fast_backoff=False,
                  disruption_guard=True, logs=None, terms=None, votes=None, node_class=Node,
-                 check_invariants=False, trace=True):
+                 check_invariants=False, trace=True, max_entries_per_message=MAX_ENTRIES_PER_MESSAGE):
         self._init = dict(size=size, seed=seed, election_timeout=election_timeout,
                           heartbeat_interval=heartbeat_interval, latency=latency, drop=drop,
                           duplicate=duplicate, reorder=reorder, fast_backoff=fast_backoff,
                           disruption_guard=disruption_guard, logs=logs, terms=terms,
                           votes=votes, node_class=node_class,
-                          check_invariants=check_invariants, trace=trace)
+                          check_invariants=check_invariants, trace=trace,
+                          max_entries_per_message=max_entries_per_message)
         if not isinstance(size, int) or size < 1:
             raise ConfigurationError(f"size must be a positive integer, got {size!r}")
         low, high = _check_range("election_timeout", election_timeout)
@@ -94,6 +95,10 @@ class Cluster:
         self.fast_backoff = fast_backoff
         self.disruption_guard = disruption_guard
         self.node_class = node_class
+        if not (isinstance(max_entries_per_message, int) and max_entries_per_message >= 1):
+            raise ConfigurationError(f"max_entries_per_message must be a positive integer, got "
+                                     f"{max_entries_per_message!r}")
+        self.max_entries_per_message = max_entries_per_message
         self.latency = (1.0, 1.0)
         self.drop_rate = self.duplicate_rate = self.reorder_rate = 0.0
         self._set_network(latency=latency, drop=drop, duplicate=duplicate, reorder=reorder)
@@ -631,7 +636,8 @@ class Cluster:
             if i not in self.nodes:
                 self.disks[i] = Disk()
                 self._boot(i, empty)
-        self._record("membership", leader, "config-catchup", voters=list(ids), unsafe=unsafe)
+        rule = "config-latest" if unsafe else "config-catchup"
+        self._record("membership", leader, rule, voters=list(ids), unsafe=unsafe)
         self.nodes[leader].change_membership(ids, self.now, unsafe=unsafe)
         self._drain(leader)
 
