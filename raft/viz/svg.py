@@ -4,7 +4,10 @@ import html
 
 
 def num(x):
-    """A coordinate with at most one decimal: 12, 12.5 (short SVG, stable output)."""
+    """A number for SVG, short: whole units from 20 up (a unit is about a pixel at column
+    width), one decimal below that (font sizes, stroke widths): 182, 9.5, 1.2."""
+    if abs(x) >= 20:
+        return str(round(x))
     s = f"{x:.1f}"
     if s.endswith(".0"):
         s = s[:-2]

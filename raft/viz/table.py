@@ -34,7 +34,7 @@ COLUMNS = (("server", "", ""), ("role", "role", ""),
 
 
 #: The table's CSS, given once per page part (player, picture, explorer), not per frame.
-TABLE_CSS = (".raft-state{border-collapse:collapse;font-size:0.78em;line-height:1.25;"
+TABLE_CSS = (".raft-state{margin:0;border-collapse:collapse;font-size:0.78em;line-height:1.25;"
              "font-variant-numeric:tabular-nums;white-space:nowrap}"
              ".raft-state th,.raft-state td{padding:1px 4px;text-align:left}"
              ".raft-state th{border-bottom:1px solid #d0d7de}"
