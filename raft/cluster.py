@@ -99,6 +99,9 @@ class Cluster:
             raise ConfigurationError(f"max_entries_per_message must be a positive integer, got "
                                      f"{max_entries_per_message!r}")
         self.max_entries_per_message = max_entries_per_message
+        # Options passed to each node only when they differ from Node's default.
+        self._node_options = ({} if max_entries_per_message == MAX_ENTRIES_PER_MESSAGE
+                              else {"max_entries_per_message": max_entries_per_message})
         self.latency = (1.0, 1.0)
         self.drop_rate = self.duplicate_rate = self.reorder_rate = 0.0
         self._set_network(latency=latency, drop=drop, duplicate=duplicate, reorder=reorder)
@@ -400,7 +403,7 @@ class Cluster:
         step = self.steps if step is None else step
         if not 0 <= step <= self.steps:
             raise ConfigurationError(f"step must be between 0 and {self.steps}, got {step}")
-        twin = Cluster(**self._init)
+        twin = type(self)(**self._init)
         for at, name, args in self._actions:
             if at >= step:
                 break
@@ -467,7 +470,7 @@ class Cluster:
             i, config, rng=self.rng, now=self.now, election_timeout=self.election_timeout,
             heartbeat_interval=self.heartbeat_interval, fast_backoff=self.fast_backoff,
             disruption_guard=self.disruption_guard, current_term=disk.current_term,
-            voted_for=disk.voted_for, log=disk.log)
+            voted_for=disk.voted_for, log=disk.log, **self._node_options)
         self.state_machines[i] = kv.KeyValueStore()
         self._schedule_timer(i)
 
