@@ -23,7 +23,7 @@ def test_committed_and_uncommitted_entries_are_distinct():
     assert scene.cell(2, index) is None                       # S2 does not have it yet
     svg = render_log_svg(scene)
     dashed = re.search(r'class="raft-uncommitted">(.*?)</g>', svg).group(1)
-    assert dashed.count("<rect") == 1                         # exactly one uncommitted entry
+    assert dashed.count("M") == 1                             # exactly one uncommitted entry
     c.run(100)
     assert log_scene(c.snapshot()).cell(1, index).committed
 

@@ -165,32 +165,46 @@ def render_log_svg(scene, title=None, extra_height=0, extra=""):
     if nexts:
         out.append(f'<path d="{"".join(nexts)}" fill="{P.BLUE}" class="raft-next"/>')
 
+    # Entries: squares grouped by style into one path each, and one <text> per row and style
+    # with a position per character (SVG's x list), which keeps long logs small.
     crashed = {row.server for row in scene.rows if row.crashed}
-    solid, dashed, labels_solid, labels_dashed, marks, crosses = [], [], [], [], [], []
+    squares = {}      # (committed, fill, faded) -> path data
+    labels = {}       # (server, committed, colour) -> ([x...], "chars", y)
+    marks, crosses = [], []
     w = CELL - 2
     for c in scene.cells:
         x, y = cx(c.index) + 1, row_y[c.server] + 1
-        op = ' opacity="0.45"' if c.server in crashed else ""
-        rect = f'<rect x="{num(x)}" y="{num(y)}" width="{w}" height="{w}" rx="2" fill="{c.fill}"{op}/>'
+        key = (c.committed, c.fill, c.server in crashed)
+        squares[key] = squares.get(key, "") + f"M{num(x)} {num(y)}h{w}v{w}h-{w}z"
         label = str(c.term) + ("*" if c.kind == "config" else "")
-        size = "" if len(label) < 3 else ' font-size="9"'
-        colour = f' fill="{c.text_colour}"' if c.text_colour != P.INK else ""
-        lab = f'<text x="{num(x + w / 2)}" y="{num(y + 14)}"{size}{colour}>{label}</text>'
-        if c.committed:
-            solid.append(rect)
-            labels_solid.append(lab)
-        else:
-            dashed.append(rect)
-            labels_dashed.append(lab)
+        xs, chars, _ = labels.setdefault((c.server, c.committed, c.text_colour), ([], [], y + 14))
+        for j, ch in enumerate(label):
+            xs.append(num(x + w / 2 + (j - (len(label) - 1) / 2) * 6.4))
+            chars.append(ch)
         if c.truncating or c.flagged:
             marks.append(f'<rect x="{num(x - 1)}" y="{num(y - 1)}" width="{w + 2}" height="{w + 2}"/>')
         if c.truncating:
             crosses.append(f"M{num(x)} {num(y + w)}L{num(x + w)} {num(y)}")
-    out.append(group(f'stroke="{P.INK}" stroke-width="0.6" class="raft-committed"', solid))
+
+    faded_attr = ' opacity="0.45"'
+
+    def paths(committed):
+        return [f'<path d="{d}" fill="{fill}"{faded_attr if faded else ""}/>'
+                for (com, fill, faded), d in squares.items() if com == committed]
+
+    def texts(committed):
+        out = []
+        for (_, com, colour), (xs, chars, y) in labels.items():
+            if com == committed:
+                fill = "" if colour == P.INK else f' fill="{colour}"'
+                out.append(f'<text x="{" ".join(xs)}" y="{num(y)}"{fill}>{"".join(chars)}</text>')
+        return out
+
+    out.append(group(f'stroke="{P.INK}" stroke-width="0.6" class="raft-committed"', paths(True)))
     out.append(group(f'fill-opacity="0.3" stroke="{P.INK}" stroke-width="1.2" '
-                     'stroke-dasharray="3 2" class="raft-uncommitted"', dashed))
-    out.append(group(f'{mid} font-size="11" font-weight="bold" fill="{P.INK}"', labels_solid))
-    out.append(group(f'{mid} font-size="11" fill="{P.INK}"', labels_dashed))
+                     'stroke-dasharray="3 2" class="raft-uncommitted"', paths(False)))
+    out.append(group(f'{mid} font-size="11" font-weight="bold" fill="{P.INK}"', texts(True)))
+    out.append(group(f'{mid} font-size="11" fill="{P.INK}"', texts(False)))
     out.append(group(f'fill="none" stroke="{P.VERMILLION}" stroke-width="2.5" class="raft-flag"',
                      marks))
     if crosses:
