@@ -5,12 +5,12 @@ Theory of operation
 A :class:`FramePlayer` is an ordinary ipywidgets container whose parts are linked *in the
 browser* (``jslink``), not through Python callbacks::
 
-    Play ──jslink── IntSlider ──jslink── Stack.selected_index
+    Play ──jslink── IntSlider ──jslink── Stack.selected_index   (Stack of HTML: frame + caption)
                         │
                         └─jslink── BoundedIntText (the frame number, with ▲/▼ steppers)
 
 Every frame is precomputed HTML (usually an SVG string) and lives in the page's embedded widget
-state, so the built HTML book can play, pause, scrub and step through an animation with no Python
+state (one HTML widget per frame, holding the frame and its caption), so the built HTML book can play, pause, scrub and step through an animation with no Python
 kernel at all. In Jupyter the same widget works the same way.
 
 Frames and captions are HTML snippets. Escape plain text yourself (``html.escape``). Give SVG
@@ -33,6 +33,7 @@ from collections.abc import Iterable
 
 import ipywidgets as widgets
 from IPython.display import HTML
+from ipywidgets.widgets.widget_string import HTMLStyle
 
 __all__ = ["FramePlayer", "needs_kernel", "NEEDS_KERNEL_TEXT"]
 
@@ -133,21 +134,18 @@ class FramePlayer(widgets.VBox):
         of_n = widgets.HTML(
             f"<span>of {n}</span>", layout=widgets.Layout(flex="0 0 auto", width="auto")
         )
+        # One HTML widget per frame (frame + caption), all sharing one Layout and one style
+        # model: the page embeds every widget's state, and per-widget layout/style models
+        # would otherwise cost more than a small SVG frame.
+        frame_layout = widgets.Layout(width="100%")
+        frame_style = HTMLStyle()
         pages = [widgets.Box(layout=widgets.Layout(display="none"))]  # index 0: never shown
         for frame, caption in zip(frames, captions):
             pages.append(
-                widgets.VBox(
-                    [
-                        widgets.HTML(
-                            f'<div class="raft-frame">{frame}</div>',
-                            layout=widgets.Layout(width="100%"),
-                        ),
-                        widgets.HTML(
-                            f'<div class="raft-caption">{caption}</div>',
-                            layout=widgets.Layout(width="100%"),
-                        ),
-                    ],
-                    layout=widgets.Layout(width="100%"),
+                widgets.HTML(
+                    f'<div class="raft-frame">{frame}</div><div class="raft-caption">{caption}</div>',
+                    layout=frame_layout,
+                    style=frame_style,
                 )
             )
         self.stack = widgets.Stack(pages, selected_index=1, layout=widgets.Layout(width="100%"))

@@ -45,10 +45,18 @@ def test_player_numbers_frames_from_one_and_shows_frame_k_at_value_k():
         assert (control.min, control.max, control.value) == (1, 4, 1)
     assert player.stack.selected_index == 1
     for k in range(1, 5):
-        page = player.stack.children[k]
-        frame_html, caption_html = (child.value for child in page.children)
-        assert FRAMES[k - 1] in frame_html and CAPTIONS[k - 1] in caption_html
+        shown = player.stack.children[k].value
+        assert f'<div class="raft-frame">{FRAMES[k - 1]}</div>' in shown
+        assert f'<div class="raft-caption">{CAPTIONS[k - 1]}</div>' in shown
         assert player.frame(k) == (FRAMES[k - 1], CAPTIONS[k - 1])
+
+
+def test_player_frames_share_one_layout_and_style_model():
+    """Every frame's widget state is embedded in the page: keep it to one model per frame."""
+    player = FramePlayer(FRAMES, CAPTIONS)
+    pages = player.stack.children[1:]
+    assert len({id(p.layout) for p in pages}) == 1
+    assert len({id(p.style) for p in pages}) == 1
 
 
 def test_player_value_moves_every_control():
