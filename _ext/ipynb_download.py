@@ -6,17 +6,37 @@ configured. This book has none, since they need the network, so this extension d
 itself: for each page whose source is a notebook (it has a kernelspec), copy
 ``_build/jupyter_execute/<page>.ipynb`` next to the page's source and set ``ipynb_source``, which
 the theme's download button reads.
+
+The downloadable copy keeps every ordinary output (text, tables, images) but not the embedded
+ipywidgets state: that state already sits in the HTML page, where it makes the animations play
+without a kernel, and in a notebook it would only duplicate megabytes of frames that running the
+cell recreates. Widget outputs keep their plain-text fallback, so Jupyter shows a one-line
+placeholder until the reader runs the cell.
 """
 
 from __future__ import annotations
 
-import shutil
+import json
 from pathlib import Path
 
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def without_widget_state(notebook: dict) -> dict:
+    """The notebook minus its saved widget state and the widget views that need it."""
+    notebook.get("metadata", {}).pop("widgets", None)
+    for cell in notebook.get("cells", []):
+        for output in cell.get("outputs", []):
+            data = output.get("data")
+            if data and WIDGET_VIEW in data:
+                del data[WIDGET_VIEW]
+                data.setdefault("text/plain", "(a widget: run this cell to show it)")
+    return notebook
 
 
 def add_ipynb_source(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
@@ -33,7 +53,8 @@ def add_ipynb_source(app: Sphinx, pagename: str, templatename: str, context: dic
         return
     target = outdir / "_sources" / f"{pagename}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(executed, target)
+    notebook = without_widget_state(json.loads(executed.read_text(encoding="utf-8")))
+    target.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     context["ipynb_source"] = f"{pagename}.ipynb"
 
 

@@ -3,7 +3,8 @@
 # then runs Jupyter Book with warnings as errors.
 #
 # Notebook execution: cached locally (_build/.jupyter_cache; a chapter re-runs when its code
-# changes); forced (every notebook re-executed) when CI=true or BOOK_EXECUTE=force.
+# changes, and every chapter re-runs when raft/*.py or requirements.txt change); forced (every
+# notebook re-executed) when CI=true or BOOK_EXECUTE=force.
 # Extra arguments go to `jupyter-book build`, e.g. `bash scripts/build_book.sh --all`.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup_env.sh"
@@ -38,6 +39,20 @@ PY
   echo "[build] executing notebooks: $mode" >&2
 fi
 
+# The execution cache is keyed on each notebook's code only, not on the raft package the
+# notebooks import. When raft/ (or the pinned requirements) change, drop the cache and re-read
+# every page, so no chapter shows output from older code.
+code_stamp="_build/.raft-code.sha256"
+code_hash="$(find raft -name '*.py' -print0 | sort -z | xargs -0 cat requirements.txt | sha256sum | cut -d' ' -f1)"
+if [ -z "$mode" ] && [ "$(cat "$code_stamp" 2>/dev/null)" != "$code_hash" ]; then
+  if [ -d _build/.jupyter_cache ]; then
+    echo "[build] raft/ or requirements changed: re-executing every notebook" >&2
+    rm -rf _build/.jupyter_cache
+  fi
+  config_args+=(--all)
+fi
+
 start=$(date +%s)
 jupyter-book build . -W -n --keep-going "${config_args[@]}" "$@"
+mkdir -p _build && echo "$code_hash" > "$code_stamp"
 echo "[build] book built in $(( $(date +%s) - start )) s: _build/html/index.html" >&2

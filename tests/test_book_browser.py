@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
+import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -364,5 +365,9 @@ def test_chapters_offer_their_notebook_for_download():
         links = re.findall(r'href="([^"]+\.ipynb)"', html)
         assert links, f"{page_path} has no .ipynb download link"
         for link in links:
-            target = (SITE / page_path).parent / link
-            assert target.resolve().is_file(), f"{page_path} links {link}, which is not in the site"
+            target = ((SITE / page_path).parent / link).resolve()
+            assert target.is_file(), f"{page_path} links {link}, which is not in the site"
+            notebook = nbformat.read(target, as_version=4)
+            nbformat.validate(notebook)
+            assert notebook.metadata.get("kernelspec", {}).get("name") == "python3"
+            assert "widgets" not in notebook.metadata, "the download should not carry widget state"
