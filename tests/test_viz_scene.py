@@ -37,7 +37,7 @@ def test_leader_has_leader_colour_letter_and_others_are_followers():
 
 def test_servers_are_placed_on_a_circle_first_at_the_top_clockwise():
     pos = layout((1, 2, 3, 4, 5))
-    (x1, y1), (x2, y2) = pos[1], pos[2]
+    (x1, y1), (x2, _) = pos[1], pos[2]
     assert y1 == min(y for _, y in pos.values())      # S1 at the top
     assert x2 > x1                                     # S2 to its right: clockwise
     cx = sum(x for x, _ in pos.values()) / 5

@@ -217,6 +217,8 @@ def render_log_svg(scene, title=None, extra_height=0, extra=""):
     legend = "solid: committed · dashed: not committed · ▌ commit index"
     if scene.leader is not None:
         legend += " · ▼ next · ▁ match"
+    if any(c.kind == "config" for c in scene.cells):
+        legend += " · * configuration"
     out.append(text(4, ly, legend, 9.5, P.MUTED, "start"))
     out.append(extra)
     out.append("</svg>")

@@ -16,7 +16,7 @@ import networkx as nx
 
 from ..node import TRANSITIONS
 from . import palette as P
-from .svg import esc, num, open_svg, text
+from .svg import num, open_svg, text
 
 WIDTH, HEIGHT = 520, 236
 R = 38
@@ -75,7 +75,6 @@ def role_scene(highlight=None):
             lx, ly = x1, y1 - R - 52
         else:
             d = math.hypot(x2 - x1, y2 - y1)
-            ux, uy = (x2 - x1) / d, (y2 - y1) / d
             # Rightward edges bow up, leftward ones down; long ones (skipping a role) more.
             bend = (-1 if x2 > x1 else 1) * (120 if d > 250 else 26)
             mx, my = (x1 + x2) / 2, (y1 + y2) / 2 + bend
@@ -89,7 +88,6 @@ def role_scene(highlight=None):
             lx, ly = (sx + 2 * mx + ex) / 4, (sy + 2 * my + ey) / 4
             ly += -8 if bend < 0 else 14
             lx += 0 if bend < 0 or d > 250 else 10
-            del ux, uy
         edges.append(RoleEdge(a, b, data["label"], highlight is not None and (a, b) ==
                               tuple(highlight), path, lx, ly))
     return RoleScene(nodes, tuple(edges), tuple(highlight) if highlight else None)
