@@ -40,3 +40,14 @@ def test_heartbeats_are_counted_separately():
 def test_bad_arguments():
     with pytest.raises(ValueError):
         measure_replication(5, 1.0, commands=0)
+
+
+def test_pipelining_fills_messages_without_slowing_commits():
+    """Commands faster than a round trip (d = 20 ms, one every 15 ms, seed 1): each command
+    still commits after one round trip, and AppendEntries carry several entries."""
+    slow = measure_replication(5, 20.0, commands=20, interval=100, seed=1)
+    fast = measure_replication(5, 20.0, commands=20, interval=15, seed=1)
+    assert fast.per_command("replication") == 8
+    assert all(40 <= x <= 60 for x in fast.latencies)
+    assert slow.entries_per_append == 1
+    assert fast.entries_per_append > 2

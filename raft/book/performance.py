@@ -39,6 +39,8 @@ class Measurement:
     latencies: tuple             # commit latency of each committed command, ms
     messages: Counter            # "replication", "repeat", "heartbeat", "election" -> count
     duration: float              # simulated ms of the measurement
+    entries_sent: int = 0        # entries carried by the AppendEntries sent
+    appends_sent: int = 0        # AppendEntries sent that carried at least one entry
 
     @property
     def median_latency(self):
@@ -47,6 +49,11 @@ class Measurement:
     def per_command(self, kind):
         """Messages of one kind (requests and their replies) per committed command."""
         return self.messages[kind] / self.committed
+
+    @property
+    def entries_per_append(self):
+        """Average number of entries in an AppendEntries that carries any."""
+        return self.entries_sent / self.appends_sent if self.appends_sent else 0.0
 
     def per_second(self, kind):
         """Messages of one kind (requests and their replies) per simulated second."""
@@ -86,6 +93,8 @@ def measure_replication(size=5, latency=10.0, *, jitter=0.5, commands=30, interv
     if cluster.leader() != leader or cluster.nodes[leader] is not node:
         raise RuntimeError(f"the leader changed during the measurement (seed {seed})")
     records = cluster.trace[first_record:]
+    appends = [r.data["msg"].entries for r in records if r.kind == "send"
+               and isinstance(r.data["msg"], AppendEntries) and r.data["msg"].entries]
 
     committed_at = {}
     for r in records:
@@ -97,7 +106,8 @@ def measure_replication(size=5, latency=10.0, *, jitter=0.5, commands=30, interv
     return Measurement(size=size, latency=cluster.latency, commands=commands,
                        committed=len(latencies), latencies=latencies,
                        messages=_classify(cluster.trace, first_record),
-                       duration=cluster.now - start)
+                       duration=cluster.now - start,
+                       entries_sent=sum(map(len, appends)), appends_sent=len(appends))
 
 
 def _classify(trace, first):
