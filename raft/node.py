@@ -311,6 +311,11 @@ class _MembershipChange:
 # rounds; give up after this many rounds if the last one still took an election timeout.
 MAX_CATCH_UP_ROUNDS = 10
 
+# Real implementations batch: one AppendEntries carries at most this many entries (hashicorp/raft's
+# MaxAppendEntries defaults to 64; etcd limits a message's size in bytes). A follower far behind
+# receives the rest in the following messages, each sent as soon as the previous one succeeds.
+MAX_ENTRIES_PER_MESSAGE = 64
+
 
 # ---------------------------------------------------------------------------------------------
 # The server
@@ -327,7 +332,8 @@ class Node:
 
     def __init__(self, node_id, config, *, rng, now=0.0, election_timeout=(150, 300),
                  heartbeat_interval=50, fast_backoff=False, disruption_guard=True,
-                 current_term=0, voted_for=None, log=()):
+                 current_term=0, voted_for=None, log=(),
+                 max_entries_per_message=MAX_ENTRIES_PER_MESSAGE):
         low, high = election_timeout
         if not 0 < heartbeat_interval < low <= high:
             raise ConfigurationError(
@@ -339,6 +345,10 @@ class Node:
         self.heartbeat_interval = heartbeat_interval
         self.fast_backoff = fast_backoff
         self.disruption_guard = disruption_guard
+        if not (isinstance(max_entries_per_message, int) and max_entries_per_message >= 1):
+            raise ConfigurationError(f"max_entries_per_message must be a positive integer, got "
+                                     f"{max_entries_per_message!r}")
+        self.max_entries_per_message = max_entries_per_message
 
         # Persistent state on all servers (Figure 2)
         self.current_term = current_term  # latest term this server has seen
@@ -352,6 +362,10 @@ class Node:
         # Volatile state on leaders, reinitialized after election (Figure 2)
         self.next_index = {}    # per server: index of the next log entry to send to it
         self.match_index = {}   # per server: highest index known to be replicated on it
+        # Not in Figure 2: the last index sent to each server. A success reply sends more only
+        # once everything sent is acknowledged, so replies do not each start another message
+        # (heartbeats resend whatever was lost).
+        self.sent_index = {}
 
         # Beyond Figure 2: what every implementation also needs to remember
         self.role = FOLLOWER
@@ -528,12 +542,15 @@ class Node:
         self.heartbeat_due = now + self.heartbeat_interval
 
     def send_append_entries(self, peer):
-        """Send ``peer`` every entry from its next_index on (none if it is up to date)."""
+        """Send ``peer`` the entries from its next_index on (none if it is up to date), at
+        most ``max_entries_per_message`` of them."""
         prev_log_index = self.next_index[peer] - 1
+        last = min(self.log.last_index, prev_log_index + self.max_entries_per_message)
+        self.sent_index[peer] = last
         self._send(AppendEntries(
             src=self.id, dst=peer, term=self.current_term, leader_id=self.id,
             prev_log_index=prev_log_index, prev_log_term=self.log.term_at(prev_log_index),
-            entries=tuple(self.log[prev_log_index + 1:]), leader_commit=self.commit_index))
+            entries=tuple(self.log[prev_log_index + 1:last + 1]), leader_commit=self.commit_index))
 
     def handle_append_entries(self, msg, now):
         """AppendEntries RPC, receiver implementation (Figure 2)."""
@@ -607,6 +624,8 @@ class Node:
             self.advance_commit_index(now)
             if self.pending_change is not None:
                 self._check_catch_up(now)
+            # Send what is left, unless a message already on its way carries it.
+            retry = self.match_index.get(peer, 0) >= self.sent_index.get(peer, 0)
         else:
             # Leaders: on a log inconsistency, decrease next_index and retry (§5.3). The
             # follower says where to try next; never go below what is known to match.
@@ -615,7 +634,9 @@ class Node:
                                         min(before, msg.conflict_index))
             self._note("backoff", "leader-backoff", peer=peer, before=before,
                        next_index=self.next_index[peer])
-        if self.role == LEADER and peer in self.next_index \
+            # A late or duplicated rejection that teaches nothing new starts no retry.
+            retry = self.next_index[peer] < before
+        if retry and self.role == LEADER and peer in self.next_index \
                 and self.next_index[peer] <= self.log.last_index:
             self.send_append_entries(peer)
 
@@ -746,6 +767,7 @@ class Node:
         for peer in ids:
             self.next_index.pop(peer, None)
             self.match_index.pop(peer, None)
+            self.sent_index.pop(peer, None)
 
     def _recompute_config_index(self):
         self._config_index = 0
@@ -770,7 +792,7 @@ class Node:
         if role != CANDIDATE:
             self.votes = set()
         if old == LEADER:
-            self.next_index, self.match_index = {}, {}
+            self.next_index, self.match_index, self.sent_index = {}, {}, {}
             self.heartbeat_due = None
             if self.pending_change is not None:
                 self._note("catchup-failed", "config-catchup",

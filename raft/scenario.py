@@ -4,6 +4,8 @@ One command per line; ``#`` starts a comment. A scenario first describes the clu
 what happens to it, with ``expect`` lines that must hold::
 
     cluster size=5 seed=7 election_timeout=150..300 heartbeat=50 latency=10..15
+                          # also: drop= duplicate= reorder= fast_backoff=yes
+                          # disruption_guard=no max_entries=64
     log 1: 1 1 2          # optional starting state: terms of S1's log, index 1 first
     term 1: 3             # S1's current_term (default: its last log term)
     vote 1: 1             # S1's voted_for
@@ -36,13 +38,14 @@ import re
 from . import errors
 from .cluster import Cluster
 from .errors import ExpectationFailed, ScenarioError
+from .node import MAX_ENTRIES_PER_MESSAGE
 
 _OPTIONS = {
     "size": int, "seed": int, "heartbeat": float, "election_timeout": "range",
     "latency": "range", "drop": float, "duplicate": float, "reorder": float,
-    "fast_backoff": "bool", "disruption_guard": "bool",
+    "fast_backoff": "bool", "disruption_guard": "bool", "max_entries": int,
 }
-_OPTION_NAMES = {"heartbeat": "heartbeat_interval"}
+_OPTION_NAMES = {"heartbeat": "heartbeat_interval", "max_entries": "max_entries_per_message"}
 _BOOL = {"yes": True, "on": True, "true": True, "no": False, "off": False, "false": False}
 _COMMENT = re.compile(r"(?:^|\s)#(?=\s|$)")  # "# note" is a comment; "#17" is a message id
 _TIME = re.compile(r"^(\d+(?:\.\d+)?)(ms)?$")
@@ -395,6 +398,8 @@ def to_text(cluster):
             head += f" {name}={init[name]}"
     head += f" fast_backoff={'yes' if init['fast_backoff'] else 'no'}"
     head += f" disruption_guard={'yes' if init['disruption_guard'] else 'no'}"
+    if init.get("max_entries_per_message", MAX_ENTRIES_PER_MESSAGE) != MAX_ENTRIES_PER_MESSAGE:
+        head += f" max_entries={init['max_entries_per_message']}"
     lines = [note + head]
     for kind, key in (("log", "logs"), ("term", "terms"), ("vote", "votes")):
         for i, value in sorted((init[key] or {}).items()):
