@@ -1,0 +1,848 @@
+"""The grader: random fault schedules, a checker, a shrinker, and the labs built on them.
+
+Theory of operation
+-------------------
+A *schedule* is a short list of actions done to a simulated cluster, one per line of text::
+
+    size=3 seed=7 election_timeout=150..300
+    run 120ms
+    isolate leader        # cut the current leader off from everyone
+    submit x=1            # a client command to the current leader
+    crash leader / crash 2 / restart any / restart 2 / heal / timeout 3
+    partition 1 2 | 3
+    network drop=0.1 duplicate=0.2 reorder=0.3 latency=20..60
+
+An action that makes no sense when its turn comes (crash a server that is down, submit with no
+leader) is skipped, so any sub-list of a schedule is still a schedule. :func:`generate` draws a
+schedule from a seed and a *profile* (how often each kind of action comes up, how long runs
+last); the same seed and profile always give the same schedule.
+
+:func:`run_schedule` plays a schedule on ``Cluster(node_class=...)`` and judges it with one
+generic checker:
+
+* **safety**: the five properties of Figure 3 after every step (:mod:`raft.invariants`);
+* **liveness**: after the last action the faults end (the network heals, every crashed server
+  restarts, no more loss, duplication or reordering; latency stays), and a client command must
+  then be committed and applied within :data:`STALL_MS` simulated ms. If it is not, the run
+  *stalls*: no leader, or no commit, for that long with every server up;
+* **crash**: an exception escaping the node's own code (including NotImplementedError).
+
+:func:`shrink` reduces a failing schedule by delta debugging: it removes chunks of actions, then
+single actions, then halves the length of each ``run``, keeping a change only if the same kind of
+failure (same property) still happens. Everything is deterministic, so a shrunk schedule replays
+exactly: :func:`replay` rebuilds the cluster at the failing step, ready for
+``raft.viz.play``/``explore``.
+
+The labs (:data:`LABS`) use the same machinery: ``check(StudentNode, lab=1)`` runs the lab's
+scenario stories (:mod:`raft.scenario` text with ``expect`` lines) and then seeded random
+schedules, and prints a report a student can act on. From a shell::
+
+    python -m raft.grade lab1 path/to/my_node.py:MyNode
+    python -m raft.grade bug naive-commit          # hunt and shrink a zoo bug
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import random
+import re
+import sys
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import scenario as scenario_mod
+from .cluster import Cluster
+from .errors import InvariantViolation, RaftError
+from .invariants import SafetyChecker
+from .node import LEADER, Node
+
+#: How long (simulated ms) the healed cluster has to commit a client command.
+STALL_MS = 3000
+
+_PACKAGE_DIR = str(Path(__file__).resolve().parent)
+
+
+# ---------------------------------------------------------------------------------------------
+# Schedules
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Schedule:
+    """A cluster's settings and the actions done to it."""
+
+    size: int
+    seed: int
+    actions: tuple
+    election_timeout: tuple = (150, 300)
+
+    def text(self):
+        low, high = self.election_timeout
+        lines = [f"size={self.size} seed={self.seed} election_timeout={low:g}..{high:g}"]
+        lines += [action_text(a) for a in self.actions]
+        return "\n".join(lines) + "\n"
+
+    def replace(self, actions):
+        return Schedule(self.size, self.seed, tuple(actions), self.election_timeout)
+
+    def __len__(self):
+        return len(self.actions)
+
+
+def action_text(action):
+    kind = action[0]
+    if kind == "run":
+        return f"run {action[1]:g}ms"
+    if kind in ("crash", "restart", "isolate", "timeout"):
+        return f"{kind} {action[1]}"
+    if kind == "submit":
+        return f"submit {action[1]}"
+    if kind == "heal":
+        return "heal"
+    if kind == "partition":
+        return "partition " + " | ".join(" ".join(str(i) for i in g) for g in action[1])
+    if kind == "network":
+        parts = []
+        for name, value in action[1]:
+            if name == "latency":
+                parts.append(f"latency={value[0]:g}..{value[1]:g}")
+            else:
+                parts.append(f"{name}={value:g}")
+        return "network " + " ".join(parts)
+    raise ValueError(f"unknown action {action!r}")
+
+
+def parse_schedule(text):
+    """The inverse of :meth:`Schedule.text`."""
+    lines = [line.split("#", 1)[0].strip() for line in text.strip().splitlines()]
+    lines = [line for line in lines if line]
+    if not lines:
+        raise ValueError("an empty schedule")
+    head = dict(word.split("=", 1) for word in lines[0].split())
+    low, high = (float(x) for x in head.get("election_timeout", "150..300").split(".."))
+    actions = []
+    for line in lines[1:]:
+        words = line.split()
+        kind = words[0]
+        if kind == "run":
+            actions.append(("run", float(words[1].removesuffix("ms"))))
+        elif kind in ("crash", "restart", "isolate", "timeout"):
+            who = words[1]
+            actions.append((kind, who if who in ("leader", "any") else int(who)))
+        elif kind == "submit":
+            actions.append(("submit", words[1]))
+        elif kind == "heal":
+            actions.append(("heal",))
+        elif kind == "partition":
+            groups = tuple(tuple(int(i) for i in g.split()) for g in " ".join(words[1:]).split("|"))
+            actions.append(("partition", groups))
+        elif kind == "network":
+            settings = []
+            for word in words[1:]:
+                name, value = word.split("=", 1)
+                if name == "latency":
+                    a, b = value.split("..")
+                    settings.append((name, (float(a), float(b))))
+                else:
+                    settings.append((name, float(value)))
+            actions.append(("network", tuple(settings)))
+        else:
+            raise ValueError(f"unknown action {line!r}")
+    return Schedule(int(head["size"]), int(head["seed"]), tuple(actions), (low, high))
+
+
+DEFAULT_PROFILE = dict(size=5, length=14,
+                       weights=dict(run=4, submit=3, crash=1, crash_leader=1, restart=2,
+                                    isolate=1, isolate_leader=1, heal=2, timeout=1, partition=1,
+                                    network=1),
+                       run_ms=(10, 300))
+
+
+def generate(seed, profile=None):
+    """A random schedule from ``seed``, biased by ``profile`` (a dict; see DEFAULT_PROFILE).
+
+    Profile keys: ``size``, ``length`` (number of actions), ``weights`` (kind -> weight; kinds:
+    run, submit, crash, crash_leader, restart, isolate, isolate_leader, heal, timeout,
+    partition, network), ``run_ms`` (range of a run), ``pause`` (probability that a run
+    follows each other action), ``initial`` (actions put first), ``warmup`` (ms run next; default 300), ``network`` (name -> (low, high) range
+    for drop/duplicate/reorder, or a tuple of latency ranges), ``election_timeout``."""
+    p = dict(DEFAULT_PROFILE)
+    p.update(profile or {})
+    rng = random.Random(f"schedule-{seed}")
+    size = p["size"]
+    kinds = sorted(p["weights"])
+    weights = [p["weights"][k] for k in kinds]
+    low, high = p["run_ms"]
+    actions = []
+    values = 0
+    pause = p.get("pause", 0.8)
+    for action in p.get("initial", ()):
+        actions.append(tuple(action))  # fixed opening actions, e.g. a network setting
+    if p.get("warmup", 300):
+        actions.append(("run", float(p.get("warmup", 300))))  # time to elect a first leader
+    for _ in range(p["length"]):
+        if actions and actions[-1][0] != "run" and rng.random() < pause:
+            actions.append(("run", float(rng.randint(int(low), int(high)))))
+            continue
+        kind = rng.choices(kinds, weights)[0]
+        if kind == "run":
+            actions.append(("run", float(rng.randint(int(low), int(high)))))
+        elif kind == "submit":
+            values += 1
+            actions.append(("submit", f"{rng.choice('xyz')}={values}"))
+        elif kind in ("crash", "isolate", "timeout"):
+            actions.append((kind, rng.randint(1, size)))
+        elif kind in ("crash_leader", "isolate_leader"):
+            actions.append((kind.split("_")[0], "leader"))
+        elif kind == "restart":
+            actions.append(("restart", "any"))
+        elif kind == "heal":
+            actions.append(("heal",))
+        elif kind == "partition":
+            ids = list(range(1, size + 1))
+            rng.shuffle(ids)
+            cut = rng.randint(1, size - 1)
+            actions.append(("partition", (tuple(sorted(ids[:cut])), tuple(sorted(ids[cut:])))))
+        elif kind == "network":
+            net = p.get("network") or dict(drop=(0.0, 0.2), duplicate=(0.0, 0.2),
+                                           reorder=(0.0, 0.3))
+            settings = []
+            for name in ("drop", "duplicate", "reorder"):
+                if name in net:
+                    a, b = net[name]
+                    settings.append((name, round(rng.uniform(a, b), 2)))
+            if "latency" in net:
+                settings.append(("latency", rng.choice(net["latency"])))
+            actions.append(("network", tuple(settings)))
+        else:
+            raise ValueError(f"unknown action kind {kind!r} in profile")
+    return Schedule(size, seed, tuple(actions), tuple(p.get("election_timeout", (150, 300))))
+
+
+# ---------------------------------------------------------------------------------------------
+# Running a schedule and judging it
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Finding:
+    """What the checker found: ``kind`` is "violation", "stall" or "crash"."""
+
+    kind: str
+    prop: str          # the property of Figure 3, "no progress", or the exception's type
+    details: str
+    step: int
+    where: str = ""    # for a crash: the line of the node's code that raised
+
+    @property
+    def signature(self):
+        return (self.kind, self.prop)
+
+    def headline(self):
+        if self.kind == "violation":
+            return f"{self.prop} violated: {self.details}"
+        if self.kind == "stall":
+            return f"liveness: {self.details}"
+        return f"your node raised {self.prop}: {self.details}" + (
+            f" ({self.where})" if self.where else "")
+
+
+class _Stall(Exception):
+    pass
+
+
+def _new_cluster(node_class, schedule, trace):
+    cluster = Cluster(size=schedule.size, seed=schedule.seed,
+                      election_timeout=schedule.election_timeout, node_class=node_class,
+                      check_invariants=False, trace=trace)
+    # The checker is attached by hand (not check_invariants=True) so that cluster.replay(),
+    # which the players use, rebuilds the run without raising at the violation again.
+    cluster.checker = SafetyChecker(cluster)
+    return cluster
+
+
+def _do(cluster, action):
+    """Carry out one action; returns False if it made no sense now (and was skipped)."""
+    kind = action[0]
+    up = [i for i in cluster.ids if i not in cluster.crashed]
+    if kind == "run":
+        cluster.run(action[1])
+    elif kind == "submit":
+        leader = cluster.leader()
+        if leader is None:
+            return False
+        cluster.submit(action[1], node=leader)
+    elif kind in ("crash", "isolate"):
+        who = cluster.leader() if action[1] == "leader" else action[1]
+        if who is None or who not in cluster.nodes:
+            return False
+        if kind == "crash":
+            if who not in up or len(up) <= 1:
+                return False
+            cluster.crash(who)
+        else:
+            cluster.partition([who], [i for i in cluster.ids if i != who])
+    elif kind == "restart":
+        down = sorted(cluster.crashed)
+        who = down[0] if action[1] == "any" and down else action[1]
+        if who not in cluster.crashed:
+            return False
+        cluster.restart(who)
+    elif kind == "heal":
+        if cluster.partition_groups is None and not cluster.disconnected:
+            return False
+        cluster.heal()
+    elif kind == "partition":
+        cluster.partition(*action[1])
+    elif kind == "timeout":
+        who = action[1]
+        if who not in up or cluster.nodes[who].role == LEADER \
+                or who not in cluster.nodes[who].config.members:
+            return False
+        cluster.timeout(who)
+    elif kind == "network":
+        cluster.set_network(**dict(action[1]))
+    else:
+        raise ValueError(f"unknown action {action!r}")
+    return True
+
+
+PROBE = "probe=1"
+
+
+def _settle(cluster, stall_ms):
+    """End the faults, then require a client command to be committed within stall_ms."""
+    if cluster.partition_groups is not None or cluster.disconnected:
+        cluster.heal()
+    for i in sorted(cluster.crashed):
+        cluster.restart(i)
+    if cluster.drop_rate or cluster.duplicate_rate or cluster.reorder_rate:
+        cluster.set_network(drop=0, duplicate=0, reorder=0)
+    start = cluster.now
+    tried = set()
+    while cluster.now - start < stall_ms:
+        leader = cluster.leader()
+        if leader is not None and (leader, cluster.nodes[leader].current_term) not in tried:
+            tried.add((leader, cluster.nodes[leader].current_term))
+            cluster.submit(PROBE, node=leader, client_id="probe", seq=1)
+        cluster.run(25)
+        if any(PROBE in cluster.state_machines[i].applied for i in cluster.ids):
+            return
+    leader = cluster.leader()
+    raise _Stall(f"with every server up and the network healed, no client command was "
+                 f"committed within {stall_ms} ms (leader now: "
+                 f"{'none' if leader is None else f'S{leader}'}, "
+                 f"{len(tried)} leader term(s) tried)")
+
+
+def _node_frame(exc):
+    """Where in the node's code (not the simulator's) an exception was raised."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    chosen = None
+    for frame in frames:
+        if not frame.filename.startswith(_PACKAGE_DIR) or frame.filename.endswith("node.py") \
+                or frame.filename.endswith("bugs.py") or "/labs/" in frame.filename:
+            chosen = frame
+    if chosen is None and frames:
+        chosen = frames[-1]
+    if chosen is None:
+        return ""
+    return f"in {chosen.name}, {Path(chosen.filename).name} line {chosen.lineno}: " \
+           f"{(chosen.line or '').strip()}"
+
+
+def run_schedule(node_class, schedule, *, trace=False, liveness=True, stall_ms=STALL_MS):
+    """Play ``schedule`` on ``node_class``; returns (Finding or None, cluster)."""
+    cluster = _new_cluster(node_class, schedule, trace)
+    try:
+        for action in schedule.actions:
+            _do(cluster, action)
+        if liveness:
+            _settle(cluster, stall_ms)
+    except InvariantViolation as e:
+        return Finding("violation", e.prop, e.details, cluster.steps), cluster
+    except _Stall as e:
+        return Finding("stall", "no progress", str(e), cluster.steps), cluster
+    except RaftError:
+        raise  # a mistake of the harness, not of the node: let it show
+    except Exception as e:  # noqa: BLE001 - the node's own code raised
+        return Finding("crash", type(e).__name__, str(e) or type(e).__name__, cluster.steps,
+                       _node_frame(e)), cluster
+    return None, cluster
+
+
+# ---------------------------------------------------------------------------------------------
+# Shrinking
+# ---------------------------------------------------------------------------------------------
+
+def shrink(node_class, schedule, finding, *, max_runs=150, stall_ms=STALL_MS):
+    """Delta debugging: the shortest schedule we can find that fails the same way.
+
+    Returns (schedule, finding, runs)."""
+    runs = 0
+    target = finding.signature
+
+    def fails(candidate):
+        nonlocal runs
+        runs += 1
+        found, _ = run_schedule(node_class, candidate, stall_ms=stall_ms)
+        if found is not None and found.signature == target:
+            return found
+        return None
+
+    actions = list(schedule.actions)
+    n = 2
+    while len(actions) >= 1 and runs < max_runs:
+        chunk = max(1, len(actions) // n)
+        removed = False
+        for start in range(0, len(actions), chunk):
+            candidate = actions[:start] + actions[start + chunk:]
+            got = fails(schedule.replace(candidate))
+            if got is not None:
+                actions, finding, removed = candidate, got, True
+                n = max(n - 1, 2)
+                break
+            if runs >= max_runs:
+                break
+        if not removed:
+            if chunk == 1:
+                break
+            n = min(n * 2, len(actions))
+    # Shorten each run, halving while the failure stays.
+    for k in range(len(actions)):
+        while actions[k][0] == "run" and actions[k][1] >= 2 and runs < max_runs:
+            shorter = actions[:k] + [("run", float(int(actions[k][1] // 2)))] + actions[k + 1:]
+            got = fails(schedule.replace(shorter))
+            if got is None:
+                break
+            actions, finding = shorter, got
+    return schedule.replace(actions), finding, runs
+
+
+# ---------------------------------------------------------------------------------------------
+# Counterexamples
+# ---------------------------------------------------------------------------------------------
+
+_KEY_KINDS = {"role", "vote", "term", "commit", "truncate", "crash", "restart", "partition",
+              "heal", "submit", "force-timeout", "network", "apply", "reject"}
+
+
+@dataclass
+class Counterexample:
+    node_class: type
+    seed: int
+    original: Schedule
+    schedule: Schedule       # shrunk
+    finding: Finding
+    tried: int               # schedules run before this one failed (seeds tried)
+    shrink_runs: int = 0
+    _cluster: object = field(default=None, repr=False)
+
+    def cluster(self):
+        """The cluster at the failing step (no checker), for raft.viz.play/explore."""
+        if self._cluster is None:
+            self._cluster = replay(self.node_class, self.schedule)
+        return self._cluster
+
+    def sentences(self, limit=30):
+        """The shrunk run's key events in plain English, last ``limit`` of them."""
+        cluster = self.cluster()
+        lines = [f"[{r.time:7.1f} ms] {r.sentence}" for r in cluster.trace
+                 if r.kind in _KEY_KINDS and not (r.kind == "apply" and "no-op" in r.sentence)]
+        if len(lines) > limit:
+            lines = [f"... ({len(lines) - limit} earlier events)"] + lines[-limit:]
+        return lines
+
+    def scenario_text(self):
+        return self.cluster().scenario_text()
+
+    def report(self, name=None):
+        who = name or self.node_class.__name__
+        out = [f"{who}: {self.finding.headline()}",
+               f"  found with seed {self.seed} (schedule {self.tried} of the search); "
+               f"shrunk from {len(self.original)} to {len(self.schedule)} actions "
+               f"in {self.shrink_runs} reruns",
+               "  the shrunk schedule:"]
+        out += ["    " + line for line in self.schedule.text().splitlines()]
+        out.append("  what happened (key events):")
+        out += ["    " + line for line in self.sentences()]
+        return "\n".join(out)
+
+
+def find_counterexample(node_class, profile, seeds, *, minimize=True, stall_ms=STALL_MS):
+    """Run the schedules of ``seeds`` until one fails; shrink it. None if none failed."""
+    for tried, seed in enumerate(seeds, 1):
+        schedule = generate(seed, profile)
+        found, _ = run_schedule(node_class, schedule, stall_ms=stall_ms)
+        if found is None:
+            continue
+        small, finding, runs = (shrink(node_class, schedule, found, stall_ms=stall_ms)
+                                if minimize else (schedule, found, 0))
+        return Counterexample(node_class, seed, schedule, small, finding, tried, runs)
+    return None
+
+
+def replay(node_class, schedule, *, stall_ms=STALL_MS):
+    """Rebuild the run of ``schedule`` (a Schedule or its text) with ``node_class``, stopped
+    at the step where the checker flagged it (or at its end), with a full trace and no checker:
+    hand it to ``raft.viz.play`` or ``raft.viz.explore``."""
+    if isinstance(schedule, str):
+        schedule = parse_schedule(schedule)
+    found, cluster = run_schedule(node_class, schedule, trace=True, stall_ms=stall_ms)
+    step = cluster.steps if found is None else found.step
+    twin = cluster.replay(step)
+    twin.checker = None
+    # The twin keeps the trace up to that step (replay re-ran it).
+    return twin
+
+
+# ---------------------------------------------------------------------------------------------
+# Labs
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Lab:
+    number: int
+    title: str
+    methods: tuple
+    stories: tuple           # (name, scenario text) pairs
+    profile: dict
+    seeds: int = 8
+    stall_ms: int = STALL_MS
+
+
+_ELECTION_STORIES = (
+    ("a leader is elected", """
+        cluster size=5 seed=1
+        run until leader within 3000ms
+        run 500ms
+        expect term 1 = 1
+    """),
+    ("a stale candidate is refused (§5.1)", """
+        cluster size=3 seed=2
+        term 1: 5
+        term 2: 5
+        term 3: 5
+        vote 2: 2
+        vote 3: 3
+        timeout 1
+        run 100ms
+        expect term 1 = 6
+        expect voted_for 2 = 1
+        expect leader 1
+    """),
+    ("one vote per term (§5.2)", """
+        cluster size=3 seed=3
+        term 1: 2
+        term 2: 2
+        term 3: 2
+        vote 3: 2
+        vote 2: 2
+        timeout 1
+        run 40ms
+        expect voted_for 3 = 1
+        expect term 3 = 3
+    """),
+    ("the up-to-date check (§5.4.1)", """
+        cluster size=3 seed=4
+        log 1: 1
+        log 2: 1 2
+        log 3: 1 2
+        timeout 1
+        run 40ms
+        expect voted_for 2 = 1
+        expect leader none
+        run until leader within 3000ms
+        expect log 2 = 1 2 3
+    """),
+)
+
+_REPLICATION_STORIES = (
+    ("commands are replicated and applied", """
+        cluster size=3 seed=5
+        elect 1
+        submit x=1
+        submit y=2
+        run 200ms
+        expect applied 2 = x=1 y=2
+        expect applied 3 = x=1 y=2
+    """),
+    ("a follower's conflicting entries are replaced (§5.3, Figure 7)", """
+        cluster size=3 seed=6
+        log 1: 1 1 4 4
+        log 2: 1 1 2 2 2
+        log 3: 1 1 4
+        term 1: 4
+        elect 1
+        run 300ms
+        expect log 2 = 1 1 4 4 5
+        expect log 3 = 1 1 4 4 5
+    """),
+    ("a follower that missed entries catches up", """
+        cluster size=3 seed=7
+        elect 1
+        disconnect 3
+        submit x=1
+        submit y=2
+        run 100ms
+        connect 3
+        run 300ms
+        expect applied 3 = x=1 y=2
+    """),
+)
+
+_SAFETY_STORIES = (
+    ("only entries of the leader's term are committed by counting (Figure 8)", """
+        cluster size=3 seed=8
+        log 1: 1 2
+        log 2: 1
+        log 3: 1 3
+        term 1: 4
+        term 3: 4
+        disconnect 3
+        elect 1
+        expect commit 1 = 3
+        expect log 2 = 1 2 5
+    """),
+    ("a server with a stale log cannot win (§5.4.1)", """
+        cluster size=3 seed=9
+        log 1: 1 1
+        log 2: 1 1
+        log 3: 1
+        disconnect 1
+        timeout 3
+        run 50ms
+        expect leader none
+        run until leader within 3000ms
+        expect role 3 = follower
+    """),
+)
+
+_PERSISTENCE_STORIES = (
+    ("a vote survives a crash (Figure 2, persistent state)", """
+        cluster size=3 seed=10
+        timeout 1
+        run 15ms
+        crash 2
+        restart 2
+        expect voted_for 2 = 1
+        expect term 2 = 1
+    """),
+    ("the term survives a crash", """
+        cluster size=3 seed=11
+        elect 1
+        run 100ms
+        crash 3
+        restart 3
+        expect term 3 = 1
+    """),
+)
+
+_MEMBERSHIP_STORIES = (
+    ("grow from 3 to 5 servers (§6)", """
+        cluster size=3 seed=12
+        elect 1
+        submit x=1
+        members 1 2 3 4 5
+        run 1000ms
+        expect applied 5 = x=1
+        expect leader 1
+    """),
+    ("a leader removed from the configuration steps down (§6)", """
+        cluster size=3 seed=13
+        elect 1
+        members 2 3
+        run 1500ms
+        expect role 1 = follower
+        run until leader within 3000ms
+        submit y=1
+        run 300ms
+        expect applied 2 = y=1
+    """),
+)
+
+_LAB_PROFILE = dict(size=5, length=12,
+                    weights=dict(run=4, submit=3, crash_leader=1, crash=1, restart=2,
+                                 isolate_leader=1, heal=2, timeout=1, network=1),
+                    run_ms=(20, 300))
+
+LABS = {
+    1: Lab(1, "leader election",
+           ("handle_request_vote", "handle_request_vote_reply", "start_election"),
+           _ELECTION_STORIES, dict(_LAB_PROFILE, weights=dict(run=4, timeout=3, crash_leader=2,
+                                                              restart=2, isolate_leader=1,
+                                                              heal=2, submit=1))),
+    2: Lab(2, "log replication", ("handle_append_entries", "handle_append_entries_reply"),
+           _REPLICATION_STORIES, _LAB_PROFILE),
+    3: Lab(3, "commitment and safety", ("advance_commit_index", "candidate_log_is_up_to_date"),
+           _SAFETY_STORIES, dict(_LAB_PROFILE, size=3)),
+    4: Lab(4, "persistence", ("_record_vote", "_set_term"), _PERSISTENCE_STORIES,
+           dict(_LAB_PROFILE, size=3, weights=dict(run=3, timeout=5, crash=3, restart=4),
+                run_ms=(1, 40))),
+    5: Lab(5, "membership change", ("change_membership", "_after_commit_as_leader"),
+           _MEMBERSHIP_STORIES, _LAB_PROFILE, seeds=3),
+}
+
+
+def _story_cluster(text, node_class):
+    base = scenario_mod.parse(text)
+    kwargs = dict(base._init)
+    kwargs.update(node_class=node_class, check_invariants=True)
+    return Cluster(**kwargs)
+
+
+def _dedent(text):
+    return "\n".join(line.strip() for line in text.strip().splitlines()) + "\n"
+
+
+@dataclass
+class Result:
+    name: str
+    passed: bool
+    message: str = ""
+
+
+@dataclass
+class Report:
+    lab: Lab
+    node_class: type
+    results: list
+    counterexample: Counterexample | None = None
+
+    @property
+    def passed(self):
+        return all(r.passed for r in self.results)
+
+    def text(self):
+        lab, who = self.lab, self.node_class.__name__
+        ok = sum(r.passed for r in self.results)
+        verdict = "PASSED" if self.passed else "FAILED"
+        out = [f"Lab {lab.number} ({lab.title}) for {who}: {verdict} "
+               f"({ok} of {len(self.results)} checks)"]
+        for r in self.results:
+            out.append(f"  {'ok  ' if r.passed else 'FAIL'} {r.name}")
+            if r.message:
+                out += ["         " + line for line in r.message.splitlines()]
+        if self.counterexample is not None:
+            cx = self.counterexample
+            out.append("")
+            out.append("Replay the shortened counterexample (then raft.viz.play(cluster) to "
+                       "watch it, or raft.viz.explore(cluster) to poke at it):")
+            text = cx.schedule.text().strip().replace("\n", "\\n")
+            out.append(f"  cluster = raft.grade.replay({who}, \"{text}\")")
+        return "\n".join(out)
+
+    def __str__(self):
+        return self.text()
+
+    def _repr_pretty_(self, p, cycle):
+        p.text(self.text())
+
+
+def _describe_exception(e):
+    if isinstance(e, NotImplementedError):
+        return f"not written yet: {e}"
+    where = _node_frame(e)
+    return f"{type(e).__name__}: {e}" + (f"\n({where})" if where else "")
+
+
+def run_story(node_class, text):
+    """Run one scenario story; returns (passed, message)."""
+    text = _dedent(text)
+    try:
+        cluster = _story_cluster(text, node_class)
+        scenario_mod.run(text, cluster=cluster)
+    except InvariantViolation as e:
+        return False, f"{e.prop} violated at step {e.step}: {e.details}"
+    except RaftError as e:
+        cause = e.__cause__
+        if cause is not None and not isinstance(cause, RaftError):
+            return False, _describe_exception(cause)
+        return False, str(e)
+    except Exception as e:  # noqa: BLE001 - the node's own code raised
+        return False, _describe_exception(e)
+    return True, ""
+
+
+def check(node_class, lab, *, seeds=None, quiet=False, minimize=True):
+    """Grade ``node_class`` on lab ``lab`` (1-5); prints the report and returns it.
+
+    ``report.passed`` is True if every story and every random schedule passed."""
+    lab = LABS[lab] if not isinstance(lab, Lab) else lab
+    missing = [m for m in lab.methods if not callable(getattr(node_class, m, None))]
+    results = []
+    if not (isinstance(node_class, type) and issubclass(node_class, Node)):
+        results.append(Result("the node is a subclass of raft.node.Node", False,
+                              f"got {node_class!r}"))
+    elif missing:
+        results.append(Result("the lab's methods exist", False, f"missing: {missing}"))
+    cx = None
+    if not results:
+        for name, text in lab.stories:
+            ok, message = run_story(node_class, text)
+            results.append(Result(f"story: {name}", ok, message))
+        seeds = range(lab.seeds) if seeds is None else seeds
+        seeds = list(seeds)
+        name = f"random fault schedules (seeds {seeds[0]}..{seeds[-1]}, safety after every " \
+               f"step, progress after healing)"
+        cx = find_counterexample(node_class, lab.profile, seeds, minimize=minimize,
+                                 stall_ms=lab.stall_ms)
+        if cx is None:
+            results.append(Result(name, True))
+        else:
+            message = [cx.finding.headline(),
+                       f"seed {cx.seed}; shrunk from {len(cx.original)} to {len(cx.schedule)} "
+                       "actions:"]
+            message += ["  " + line for line in cx.schedule.text().splitlines()]
+            message.append("what happened (key events, simulated time):")
+            message += ["  " + line for line in cx.sentences(limit=20)]
+            results.append(Result(name, False, "\n".join(message)))
+    report = Report(lab, node_class, results, cx)
+    if not quiet:
+        print(report.text())
+    return report
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line
+# ---------------------------------------------------------------------------------------------
+
+def _load_class(spec):
+    path, _, name = spec.partition(":")
+    module_name = "student_" + re.sub(r"\W", "_", Path(path).stem)
+    spec_obj = importlib.util.spec_from_file_location(module_name, path)
+    if spec_obj is None:
+        raise SystemExit(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec_obj)
+    sys.modules[module_name] = module
+    spec_obj.loader.exec_module(module)
+    if name:
+        return getattr(module, name)
+    found = [v for v in vars(module).values() if isinstance(v, type) and issubclass(v, Node)
+             and v.__module__ == module_name]
+    if len(found) != 1:
+        raise SystemExit(f"{path}: say which class to grade, e.g. {path}:MyNode "
+                         f"(found {[c.__name__ for c in found]})")
+    return found[0]
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    usage = ("usage: python -m raft.grade lab1 path/to/file.py[:ClassName]\n"
+             "       python -m raft.grade bug NAME        (NAME from raft.bugs.BUGS, or 'all')")
+    if len(argv) == 2 and re.fullmatch(r"lab[1-5]", argv[0]):
+        report = check(_load_class(argv[1]), int(argv[0][3:]))
+        return 0 if report.passed else 1
+    if len(argv) == 2 and argv[0] == "bug":
+        from . import bugs
+        names = list(bugs.BUGS) if argv[1] == "all" else [argv[1]]
+        for name in names:
+            cx = bugs.hunt(name)
+            print(cx.report(name) if cx else f"{name}: not found within its bound")
+            print()
+        return 0
+    print(usage)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
