@@ -308,11 +308,13 @@ class PrevLogOffByOne(Bug):
 
     def send_append_entries(self, peer):
         prev_log_index = self.next_index[peer] - 1
+        last = min(self.log.last_index, prev_log_index + self.max_entries_per_message)
+        self.sent_index[peer] = last
         self._send(AppendEntries(
             src=self.id, dst=peer, term=self.current_term, leader_id=self.id,
             prev_log_index=prev_log_index,
             prev_log_term=self.log.term_at(prev_log_index - 1),  # BUG: should be prev_log_index
-            entries=tuple(self.log[prev_log_index + 1:]), leader_commit=self.commit_index))
+            entries=tuple(self.log[prev_log_index + 1:last + 1]), leader_commit=self.commit_index))
 
 
 # -- 10. Not resetting the election timer when granting a vote (liveness) ---------------------------
