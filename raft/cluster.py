@@ -224,9 +224,12 @@ class Cluster:
 
     # -- running ----------------------------------------------------------------------------------
 
-    def step(self):
-        """Process the next event. Returns its step number, or None if nothing is scheduled."""
+    def step(self, until=None):
+        """Process the next event. Returns its step number, or None if nothing is scheduled
+        (at or before ``until``, if given)."""
         while self._queue:
+            if until is not None and self._queue[0][0] > until:
+                return None
             time, _, kind, payload = heapq.heappop(self._queue)
             if kind == _DELIVER:
                 flight = self._flights.pop(payload, None)
@@ -254,8 +257,8 @@ class Cluster:
         if ms < 0:
             raise ConfigurationError(f"cannot run for a negative time ({ms} ms)")
         end = self.now + ms
-        while self._queue and self._queue[0][0] <= end:
-            self.step()
+        while self.step(until=end) is not None:
+            pass
         if end > self.now:
             self._act("_advance", end)
         return self
@@ -265,8 +268,7 @@ class Cluster:
         end = self.now + timeout
         if predicate(self):
             return True
-        while self._queue and self._queue[0][0] <= end:
-            self.step()
+        while self.step(until=end) is not None:
             if predicate(self):
                 return True
         if end > self.now:

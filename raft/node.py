@@ -439,6 +439,7 @@ class Node:
         self._append_entries_to_log([Entry(self.current_term, command, client_id, seq)],
                                     "leader-client")
         self.broadcast_append_entries(now)
+        self.advance_commit_index(now)  # a one-server cluster is its own majority
         return self.log.last_index
 
     def next_deadline(self):
@@ -521,6 +522,7 @@ class Node:
         # entry of its own term, so it appends a no-op at once.
         self._append_entries_to_log([Entry(self.current_term, None)], "leader-noop")
         self.broadcast_append_entries(now)
+        self.advance_commit_index(now)  # a one-server cluster is its own majority
 
     def _ignores_request_vote(self, msg, now):
         """§6, removed servers: a server that heard from a current leader within the minimum
