@@ -39,7 +39,7 @@ class Bug(Node):
     explanation = ""   # one paragraph, in our words
     finds = ""         # what the checker reports: a property of Figure 3, or "stall"
     profile = {}       # generator bias, see raft.grade.generate
-    bound = 40         # seeds tried, 0..bound-1: the test proves a seed below it is flagged
+    bound = 100        # seeds tried, 0..bound-1: the test proves a seed below it is flagged
 
 
 # -- 1. Figure 8: committing an earlier term's entry by counting replicas ------------------------
@@ -60,7 +60,7 @@ class NaiveCommit(Bug):
     finds = "Leader Completeness or State Machine Safety"
     profile = dict(size=3, length=16, weights=dict(isolate_leader=3, submit=3, heal=1),
                    run_ms=(150, 500), pause=0.5)
-    bound = 60
+    bound = 150
 
     def advance_commit_index(self, now):
         for n in range(self.log.last_index, self.commit_index, -1):
@@ -187,7 +187,7 @@ class HardStateNotPersisted(Bug):
         "memory of its vote, so it can vote a second time in a term in which it already voted, "
         "and two leaders can be elected in one term.")
     finds = "Election Safety"
-    profile = dict(size=3, length=14, weights=dict(run=3, timeout=3, crash=4, restart=4),
+    profile = dict(size=3, length=20, weights=dict(run=2, timeout=2, crash=5, restart=5),
                    run_ms=(1, 300), pause=0.6)
 
     def ready(self):
@@ -242,6 +242,7 @@ class ApplyUncommitted(Bug):
     profile = dict(size=5, length=16, initial=[("network", (("drop", 0.3),))], run_ms=(1, 60),
                    pause=0.5, weights=dict(submit=6, isolate_leader=2, heal=2, crash_leader=1,
                                            restart=1))
+    bound = 300
 
     def _apply_committed(self):
         while self.last_applied < self.log.last_index:  # BUG: should stop at commit_index
@@ -304,7 +305,7 @@ class PrevLogOffByOne(Bug):
     profile = dict(size=3, length=18, weights=dict(run=3, submit=6, isolate_leader=3, heal=2,
                                                    crash_leader=1, restart=1, timeout=1),
                    run_ms=(5, 300))
-    bound = 60
+    bound = 150
 
     def send_append_entries(self, peer):
         prev_log_index = self.next_index[peer] - 1
@@ -335,7 +336,7 @@ class VoteKeepsTimer(Bug):
     profile = dict(size=5, length=30, weights=dict(run=2, crash_leader=3, network=1),
                    run_ms=(100, 400), network=dict(latency=((25, 40),)),
                    election_timeout=(150, 200))
-    bound = 20
+    bound = 60
 
     def handle_request_vote(self, msg, now):
         if msg.term < self.current_term:
