@@ -160,10 +160,30 @@ def open_page(browser, url: str, viewport: dict):
     try:
         wait_until_rendered(page)
     except Exception as error:  # a timeout: say what went wrong on the page, not just "timeout"
+        try:
+            state = page.evaluate(
+                """(selector) => ({
+                    widget_views: document.querySelectorAll(selector).length,
+                    unrendered_views: [...document.querySelectorAll(selector)].filter(s => {
+                        const a = s.previousElementSibling;
+                        return !(a && a.classList.contains('widget-subarea') && a.children.length);
+                    }).length,
+                    widget_state_embedded: !!document.querySelector(
+                        'script[type="application/vnd.jupyter.widget-state+json"]'),
+                    raw_math: [...document.querySelectorAll('span.math, div.math')]
+                        .filter(m => !m.querySelector('mjx-container')).length,
+                })""",
+                WIDGET_VIEW,
+            )
+        except Exception as inner:  # the page itself is broken
+            state = f"(could not inspect the page: {inner})"
         context.close()
+        hint = ""
+        if isinstance(state, dict) and state["unrendered_views"] and not state["widget_state_embedded"]:
+            hint = " The page has widget views but no widget state: did the chapter fail to execute?"
         raise AssertionError(
-            f"{url}: widgets or math did not render ({error.__class__.__name__}); "
-            f"blocked: {log.blocked}; failed: {log.failed}; console: {log.console}"
+            f"{url}: widgets or math did not render ({error.__class__.__name__}): {state};"
+            f" blocked: {log.blocked}; failed: {log.failed}; console: {log.console}.{hint}"
         ) from error
     return page, context, log
 
