@@ -391,8 +391,9 @@ def to_text(cluster):
         note = ""
     low, high = init["election_timeout"]
     lat_low, lat_high = init["latency"]
+    low, high, lat_low, lat_high = map(_number, (low, high, lat_low, lat_high))
     head = (f"cluster size={init['size']} seed={init['seed']} election_timeout={low}..{high} "
-            f"heartbeat={init['heartbeat_interval']} latency={lat_low}..{lat_high}")
+            f"heartbeat={_number(init['heartbeat_interval'])} latency={lat_low}..{lat_high}")
     for name in ("drop", "duplicate", "reorder"):
         if init[name]:
             head += f" {name}={init[name]}"
@@ -418,6 +419,11 @@ def to_text(cluster):
     if cluster.steps > done:
         lines.append(f"step {cluster.steps - done}")
     return "\n".join(lines) + "\n"
+
+
+def _number(x):
+    """150.0 -> 150, so a scenario's text is the same after a round trip through ``run``."""
+    return int(x) if isinstance(x, float) and x.is_integer() else x
 
 
 def _action_text(name, args):

@@ -25,6 +25,19 @@ class TraceRecord:
     def sentence(self):
         return sentence(self)
 
+    def _key(self):
+        return (self.step, self.time, self.kind, self.node, self.rule, self.data)
+
+    def __eq__(self, other):
+        """Records are equal when they say the same thing about the same step, so a replayed
+        run's snapshots compare equal to the original's."""
+        if not isinstance(other, TraceRecord):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self):
+        return hash((self.step, self.time, self.kind, self.node, self.rule))
+
     @property
     def rule_text(self):
         return RULES.get(self.rule, "") if self.rule else ""
