@@ -23,12 +23,13 @@ to elect a new one, for several election-timeout ranges. Each *trial* here rebui
   ``latency`` ms (uniform, default 0.2–0.6) on the network, and every *reply* leaves only after
   the replying server's disk write of ``disk_write`` ms (uniform, default 12–16), because Raft
   servers persist their state before answering an RPC (Figure 2). A candidate's own disk write
-  overlaps with sending its RequestVotes, as Ongaro's dissertation assumes in its model of
-  election time (§9.3 there), so a RequestVote is not delayed. The broadcast time is then
+  overlaps with sending its RequestVotes, as Ongaro's dissertation assumes in its analysis of
+  election time (chapter 9 there), so a RequestVote is not delayed. The broadcast time is then
   2 × 0.4 + 14 ≈ 15 ms on average.
 * **Where the clock stops.** A trial ends when a surviving server has won an election *and every
-  surviving server has heard from it* (accepted an AppendEntries of its term), the dissertation's
-  "until the other servers received the new leader's first heartbeat". The *time without leader*
+  surviving server has heard from it* (accepted an AppendEntries of its term): the paper timed
+  "how long it took to detect the crash and elect a new leader", and we count an election as
+  done once every survivor knows its result. The *time without leader*
   is that moment minus ``crash_time``. A trial that has not finished ``cap_ms`` ms after the
   crash is stopped and reported as censored (the paper reports its 150–150 ms runs only as "more
   than 10 s").
