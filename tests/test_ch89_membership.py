@@ -125,3 +125,22 @@ def test_removed_server_ignored_with_guard():
     t = m.facts["timeline"]
     assert t.leader_changes == 0 and t.leaderless_ms == 0
     assert c.nodes[3].current_term > c.nodes[1].current_term   # it keeps trying, harmlessly
+
+
+def test_removed_server_runs_the_given_node_class():
+    """The chapter's guard-window exercise: ``node_class`` reaches every server of the story, so
+    a subclass with a shorter guard window (one heartbeat interval) is really the one running,
+    and with it the removed server gets through (seed 4)."""
+    from raft.node import Node
+
+    class HeartbeatWindow(Node):
+        def _ignores_request_vote(self, msg, now):
+            if not self.disruption_guard or msg.leadership_transfer or msg.term <= self.current_term:
+                return False
+            if self.role == LEADER:
+                return True
+            return self.last_heard is not None and now - self.last_heard < self.heartbeat_interval
+
+    c, m = mb.removed_server(disruption_guard=True, node_class=HeartbeatWindow)
+    assert all(type(n) is HeartbeatWindow for n in c.nodes.values())
+    assert m.facts["timeline"].leader_changes >= 1

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 from ..cluster import Cluster
 from ..errors import ScenarioError
-from ..node import LEADER, Configuration
+from ..node import LEADER, Configuration, Node
 
 C_OLD = (1, 2, 3)
 C_NEW = (1, 2, 3, 4, 5)
@@ -197,14 +197,16 @@ def catch_up(entries=40, seed=3, crash_new=False, fast_backoff=False):
 
 # -- removed servers -----------------------------------------------------------------------------
 
-def removed_server(disruption_guard, seed=4, watch=2000):
+def removed_server(disruption_guard, seed=4, watch=2000, node_class=Node):
     """Remove S3 from {1,2,3} (C_new = {1,2,4}) while S3 is cut off, so it never learns.
 
     S3 holds C_old,new, in which it is still a voter, and it hears no heartbeats: it times out
     again and again with ever higher terms. The partition heals once C_new is committed, and we
     watch the cluster for ``watch`` ms. Returns ``(cluster, marks)`` with ``facts['timeline']``
-    from :func:`leader_timeline` and ``steps['heal']``."""
-    c = Cluster(size=3, seed=seed, check_invariants=True, disruption_guard=disruption_guard)
+    from :func:`leader_timeline` and ``steps['heal']``. ``node_class`` lets an exercise run the
+    same story with a variant of the guard (a subclass of :class:`~raft.node.Node`)."""
+    c = Cluster(size=3, seed=seed, check_invariants=True, disruption_guard=disruption_guard,
+                node_class=node_class)
     m = Marks()
     c.elect(1)
     c.submit("x=1")
