@@ -7,7 +7,7 @@ safety violation raises InvariantViolation at the step it happens. At the end th
 healed and every server restarted, and liveness is checked: a leader is elected and a new
 command commits.
 
-The normal run covers ``RAFT_FUZZ_SCHEDULES`` schedules (default 1500, spread over a few test
+The normal run covers ``RAFT_FUZZ_SCHEDULES`` schedules (default 2000, spread over a few test
 cases so pytest-xdist can share them); set the variable higher (e.g. 100000) for a long
 search. On failure the message gives the seed and the scenario text that replays the run
 (``raft.scenario.run(text)``).
@@ -23,7 +23,7 @@ from raft import (Cluster, ConfigurationError, InvariantViolation, MembershipCha
 from raft.invariants import SafetyChecker
 from raft.node import Node
 
-SCHEDULES = int(os.environ.get("RAFT_FUZZ_SCHEDULES", "1500"))
+SCHEDULES = int(os.environ.get("RAFT_FUZZ_SCHEDULES", "2000"))
 CHUNKS = 6
 PER_CHUNK = -(-SCHEDULES // CHUNKS)
 
