@@ -373,5 +373,5 @@ def plot_cdfs(ax, results, *, log=False, xlim=None, title=None):
     ax.grid(True, which="major", alpha=0.3)
     if title:
         ax.set_title(title)
-    ax.legend(fontsize="small", loc="lower right")
+    ax.legend(loc="lower right")
     return ax
