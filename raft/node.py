@@ -417,11 +417,13 @@ class Node:
             if self.pending_change is not None:
                 self._check_catch_up(now)
         elif now >= self.election_deadline:
-            if self._is_voter():
+            # A server outside its latest configuration still campaigns while that configuration
+            # is not known to be committed: it may still be needed (dissertation §4.2.2).
+            if self._is_voter() or self._config_index > self.commit_index:
                 rule = "follower-timeout" if self.role == FOLLOWER else "candidate-timeout"
                 self.start_election(now, rule)
             else:
-                # A server outside the configuration never campaigns; it waits to be told.
+                # A server outside a committed configuration never campaigns; it waits to be told.
                 self._reset_election_timer(now)
 
     def timeout_now(self, now):

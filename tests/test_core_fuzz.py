@@ -199,3 +199,12 @@ def test_checker_raises_on_a_hand_broken_state():
     cluster.nodes[3].log._entries[0] = Entry(1, "evil=1")
     checker.check()
     assert "Log Matching" in {v.prop for v in checker.violations}
+
+
+def test_regression_removed_servers_holding_uncommitted_c_new_still_campaign():
+    """Dissertation §4.2.2: a server outside its latest configuration must still campaign
+    while that configuration is uncommitted. Seed 8160 once deadlocked: the removed servers
+    held C_new (uncommitted) and never campaigned, while C_new's servers, still joint, needed
+    their votes and were refused (shorter logs). Found by RAFT_FUZZ_SCHEDULES=30000."""
+    cluster = run_seed(8160)
+    assert cluster.leader() is not None
