@@ -566,6 +566,8 @@ class Cluster:
     # The actions proper. Each one is a step; they are called through `_act` (or by replay).
 
     def _submit(self, command, node, client_id, seq):
+        if client_id == "client":  # keep the automatic numbering going after a replay
+            self._client_seq = max(self._client_seq, seq)
         self._begin_step()
         index = self.nodes[node].propose(command, self.now, client_id, seq)
         self._record("submit", node, "leader-client", command=command, index=index,

@@ -76,3 +76,20 @@ def test_scenario_text_round_trips_to_the_same_trace():
     again = scenario.run(text, check_invariants=False)
     assert trace_of(again) == trace_of(cluster)
     assert again.scenario_text() == text
+
+
+def test_a_replayed_cluster_keeps_numbering_client_commands():
+    """§8: the state machine drops a command whose (client id, sequence number) it has already
+    applied. A replayed cluster must go on numbering automatic client commands where the
+    original left off, or its next command would be silently dropped as a retry."""
+    original = Cluster(size=3, seed=1)
+    original.elect(1)
+    original.submit("x=1")
+    original.run(100)
+
+    twin = original.replay(original.steps)
+    twin.submit("x=2")
+    twin.run(200)
+
+    assert twin.applied(1) == ["x=1", "x=2"]
+    assert twin.state_machine(1) == {"x": "2"}
