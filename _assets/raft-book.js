@@ -40,3 +40,43 @@ window.FontAwesomeConfig = Object.assign(window.FontAwesomeConfig || {}, { autoR
   }
   addHub(current);
 })();
+
+/* Previous / next buttons for raft.player.FramePlayer in the HTML book. ipywidgets has no button
+ * that works without a kernel, so once a player has rendered, add two buttons that step its
+ * frame-number box (a BoundedIntText linked in the browser to the slider and the frames), exactly
+ * as its own up/down arrows do. In Jupyter the box's arrows and the slider's arrow keys remain. */
+(function () {
+  function addStepButtons(player) {
+    if (player.querySelector(".raft-step-buttons")) return;
+    var input = player.querySelector(".widget-text input");
+    var play = player.querySelector(".widget-play");
+    if (!input || !play) return;  // not rendered yet
+    var group = document.createElement("div");
+    group.className = "raft-step-buttons";
+    [["fa-step-backward", -1, "Previous frame"], ["fa-step-forward", 1, "Next frame"]].forEach(
+      function (spec) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "jupyter-button raft-step raft-step-" + (spec[1] < 0 ? "prev" : "next");
+        button.title = spec[2];
+        button.setAttribute("aria-label", spec[2]);
+        button.innerHTML = '<i class="fa ' + spec[0] + '" aria-hidden="true"></i>';
+        button.addEventListener("click", function () {
+          if (spec[1] < 0) input.stepDown(); else input.stepUp();
+          input.dispatchEvent(new Event("change", { bubbles: true }));
+        });
+        group.appendChild(button);
+      }
+    );
+    play.insertAdjacentElement("afterend", group);
+  }
+  function scan() {
+    document.querySelectorAll(".raft-frameplayer").forEach(addStepButtons);
+  }
+  function start() {
+    scan();
+    new MutationObserver(scan).observe(document.body, { childList: true, subtree: true });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
