@@ -40,9 +40,11 @@ __all__ = ["FramePlayer", "needs_kernel", "NEEDS_KERNEL_TEXT"]
 #: CSS class on the player's outer box (the browser tests look for it).
 PLAYER_CLASS = "raft-frameplayer"
 
-# Scale any SVG frame to the column width; let captions wrap (ipywidgets' HTML widget uses a
+# Scale any SVG frame to the column width, let wider HTML in a frame (a table) scroll inside the
+# frame instead of being cut off, and let captions wrap (ipywidgets' HTML widget uses a
 # single-line box by default).
 _PLAYER_STYLE = f"""<style>
+.{PLAYER_CLASS} .raft-frame {{ max-width: 100%; overflow-x: auto; }}
 .{PLAYER_CLASS} .raft-frame svg {{ display: block; width: 100%; height: auto; max-width: 100%; }}
 .{PLAYER_CLASS} .raft-frame img {{ display: block; max-width: 100%; height: auto; }}
 .{PLAYER_CLASS} .widget-html-content {{ line-height: 1.4; white-space: normal; width: 100%; }}
