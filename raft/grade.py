@@ -55,7 +55,8 @@ from . import scenario as scenario_mod
 from .cluster import Cluster
 from .errors import InvariantViolation, RaftError
 from .invariants import SafetyChecker
-from .node import LEADER, Node
+from .errors import ExpectationFailed
+from .node import LEADER, AppendEntries, AppendEntriesReply, Node
 
 #: How long (simulated ms) the healed cluster has to commit a client command.
 STALL_MS = 3000
@@ -99,6 +100,8 @@ def action_text(action):
         return f"submit {action[1]}"
     if kind == "heal":
         return "heal"
+    if kind == "members":
+        return "members " + " ".join(str(i) for i in action[1])
     if kind == "partition":
         return "partition " + " | ".join(" ".join(str(i) for i in g) for g in action[1])
     if kind == "network":
@@ -133,6 +136,8 @@ def parse_schedule(text):
             actions.append(("submit", words[1]))
         elif kind == "heal":
             actions.append(("heal",))
+        elif kind == "members":
+            actions.append(("members", tuple(int(i) for i in words[1:])))
         elif kind == "partition":
             groups = tuple(tuple(int(i) for i in g.split()) for g in " ".join(words[1:]).split("|"))
             actions.append(("partition", groups))
@@ -163,7 +168,7 @@ def generate(seed, profile=None):
 
     Profile keys: ``size``, ``length`` (number of actions), ``weights`` (kind -> weight; kinds:
     run, submit, crash, crash_leader, restart, isolate, isolate_leader, heal, timeout,
-    partition, network), ``run_ms`` (range of a run), ``pause`` (probability that a run
+    partition, network, members), ``run_ms`` (range of a run), ``pause`` (probability that a run
     follows each other action), ``initial`` (actions put first), ``warmup`` (ms run next; default 300), ``network`` (name -> (low, high) range
     for drop/duplicate/reorder, or a tuple of latency ranges), ``election_timeout``."""
     p = dict(DEFAULT_PROFILE)
@@ -198,6 +203,12 @@ def generate(seed, profile=None):
             actions.append(("restart", "any"))
         elif kind == "heal":
             actions.append(("heal",))
+        elif kind == "members":
+            # A new set of voters drawn from the servers and two spare ids (new servers):
+            # growing, shrinking, or replacing servers, possibly removing the leader.
+            pool = list(range(1, size + 3))
+            count = rng.randint(max(1, size - 2), min(len(pool), size + 1))
+            actions.append(("members", tuple(sorted(rng.sample(pool, count)))))
         elif kind == "partition":
             ids = list(range(1, size + 1))
             rng.shuffle(ids)
@@ -228,10 +239,11 @@ class Finding:
     """What the checker found: ``kind`` is "violation", "stall" or "crash"."""
 
     kind: str
-    prop: str          # the property of Figure 3, "no progress", or the exception's type
+    prop: str          # the property of Figure 3, "no progress", the rule, or the exception's type
     details: str
     step: int
     where: str = ""    # for a crash: the line of the node's code that raised
+    note: str = ""     # a rule broken earlier in the same run, the likely cause
 
     @property
     def signature(self):
@@ -239,13 +251,121 @@ class Finding:
 
     def headline(self):
         if self.kind == "violation":
-            return f"{self.prop} violated: {self.details}"
-        if self.kind == "stall":
-            return f"liveness: {self.details}"
-        if self.prop == "NotImplementedError":
-            return f"not written yet: {self.details}"
-        return f"your node raised {self.prop}: {self.details}" + (
-            f" ({self.where})" if self.where else "")
+            text = f"{self.prop} violated: {self.details}"
+        elif self.kind == "rule":
+            text = f"rule of {self.prop} broken: {self.details}"
+        elif self.kind == "stall":
+            text = f"liveness: {self.details}"
+        elif self.prop == "NotImplementedError":
+            text = f"not written yet: {self.details}"
+        else:
+            text = f"your node raised {self.prop}: {self.details}" + (
+                f" ({self.where})" if self.where else "")
+        return text + (f"\n{self.note}" if self.note else "")
+
+
+@dataclass
+class RuleBreak:
+    """A rule of the paper that a node broke, and the step at which it was seen."""
+
+    rule: str          # where the paper states it: "Figure 2", "§6"
+    details: str
+    step: int
+
+    def text(self):
+        return f"rule of {self.rule} broken: {self.details}"
+
+
+class GradeChecker(SafetyChecker):
+    """The five properties of Figure 3 after every step (raised at once), plus rules of the
+    paper that a wrong node can break well before a property fails:
+
+    * Figure 2: a leader's ``match_index`` for a follower only increases during its term (a
+      late, duplicated or earlier-term reply must not move it back);
+    * §6: a leader appends C_new only after C_old,new, and only once C_old,new is committed;
+      it starts a change (appends C_old,new) only when the previous configuration is
+      committed and is not joint.
+
+    A broken rule is *recorded*, not raised: the run goes on, so that if a real safety
+    violation or a stall follows, the report leads with it and names the rule as its first
+    sign. If nothing worse happens, the broken rule is the finding."""
+
+    def __init__(self, cluster):
+        super().__init__(cluster)
+        self.rule_break = None
+        self._matches = {}     # leader id -> (node, term, match_index copy)
+        self._configs = {}     # leader id -> (node, term, highest index examined)
+
+    def check(self):
+        super().check()
+        if self.rule_break is None:
+            self._check_rules()
+
+    def _break(self, rule, details):
+        if self.rule_break is None:
+            self.rule_break = RuleBreak(rule, details, self.cluster.steps)
+
+    def _check_rules(self):
+        cluster = self.cluster
+        for i, n in cluster.nodes.items():
+            if i in cluster.crashed or n.role != LEADER:
+                self._matches.pop(i, None)
+                self._configs.pop(i, None)
+                continue
+            term = n.current_term
+            # Only servers the leader replicates to now: one removed by a change and added
+            # back later starts again from 0 as a new server (§6).
+            targets = (n.config.members | n.learners) - {i}
+            current = {p: m for p, m in n.match_index.items() if p in targets}
+            seen = self._matches.get(i)
+            if seen is not None and seen[0] is n and seen[1] == term:
+                for peer, before in seen[2].items():
+                    now = current.get(peer)
+                    if now is not None and now < before:
+                        self._break("Figure 2",
+                                    f"leader S{i} (term {term}) lowered match_index[S{peer}] "
+                                    f"from {before} to {now}; match_index only increases "
+                                    "(Figure 2), so a late, duplicated or earlier-term reply "
+                                    "must not move it back")
+                        return
+            self._matches[i] = (n, term, current)
+            seen = self._configs.get(i)
+            upto = seen[2] if seen is not None and seen[0] is n and seen[1] == term else 0
+            log = n.log
+            first = log.last_index
+            while first >= 1 and log.term_at(first) == term and first > upto:
+                first -= 1
+            for index in range(first + 1, log.last_index + 1):
+                entry = log[index]
+                if entry.kind == "config" and entry.term == term:
+                    self._check_config_entry(n, index, entry)
+            self._configs[i] = (n, term, log.last_index)
+
+    def _check_config_entry(self, n, index, entry):
+        new = entry.command
+        prev_index = next((k for k in range(index - 1, 0, -1) if n.log[k].kind == "config"), 0)
+        prev = n.log[prev_index].command if prev_index else n.initial_config
+        who = f"leader S{n.id} (term {n.current_term})"
+        if new.is_joint:
+            if prev.is_joint:
+                self._break("§6", f"{who} appended C_old,new {new} at index {index} while the "
+                                  f"change to {prev} at index {prev_index} was still under way; "
+                                  "one change at a time")
+            elif prev_index > n.commit_index:
+                self._break("§6", f"{who} appended C_old,new {new} at index {index} while the "
+                                  f"configuration {prev} at index {prev_index} was not "
+                                  f"committed (commit index {n.commit_index})")
+            return
+        if not prev.is_joint or prev.voters != new.voters:
+            self._break("§6", f"{who} switched from {prev} to C_new {new} at index {index} "
+                              "without the joint configuration C_old,new: a majority of the "
+                              "old servers and a majority of the new ones can then decide "
+                              "separately (Figure 10)")
+        elif prev_index > n.commit_index:
+            self._break("§6", f"{who} appended C_new {new} at index {index} while C_old,new at "
+                              f"index {prev_index} was not committed (commit index "
+                              f"{n.commit_index}); until it is, servers still using C_old "
+                              "can decide without the new ones")
 
 
 class _Stall(Exception):
@@ -258,7 +378,7 @@ def _new_cluster(node_class, schedule, trace):
                       check_invariants=False, trace=trace)
     # The checker is attached by hand (not check_invariants=True) so that cluster.replay(),
     # which the players use, rebuilds the run without raising at the violation again.
-    cluster.checker = SafetyChecker(cluster)
+    cluster.checker = GradeChecker(cluster)
     return cluster
 
 
@@ -303,9 +423,25 @@ def _do(cluster, action):
         cluster.timeout(who)
     elif kind == "network":
         cluster.set_network(**dict(action[1]))
+    elif kind == "members":
+        leader = cluster.leader()
+        if leader is None:
+            return False
+        node = cluster.nodes[leader]
+        if node.config_change_in_progress() or frozenset(action[1]) == node.config.voters:
+            return False
+        try:
+            cluster.change_membership(action[1])
+        except RaftError as e:
+            # The checks above passed, so the refusal came from the node's own code.
+            raise NodeRefused(f"{type(e).__name__}: {e}") from e
     else:
         raise ValueError(f"unknown action {action!r}")
     return True
+
+
+class NodeRefused(Exception):
+    """The node's own change_membership refused a change the grader had checked was valid."""
 
 
 PROBE = "probe=1"
@@ -355,21 +491,28 @@ def _node_frame(exc):
 def run_schedule(node_class, schedule, *, trace=False, liveness=True, stall_ms=STALL_MS):
     """Play ``schedule`` on ``node_class``; returns (Finding or None, cluster)."""
     cluster = _new_cluster(node_class, schedule, trace)
+    found = None
     try:
         for action in schedule.actions:
             _do(cluster, action)
         if liveness:
             _settle(cluster, stall_ms)
     except InvariantViolation as e:
-        return Finding("violation", e.prop, e.details, cluster.steps), cluster
+        found = Finding("violation", e.prop, e.details, cluster.steps)
     except _Stall as e:
-        return Finding("stall", "no progress", str(e), cluster.steps), cluster
+        found = Finding("stall", "no progress", str(e), cluster.steps)
     except RaftError:
         raise  # a mistake of the harness, not of the node: let it show
     except Exception as e:  # noqa: BLE001 - the node's own code raised
-        return Finding("crash", type(e).__name__, str(e) or type(e).__name__, cluster.steps,
-                       _node_frame(e)), cluster
-    return None, cluster
+        found = Finding("crash", type(e).__name__, str(e) or type(e).__name__, cluster.steps,
+                        _node_frame(e))
+    broken = cluster.checker.rule_break
+    if broken is not None:
+        if found is None:
+            found = Finding("rule", broken.rule, broken.details, broken.step)
+        else:
+            found.note = f"(first sign, at step {broken.step}: {broken.text()})"
+    return found, cluster
 
 
 # ---------------------------------------------------------------------------------------------
@@ -438,6 +581,16 @@ _KEY_KINDS = {"role", "vote", "term", "commit", "truncate", "crash", "restart", 
               "heal", "submit", "force-timeout", "network", "apply", "reject"}
 
 
+def key_events(cluster, limit=30):
+    """A cluster's key events (roles, votes, terms, commits, faults...) in plain English,
+    the last ``limit`` of them."""
+    lines = [f"[{r.time:7.1f} ms] {r.sentence}" for r in cluster.trace
+             if r.kind in _KEY_KINDS and not (r.kind == "apply" and "no-op" in r.sentence)]
+    if len(lines) > limit:
+        lines = [f"... ({len(lines) - limit} earlier events)"] + lines[-limit:]
+    return lines
+
+
 @dataclass
 class Counterexample:
     node_class: type
@@ -457,12 +610,7 @@ class Counterexample:
 
     def sentences(self, limit=30):
         """The shrunk run's key events in plain English, last ``limit`` of them."""
-        cluster = self.cluster()
-        lines = [f"[{r.time:7.1f} ms] {r.sentence}" for r in cluster.trace
-                 if r.kind in _KEY_KINDS and not (r.kind == "apply" and "no-op" in r.sentence)]
-        if len(lines) > limit:
-            lines = [f"... ({len(lines) - limit} earlier events)"] + lines[-limit:]
-        return lines
+        return key_events(self.cluster(), limit)
 
     def scenario_text(self):
         return self.cluster().scenario_text()
@@ -520,7 +668,7 @@ class Lab:
     methods: tuple
     stories: tuple           # (name, scenario text) pairs
     profile: dict
-    seeds: int = 8
+    seeds: int = 40          # random schedules tried by default (about 10 ms each)
     stall_ms: int = STALL_MS
 
 
@@ -570,6 +718,92 @@ _ELECTION_STORIES = (
     """),
 )
 
+# -- helpers for story functions: time stands still while messages are delivered by hand -----
+
+def _expect(ok, message):
+    if not ok:
+        raise ExpectationFailed(message)
+
+
+def _deliver_where(cluster, wanted):
+    """Deliver now, oldest first, every message on the network for which ``wanted(msg)``
+    holds, and the answers they cause (if wanted too), until none is left. Time stands still,
+    so no timer fires and every other message stays on the network."""
+    while True:
+        flights = [f for f in cluster.in_flight() if wanted(f.msg)]
+        if not flights:
+            return
+        for flight in flights:
+            if flight.id in {f.id for f in cluster.in_flight()}:
+                cluster.deliver(flight)
+
+
+def _drop_where(cluster, unwanted):
+    for flight in cluster.in_flight():
+        if unwanted(flight.msg):
+            cluster.drop(flight)
+
+
+def _story_late_reply(make):
+    """Two AppendEntries reach S2; its two acknowledgements come back in the opposite order."""
+    c = make(size=3, seed=22)
+    c.timeout(1)
+    _deliver_where(c, lambda m: True)
+    _expect(c.leader() == 1, f"S1 should lead after its election, but the leader is "
+                             f"{c.leader()}")
+    c.submit("x=1", node=1)
+    c.submit("y=2", node=1)
+    _drop_where(c, lambda m: m.dst == 3)
+    _deliver_where(c, lambda m: isinstance(m, AppendEntries))
+    replies = sorted((f for f in c.in_flight() if isinstance(f.msg, AppendEntriesReply)),
+                     key=lambda f: -f.msg.match_index)
+    for flight in replies:  # the later acknowledgement first, then the earlier one
+        c.deliver(flight)
+    _deliver_where(c, lambda m: True)
+    _expect(c.nodes[1].commit_index == 3, f"S1 should have committed index 3 (x=1, y=2 on S1 "
+                                          f"and S2), its commit index is "
+                                          f"{c.nodes[1].commit_index}")
+
+
+def _story_stale_reply(make):
+    """An acknowledgement S2 sent in term 1 reaches S1 when S1 leads again, in term 3, with a
+    different log: counting it commits an entry that only S1 and S3 hold."""
+    c = make(size=5, seed=23)
+    c.timeout(1)
+    _deliver_where(c, lambda m: True)
+    _expect(c.leader() == 1, f"S1 should lead term 1, but the leader is {c.leader()}")
+    c.submit("x=1", node=1)
+    c.submit("y=2", node=1)
+    # Only S2 gets x and y; its last acknowledgement (match_index 3, term 1) stays on the
+    # network: a slow message.
+    _drop_where(c, lambda m: isinstance(m, AppendEntries) and m.dst != 2)
+    _deliver_where(c, lambda m: isinstance(m, AppendEntries))
+    late = max((f for f in c.in_flight() if isinstance(f.msg, AppendEntriesReply)),
+               key=lambda f: f.msg.match_index)
+    _drop_where(c, lambda m: isinstance(m, AppendEntriesReply) and m is not late.msg)
+    others = lambda m: m is not late.msg  # noqa: E731
+    # S5 wins term 2 (S3, S4) and its no-op replaces x and y everywhere.
+    c.timeout(5)
+    _deliver_where(c, others)
+    _expect(c.leader() == 5 and c.nodes[1].log.terms() == [1, 2],
+            f"S5 should lead term 2 and S1's log be [1, 2]; leader {c.leader()}, "
+            f"S1's log {c.nodes[1].log.terms()}")
+    # S1 wins term 3; only S3 receives (and acknowledges) its no-op at index 3.
+    c.timeout(1)
+    _deliver_where(c, lambda m: others(m) and not isinstance(m, (AppendEntries,
+                                                                 AppendEntriesReply)))
+    _expect(c.leader() == 1 and c.nodes[1].current_term == 3,
+            f"S1 should lead term 3; leader {c.leader()}")
+    _drop_where(c, lambda m: isinstance(m, AppendEntries) and m.dst != 3)
+    _deliver_where(c, others)
+    # Now the acknowledgement from term 1 arrives. It says S2 holds S1's log up to index 3,
+    # which was true of S1's log in term 1, not of its log now.
+    c.deliver(late)
+    # S5 campaigns for term 4 with the votes of S2 and S4, which never saw index 3.
+    c.timeout(5)
+    _deliver_where(c, lambda m: not isinstance(m, (AppendEntries, AppendEntriesReply)))
+
+
 _REPLICATION_STORIES = (
     ("commands are replicated and applied", """
         cluster size=3 seed=5
@@ -602,6 +836,26 @@ _REPLICATION_STORIES = (
         run 1500ms
         expect applied 3 = x=1 y=2
     """),
+    ("a follower commits only what the leader's message vouches for (Figure 2, "
+     "AppendEntries rule 5)", """
+        # S3 holds a stale entry of term 2 at index 3; the leader's entry there has term 3.
+        # With one entry per message and the fast back-off, the leader sends S3 index 2 alone,
+        # with a commit index of 5: S3 may commit up to index 2 only, not up to its log's end.
+        cluster size=3 seed=21 fast_backoff=yes max_entries=1
+        log 1: 1 2 3 3
+        log 2: 1 2 3 3
+        log 3: 1 2 2
+        disconnect 3
+        elect 1
+        run 200ms
+        expect commit 1 = 5
+        connect 3
+        run 500ms
+        expect log 3 = 1 2 3 3 4
+        expect commit 3 = 5
+    """),
+    ("a late acknowledgement does not move match_index back (Figure 2)", _story_late_reply),
+    ("an acknowledgement from an earlier term is ignored (§5.1)", _story_stale_reply),
 )
 
 _SAFETY_STORIES = (
@@ -630,6 +884,52 @@ _SAFETY_STORIES = (
         run until leader within 3000ms
         expect role 3 = follower
     """),
+    ("an entry of an earlier term is not committed by counting its replicas (Figure 8, with "
+     "one entry per message)", """
+        # Figure 8 (c): S1 leads term 4 with (2, term 2) on S1 and S2; S5 holds (2, term 3).
+        # One entry per message, so S3 and S4 first receive index 2 alone, before the no-op
+        # of term 4. Counting those replicas commits index 2 too early: S1 is then cut off,
+        # and S5, whose last term 3 beats term 2, wins term 5 and overwrites it (Figure 8 (d)).
+        cluster size=5 seed=24 max_entries=1
+        log 1: 1 2
+        log 2: 1 2
+        log 3: 1
+        log 4: 1
+        log 5: 1 3
+        term 1: 3
+        term 2: 3
+        term 3: 3
+        term 4: 3
+        term 5: 4
+        disconnect 5
+        elect 1
+        run until commit 1 2 within 500ms
+        partition 1 | 2 3 4 5
+        connect 5
+        timeout 5
+        run 300ms
+    """),
+    ("the later last term wins, not the longer log (§5.4.1)", """
+        # S3 holds five entries of term 1; S1 and S2 hold (2, term 3), committed below. S3's
+        # log is longer, but its last term is older: S2 must refuse it.
+        cluster size=3 seed=25
+        log 1: 1 3
+        log 2: 1 3
+        log 3: 1 1 1 1 1
+        term 3: 4
+        disconnect 3
+        elect 1
+        run 200ms
+        expect commit 1 = 3
+        expect commit 2 = 3
+        disconnect 1
+        connect 3
+        timeout 3
+        run 100ms
+        expect term 2 = 5
+        expect voted_for 2 = none
+        expect role 3 = candidate
+    """),
 )
 
 _PERSISTENCE_STORIES = (
@@ -649,6 +949,61 @@ _PERSISTENCE_STORIES = (
         crash 3
         restart 3
         expect term 3 = 1
+    """),
+    ("a vote granted without a term change survives a crash (Figure 2)", """
+        # S4 and S5 first adopt term 2 from S1's RequestVote, which they refuse (S1's log is
+        # behind). Then, still in term 2, they vote for S2, which wins. The vote is the only
+        # change of that step, so it must be written by itself. They crash before anything
+        # else happens, restart, and S3 asks them for their vote in the same term 2.
+        cluster size=5 seed=26
+        log 1: 1
+        log 2: 1 1
+        log 3: 1 1
+        log 4: 1 1
+        log 5: 1 1
+        partition 1 4 5 | 2 | 3
+        timeout 1
+        run 30ms
+        expect term 4 = 2
+        expect voted_for 4 = none
+        partition 2 4 5 | 1 | 3
+        timeout 2
+        run 16ms
+        crash 4
+        crash 5
+        run 20ms
+        expect leader 2
+        restart 4
+        restart 5
+        partition 3 4 5 | 1 | 2
+        timeout 3
+        run 40ms
+        expect voted_for 4 = 2
+        expect role 3 = candidate
+    """),
+    ("a term adopted from a leader survives a crash (Figure 2, dissertation §3.8)", """
+        # S5 learns term 2 only from the new leader S2's AppendEntries (it never votes in
+        # term 2), stores S2's entry (2, term 2), and that entry is committed with its help.
+        # S5 crashes and restarts. If term 2 was not written, S5 is back in term 1 and accepts
+        # the deposed leader S1's AppendEntries of term 1, which replace the committed entry,
+        # and S1, S4 and S5 can then elect a leader that lacks it.
+        cluster size=5 seed=27
+        elect 1
+        run 100ms
+        disconnect 1
+        submit x=1 to 1
+        disconnect 5
+        elect 2
+        disconnect 4
+        connect 5
+        run 100ms
+        expect commit 2 = 2
+        crash 5
+        restart 5
+        heal
+        partition 1 4 5 | 2 3
+        run 600ms                 # S1, S4 and S5 elect a leader among themselves
+        expect leader 5           # only S5, which holds (2, term 2), can win there
     """),
 )
 
@@ -673,6 +1028,31 @@ _MEMBERSHIP_STORIES = (
         run 300ms
         expect applied 2 = y=1
     """),
+    ("no decision without C_old,new while the network is split (§6, Figure 10)", """
+        # S3 leads C_old = {1,2,3} and starts growing it to {1,2,3,4,5} while S1 and S2 are
+        # cut off from the rest. Joint consensus needs a majority of C_old too, so S3 commits
+        # nothing; switching straight to C_new would let S3, S4 and S5 commit on their own
+        # while S1 and S2, still under C_old, elect a leader and commit something else.
+        cluster size=3 seed=28
+        elect 3
+        run 100ms
+        members 1 2 3 4 5
+        partition 1 2 | 3 4 5
+        run 1000ms
+        expect commit 3 = 1
+    """),
+    ("C_new only after C_old,new is committed (§6)", """
+        # A client command is still uncommitted when S1 starts removing S4 and S5: its
+        # commitment must not be mistaken for the commitment of C_old,new.
+        cluster size=5 seed=29
+        elect 1
+        run 100ms
+        submit x=1
+        members 1 2 3
+        run 500ms
+        expect applied 2 = x=1
+        expect leader 1
+    """),
 )
 
 _LAB_PROFILE = dict(size=5, length=12,
@@ -694,15 +1074,26 @@ LABS = {
            dict(_LAB_PROFILE, size=3, weights=dict(run=3, timeout=5, crash=3, restart=4),
                 run_ms=(1, 40))),
     5: Lab(5, "membership change", ("change_membership", "_after_commit_as_leader"),
-           _MEMBERSHIP_STORIES, _LAB_PROFILE, seeds=3),
+           _MEMBERSHIP_STORIES,
+           dict(_LAB_PROFILE, weights=dict(_LAB_PROFILE["weights"], members=2))),
 }
+
+
+def _graded_cluster(node_class, **kwargs):
+    """A cluster for a story: full trace, the grading checker attached by hand (so that
+    ``cluster.replay`` rebuilds the run without raising again)."""
+    kwargs.update(node_class=node_class, check_invariants=False, trace=True)
+    cluster = Cluster(**kwargs)
+    cluster.checker = GradeChecker(cluster)
+    return cluster
 
 
 def _story_cluster(text, node_class):
     base = scenario_mod.parse(text)
     kwargs = dict(base._init)
-    kwargs.update(node_class=node_class, check_invariants=True)
-    return Cluster(**kwargs)
+    for name in ("check_invariants", "trace", "node_class"):
+        kwargs.pop(name, None)
+    return _graded_cluster(node_class, **kwargs)
 
 
 def _dedent(text):
@@ -760,22 +1151,106 @@ def _describe_exception(e):
     return f"{type(e).__name__}: {e}" + (f"\n({where})" if where else "")
 
 
-def run_story(node_class, text):
-    """Run one scenario story; returns (passed, message)."""
-    text = _dedent(text)
+@dataclass
+class StoryRun:
+    """The outcome of one story: ``passed``, a ``message`` saying what went wrong, and the
+    cluster (``None`` if it could not even be built) with the step to replay up to."""
+
+    passed: bool
+    message: str
+    cluster: object = None
+    step: int = 0
+
+
+def _run_story(node_class, story):
+    """Run one story: scenario text (with ``expect`` lines), or a function ``story(make)``
+    that builds its cluster with ``make(**cluster_options)``, acts on it and raises
+    ExpectationFailed when something it expects does not hold."""
+    made = []
+
+    def make(**kwargs):
+        made.append(_graded_cluster(node_class, **kwargs))
+        return made[-1]
+
+    failure = None
+    crashed = False
     try:
-        cluster = _story_cluster(text, node_class)
-        scenario_mod.run(text, cluster=cluster)
+        if callable(story):
+            story(make)
+        else:
+            text = _dedent(story)
+            cluster = _story_cluster(text, node_class)
+            made.append(cluster)
+            scenario_mod.run(text, cluster=cluster)
     except InvariantViolation as e:
-        return False, f"{e.prop} violated at step {e.step}: {e.details}"
+        failure = f"{e.prop} violated at step {e.step}: {e.details}"
     except RaftError as e:
         cause = e.__cause__
         if cause is not None and not isinstance(cause, RaftError):
-            return False, _describe_exception(cause)
-        return False, str(e)
+            failure, crashed = _describe_exception(cause), True
+        else:
+            failure = str(e)
     except Exception as e:  # noqa: BLE001 - the node's own code raised
-        return False, _describe_exception(e)
-    return True, ""
+        failure, crashed = _describe_exception(e), True
+    cluster = made[-1] if made else None
+    broken = cluster.checker.rule_break if cluster is not None else None
+    if failure is None and broken is None:
+        return StoryRun(True, "", cluster, cluster.steps if cluster else 0)
+    if failure is None:
+        return StoryRun(False, f"{broken.text()} (step {broken.step})", cluster, broken.step)
+    if broken is not None:
+        failure += f"\n(first sign, at step {broken.step}: {broken.text()})"
+    step = cluster.steps - 1 if crashed and cluster is not None else (
+        cluster.steps if cluster is not None else 0)
+    return StoryRun(False, failure, cluster, max(step, 0))
+
+
+def run_story(node_class, story):
+    """Run one story (scenario text or a story function); returns (passed, message)."""
+    run = _run_story(node_class, story)
+    return run.passed, run.message
+
+
+def _find_story(lab, story):
+    lab = LABS[lab] if not isinstance(lab, Lab) else lab
+    matches = [(name, body) for name, body in lab.stories if story == name]
+    matches = matches or [(name, body) for name, body in lab.stories if story in name]
+    if len(matches) != 1:
+        raise ValueError(f"no single story of lab {lab.number} matches {story!r}; its stories: "
+                         + "; ".join(name for name, _ in lab.stories))
+    return matches[0]
+
+
+def replay_story(node_class, lab, story):
+    """Rebuild a lab's story (by its name, or a unique part of it) with ``node_class``,
+    stopped where it failed (or at its end if it passed), with a full trace and no checker:
+    hand it to ``raft.viz.play`` or ``raft.viz.explore``."""
+    _, body = _find_story(lab, story)
+    run = _run_story(node_class, body)
+    if run.cluster is None:
+        raise ValueError(f"the story could not build its cluster: {run.message}")
+    twin = run.cluster.replay(run.step)
+    twin.checker = None
+    return twin
+
+
+def _story_message(node_class, lab, name, run):
+    lines = [run.message]
+    if run.cluster is None or "not written yet" in run.message:
+        return "\n".join(lines)
+    try:
+        events = key_events(run.cluster.replay(run.step), limit=12)
+    except Exception:  # noqa: BLE001 - a node that misbehaves on replay: skip the trace
+        events = []
+    if events:
+        lines.append(f"what happened (key events; the story's cluster has seed "
+                     f"{run.cluster.seed}):")
+        lines += ["  " + line for line in events]
+    short = name if len(name) <= 60 else name[:57].rsplit(" ", 1)[0]
+    lines.append("replay it (then raft.viz.play(cluster)):")
+    lines.append(f"  cluster = raft.grade.replay_story({node_class.__name__}, lab={lab.number}, "
+                 f"story={short!r})")
+    return "\n".join(lines)
 
 
 def check(node_class, lab, *, seeds=None, quiet=False, minimize=True):
@@ -792,9 +1267,10 @@ def check(node_class, lab, *, seeds=None, quiet=False, minimize=True):
         results.append(Result("the lab's methods exist", False, f"missing: {missing}"))
     cx = None
     if not results:
-        for name, text in lab.stories:
-            ok, message = run_story(node_class, text)
-            results.append(Result(f"story: {name}", ok, message))
+        for name, story in lab.stories:
+            run = _run_story(node_class, story)
+            message = "" if run.passed else _story_message(node_class, lab, name, run)
+            results.append(Result(f"story: {name}", run.passed, message))
         seeds = range(lab.seeds) if seeds is None else seeds
         seeds = list(seeds)
         name = f"random fault schedules (seeds {seeds[0]}..{seeds[-1]}, safety after every " \

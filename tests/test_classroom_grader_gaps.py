@@ -1,0 +1,300 @@
+"""Wrong lab solutions that once passed every story and 200 random seeds, each now failed by the
+grader with a report that names what broke, and a replay call that rebuilds it.
+
+Every class below is a realistic mistake a student makes in one lab's methods (everything else
+is the reference). For each, the test grades it with the lab's default settings and checks:
+the report FAILS; the named story (or the random schedules) fails with the named property or
+rule; the message carries the story's seed or the schedule's seed, key events, and a replay
+call; and the replay call rebuilds a cluster stopped at the failure. The reference passes
+every lab (and every new story) and the empty skeletons still fail cleanly
+(tests/test_classroom_labs.py).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from raft import grade
+from raft.errors import MembershipChangeInProgress, NotLeader
+from raft.labs.skeleton import Lab2Node, Lab3Node, Lab4Node, Lab5Node
+from raft.node import CANDIDATE, FOLLOWER, LEADER, Configuration, Entry, Node
+
+
+# -- Lab 2 --------------------------------------------------------------------------------------
+
+class CommitToLogEnd(Lab2Node):
+    """Receiver rule 5 read as min(leader_commit, len(log)): a stale entry past what the
+    message vouches for gets committed and applied."""
+
+    handle_append_entries_reply = Node.handle_append_entries_reply
+
+    def handle_append_entries(self, msg, now):
+        if msg.term < self.current_term:
+            self._reply_append(msg, False, "ae-stale")
+            return
+        if self.role == CANDIDATE:
+            self._become(FOLLOWER, now, "candidate-leader-found")
+        self.leader_id = msg.leader_id
+        self.last_heard = now
+        self._reset_election_timer(now)
+        if not self.log_matches(msg.prev_log_index, msg.prev_log_term):
+            self._reply_append(msg, False, "ae-mismatch")
+            return
+        new = self.find_new_entries(msg.prev_log_index, msg.entries)
+        if new:
+            self._append_entries_to_log(new, "ae-append")
+        last_new = msg.prev_log_index + len(msg.entries)
+        if msg.leader_commit > self.commit_index:
+            # wrong: the end of our log, not the last entry this message vouches for
+            self._set_commit_index(min(msg.leader_commit, self.log.last_index), "ae-commit", now)
+        self._reply_append(msg, True, "ae-append", match_index=last_new)
+
+
+def _backoff(node, msg):
+    peer = msg.src
+    node.next_index[peer] = max(1, min(node.next_index[peer] - 1, msg.conflict_index))
+    node.send_append_entries(peer)
+
+
+class NoTermCheckReply(Lab2Node):
+    """Counts a success reply from an earlier term (only the role is checked)."""
+
+    handle_append_entries = Node.handle_append_entries
+
+    def handle_append_entries_reply(self, msg, now):
+        if self.role != LEADER:  # wrong: forgot `or msg.term != self.current_term`
+            return
+        peer = msg.src
+        if msg.success:
+            self.match_index[peer] = max(self.match_index[peer], msg.match_index)
+            self.next_index[peer] = self.match_index[peer] + 1
+            self.advance_commit_index(now)
+        else:
+            _backoff(self, msg)
+
+
+class MatchMovesBack(Lab2Node):
+    """Sets match_index from each reply, so a late reply moves it backwards."""
+
+    handle_append_entries = Node.handle_append_entries
+
+    def handle_append_entries_reply(self, msg, now):
+        if self.role != LEADER or msg.term != self.current_term:
+            return
+        peer = msg.src
+        if msg.success:
+            self.match_index[peer] = msg.match_index  # wrong: may go backwards
+            self.next_index[peer] = msg.match_index + 1
+            self.advance_commit_index(now)
+        else:
+            _backoff(self, msg)
+
+
+class StaleRepliesAndMatchBack(Lab2Node):
+    """Both mistakes together: the usual first attempt."""
+
+    handle_append_entries = Node.handle_append_entries
+
+    def handle_append_entries_reply(self, msg, now):
+        if self.role != LEADER:  # wrong twice: no term check, and match_index may go back
+            return
+        peer = msg.src
+        if msg.success:
+            self.match_index[peer] = msg.match_index
+            self.next_index[peer] = msg.match_index + 1
+            self.advance_commit_index(now)
+        else:
+            _backoff(self, msg)
+
+
+# -- Lab 3 --------------------------------------------------------------------------------------
+
+class CountsEarlierTerms(Lab3Node):
+    """Commits any entry stored on a majority, whatever its term (Figure 8)."""
+
+    candidate_log_is_up_to_date = Node.candidate_log_is_up_to_date
+
+    def advance_commit_index(self, now):
+        for n in range(self.log.last_index, self.commit_index, -1):
+            replicated = {self.id} | {p for p, m in self.match_index.items() if m >= n}
+            if self.config.has_quorum(replicated):  # wrong: no check of log[n].term
+                self._set_commit_index(n, "leader-commit", now)
+                return
+
+
+class LongerLogWins(Lab3Node):
+    """The up-to-date check compares only the lengths of the logs."""
+
+    advance_commit_index = Node.advance_commit_index
+
+    def candidate_log_is_up_to_date(self, last_log_index, last_log_term):
+        return last_log_index >= self.log.last_index  # wrong: last terms ignored
+
+
+# -- Lab 4 --------------------------------------------------------------------------------------
+
+class VoteNotMarked(Lab4Node):
+    """_set_term marks the hard state for writing; _record_vote forgets to."""
+
+    def _set_term(self, term):
+        self.current_term = term
+        self.voted_for = None
+        self.leader_id = None
+        self._out.persist_hard_state = True
+
+    def _record_vote(self, candidate_id):
+        self.voted_for = candidate_id  # wrong: not marked for writing
+
+
+class TermNotMarked(Lab4Node):
+    """_record_vote marks the hard state for writing; _set_term forgets to."""
+
+    def _set_term(self, term):
+        self.current_term = term  # wrong: not marked for writing
+        self.voted_for = None
+        self.leader_id = None
+
+    def _record_vote(self, candidate_id):
+        self.voted_for = candidate_id
+        self._out.persist_hard_state = True
+
+
+# -- Lab 5 --------------------------------------------------------------------------------------
+
+class DirectSwitch(Lab5Node):
+    """Switches straight from C_old to C_new (Figure 10)."""
+
+    _after_commit_as_leader = Node._after_commit_as_leader
+
+    def change_membership(self, voters, now, unsafe=False):
+        if self.role != LEADER:
+            raise NotLeader(self.id, self.leader_id)
+        if self.config_change_in_progress():
+            raise MembershipChangeInProgress("one change at a time")
+        voters = frozenset(voters)
+        for peer in voters - self.config.members:
+            self.next_index[peer] = self.log.last_index + 1
+            self.match_index[peer] = 0
+        # wrong: no C_old,new
+        self._append_entries_to_log([Entry(self.current_term, Configuration(voters))],
+                                    "config-latest")
+        self.broadcast_append_entries(now)
+
+
+class EagerNewConfig(Lab5Node):
+    """Appends C_new at the first commit after C_old,new, committed or not."""
+
+    change_membership = Node.change_membership
+
+    def _after_commit_as_leader(self, now):
+        if self._config_index == 0:  # wrong: forgot `or self._config_index > commit_index`
+            return
+        config = self.config
+        if config.is_joint:
+            self._append_entries_to_log([Entry(self.current_term,
+                                               Configuration(config.voters))], "config-joint")
+            self.broadcast_append_entries(now)
+        elif self.id not in config.voters and self._config_index <= self.commit_index:
+            self._become(FOLLOWER, now, "config-removed")
+
+
+class JointAndNewTogether(Lab5Node):
+    """Appends C_old,new and, right behind it, C_new."""
+
+    _after_commit_as_leader = Node._after_commit_as_leader
+
+    def change_membership(self, voters, now, unsafe=False):
+        Node.change_membership(self, voters, now)
+
+    def _check_catch_up(self, now):
+        change, before = self.pending_change, self.log.last_index
+        Node._check_catch_up(self, now)
+        if self.log.last_index > before and self.config.is_joint:  # wrong: C_new at once
+            self._append_entries_to_log([Entry(self.current_term,
+                                               Configuration(change.voters))], "config-joint")
+            self.broadcast_append_entries(now)
+
+
+# -- the cases: (class, lab, part of the failing check's name, what its message must say) --------
+
+CASES = [
+    (CommitToLogEnd, 2, "vouches for", "State Machine Safety violated"),
+    (NoTermCheckReply, 2, "earlier term is ignored", "Leader Completeness violated"),
+    (MatchMovesBack, 2, "late acknowledgement", "rule of Figure 2 broken"),
+    (StaleRepliesAndMatchBack, 2, "earlier term is ignored", "Leader Completeness violated"),
+    (CountsEarlierTerms, 3, "one entry per message", "Leader Completeness violated"),
+    (LongerLogWins, 3, "not the longer log", "Leader Completeness violated"),
+    (VoteNotMarked, 4, "without a term change", "Election Safety violated"),
+    (TermNotMarked, 4, "term adopted from a leader", "Leader Completeness violated"),
+    (DirectSwitch, 5, "Figure 10", "violated"),
+    (DirectSwitch, 5, "grow from 3 to 5", "rule of §6 broken"),
+    (EagerNewConfig, 5, "C_new only after", "rule of §6 broken"),
+    (JointAndNewTogether, 5, "Figure 10", "violated"),
+]
+
+_reports = {}
+
+
+def _report(cls, lab):
+    if cls not in _reports:
+        _reports[cls] = grade.check(cls, lab, quiet=True)
+    return _reports[cls]
+
+
+@pytest.mark.parametrize("cls, lab, check, says", CASES,
+                         ids=[f"{c[0].__name__}-{c[2]}" for c in CASES])
+def test_wrong_solution_fails_with_a_named_report(cls, lab, check, says):
+    report = _report(cls, lab)
+    text = report.text()
+    assert not report.passed, text
+    failed = [r for r in report.results if not r.passed and check in r.name]
+    assert len(failed) == 1, f"no failed check named {check!r}:\n{text}"
+    message = failed[0].message
+    assert says in message, message
+    assert "Traceback" not in text
+    # Actionable: the seed, the key events and a replay call.
+    assert "seed" in message and "what happened" in message, message
+    assert f"raft.grade.replay_story({cls.__name__}, lab={lab}, story=" in message, message
+    # The replay call works and stops at the failure, with a trace to animate.
+    story = message.split("story=")[1].split(")")[0].strip("'\"")
+    cluster = grade.replay_story(cls, lab, story)
+    assert cluster.steps > 0 and cluster.trace and cluster.checker is None
+
+
+def test_a_real_consequence_names_the_rule_broken_first():
+    """The Figure 10 story lets the direct switch run on to a real violation, and the report
+    says which rule of §6 was broken first."""
+    report = _report(DirectSwitch, 5)
+    [result] = [r for r in report.results if "Figure 10" in r.name]
+    assert "violated" in result.message
+    assert "first sign" in result.message and "rule of §6 broken" in result.message
+    assert "without the joint configuration" in result.message
+
+
+@pytest.mark.parametrize("lab", [2, 3, 4, 5])
+def test_reference_passes_every_story(lab):
+    for name, story in grade.LABS[lab].stories:
+        run = grade._run_story(Node, story)
+        assert run.passed, f"lab {lab}, {name}: {run.message}"
+        assert run.cluster.checker.rule_break is None
+
+
+def test_random_schedules_of_lab_5_change_membership_and_catch_a_direct_switch():
+    """Lab 5's random schedules include membership changes (growing, shrinking, replacing,
+    removing the leader); the reference passes them and the direct switch is caught there too
+    (seeds 0..39, the default)."""
+    profile = grade.LABS[5].profile
+    schedules = [grade.generate(seed, profile) for seed in range(grade.LABS[5].seeds)]
+    changes = [a for s in schedules for a in s.actions if a[0] == "members"]
+    assert len(changes) >= 20
+    assert any(max(a[1]) > profile["size"] for a in changes)  # new servers join
+    schedule = next(s for s in schedules if any(a[0] == "members" for a in s.actions))
+    assert grade.parse_schedule(schedule.text()) == schedule
+    cx = grade.find_counterexample(DirectSwitch, profile, range(grade.LABS[5].seeds))
+    assert cx is not None and cx.finding.kind == "rule" and cx.finding.prop == "§6"
+    assert any(a[0] == "members" for a in cx.schedule.actions)
+    assert "rule of §6 broken" in cx.finding.headline()
+
+
+def test_default_seed_count():
+    assert all(lab.seeds >= 40 for lab in grade.LABS.values())
