@@ -757,6 +757,8 @@ def _story_late_reply(make):
     _deliver_where(c, lambda m: isinstance(m, AppendEntries))
     replies = sorted((f for f in c.in_flight() if isinstance(f.msg, AppendEntriesReply)),
                      key=lambda f: -f.msg.match_index)
+    _expect(len(replies) == 2, f"S2 should have answered S1's two AppendEntries (x=1, then "
+                               f"x=1 and y=2) with two replies; {len(replies)} on the network")
     for flight in replies:  # the later acknowledgement first, then the earlier one
         c.deliver(flight)
     _deliver_where(c, lambda m: True)
@@ -778,8 +780,9 @@ def _story_stale_reply(make):
     # network: a slow message.
     _drop_where(c, lambda m: isinstance(m, AppendEntries) and m.dst != 2)
     _deliver_where(c, lambda m: isinstance(m, AppendEntries))
-    late = max((f for f in c.in_flight() if isinstance(f.msg, AppendEntriesReply)),
-               key=lambda f: f.msg.match_index)
+    replies = [f for f in c.in_flight() if isinstance(f.msg, AppendEntriesReply)]
+    _expect(replies, "S2 should have answered S1's AppendEntries carrying x=1 and y=2")
+    late = max(replies, key=lambda f: f.msg.match_index)
     _drop_where(c, lambda m: isinstance(m, AppendEntriesReply) and m is not late.msg)
     others = lambda m: m is not late.msg  # noqa: E731
     # S5 wins term 2 (S3, S4) and its no-op replaces x and y everywhere.
