@@ -807,6 +807,30 @@ def _story_stale_reply(make):
     _deliver_where(c, lambda m: not isinstance(m, (AppendEntries, AppendEntriesReply)))
 
 
+def _story_early_new_config(make):
+    """C_old = {1..5} shrinks to C_new = {1,2,3} while a client command is still uncommitted;
+    only S2 receives C_old,new before the network splits S1 S2 | S3 S4 S5."""
+    c = make(size=5, seed=30)
+    c.timeout(1)
+    _deliver_where(c, lambda m: True)
+    _expect(c.leader() == 1, f"S1 should lead term 1, but the leader is {c.leader()}")
+    c.submit("x=1", node=1)
+    c.change_membership([1, 2, 3])
+    _expect(any(e.kind == "config" for e in c.nodes[1].log),
+            "removing S4 and S5 needs no catching up: S1 should append C_old,new at once")
+    # Everything carrying a configuration entry to S3, S4 or S5 is lost; the rest arrives.
+    lost = lambda m: (isinstance(m, AppendEntries) and m.dst in (3, 4, 5)  # noqa: E731
+                      and any(e.kind == "config" for e in m.entries))
+    for _ in range(3):
+        _drop_where(c, lost)
+        _deliver_where(c, lambda m: not lost(m))
+    # S1 and S2 are cut off from S3, S4 and S5, which still use C_old = {1..5} and elect S3.
+    c.partition([1, 2], [3, 4, 5])
+    c.timeout(3)
+    _deliver_where(c, lambda m: True)
+    _expect(c.nodes[3].role == LEADER, "S3 should win term 2 with the votes of S4 and S5")
+
+
 _REPLICATION_STORIES = (
     ("commands are replicated and applied", """
         cluster size=3 seed=5
@@ -1056,6 +1080,8 @@ _MEMBERSHIP_STORIES = (
         expect applied 2 = x=1
         expect leader 1
     """),
+    ("C_new only after C_old,new is committed, even when the network splits (§6)",
+     _story_early_new_config),
 )
 
 _LAB_PROFILE = dict(size=5, length=12,

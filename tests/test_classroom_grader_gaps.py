@@ -228,7 +228,9 @@ CASES = [
     (TermNotMarked, 4, "term adopted from a leader", "Leader Completeness violated"),
     (DirectSwitch, 5, "Figure 10", "violated"),
     (DirectSwitch, 5, "grow from 3 to 5", "rule of §6 broken"),
-    (EagerNewConfig, 5, "C_new only after", "rule of §6 broken"),
+    (EagerNewConfig, 5, "committed (§6)", "rule of §6 broken"),
+    (EagerNewConfig, 5, "network splits", "Leader Completeness violated"),
+    (JointAndNewTogether, 5, "network splits", "Leader Completeness violated"),
     (JointAndNewTogether, 5, "Figure 10", "violated"),
 ]
 
