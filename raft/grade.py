@@ -33,9 +33,15 @@ failure (same property) still happens. Everything is deterministic, so a shrunk 
 exactly: :func:`replay` rebuilds the cluster at the failing step, ready for
 ``raft.viz.play``/``explore``.
 
+The checker is :class:`GradeChecker`: the five properties, plus a few rules of the paper
+(Figure 2: match_index only increases; §6: C_new only after a committed C_old,new) whose
+breach is reported only if nothing worse follows, and otherwise named as its first sign.
+
 The labs (:data:`LABS`) use the same machinery: ``check(StudentNode, lab=1)`` runs the lab's
-scenario stories (:mod:`raft.scenario` text with ``expect`` lines) and then seeded random
-schedules, and prints a report a student can act on. From a shell::
+stories (:mod:`raft.scenario` text with ``expect`` lines, or functions that deliver messages
+by hand while time stands still) and then seeded random schedules (40 by default), and prints
+a report a student can act on; ``replay_story(StudentNode, lab, name)`` rebuilds a failed
+story for the players. From a shell::
 
     python -m raft.grade lab1 path/to/my_node.py:MyNode
     python -m raft.grade bug naive-commit          # hunt and shrink a zoo bug
