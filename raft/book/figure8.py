@@ -189,7 +189,7 @@ def figure8(node_class=Figure2Node, branch="d", seed=8, raise_on_violation=False
     c.crash(1)
     c.heal()
     c.restart(5)
-    c.timeout(5)   # term 4: refused, S2-S4 voted for S1 in term 4
+    c.timeout(5)   # term 4: refused (S2 already voted for S1 in term 4; S3, S4 are past term 4)
     run.s5_won = _try_elect(c, 5)  # term 5
     if not run.s5_won:
         panel("d", "S1 crashes; S5 cannot win: S2 and S3 hold a more up-to-date log")
