@@ -183,13 +183,13 @@ def figure8(node_class=Figure2Node, branch="d", seed=8, raise_on_violation=False
     panel("c", "S5 crashes; S1 restarts, wins term 4, replicates x=2 to S3, then takes x=4 "
                "at index 3 while cut off")
 
-    # (d) S1 crashes; S5 restarts and wins term 5 with votes from S2, S3 and S4 (its first
-    # try, term 4, fails: they voted for S1 in term 4). It overwrites index 2 everywhere,
-    # including on S1 once S1 is back.
+    # (d) S1 crashes; S5 restarts and wins term 5 with votes from S2, S3 and S4. Its first
+    # campaign, for term 4, is overtaken at once by the second (S3 had voted for S1 in term 4
+    # anyway). It overwrites index 2 everywhere, including on S1 once S1 is back.
     c.crash(1)
     c.heal()
     c.restart(5)
-    c.timeout(5)   # term 4: refused (S2 already voted for S1 in term 4; S3, S4 are past term 4)
+    c.timeout(5)   # term 4, overtaken by the campaign for term 5 below
     run.s5_won = _try_elect(c, 5)  # term 5
     if not run.s5_won:
         panel("d", "S1 crashes; S5 cannot win: S2 and S3 hold a more up-to-date log")
