@@ -734,8 +734,9 @@ def _as_entry(x, node):
 
 
 def _entry_label(entry):
-    if entry.kind == "noop":
+    command = entry.command   # (Entry.kind, spelled out: this runs for every applied entry)
+    if command is None:
         return "no-op"
-    if entry.kind == "config":
-        return f"configuration {entry.command}"
-    return repr(entry.command)
+    if isinstance(command, Configuration):
+        return f"configuration {command}"
+    return repr(command)

@@ -70,8 +70,11 @@ def snapshot(cluster):
             config=n.config, learners=frozenset(n.learners),
             election_timer_start=n.election_timer_start, election_deadline=n.election_deadline,
             heartbeat_due=n.heartbeat_due, kv=dict(sm.data), applied=tuple(sm.applied))
-    records = tuple(r for r in reversed(cluster.trace) if r.step == cluster.steps)[::-1] \
-        if cluster.trace and cluster.trace[-1].step == cluster.steps else ()
+    # The records of this step end the trace (steps only grow): walk back to where they start.
+    trace, start = cluster.trace, len(cluster.trace)
+    while start and trace[start - 1].step == cluster.steps:
+        start -= 1
+    records = tuple(trace[start:])
     return ClusterSnapshot(
         step=cluster.steps, now=cluster.now, nodes=nodes, flights=tuple(cluster.in_flight()),
         partition=cluster.partition_groups, disconnected=cluster.disconnected, records=records,
