@@ -530,13 +530,16 @@ class Cluster:
     def _send(self, msg):
         self.stats[type(msg).__name__] += 1
         dst = msg.dst
-        self._record_msg("send", msg.src, msg)
+        if self.tracing:   # (_record_msg, inlined: this runs for every message)
+            self.trace.append(TraceRecord(self.steps, self.now, "send", msg.src, None,
+                                          {"msg": msg}))
         if dst in self.crashed:
             self._record("drop", dst, None, msg=msg, reason=f"S{dst} is down")
             return
-        if self._cut(msg.src, dst):
-            self._record("drop", dst, None, msg=msg, reason="the link is cut")
-            return
+        if self._groups is not None or self._disconnected:   # (_cut, inlined)
+            if not self.can_reach(msg.src, dst):
+                self._record("drop", dst, None, msg=msg, reason="the link is cut")
+                return
         rng = self.rng
         if self.drop_rate and rng.random() < self.drop_rate:
             self._record("drop", dst, None, msg=msg, reason="lost by the network")
@@ -548,8 +551,9 @@ class Cluster:
 
     def _launch(self, msg):
         low, high = self.latency
-        delay = self.rng.uniform(low, high)
-        if self.reorder_rate and self.rng.random() < self.reorder_rate:
+        random = self.rng.random
+        delay = low + (high - low) * random()   # rng.uniform(low, high), as Python computes it
+        if self.reorder_rate and random() < self.reorder_rate:
             delay += self.rng.uniform(high, 3 * high)  # held back: later messages overtake it
         self._next_flight = fid = self._next_flight + 1
         now = self.now
