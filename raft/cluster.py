@@ -494,21 +494,18 @@ class Cluster:
         if out.persist_log_from is not None:
             start = out.persist_log_from
             disk.log[start - 1:] = node.log[start:]
-        if self.tracing and out.notes:
-            steps, now, append = self.steps, self.now, self.trace.append
+        if self.tracing:
             for note in out.notes:
-                append(TraceRecord(steps, now, note.kind, i, note.rule, note.data))
+                self.trace.append(TraceRecord(self.steps, self.now, note.kind, i, note.rule,
+                                              note.data))
         for msg in out.messages:
             self._send(msg)
-        if out.apply:
-            machine = self.state_machines[i]
-            for index, entry in out.apply:
-                machine.apply(entry)
-                if self.tracing:
-                    self.trace.append(TraceRecord(self.steps, self.now, "apply", i, "all-apply",
-                                                  {"index": index, "what": _entry_label(entry)}))
-                if self.checker is not None:
-                    self.checker.on_apply(i, index, entry)
+        machine = self.state_machines[i]
+        for index, entry in out.apply:
+            machine.apply(entry)
+            self._record("apply", i, "all-apply", index=index, what=_entry_label(entry))
+            if self.checker is not None:
+                self.checker.on_apply(i, index, entry)
         self._schedule_timer(i)
 
     def _schedule_timer(self, i):
