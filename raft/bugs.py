@@ -71,15 +71,8 @@ class NaiveCommit(Bug):
                 self._set_commit_index(n, "leader-commit", now)
                 return
 
-    def become_leader(self, now):
-        # Not the bug: the setting of Figure 8, a leader that does not append a no-op (§8).
-        # (With a `noop_on_election` switch on Node this override would not be needed.)
-        self._become(LEADER, now, "candidate-win")
-        self.leader_id = self.id
-        for peer in self._replication_targets():
-            self.next_index[peer] = self.log.last_index + 1
-            self.match_index[peer] = 0
-        self.broadcast_append_entries(now)
+    # Not the bug: the setting of Figure 8, a leader that does not append a no-op (§8).
+    noop_on_election = False
 
 
 # -- 2. Granting a vote without the up-to-date check ----------------------------------------------

@@ -330,6 +330,11 @@ class Node:
     §5.3; ``disruption_guard`` is the rule of §6 that stops removed servers from disrupting.
     """
 
+    # §8: a new leader appends a no-op entry at the start of its term. Figure 2 alone does not
+    # say so; a subclass that sets this to False is the node of Figure 2 exactly (the book's
+    # replay of Figure 8 needs one).
+    noop_on_election = True
+
     def __init__(self, node_id, config, *, rng, now=0.0, election_timeout=(150, 300),
                  heartbeat_interval=50, fast_backoff=False, disruption_guard=True,
                  current_term=0, voted_for=None, log=(),
@@ -522,7 +527,8 @@ class Node:
             self.match_index[peer] = 0
         # §8: a new leader does not know which entries are committed until it commits an
         # entry of its own term, so it appends a no-op at once.
-        self._append_entries_to_log([Entry(self.current_term, None)], "leader-noop")
+        if self.noop_on_election:
+            self._append_entries_to_log([Entry(self.current_term, None)], "leader-noop")
         self.broadcast_append_entries(now)
         self.advance_commit_index(now)  # a one-server cluster is its own majority
 

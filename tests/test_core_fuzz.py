@@ -148,13 +148,7 @@ class CountingCommitNode(Node):
                 self._set_commit_index(n, "leader-commit", now)
                 return
 
-    def become_leader(self, now):   # no no-op either, as in the paper's Figure 8
-        self._become("leader", now, "candidate-win")
-        self.leader_id = self.id
-        for peer in self._replication_targets():
-            self.next_index[peer] = self.log.last_index + 1
-            self.match_index[peer] = 0
-        self.broadcast_append_entries(now)
+    noop_on_election = False   # no no-op either, as in the paper's Figure 8
 
 
 def test_checker_is_not_vacuous():

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from ..cluster import Cluster
 from ..errors import ConfigurationError
 from ..invariants import SafetyChecker
-from ..node import LEADER, Node
+from ..node import Node
 
 #: Figure 8's logs (terms by index) per panel, for servers S1..S5, as in the paper.
 FIGURE8 = {
@@ -39,14 +39,7 @@ class Figure2Node(Node):
 
     Everything else, including the correct commit rule, is the real :class:`~raft.node.Node`."""
 
-    def become_leader(self, now):
-        # The body of Node.become_leader minus the no-op entry.
-        self._become(LEADER, now, "candidate-win")
-        self.leader_id = self.id
-        for peer in self._replication_targets():
-            self.next_index[peer] = self.log.last_index + 1
-            self.match_index[peer] = 0
-        self.broadcast_append_entries(now)
+    noop_on_election = False
 
 
 def naive_advance_commit_index(node, now):
