@@ -20,6 +20,7 @@ import pytest
 
 from raft import (Cluster, ConfigurationError, InvariantViolation, MembershipChangeInProgress,
                   NotLeader, scenario)
+from raft import bugs
 from raft.invariants import SafetyChecker
 from raft.node import Node
 
@@ -137,18 +138,10 @@ def test_failing_seed_prints_a_replayable_scenario():
     assert [r.sentence for r in replayed.trace] == [r.sentence for r in cluster.trace]
 
 
-class CountingCommitNode(Node):
-    """A broken server (for the test below): it commits any entry stored on a majority,
-    whatever its term, the mistake Figure 8 warns about (§5.4.2)."""
-
-    def advance_commit_index(self, now):
-        for n in range(self.log.last_index, self.commit_index, -1):
-            replicated = {self.id} | {p for p, m in self.match_index.items() if m >= n}
-            if self.config.has_quorum(replicated):
-                self._set_commit_index(n, "leader-commit", now)
-                return
-
-    noop_on_election = False   # no no-op either, as in the paper's Figure 8
+# A broken server for the test below: the bug zoo's node that commits any entry stored on a
+# majority, whatever its term (the mistake Figure 8 warns about, §5.4.2), and, as in the
+# paper's Figure 8, appends no no-op when it wins.
+CountingCommitNode = bugs.BUGS["naive-commit"]
 
 
 def test_checker_is_not_vacuous():
