@@ -63,13 +63,10 @@ class NaiveCommit(Bug):
     bound = 150
 
     def advance_commit_index(self, now):
-        for n in range(self.log.last_index, self.commit_index, -1):
-            if False and self.log.term_at(n) != self.current_term:  # BUG: any term counts
-                break  # terms only decrease going back, so no earlier N can qualify
-            replicated = {self.id} | {p for p, m in self.match_index.items() if m >= n}
-            if self.config.has_quorum(replicated):
-                self._set_commit_index(n, "leader-commit", now)
-                return
+        match = {**self.match_index, self.id: self.log.last_index}
+        n = self.config.quorum_index(match)
+        if n > self.commit_index:  # BUG: log[n] may be of any term
+            self._set_commit_index(n, "leader-commit", now)
 
     # Not the bug: the setting of Figure 8, a leader that does not append a no-op (§8).
     noop_on_election = False

@@ -26,7 +26,7 @@ from __future__ import annotations
 from heapq import heappop, heappush
 import random
 from collections import Counter
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import kv
 from .errors import (ConfigurationError, MembershipChangeInProgress, NodeCrashed, NotLeader,
@@ -37,8 +37,7 @@ from .trace import TraceRecord, step_caption
 _DELIVER, _TIMER = 0, 1
 
 
-@dataclass(frozen=True, slots=True)
-class Flight:
+class Flight(NamedTuple):
     """A message on the network: sent at ``sent_at``, due at ``deliver_at``."""
 
     id: int

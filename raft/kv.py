@@ -12,6 +12,7 @@ is recognised as a retry and not applied twice (§8).
 """
 
 import re
+from functools import lru_cache
 
 _SET = re.compile(r"^\s*([A-Za-z_][\w.-]*)\s*=\s*(.*?)\s*$")
 _DEL = re.compile(r"^\s*del\s+([A-Za-z_][\w.-]*)\s*$")
@@ -28,6 +29,11 @@ def parse_command(command):
     if match:
         return "set", match.group(1), match.group(2)
     raise ValueError(f"cannot parse command {command!r}: write 'key=value' or 'del key'")
+
+
+# Every server applies every command, so each command is parsed once per server: remember the
+# recent ones (commands are strings, checked when they were submitted).
+_parse_applied = lru_cache(maxsize=1024)(parse_command)
 
 
 class KeyValueStore:
@@ -47,7 +53,7 @@ class KeyValueStore:
             if seen is not None and entry.seq <= seen:
                 return False  # a retry of a command already applied (§8)
             self._last_seq[entry.client_id] = entry.seq
-        op, key, value = parse_command(entry.command)
+        op, key, value = _parse_applied(entry.command)
         if op == "set":
             self.data[key] = value
         else:

@@ -29,6 +29,7 @@ say so.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .errors import ConfigurationError, MembershipChangeInProgress, NotLeader
 
@@ -127,6 +128,14 @@ class Configuration:
             return False
         return not self.is_joint or _is_majority(ids, self.old_voters)
 
+    def quorum_index(self, match_index):
+        """The highest log index stored on a majority of the voters (of both C_old and C_new if
+        joint), given ``match_index``: for each server, how far its log is known to match."""
+        index = _majority_index(match_index, self.voters)
+        if self.is_joint:
+            index = min(index, _majority_index(match_index, self.old_voters))
+        return index
+
     def __str__(self):
         new = "{" + ",".join(str(i) for i in sorted(self.voters)) + "}"
         if not self.is_joint:
@@ -138,8 +147,17 @@ def _is_majority(ids, voters):
     return len(voters & ids) * 2 > len(voters) if voters else False
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+def _majority_index(match_index, voters):
+    # Rank the voters' match indexes from highest to lowest. The one in place len(voters) // 2
+    # (counting from 0) is stored by that voter and every voter ranked above it: a majority.
+    # No higher index is stored by a majority.
+    if not voters:
+        return 0
+    ranked = sorted((match_index.get(v, 0) for v in voters), reverse=True)
+    return ranked[len(voters) // 2]
+
+
+class Entry(NamedTuple):
     """One log entry: the term in which a leader created it, and what it carries.
 
     ``command`` is a client command, None for the no-op a new leader appends (§8), or a
@@ -214,9 +232,10 @@ class Log:
 # ---------------------------------------------------------------------------------------------
 # Messages: the two RPCs of Figure 2 and their replies. Field names are the paper's.
 # ---------------------------------------------------------------------------------------------
+# Messages, like log entries, are immutable named tuples: plain values that are cheap to build
+# (a simulated run builds hundreds of thousands of them) and print with their field names.
 
-@dataclass(frozen=True, slots=True)
-class RequestVote:
+class RequestVote(NamedTuple):
     """Invoked by candidates to gather votes (§5.2)."""
 
     src: int
@@ -230,16 +249,14 @@ class RequestVote:
     leadership_transfer: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class RequestVoteReply:
+class RequestVoteReply(NamedTuple):
     src: int
     dst: int
     term: int                # current_term, for the candidate to update itself
     vote_granted: bool       # true means the candidate received the vote
 
 
-@dataclass(frozen=True, slots=True)
-class AppendEntries:
+class AppendEntries(NamedTuple):
     """Invoked by the leader to replicate log entries (§5.3); also used as heartbeat (§5.2)."""
 
     src: int
@@ -252,8 +269,7 @@ class AppendEntries:
     leader_commit: int       # leader's commit_index
 
 
-@dataclass(frozen=True, slots=True)
-class AppendEntriesReply:
+class AppendEntriesReply(NamedTuple):
     src: int
     dst: int
     term: int                # current_term, for the leader to update itself
@@ -276,8 +292,7 @@ MESSAGE_TYPES = (RequestVote, RequestVoteReply, AppendEntries, AppendEntriesRepl
 # What a node hands back to its caller
 # ---------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class Note:
+class Note(NamedTuple):
     """A record of something the node did, and the rule (a key of RULES) that made it."""
 
     kind: str
@@ -651,19 +666,18 @@ class Node:
             self.send_append_entries(peer)
 
     def advance_commit_index(self, now):
-        """Leaders: find the highest N > commit_index such that a majority has match_index >=
-        N and log[N].term == current_term, and commit it (§5.3, §5.4.2).
+        """Leaders: if there exists an N > commit_index such that a majority of match_index[i]
+        >= N, and log[N].term == current_term, set commit_index = N (§5.3, §5.4.2).
 
-        Only an entry of the leader's own term is committed by counting replicas; earlier
-        entries are committed with it, by the Log Matching Property. Figure 8 shows why
-        counting replicas of an earlier term's entry is not enough."""
-        for n in range(self.log.last_index, self.commit_index, -1):
-            if self.log.term_at(n) != self.current_term:
-                break  # terms only decrease going back, so no earlier N can qualify
-            replicated = {self.id} | {p for p, m in self.match_index.items() if m >= n}
-            if self.config.has_quorum(replicated):
-                self._set_commit_index(n, "leader-commit", now)
-                return
+        The highest N stored on a majority comes from ranking the match indexes (the leader's
+        own log counts in full). Only an entry of the leader's own term is committed by counting
+        replicas; earlier entries are committed with it, by the Log Matching Property. Figure 8
+        shows why counting replicas of an earlier term's entry is not enough."""
+        match = {**self.match_index, self.id: self.log.last_index}
+        n = self.config.quorum_index(match)
+        # If log[n] is from an earlier term, so is every entry before it: nothing to commit yet.
+        if n > self.commit_index and self.log.term_at(n) == self.current_term:
+            self._set_commit_index(n, "leader-commit", now)
 
     def _set_commit_index(self, index, rule, now):
         if index <= self.commit_index:

@@ -9,6 +9,7 @@ Ousterhout, 2014).
 import random
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from raft.errors import NotLeader
 from raft.node import (CANDIDATE, FOLLOWER, LEADER, AppendEntries, AppendEntriesReply,
@@ -354,6 +355,29 @@ def test_leader_does_not_commit_earlier_term_entries_by_counting():
     for peer in (2, 3):   # the term-4 entry at index 3 reaches a majority
         node.step(AppendEntriesReply(src=peer, dst=1, term=4, success=True, match_index=3), 2.0)
     assert node.commit_index == 3
+
+
+@settings(derandomize=True, max_examples=400, database=None)   # derandomized: same cases every run
+@given(voters=st.frozensets(st.integers(1, 7), min_size=1, max_size=7),
+       old=st.none() | st.frozensets(st.integers(1, 7), min_size=1, max_size=7),
+       match=st.dictionaries(st.integers(1, 9), st.integers(0, 6), max_size=9))
+def test_quorum_index_is_the_highest_index_a_majority_stores(voters, old, match):
+    """§5.3, §6: the leader commits the highest N stored on a majority (of C_old and of C_new
+    while joint). ``Configuration.quorum_index`` ranks match indexes instead of trying every N;
+    it must agree with the definition, checked here by brute force with ``has_quorum``."""
+    config = Configuration(voters, old)
+    by_definition = max(n for n in range(0, 7)
+                        if n == 0 or config.has_quorum({i for i, m in match.items() if m >= n}))
+    assert config.quorum_index(match) == by_definition
+
+
+def test_leader_removed_by_c_new_does_not_count_itself():
+    """§6: a leader that is not in C_new manages the cluster but does not count itself in
+    C_new's majorities."""
+    config = Configuration(frozenset({2, 3, 4}), frozenset({1, 2, 3}))
+    # The leader S1 stores index 5; S2 does too. C_old {1,2,3} has a majority at 5, C_new
+    # {2,3,4} only at 3 (S2 and S3), so 3 is the highest index committed by both.
+    assert config.quorum_index({1: 5, 2: 5, 3: 3, 4: 1}) == 3
 
 
 def test_leader_next_index_backs_off_one_entry_per_rejection():

@@ -44,11 +44,10 @@ class Figure2Node(Node):
 
 def naive_advance_commit_index(node, now):
     """THE BROKEN RULE: commit the highest index stored on a majority, whatever its term."""
-    for n in range(node.log.last_index, node.commit_index, -1):
-        replicated = {node.id} | {p for p, m in node.match_index.items() if m >= n}
-        if node.config.has_quorum(replicated):
-            node._set_commit_index(n, "leader-commit", now)
-            return
+    match = {**node.match_index, node.id: node.log.last_index}
+    n = node.config.quorum_index(match)
+    if n > node.commit_index:  # missing: and node.log.term_at(n) == node.current_term
+        node._set_commit_index(n, "leader-commit", now)
 
 
 class NaiveCommitNode(Figure2Node):
