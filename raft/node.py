@@ -150,7 +150,8 @@ def _is_majority(ids, voters):
 def _majority_index(match_index, voters):
     # Rank the voters' match indexes from highest to lowest. The one in place len(voters) // 2
     # (counting from 0) is stored by that voter and every voter ranked above it: a majority.
-    # No higher index is stored by a majority.
+    # No higher index is stored by a majority. Five voters at 7, 7, 5, 3, 0: place 2 holds 5,
+    # which three servers store.
     if not voters:
         return 0
     ranked = sorted((match_index.get(v, 0) for v in voters), reverse=True)
