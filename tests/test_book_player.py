@@ -1,10 +1,16 @@
 """raft.player: the FramePlayer's widgets are linked in the browser, and needs_kernel says so.
 
 The browser test (test_book_browser.py) checks that a built page really steps without a kernel;
-these checks pin down the wiring that makes that possible, without a browser.
+these checks pin down the wiring that makes that possible, without a browser. The last test reads
+the players saved in the built book (_build/html) and checks what each one opens on.
 """
 
 from __future__ import annotations
+
+import html as _html
+import json
+import re
+from pathlib import Path
 
 import ipywidgets as widgets
 import pytest
@@ -91,3 +97,48 @@ def test_needs_kernel_is_a_visible_notice_with_escaped_message():
     assert NEEDS_KERNEL_TEXT in html
     assert "Try &lt;b&gt;this&lt;/b&gt;." in html
     assert "display:none" not in html.replace(" ", "")
+
+
+# ---------------------------------------------------------------- the players in the built book
+
+SITE = Path(__file__).resolve().parent.parent / "_build" / "html"
+WIDGET_STATE = re.compile(
+    r'<script type="application/vnd.jupyter.widget-state\+json">(.*?)</script>', re.S)
+
+
+def built_players() -> list[tuple[str, str, int]]:
+    """(page, plain text of the first frame's caption, frame count) for every FramePlayer saved
+    in the built book's widget state."""
+    found = []
+    for page in sorted(SITE.rglob("*.html")):
+        match = WIDGET_STATE.search(page.read_text(errors="replace"))
+        if not match:
+            continue
+        state = json.loads(match.group(1))["state"]
+
+        def model(ref):
+            return state[ref.removeprefix("IPY_MODEL_")]["state"]
+
+        for entry in state.values():
+            if "raft-frameplayer" not in entry["state"].get("_dom_classes", ()):
+                continue
+            stack = model(entry["state"]["children"][1])
+            first = model(stack["children"][stack.get("selected_index", 1)]).get("value", "")
+            caption = re.search(r'<div class="raft-caption">(.*)</div>', first, re.S)
+            text = _html.unescape(re.sub(r"<[^>]+>", "", caption.group(1))) if caption else ""
+            found.append((page.relative_to(SITE).as_posix(), text, len(stack["children"]) - 1))
+    return found
+
+
+@pytest.mark.skipif(not (SITE / "index.html").is_file(),
+                    reason=f"no built book at {SITE}: run `bash scripts/build_book.sh` first")
+def test_no_player_in_the_built_book_opens_on_time_passing():
+    """A player whose first frame only says "time passed to N ms" opens on nothing: play()
+    skips such leading steps, and this checks every player the book actually contains."""
+    players = built_players()
+    pages = {page for page, _, _ in players}
+    assert len(players) >= 40 and {"book/07_safety.html", "book/appendix/bug_zoo.html"} <= pages
+    assert all(caption.startswith("Step ") for _, caption, _ in players), players
+    bad = [(page, caption[:80]) for page, caption, count in players
+           if re.match(r"Step \d+ \([\d.]+ ms\)\. Time passed to", caption) and count > 1]
+    assert not bad, f"players that open on a step where only time passed: {bad}"

@@ -29,7 +29,9 @@ def test_play_replays_the_history_one_frame_per_visible_step():
     kept, skipped, cut = select_frames(snaps)
     assert player.steps == tuple(s.step for s in kept) and not cut
     assert player.frame_count == len(kept) < len(snaps)
-    assert player.steps[0] == start and list(player.steps) == sorted(set(player.steps))
+    # start is the "time passed" step that ended c.run(400): the player opens on the submit.
+    assert snaps[0].records[0].kind == "advance" and start in player.skipped_steps
+    assert player.steps[0] == start + 1 and list(player.steps) == sorted(set(player.steps))
     assert c.steps in player.skipped_steps          # the final "time passed" step changes nothing
     by_step = {s.step: s for s in snaps}
     for k, step in enumerate(player.steps, 1):
@@ -42,6 +44,28 @@ def test_play_replays_the_history_one_frame_per_visible_step():
     assert len(set(player.frames)) == player.frame_count
     assert "x=1 is replicated" in player.children[0].value
     assert "changed nothing visible" in player.children[0].value
+
+
+def test_play_never_opens_on_a_step_where_only_time_passed():
+    """start= right after cluster.run(...) falls on an "advance" step (its caption says only
+    "time passed to N ms"); leading steps like that are skipped, however many there are."""
+    c = Cluster(seed=1)
+    c.run(400)
+    c.run(30)             # two "time passed" steps in a row (nothing is due in between)
+    c.run(0.5)
+    start = c.steps - 1
+    assert [r.kind for s in c.history(start) for r in s.records] == ["advance", "advance"]
+    c.crash(1)
+    c.run(50)
+    player = play(c, start=start)
+    assert player.steps[0] == start + 2
+    assert "crashed" in player.frame(1)[1] and "Time passed" not in player.frame(1)[1]
+    assert {start, start + 1} <= set(player.skipped_steps)
+    # A range with nothing but time passing still gets its one frame.
+    only = play(c, start=c.steps, end=c.steps)
+    assert only.frame_count == 1 and "Time passed" in only.frame(1)[1]
+    # Step 0 (the cluster starting) is not a "time passed" step and still opens a player.
+    assert play(c, end=5).steps[0] == 0
 
 
 def test_frames_are_small():

@@ -27,14 +27,31 @@ def visible_state(snap):
         tuple(sorted(snap.disconnected))
 
 
+def only_time_passed(snap):
+    """Whether the step did nothing but move the clock (``cluster.run`` reaching its end time:
+    trace kind "advance", caption "time passed to N ms")."""
+    return bool(snap.records) and all(r.kind == "advance" for r in snap.records)
+
+
 def select_frames(snaps, max_frames=150):
     """Pick the snapshots worth a frame: the first, then each one that changes something
     visible, at most ``max_frames``. Returns (kept, skipped_noops, cut_off) where
     ``skipped_noops`` are the step numbers left out as no-ops and ``cut_off`` the steps
-    dropped by the cap."""
+    dropped by the cap.
+
+    An animation never opens on a step where only time passed (``start`` is often taken
+    right after ``cluster.run(...)``): like any other no-op step, such a leading step changes
+    nothing visible, and its caption ("time passed to N ms") would tell the reader nothing.
+    They are skipped, and the first step that does something opens the animation (unless
+    nothing else is left)."""
     kept, skipped, cut = [], [], []
+    snaps = list(snaps)
+    lead = 0
+    while lead < len(snaps) - 1 and only_time_passed(snaps[lead]):
+        skipped.append(snaps[lead].step)
+        lead += 1
     last = None
-    for s in snaps:
+    for s in snaps[lead:]:
         v = visible_state(s)
         if last is not None and v == last:
             skipped.append(s.step)
@@ -65,8 +82,11 @@ def play(cluster, start=0, end=None, *, title=None, max_frames=150, interval=800
     """Replay ``cluster`` from step ``start`` to ``end`` (default: now) as a player that works
     with no kernel: Play, a slider, a frame number, and one picture + caption per step.
 
-    Steps that change nothing visible (only time passing) are left out; at most ``max_frames``
-    frames are kept (the first ones). The note under the title says what was left out."""
+    Steps that change nothing visible (only time passing) are left out, including those at
+    ``start``: a player never opens on a "time passed" step, so ``start=cluster.steps`` taken
+    right after ``cluster.run(...)`` opens on the next step that does something. At most
+    ``max_frames`` frames are kept (the first ones). The note under the title says what was
+    left out."""
     if max_frames < 1:
         raise ValueError("max_frames must be at least 1")
     snaps = list(cluster.history(start, end))

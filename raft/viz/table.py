@@ -40,7 +40,10 @@ TABLE_CSS = (".raft-state{margin:0;border-collapse:collapse;font-size:0.78em;lin
              ".raft-state th{border-bottom:1px solid #d0d7de}"
              ".raft-state abbr{text-decoration:none}"
              ".raft-state .crashed{color:#6e7781}.raft-state .leader{font-weight:600}"
-             ".raft-table{overflow-x:auto;max-width:100%}")
+             ".raft-table{overflow-x:auto;max-width:100%}"
+             # On a phone: smaller type and tighter cells, so all nine columns fit the column.
+             "@media (max-width:480px){.raft-state{font-size:0.7em}"
+             ".raft-state th,.raft-state td{padding:1px 2px}}")
 
 
 def state_table_html(snap):
