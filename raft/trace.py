@@ -188,6 +188,10 @@ def step_caption(records):
     if not records:
         return "the cluster starts; every server is a follower"
     first = records[0]
+    # A timer record and the role change it caused say the same thing twice ("S3's election
+    # timer fired; S3 timed out and became candidate..."): lead with the role change.
+    if first.kind in ("timeout", "force-timeout"):
+        first = next((r for r in records if r.kind == "role" and r.node == first.node), first)
     parts = [first.sentence]
     seen = {id(first)}
     for kind in ("role", "vote", "votes", "truncate", "commit", "config", "reject"):
