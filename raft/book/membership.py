@@ -288,24 +288,37 @@ def leader_timeline(cluster, ms):
 # -- small tables for the chapter ----------------------------------------------------------------
 
 def configs_at(cluster, step):
-    """The configuration each server uses after ``step``: {id: (text, role, term)}. Servers
-    that did not exist yet are left out; a crashed server shows what its disk holds."""
+    """The configuration each server uses after ``step``: {id: (Configuration, role, term)}.
+    Servers that did not exist yet are left out; a crashed server shows what its disk holds."""
     twin = cluster.replay(step)
     out = {}
     for i, n in sorted(twin.nodes.items()):
-        config = n.config
-        text = "(none yet)" if not config.members else str(config).replace("}+{", "} + {")
         role = "crashed" if i in twin.crashed else n.role
-        out[i] = (text, role, n.current_term)
+        out[i] = (n.config, role, n.current_term)
     return out
+
+
+def config_names(configs):
+    """Short names for the configurations of one change: {Configuration: name}. C_old is the
+    first one with members, C_new the last one that is neither C_old nor joint, and C_old,new
+    the joint one between them; any other configuration keeps its set notation."""
+    plain = [c for c in configs if c.members and not c.is_joint]
+    old = plain[0]
+    new = next((c for c in reversed(plain) if c != old), None)
+    names = {old: "C_old"}
+    if new is not None:
+        names[new] = "C_new"
+        names[Configuration(new.voters, old.voters)] = "C_old,new"
+    return names
 
 
 def config_table_html(cluster, moments):
     """An HTML table: one row per (label, step) in ``moments``, one column per server, each
-    cell the configuration that server uses then (C_old,new shown as ``{old} + {new}``), with
-    ``L`` marking a leader."""
+    cell the configuration that server uses then, by its short name (C_old, C_old,new, C_new,
+    spelled out above the table) so the table fits a phone, with ``L<term>`` marking a leader."""
     import html
     tables = [(label, configs_at(cluster, step)) for label, step in moments]
+    names = config_names([c for _, t in tables for c, _, _ in t.values()])
     ids = sorted({i for _, t in tables for i in t})
     head = "".join(f"<th>S{i}</th>" for i in ids)
     rows = []
@@ -315,12 +328,23 @@ def config_table_html(cluster, moments):
             if i not in t:
                 cells.append("<td>—</td>")
                 continue
-            text, role, term = t[i]
+            config, role, term = t[i]
+            text = names.get(config) or (str(config) if config.members else "none")
             mark = {"leader": f" <b>L{term}</b>", "crashed": " (down)"}.get(role, "")
-            cells.append(f"<td>{html.escape(text)}{mark}</td>")
-        rows.append(f"<tr><th>{html.escape(label)}</th>{''.join(cells)}</tr>")
-    # A scrolling box keeps a wide table from overflowing a phone screen.
-    return ("<div style='overflow-x:auto;max-width:100%'>"
-            "<table class='raft-config-table' style='font-size:0.85em;white-space:nowrap'>"
+            cells.append(f"<td>{_subscripts(text)}{mark}</td>")
+        rows.append(f"<tr><th>{_subscripts(label)}</th>{''.join(cells)}</tr>")
+    legend = ", ".join(f"{name} = {config}" for config, name in names.items()
+                       if not config.is_joint)
+    # If a table is still too wide for a screen, it scrolls inside its box, not the page.
+    return (f"<p class='raft-config-legend' style='margin-bottom:0.3em'>{_subscripts(legend)}</p>"
+            "<div style='overflow-x:auto;max-width:100%'>"
+            "<table class='raft-config-table' style='font-size:0.8em'>"
             "<thead><tr><th>moment</th>" + head + "</tr></thead><tbody>" + "".join(rows)
             + "</tbody></table></div>")
+
+
+def _subscripts(text):
+    """Escape ``text`` for HTML and write C_old, C_new and C_old,new as the paper does."""
+    import html
+    import re
+    return re.sub(r"C_(old,new|old|new)", r"C<sub>\1</sub>", html.escape(text))
