@@ -126,7 +126,7 @@ def test_invariant_light_red_with_the_violating_entries():
     monitor.observe(snap)
     status = monitor.observe(bad)
     assert status["Election Safety"] is not None
-    assert "S1 and S2 both led term" in status["Election Safety"].details
+    assert "S1 and S2 were both leader in term" in status["Election Safety"].details
     lm = status["Log Matching"]
     assert lm is not None and (3, 1) in lm.cells
     assert status["State Machine Safety"] is None
