@@ -241,8 +241,8 @@ class SafetyChecker:
 
     def check(self):
         self.checks += 1
-        nodes = self.cluster.nodes
-        live = [n for i, n in sorted(nodes.items()) if i not in self.cluster.crashed]
+        crashed = self.cluster.crashed
+        live = [n for i, n in sorted(self.cluster.nodes.items()) if i not in crashed]
         previous = self._track_logs()
         self._election_safety(live)
         self._leader_append_only(live, previous)
@@ -297,9 +297,10 @@ class SafetyChecker:
     # -- the properties, each judged by its function above, on what changed --------------------
 
     def _election_safety(self, live):
+        leaders = self.leaders
         for n in live:
-            if n.role == LEADER:
-                breach = election_safety(self.leaders, n.id, n.current_term)
+            if n.role == LEADER and leaders.get(n.current_term) != n.id:  # not judged yet
+                breach = election_safety(leaders, n.id, n.current_term)
                 if breach is None:
                     self.leaders.setdefault(n.current_term, n.id)
                 else:
@@ -314,14 +315,17 @@ class SafetyChecker:
             seen = self._leader_logs.get(n.id)
             # A restarted server is a new node object: what its earlier self led is no concern.
             if seen is not None and seen[0] == n.current_term and seen[1] is n:
-                before, length = seen[2]
-                # The usual case: seen at the last check, so how much of it is unchanged is
-                # known (kept); otherwise compare from the start.
-                agree = self._kept[n.id] if _same_view(seen[2], previous.get(n.id)) else 0
-                breach = leader_append_only(n.id, n.current_term, _Prefix(before, length),
-                                            self._current[n.id], agree)
-                if breach is not None:
-                    self._fail(breach)
+                # The usual case: seen at the last check, and its log only grew since (or did
+                # not change): nothing to judge. If it changed otherwise, how much of it is
+                # unchanged is known (kept); if not seen at the last check, compare it all.
+                last = _same_view(seen[2], previous.get(n.id))
+                if not last or n.id in self._rewritten:
+                    before, length = seen[2]
+                    agree = self._kept[n.id] if last else 0
+                    breach = leader_append_only(n.id, n.current_term, _Prefix(before, length),
+                                                self._current[n.id], agree)
+                    if breach is not None:
+                        self._fail(breach)
             self._leader_logs[n.id] = (n.current_term, n, self._views[n.id])
         for i in list(self._leader_logs):
             if i not in current:
@@ -334,13 +338,13 @@ class SafetyChecker:
         logs, committed, commit_seen = self._current, self.committed, self._commit_seen
         for n in live:
             i = n.id
-            entries = logs[i]
-            upto = min(n.commit_index, len(entries))   # what it holds as committed
             node, seen = commit_seen.get(i, _NEVER)
             if node is not n:
                 seen = 0  # a new or restarted server
-            elif upto <= seen:
+            elif n.commit_index <= seen:
                 continue  # the usual case: nothing newly committed on this server
+            entries = logs[i]
+            upto = min(n.commit_index, len(entries))   # what it holds as committed
             for index in range(seen + 1, upto + 1):
                 entry = entries[index - 1]
                 known = committed.get(index)
@@ -367,15 +371,16 @@ class SafetyChecker:
             todo = {(a, b) for x, a in enumerate(ids) for b in ids[x + 1:]}
         for ia, ib in todo:
             la, lb = logs[ia], logs[ib]
+            m = min(len(la), len(lb))
             cached = pairs.get((ia, ib))
             if cached is not None and _same_view(cached[0], previous.get(ia)) \
                     and _same_view(cached[1], previous.get(ib)):
                 same = min(kept[ia], kept[ib])   # both logs are unchanged below this
-                common = cached[2] if cached[2] < same else \
-                    common_prefix(la, lb, same, min(len(la), len(lb)))
+                common = cached[2] if cached[2] < same else common_prefix(la, lb, same, m)
             else:
-                common = common_prefix(la, lb)
-            breach = log_matching(ia, la, ib, lb, common)
+                common = common_prefix(la, lb, 0, m)
+            # The usual case: one log is a prefix of the other, and the property holds.
+            breach = log_matching(ia, la, ib, lb, common) if common < m else None
             pairs[(ia, ib)] = (views[ia], views[ib], common, breach)
             if breach is None:
                 self._bad_pairs.discard((ia, ib))
@@ -397,6 +402,8 @@ class SafetyChecker:
             node, term_checked, start = self._complete_upto.get(i, _NEVER_LED)
             if node is not n or term_checked != term or i in self._rewritten:
                 start = 0
+            elif start == len(order):
+                continue  # the usual case: nothing newly committed since the last check
             self._complete_upto[i] = (n, term, len(order))
             log = self._current[i]
             for index in order[start:]:

@@ -47,8 +47,9 @@ def test_leader_append_only_allows_appending_only():
     assert changed.prop == "Leader Append-Only" and changed.cells == ((1, 2),)
     assert changed.details == "leader S1 (term 2) changed or removed its entry at index 2"
     assert leader_append_only(1, 2, before, log(1)).indexes == (2,)        # deleted
+    # ``agree`` only saves work: the verdict is the same with it.
     assert leader_append_only(1, 2, before, log(1), agree=1) == \
-        leader_append_only(1, 2, before, log(1))                           # the hint is only a shortcut
+        leader_append_only(1, 2, before, log(1))
 
 
 def test_log_matching_same_index_and_term_means_same_prefix():

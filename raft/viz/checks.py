@@ -158,8 +158,10 @@ def render_light(status, y, width=360):
     bad = [v for v in status.values() if v is not None]
     if bad:
         v = bad[0]
-        out.append(text(4, y + 40, f"✗ step {v.step}: {v.details}"[:78], 9.5, P.FAIL, "start",
-                        "bold"))
+        line = f"✗ step {v.step}: {v.details}"
+        if len(line) > 78:   # the tooltip has it all; cut here between words
+            line = line[:77].rsplit(" ", 1)[0] + " …"
+        out.append(text(4, y + 40, line, 9.5, P.FAIL, "start", "bold"))
     else:
         out.append(text(4, y + 40, "✓ the five safety properties of Figure 3 hold", 9.5,
                         P.MUTED, "start"))
