@@ -15,22 +15,13 @@ committed) is passed in. Two observers use these functions, so the definitions c
   logs that changed since the last step, from where they changed) so that the randomized tests
   stay fast.
 * :class:`raft.viz.checks.InvariantMonitor` watches a sequence of snapshots and drives the
-  players' safety light. It simply re-examines everything it is shown.
+  players' safety light. It re-examines every pair of logs and every committed entry at each
+  snapshot, which is simpler and fast enough for the few hundred steps a player shows.
 
 The checker reads the servers' state (and the entries the simulator saw them apply); it trusts
 nothing a server says about itself beyond that, and never changes anything. A violation carries
 the property's name, the servers and entries involved, the seed and the last lines of the trace,
 so the run can be replayed and read.
-
-* **Election Safety**: at most one leader can be elected in a given term (§5.2).
-* **Leader Append-Only**: a leader never overwrites or deletes entries in its log; it only
-  appends (§5.3).
-* **Log Matching**: if two logs contain an entry with the same index and term, the logs are
-  identical in all entries up through that index (§5.3).
-* **Leader Completeness**: if an entry is committed in a term, it is in the logs of the
-  leaders of all higher terms (§5.4).
-* **State Machine Safety**: if a server has applied an entry at an index, no other server
-  ever applies a different entry at that index (§5.4.3).
 
 The checker and the monitor used to carry a copy each of these definitions, and the copies had
 drifted. What we chose where they differed:
@@ -128,8 +119,9 @@ def leader_completeness(leader, term, log, index, committed):
     """Leader Completeness (§5.4, Figure 3): an entry committed in some term is in the log of
     every leader of a later term.
 
-    ``committed`` is ``(entry, commit_term)``: ``entry`` was seen committed at ``index`` by a
-    server whose current term was ``commit_term``. ``leader`` leads ``term`` with ``log``."""
+    ``committed`` is ``(entry, commit_term)``: ``entry`` was first seen committed at ``index``
+    by a server whose current term was ``commit_term`` (observers look after every step, so
+    that is normally the leader that committed it). ``leader`` leads ``term`` with ``log``."""
     entry, commit_term = committed
     if term > commit_term and (index > len(log) or log[index - 1] != entry):
         has = _fmt(log[index - 1]) if index <= len(log) else "nothing"
@@ -157,13 +149,13 @@ def committed_entries_agree(known, server, index, entry):
     index as committed (its commit index reaches it), the entry it holds there is the one
     already known to be committed there.
 
-    A server applies only committed entries (§5.3), so this sees two servers heading for
-    different entries before either applies one, even in runs where they never get that far;
-    §5.4.3's proof works at this moment too. Like Figure 3's form, it is judged once per
-    server and index, at the moment itself: a committed entry overwritten later (by a leader
-    that lacks it) is Leader Completeness's finding. ``known`` is ``(entry, commit_term)``
-    first seen committed at ``index`` (None if none yet); ``server`` now holds ``entry`` there
-    as committed."""
+    A server applies only committed entries (§5.3), so two servers holding different entries
+    as committed at one index are on their way to applying them: this sees it before either
+    applies, even in runs where they never get that far. Like Figure 3's form, it is judged
+    once per server and index, at that moment: a committed entry overwritten later (by a
+    leader that lacks it) is Leader Completeness's finding. ``known`` is ``(entry,
+    commit_term)`` first seen committed at ``index`` (None if none yet); ``server`` now holds
+    ``entry`` there as committed."""
     if known is not None and known[0] != entry:
         return Breach("State Machine Safety", f"index {index} is committed as {_fmt(known[0])}, "
                       f"but S{server} holds {_fmt(entry)} there as committed", (server,),

@@ -45,18 +45,19 @@ class InvariantMonitor:
       from its log (exact for consecutive steps, as ``cluster.history()`` gives);
     * a crashed server's log, for Log Matching: the checker reads its disk, a snapshot shows
       the log it held when it crashed (the same, for a server that persists before it sends);
-    * a restart: the checker sees a new node object; here a restarted server must first show
-      as crashed, and what it committed or applied before is then examined afresh.
+    * a restart: the checker sees a new node object; here a server is forgotten while it shows
+      as crashed (or when its ``last_applied`` goes back), and what it commits and applies
+      after it restarts is examined afresh.
     """
 
     def __init__(self):
-        self.leaders = {}        # term -> the first server seen leading it
-        self.leader_logs = {}    # id -> (term, log) of a server while it leads
-        self.committed = {}      # index -> (entry, term of the server first seen committing it)
-        self.applied = {}        # index -> (server, entry) first seen applied there
-        self.committed_upto = {} # id -> how far its committed prefix was examined (servers up)
-        self.applied_upto = {}   # id -> its last_applied at the last snapshot (servers up)
-        self.violations = {}     # prop -> first Violation
+        self.leaders = {}         # term -> the first server seen leading it
+        self.leader_logs = {}     # id -> (term, log) of a server while it leads
+        self.committed = {}       # index -> (entry, term of the server first seen committing it)
+        self.applied = {}         # index -> (server, entry) first seen applied there
+        self.committed_upto = {}  # id -> how far its committed prefix was examined (servers up)
+        self.applied_upto = {}    # id -> its last_applied at the last snapshot (servers up)
+        self.violations = {}      # prop -> first Violation
 
     def _fail(self, prop, step, details, cells):
         self.violations.setdefault(prop, Violation(prop, step, details, tuple(cells)))
