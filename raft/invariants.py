@@ -1,23 +1,46 @@
-"""The five safety properties of Figure 3, checked from the outside after every step.
+"""The five safety properties of Figure 3: one small function each, and the checker that
+applies them to a live cluster after every step.
 
-The checker reads the servers' state (and the entries the simulator saw them apply); it
-trusts nothing a server says about itself beyond that, and never changes anything. When a
-property breaks it raises :class:`~raft.errors.InvariantViolation` carrying the property's
-name, the servers and entries involved, the seed and the last lines of the trace, so the run
-can be replayed and read.
+Theory of operation
+-------------------
+Each property is a *pure* function below (``election_safety``, ``leader_append_only``,
+``log_matching``, ``leader_completeness``, and two for State Machine Safety). It takes plain
+values (server ids, terms, entries, and logs as sequences whose item 0 is index 1), changes
+nothing, and returns a :class:`Breach` when the property is broken or None when it holds. What
+an observer must remember between two looks (who led each term, what each index holds as
+committed) is passed in. Two observers use these functions, so the definitions cannot drift:
 
-* **Election Safety**: at most one leader can be elected in a given term (§5.2).
-* **Leader Append-Only**: a leader never overwrites or deletes entries in its log; it only
-  appends (§5.3).
-* **Log Matching**: if two logs contain an entry with the same index and term, the logs are
-  identical in all entries up through that index (§5.3).
-* **Leader Completeness**: if an entry is committed in a term, it is in the logs of the
-  leaders of all higher terms (§5.4).
-* **State Machine Safety**: if a server has applied an entry at an index, no other server
-  ever applies a different entry at that index (§5.4.3).
+* :class:`SafetyChecker` (here) watches a live cluster after every simulator step and raises
+  :class:`~raft.errors.InvariantViolation` at once. It is incremental (it re-examines only the
+  logs that changed since the last step, from where they changed) so that the randomized tests
+  stay fast.
+* :class:`raft.viz.checks.InvariantMonitor` watches a sequence of snapshots and drives the
+  players' safety light. It re-examines every pair of logs and every committed entry at each
+  snapshot, which is simpler and fast enough for the few hundred steps a player shows.
+
+The checker reads the servers' state (and the entries the simulator saw them apply); it trusts
+nothing a server says about itself beyond that, and never changes anything. A violation carries
+the property's name, the servers and entries involved, the seed and the last lines of the trace,
+so the run can be replayed and read.
+
+The checker and the monitor used to carry a copy each of these definitions, and the copies had
+drifted. What we chose where they differed:
+
+* State Machine Safety is judged in Figure 3's own form (entries as they are applied) *and*
+  one moment earlier (entries as servers come to hold them as committed), by both observers.
+  The monitor used to judge only committed entries, so a server that applied an entry that was
+  never committed (``bugs.ApplyUncommitted``) left the light green.
+* The committed form is judged once per server and index, when the server's commit index
+  reaches it, just as Figure 3's form is judged when an entry is applied. The monitor used to
+  re-read every committed prefix at every step, which also flagged a follower whose committed
+  entry a wrong leader overwrote later; that leader lacks a committed entry, which is Leader
+  Completeness's finding, and the checker reports it there.
+* The words of a violation are the checker's (they name the entries involved).
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from .errors import InvariantViolation
 from .node import LEADER
@@ -25,6 +48,146 @@ from .node import LEADER
 PROPERTIES = ("Election Safety", "Leader Append-Only", "Log Matching", "Leader Completeness",
               "State Machine Safety")
 
+
+class Breach(NamedTuple):
+    """One broken property, as the functions below report it."""
+
+    prop: str            # one of PROPERTIES
+    details: str         # which servers and entries, in one sentence
+    servers: tuple = ()  # the servers the details name
+    indexes: tuple = ()  # the log indexes involved
+
+    @property
+    def cells(self):
+        """The (server, index) log cells involved, for pictures that outline them."""
+        return tuple((s, i) for s in self.servers for i in self.indexes)
+
+
+# -- the five properties, one function each -----------------------------------------------------
+#
+# A log is a sequence of entries whose item 0 is the entry at index 1 (``node.log._entries``, or
+# a snapshot's ``NodeView.log``); indexes in arguments and messages are the paper's, from 1.
+
+def election_safety(leaders, server, term):
+    """Election Safety (§5.2, Figure 3): a term has at most one leader.
+
+    ``leaders`` maps each term to the first server seen leading it; ``server`` leads ``term``
+    now. Broken if someone else was seen leading the same term."""
+    first = leaders.get(term, server)
+    if first != server:
+        return Breach("Election Safety", f"S{first} and S{server} were both leader in term {term}",
+                      (first, server))
+    return None
+
+
+def leader_append_only(server, term, before, now, agree=0):
+    """Leader Append-Only (§5.3, Figure 3): while a server leads a term it only adds entries to
+    the end of its log; it never overwrites or deletes one.
+
+    ``before`` is the leader's log as seen earlier in ``term``, ``now`` its log now: ``now``
+    must begin with all of ``before``. (``agree``: the two are known to agree on their first
+    ``agree`` entries, so the comparison starts there; observers that track changes know it.)"""
+    kept = common_prefix(before, now, agree, min(len(before), len(now)))
+    if kept < len(before):
+        index = kept + 1
+        return Breach("Leader Append-Only", f"leader S{server} (term {term}) changed or removed "
+                      f"its entry at index {index}", (server,), (index,))
+    return None
+
+
+def log_matching(a, log_a, b, log_b, common=None):
+    """Log Matching (§5.3, Figure 3): if two logs hold an entry with the same index and term,
+    they hold the same entries at every index up to and including that one.
+
+    The logs agree on their first ``common`` entries (computed if not given) and differ at
+    index ``common + 1``; the property is broken if some later index holds entries of the same
+    term in both logs. Only the last such index needs finding, searching back from the end."""
+    if common is None:
+        common = common_prefix(log_a, log_b)
+    k = min(len(log_a), len(log_b))
+    while k > common and log_a[k - 1].term != log_b[k - 1].term:
+        k -= 1
+    if k > common:
+        bad = common + 1
+        return Breach("Log Matching", f"S{a} and S{b} both hold term {log_a[k - 1].term} at index "
+                      f"{k}, but differ at index {bad}: {_fmt(log_a[bad - 1])} vs "
+                      f"{_fmt(log_b[bad - 1])}", (a, b), (bad,))
+    return None
+
+
+def leader_completeness(leader, term, log, index, committed):
+    """Leader Completeness (§5.4, Figure 3): an entry committed in some term is in the log of
+    every leader of a later term.
+
+    ``committed`` is ``(entry, commit_term)``: ``entry`` was first seen committed at ``index``
+    by a server whose current term was ``commit_term`` (observers look after every step, so
+    that is normally the leader that committed it). ``leader`` leads ``term`` with ``log``."""
+    entry, commit_term = committed
+    if term > commit_term and (index > len(log) or log[index - 1] != entry):
+        has = _fmt(log[index - 1]) if index <= len(log) else "nothing"
+        return Breach("Leader Completeness", f"{_fmt(entry)} was committed at index {index} in "
+                      f"term {commit_term}, but leader S{leader} of term {term} has {has} there",
+                      (leader,), (index,))
+    return None
+
+
+def state_machine_safety(first, server, index, entry):
+    """State Machine Safety (§5.4.3, Figure 3): once a server has applied an entry at an index,
+    no server ever applies a different entry at that index.
+
+    ``first`` is ``(server, entry)`` first seen applied at ``index`` (None if none yet);
+    ``server`` applies ``entry`` there now."""
+    if first is not None and first[1] != entry:
+        return Breach("State Machine Safety", f"S{first[0]} applied {_fmt(first[1])} at index "
+                      f"{index}, but S{server} applied {_fmt(entry)} there", (first[0], server),
+                      (index,))
+    return None
+
+
+def committed_entries_agree(known, server, index, entry):
+    """State Machine Safety, judged one moment earlier (§5.4.3): when a server comes to hold an
+    index as committed (its commit index reaches it), the entry it holds there is the one
+    already known to be committed there.
+
+    A server applies only committed entries (§5.3), so two servers holding different entries
+    as committed at one index are on their way to applying them: this sees it before either
+    applies, even in runs where they never get that far. Like Figure 3's form, it is judged
+    once per server and index, at that moment: a committed entry overwritten later (by a
+    leader that lacks it) is Leader Completeness's finding. ``known`` is ``(entry,
+    commit_term)`` first seen committed at ``index`` (None if none yet); ``server`` now holds
+    ``entry`` there as committed."""
+    if known is not None and known[0] != entry:
+        return Breach("State Machine Safety", f"index {index} is committed as {_fmt(known[0])}, "
+                      f"but S{server} holds {_fmt(entry)} there as committed", (server,),
+                      (index,))
+    return None
+
+
+def common_prefix(a, b, start=0, end=None):
+    """How many leading items sequences ``a`` and ``b`` share, looking only in [start, end):
+    the first index in that range where they differ, or ``end`` (default: the shorter length).
+    Items before ``start`` are taken as equal."""
+    if end is None:
+        end = min(len(a), len(b))
+    k = start
+    while k < end:
+        stop = min(k + 256, end)
+        if a[k:stop] == b[k:stop]:   # a C-level comparison of a whole chunk
+            k = stop
+            continue
+        while a[k] is b[k] or a[k] == b[k]:
+            k += 1
+        return k
+    return end
+
+
+def _fmt(entry):
+    what = {"noop": "no-op", "config": f"config {entry.command}"}.get(entry.kind,
+                                                                     repr(entry.command))
+    return f"(term {entry.term}, {what})"
+
+
+# -- the checker of a live cluster --------------------------------------------------------------
 
 class SafetyChecker:
     """Checks a cluster after every step (``Cluster(check_invariants=True)`` wires it in).
@@ -47,13 +210,14 @@ class SafetyChecker:
         # changed in any other way gets a new list.
         self._views = {}           # id -> (list, length)
         self._kept = {}            # id -> length of the log's prefix unchanged since last check
-        self._pairs = {}           # (a, b) -> (view of a, view of b, common prefix, k)
+        self._rewritten = set()    # ids whose log changed since last check other than by growing
+        self._pairs = {}           # (a, b) -> (view of a, view of b, common prefix, Breach/None)
         self._bad_pairs = set()    # the pairs (a, b) that break Log Matching now
         self._pairs_checked = -1   # the last check whose pairs were all brought up to date
         self.committed = {}        # index -> (entry, term of the committing server)
         self._commit_order = []    # the indexes of `committed`, in the order first seen
         self._complete_upto = {}   # leader id -> (node, term, how much of _commit_order checked)
-        self._commit_seen = {}     # id -> (node object, highest commit_index examined)
+        self._commit_seen = {}     # id -> (node object, highest index of its log examined)
         self.applied = {}          # index -> (server id, entry) first applied there
 
     # -- called by the simulator ---------------------------------------------------------------
@@ -62,15 +226,15 @@ class SafetyChecker:
         first = self.applied.get(index)
         if first is None:
             self.applied[index] = (node_id, entry)
-        elif first[1] != entry:
-            self._fail("State Machine Safety",
-                       f"S{first[0]} applied {_fmt(first[1])} at index {index}, but "
-                       f"S{node_id} applied {_fmt(entry)} there", (index,))
+        else:
+            breach = state_machine_safety(first, node_id, index, entry)
+            if breach is not None:
+                self._fail(breach)
 
     def check(self):
         self.checks += 1
-        nodes = self.cluster.nodes
-        live = [n for i, n in sorted(nodes.items()) if i not in self.cluster.crashed]
+        crashed = self.cluster.crashed
+        live = [n for i, n in sorted(self.cluster.nodes.items()) if i not in crashed]
         previous = self._track_logs()
         self._election_safety(live)
         self._leader_append_only(live, previous)
@@ -91,12 +255,13 @@ class SafetyChecker:
         """Compare every log with its view from the last check; returns those old views.
 
         This reads every entry once per check (a C-level list comparison), so any change is
-        seen, however it was made; the pairwise checks below then only look at what changed.
+        seen, however it was made; the checks below then only look at what changed.
         """
         previous = dict(self._views)
         views, kept = self._views, self._kept
         self._current = logs = self._logs()
         self._changed = changed = set()
+        self._rewritten = rewritten = set()
         for i, entries in logs.items():
             view = previous.get(i)
             n = len(entries)
@@ -115,21 +280,23 @@ class SafetyChecker:
                     if n > length:
                         views[i] = (copy, n)
                     continue
-            kept[i] = _common_prefix(copy, entries, 0, min(length, n))
+            kept[i] = common_prefix(copy, entries, 0, min(length, n))   # < length
             views[i] = (list(entries), n)
             changed.add(i)
+            rewritten.add(i)
         return previous
 
-    # -- the properties ------------------------------------------------------------------------
+    # -- the properties, each judged by its function above, on what changed --------------------
 
     def _election_safety(self, live):
+        leaders = self.leaders
         for n in live:
-            if n.role == LEADER:
-                other = self.leaders.setdefault(n.current_term, n.id)
-                if other != n.id:
-                    self._fail("Election Safety",
-                               f"S{other} and S{n.id} were both leader in term {n.current_term}",
-                               ())
+            if n.role == LEADER and leaders.get(n.current_term) != n.id:  # not judged yet
+                breach = election_safety(leaders, n.id, n.current_term)
+                if breach is None:
+                    self.leaders.setdefault(n.current_term, n.id)
+                else:
+                    self._fail(breach)
 
     def _leader_append_only(self, live, previous):
         current = set()
@@ -138,47 +305,54 @@ class SafetyChecker:
                 continue
             current.add(n.id)
             seen = self._leader_logs.get(n.id)
+            # A restarted server is a new node object: what its earlier self led is no concern.
             if seen is not None and seen[0] == n.current_term and seen[1] is n:
-                before, length = seen[2]
-                if _same_view(seen[2], previous.get(n.id)):
-                    kept = self._kept[n.id]   # the usual case: seen at the last check
-                else:
-                    kept = _common_prefix(before, n.log._entries, 0,
-                                          min(length, len(n.log)))
-                if kept < length:
-                    index = kept + 1
-                    self._fail("Leader Append-Only",
-                               f"leader S{n.id} (term {n.current_term}) changed or removed its "
-                               f"entry at index {index}", (index,))
+                # The usual case: seen at the last check, and its log only grew since (or did
+                # not change): nothing to judge. If it changed otherwise, how much of it is
+                # unchanged is known (kept); if not seen at the last check, compare it all.
+                last = _same_view(seen[2], previous.get(n.id))
+                if not last or n.id in self._rewritten:
+                    before, length = seen[2]
+                    agree = self._kept[n.id] if last else 0
+                    breach = leader_append_only(n.id, n.current_term, _Prefix(before, length),
+                                                self._current[n.id], agree)
+                    if breach is not None:
+                        self._fail(breach)
             self._leader_logs[n.id] = (n.current_term, n, self._views[n.id])
         for i in list(self._leader_logs):
             if i not in current:
                 del self._leader_logs[i]
 
     def _note_commits(self, live):
+        # Each index is judged when a server comes to hold it as committed (see
+        # committed_entries_agree): each server's committed prefix is examined as it grows,
+        # and from the start after a restart.
+        logs, committed, commit_seen = self._current, self.committed, self._commit_seen
         for n in live:
-            node, seen = self._commit_seen.get(n.id, (None, 0))
-            if node is n and n.commit_index <= seen:
-                continue  # nothing newly committed on this server
+            i = n.id
+            node, seen = commit_seen.get(i, _NEVER)
             if node is not n:
-                seen = 0  # a restarted server re-learns its commit index
-            for index in range(seen + 1, min(n.commit_index, len(n.log)) + 1):
-                entry = n.log[index]
-                known = self.committed.get(index)
+                seen = 0  # a new or restarted server
+            elif n.commit_index <= seen:
+                continue  # the usual case: nothing newly committed on this server
+            entries = logs[i]
+            upto = min(n.commit_index, len(entries))   # what it holds as committed
+            for index in range(seen + 1, upto + 1):
+                entry = entries[index - 1]
+                known = committed.get(index)
                 if known is None:
-                    self.committed[index] = (entry, n.current_term)
+                    committed[index] = (entry, n.current_term)
                     self._commit_order.append(index)
-                elif known[0] != entry:
-                    self._fail("State Machine Safety",
-                               f"index {index} is committed as {_fmt(known[0])}, but S{n.id} "
-                               f"holds {_fmt(entry)} there as committed", (index,))
-            self._commit_seen[n.id] = (n, max(seen, n.commit_index))
+                else:
+                    breach = committed_entries_agree(known, i, index, entry)
+                    if breach is not None:
+                        self._fail(breach)
+            commit_seen[i] = (n, max(seen, upto))
 
     def _log_matching(self, previous):
-        # For each pair of logs: k is the last index where both hold an entry of the same
-        # term; the property requires them to agree on every entry up to k. Only the common
-        # prefix (how far they agree) and k are needed; both are kept from the last check and
-        # re-examined only for pairs where a log changed, from where it changed.
+        # For each pair of logs, only the common prefix (how far they agree) decides the
+        # property; it is kept from the last check with the verdict and re-examined only for
+        # pairs where a log changed, from where it changed.
         logs = self._current
         views, kept, pairs = self._views, self._kept, self._pairs
         ids = list(logs)   # sorted
@@ -194,52 +368,46 @@ class SafetyChecker:
             if cached is not None and _same_view(cached[0], previous.get(ia)) \
                     and _same_view(cached[1], previous.get(ib)):
                 same = min(kept[ia], kept[ib])   # both logs are unchanged below this
-                common = cached[2] if cached[2] < same else \
-                    _common_prefix(la, lb, same, m)
+                common = cached[2] if cached[2] < same else common_prefix(la, lb, same, m)
             else:
-                common = _common_prefix(la, lb, 0, m)
-            k = m
-            while k > common and la[k - 1].term != lb[k - 1].term:
-                k -= 1
-            pairs[(ia, ib)] = (views[ia], views[ib], common, k)
-            if k > common:
-                self._bad_pairs.add((ia, ib))
-            else:
+                common = common_prefix(la, lb, 0, m)
+            # The usual case: one log is a prefix of the other, and the property holds.
+            breach = log_matching(ia, la, ib, lb, common) if common < m else None
+            pairs[(ia, ib)] = (views[ia], views[ib], common, breach)
+            if breach is None:
                 self._bad_pairs.discard((ia, ib))
+            else:
+                self._bad_pairs.add((ia, ib))
         self._pairs_checked = self.checks
-        for ia, ib in sorted(self._bad_pairs):
-            la, lb = logs[ia], logs[ib]
-            _, _, common, k = pairs[(ia, ib)]
-            bad = common + 1
-            self._fail("Log Matching",
-                       f"S{ia} and S{ib} both hold term {la[k - 1].term} at index {k}, "
-                       f"but differ at index {bad}: {_fmt(la[bad - 1])} vs "
-                       f"{_fmt(lb[bad - 1])}", (bad,))
+        for pair in sorted(self._bad_pairs):   # a broken pair is reported at every check
+            self._fail(pairs[pair][3])
 
     def _leader_completeness(self, live):
-        # A leader's log only grows while it leads (Leader Append-Only is checked too), so each
-        # committed entry needs checking once per leader and term: resume where we stopped.
+        # A leader's log only grows while it leads (Leader Append-Only), so each committed
+        # entry needs checking once per leader and term: resume where we stopped, unless its
+        # log changed other than by growing.
+        order, committed = self._commit_order, self.committed
         for n in live:
             if n.role != LEADER:
                 continue
-            node, term_checked, start = self._complete_upto.get(n.id, (None, None, 0))
-            if node is not n or term_checked != n.current_term:
+            i, term = n.id, n.current_term
+            node, term_checked, start = self._complete_upto.get(i, _NEVER_LED)
+            if node is not n or term_checked != term or i in self._rewritten:
                 start = 0
-            self._complete_upto[n.id] = (n, n.current_term, len(self._commit_order))
-            for index in self._commit_order[start:]:
-                entry, term = self.committed[index]
-                if n.current_term > term and (index > len(n.log) or n.log[index] != entry):
-                    has = _fmt(n.log[index]) if index <= len(n.log) else "nothing"
-                    self._fail("Leader Completeness",
-                               f"{_fmt(entry)} was committed at index {index} in term {term}, "
-                               f"but leader S{n.id} of term {n.current_term} has {has} there",
-                               (index,))
+            elif start == len(order):
+                continue  # the usual case: nothing newly committed since the last check
+            self._complete_upto[i] = (n, term, len(order))
+            log = self._current[i]
+            for index in order[start:]:
+                breach = leader_completeness(i, term, log, index, committed[index])
+                if breach is not None:
+                    self._fail(breach)
 
-    def _fail(self, prop, details, indexes):
+    def _fail(self, breach):
         recent = [r.sentence for r in self.cluster.trace[-self.recent:]]
-        error = InvariantViolation(prop, details, seed=self.cluster.seed, recent=recent,
-                                   step=self.cluster.steps)
-        error.indexes = indexes
+        error = InvariantViolation(breach.prop, breach.details, seed=self.cluster.seed,
+                                   recent=recent, step=self.cluster.steps)
+        error.indexes = breach.indexes
         self.violations.append(error)
         if self.raise_on_violation:
             raise error
@@ -249,25 +417,30 @@ class SafetyChecker:
         return {p: [v for v in self.violations if v.prop == p] for p in PROPERTIES}
 
 
+_NEVER = (None, 0)
+_NEVER_LED = (None, None, 0)
+
+
+class _Prefix:
+    """The first ``length`` items of ``items``, read-only: a log as an earlier check saw it
+    (``items`` may have grown since; see ``SafetyChecker._track_logs``)."""
+
+    __slots__ = ("items", "length")
+
+    def __init__(self, items, length):
+        self.items, self.length = items, length
+
+    def __len__(self):
+        return self.length
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            stop = self.length if k.stop is None else min(self.length, k.stop)
+            return self.items[k.start:stop]
+        if not 0 <= k < self.length:
+            raise IndexError(k)
+        return self.items[k]
+
+
 def _same_view(x, y):
     return y is not None and x[0] is y[0] and x[1] == y[1]
-
-
-def _common_prefix(a, b, start, end):
-    """The first index in [start, end) where lists ``a`` and ``b`` differ, or ``end``."""
-    k = start
-    while k < end:
-        stop = min(k + 256, end)
-        if a[k:stop] == b[k:stop]:   # a C-level comparison of a whole chunk
-            k = stop
-            continue
-        while a[k] is b[k] or a[k] == b[k]:
-            k += 1
-        return k
-    return end
-
-
-def _fmt(entry):
-    what = {"noop": "no-op", "config": f"config {entry.command}"}.get(entry.kind,
-                                                                     repr(entry.command))
-    return f"(term {entry.term}, {what})"

@@ -7,7 +7,8 @@ from raft import Cluster, Entry
 from raft.invariants import PROPERTIES
 from raft.viz import InvariantMonitor, log_scene, render_log_svg, state_rows
 from raft.viz import palette as P
-from raft.viz.checks import render_light
+from raft.viz.checks import Violation, render_light
+from raft.viz.svg import esc
 
 
 def test_committed_and_uncommitted_entries_are_distinct():
@@ -126,7 +127,7 @@ def test_invariant_light_red_with_the_violating_entries():
     monitor.observe(snap)
     status = monitor.observe(bad)
     assert status["Election Safety"] is not None
-    assert "S1 and S2 both led term" in status["Election Safety"].details
+    assert "S1 and S2 were both leader in term" in status["Election Safety"].details
     lm = status["Log Matching"]
     assert lm is not None and (3, 1) in lm.cells
     assert status["State Machine Safety"] is None
@@ -135,3 +136,15 @@ def test_invariant_light_red_with_the_violating_entries():
     # The log picture outlines the violating entry.
     scene = log_scene(bad, flagged={(3, 1)})
     assert scene.cell(3, 1).flagged and not scene.cell(1, 1).flagged
+
+
+def test_invariant_light_shortens_long_details_between_words():
+    """The line under the lights is cut between words; the tooltip keeps the whole text."""
+    details = ("S1 and S2 both hold term 3 at index 3, but differ at index 2: (term 1, 'x=1') "
+               "vs (term 2, no-op)")
+    status = dict.fromkeys(PROPERTIES)
+    status["Log Matching"] = Violation("Log Matching", 117, details, ())
+    light = render_light(status, 0)
+    line = re.search(r">(✗ step 117: [^<]*)<", light).group(1)
+    assert line == "✗ step 117: S1 and S2 both hold term 3 at index 3, but differ at index 2: …"
+    assert esc(f"Log Matching: {details}") in light   # the tooltip

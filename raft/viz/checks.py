@@ -1,18 +1,22 @@
 """The invariant light: the five safety properties of Figure 3, green or red.
 
 :class:`InvariantMonitor` watches a sequence of snapshots (it reads them and nothing else) and
-remembers what it needs across steps: who led each term, each leader's log while it leads, and
-which entry each committed index holds. A property turns red at the first step that breaks it
-and stays red, with the servers and log indexes involved. (For runs with
-``check_invariants=True`` the simulator's own checker raises at once; the light is for runs
-that break safety on purpose, such as the unsafe membership switch of Figure 10.)
+judges each property with the same function the simulator's checker uses
+(:mod:`raft.invariants`), so the light and the checker cannot disagree on what a property
+means. It remembers what it needs across steps: who led each term, each leader's log while it
+leads, which entry each index holds as committed and as applied. A property turns red at the
+first step that breaks it and stays red, with the servers and log indexes involved. (For runs
+with ``check_invariants=True`` the simulator's own checker raises at once; the light is for
+runs that break safety on purpose, such as the unsafe membership switch of Figure 10.)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..invariants import PROPERTIES
+from ..invariants import (PROPERTIES, committed_entries_agree, election_safety,
+                          leader_append_only, leader_completeness, log_matching,
+                          state_machine_safety)
 from . import palette as P
 from .svg import esc, group, num, t, text
 
@@ -29,32 +33,65 @@ class Violation:
     cells: tuple          # (server, index) pairs involved
 
 
-def _fmt(e):
-    what = {"noop": "no-op", "config": f"config {e.command}"}.get(e.kind, repr(e.command))
-    return f"(term {e.term}, {what})"
-
-
 class InvariantMonitor:
+    """The checker's judgements over snapshots instead of a live cluster.
+
+    At each snapshot it re-examines every pair of logs and every committed entry instead of
+    tracking what changed, as the checker does (a player shows a few hundred steps). Where a
+    snapshot shows less than the live cluster, the difference is kept small and explicit:
+
+    * applied entries: the checker is told of each entry as it is applied; here, the entries
+      a server applied since the last snapshot are those its ``last_applied`` moved over, read
+      from its log (exact for consecutive steps, as ``cluster.history()`` gives);
+    * a crashed server's log, for Log Matching: the checker reads its disk, a snapshot shows
+      the log it held when it crashed (the same, for a server that persists before it sends);
+    * a restart: the checker sees a new node object; here a server is forgotten while it shows
+      as crashed (or when its ``last_applied`` goes back), and what it commits and applies
+      after it restarts is examined afresh.
+    """
+
     def __init__(self):
-        self.leaders = {}        # term -> leader id
-        self.leader_logs = {}    # id -> (term, log tuple)
-        self.committed = {}      # index -> (entry, term, server)
-        self.violations = {}     # prop -> first Violation
+        self.leaders = {}         # term -> the first server seen leading it
+        self.leader_logs = {}     # id -> (term, log) of a server while it leads
+        self.committed = {}       # index -> (entry, term of the server first seen committing it)
+        self.applied = {}         # index -> (server, entry) first seen applied there
+        self.committed_upto = {}  # id -> how far its committed prefix was examined (servers up)
+        self.applied_upto = {}    # id -> its last_applied at the last snapshot (servers up)
+        self.violations = {}      # prop -> first Violation
 
     def _fail(self, prop, step, details, cells):
         self.violations.setdefault(prop, Violation(prop, step, details, tuple(cells)))
 
+    def _note(self, step, breach):
+        if breach is not None:
+            self._fail(breach.prop, step, breach.details, breach.cells)
+
     def observe(self, snap):
         """Check one snapshot (call them in step order); returns the status dict."""
-        step = snap.step
+        step, note = snap.step, self._note
         live = [n for _, n in sorted(snap.nodes.items()) if not n.crashed]
+        up = {n.id for n in live}
+        for memory in (self.committed_upto, self.applied_upto):
+            for i in [i for i in memory if i not in up]:
+                del memory[i]
+        # State Machine Safety, as Figure 3 states it: the entries applied since the last look
+        # (first, as the checker hears of them during the step).
+        for n in live:
+            before = self.applied_upto.get(n.id, 0)
+            if n.last_applied < before:
+                before = 0  # it restarted between two snapshots: it applies again from 1
+            for index in range(before + 1, min(n.last_applied, len(n.log)) + 1):
+                entry = n.log[index - 1]
+                note(step, state_machine_safety(self.applied.get(index), n.id, index, entry))
+                self.applied.setdefault(index, (n.id, entry))
+            self.applied_upto[n.id] = n.last_applied
         # Election Safety
         for n in live:
             if n.role == "leader":
-                other = self.leaders.setdefault(n.current_term, n.id)
-                if other != n.id:
-                    self._fail("Election Safety", step,
-                               f"S{other} and S{n.id} both led term {n.current_term}", ())
+                breach = election_safety(self.leaders, n.id, n.current_term)
+                note(step, breach)
+                if breach is None:
+                    self.leaders.setdefault(n.current_term, n.id)
         # Leader Append-Only
         leading = set()
         for n in live:
@@ -62,49 +99,33 @@ class InvariantMonitor:
                 continue
             leading.add(n.id)
             seen = self.leader_logs.get(n.id)
-            if seen is not None and seen[0] == n.current_term and n.log[:len(seen[1])] != seen[1]:
-                k = next((j + 1 for j, (a, b) in enumerate(zip(seen[1], n.log)) if a != b),
-                         len(n.log) + 1)
-                self._fail("Leader Append-Only", step,
-                           f"leader S{n.id} changed or removed its entry {k}", [(n.id, k)])
+            if seen is not None and seen[0] == n.current_term:
+                note(step, leader_append_only(n.id, n.current_term, seen[1], n.log))
             self.leader_logs[n.id] = (n.current_term, n.log)
-        for i in list(self.leader_logs):
-            if i not in leading:
-                del self.leader_logs[i]
-        # State Machine Safety (committed prefixes agree)
+        for i in [i for i in self.leader_logs if i not in leading]:
+            del self.leader_logs[i]
+        # State Machine Safety, one moment earlier: what each server came to hold as committed
         for n in live:
-            for index in range(1, min(n.commit_index, len(n.log)) + 1):
-                e = n.log[index - 1]
+            upto = min(n.commit_index, len(n.log))
+            for index in range(self.committed_upto.get(n.id, 0) + 1, upto + 1):
+                entry = n.log[index - 1]
                 known = self.committed.get(index)
                 if known is None:
-                    self.committed[index] = (e, n.current_term, n.id)
-                elif known[0] != e:
-                    self._fail("State Machine Safety", step,
-                               f"index {index}: S{known[2]} committed {_fmt(known[0])}, "
-                               f"S{n.id} committed {_fmt(e)}", [(known[2], index), (n.id, index)])
-        # Log Matching
+                    self.committed[index] = (entry, n.current_term)
+                else:
+                    note(step, committed_entries_agree(known, n.id, index, entry))
+            self.committed_upto[n.id] = max(upto, self.committed_upto.get(n.id, 0))
+        # Log Matching, over every pair of servers (crashed ones too)
         logs = sorted((i, n.log) for i, n in snap.nodes.items())
-        for a in range(len(logs)):
-            ia, la = logs[a]
-            for b in range(a + 1, len(logs)):
-                ib, lb = logs[b]
-                k = min(len(la), len(lb))
-                while k > 0 and la[k - 1].term != lb[k - 1].term:
-                    k -= 1
-                if k and la[:k] != lb[:k]:
-                    bad = next(j + 1 for j in range(k) if la[j] != lb[j])
-                    self._fail("Log Matching", step,
-                               f"S{ia} and S{ib} agree on term {la[k - 1].term} at index {k} "
-                               f"but differ at index {bad}", [(ia, bad), (ib, bad)])
+        for a, (ia, la) in enumerate(logs):
+            for ib, lb in logs[a + 1:]:
+                note(step, log_matching(ia, la, ib, lb))
         # Leader Completeness
         for n in live:
             if n.role != "leader":
                 continue
-            for index, (e, term, _) in self.committed.items():
-                if n.current_term > term and (index > len(n.log) or n.log[index - 1] != e):
-                    self._fail("Leader Completeness", step,
-                               f"{_fmt(e)} committed at index {index} in term {term} is missing "
-                               f"from leader S{n.id} (term {n.current_term})", [(n.id, index)])
+            for index, committed in self.committed.items():
+                note(step, leader_completeness(n.id, n.current_term, n.log, index, committed))
         return self.status()
 
     def status(self):
@@ -138,8 +159,10 @@ def render_light(status, y, width=360):
     bad = [v for v in status.values() if v is not None]
     if bad:
         v = bad[0]
-        out.append(text(4, y + 40, f"✗ step {v.step}: {v.details}"[:78], 9.5, P.FAIL, "start",
-                        "bold"))
+        line = f"✗ step {v.step}: {v.details}"
+        if len(line) > 78:   # the tooltip has it all; cut here between words
+            line = line[:77].rsplit(" ", 1)[0] + " …"
+        out.append(text(4, y + 40, line, 9.5, P.FAIL, "start", "bold"))
     else:
         out.append(text(4, y + 40, "✓ the five safety properties of Figure 3 hold", 9.5,
                         P.MUTED, "start"))
