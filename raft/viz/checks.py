@@ -59,12 +59,14 @@ class InvariantMonitor:
         self.applied_upto = {}    # id -> its last_applied at the last snapshot (servers up)
         self.violations = {}      # prop -> first Violation
 
-    def _fail(self, prop, step, details, cells):
+    def record(self, prop, step, details, cells=()):
+        """Remember a violation of ``prop`` at ``step`` (only the first of each property is
+        kept); ``show()`` uses it to add what a live cluster's checker found."""
         self.violations.setdefault(prop, Violation(prop, step, details, tuple(cells)))
 
     def _note(self, step, breach):
         if breach is not None:
-            self._fail(breach.prop, step, breach.details, breach.cells)
+            self.record(breach.prop, step, breach.details, breach.cells)
 
     def observe(self, snap):
         """Check one snapshot (call them in step order); returns the status dict."""

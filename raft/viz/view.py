@@ -82,7 +82,7 @@ def show(cluster_or_snapshot, *, table=True, caption=True):
     status = monitor.observe(snap)
     if checker is not None and checker.violations:
         for v in checker.violations:
-            monitor._fail(v.prop, v.step, v.details, [])
+            monitor.record(v.prop, v.step, v.details)
         status = monitor.status()
     html = ['<div class="raft-show" style="max-width:760px">', VIEW_CSS, frame_html(snap, status=status,
                                                                              table=table)]
