@@ -46,7 +46,10 @@ handlers, the notes that explain each step, the log, the election timer), with n
 left to remove; doubling its speed would mean writing it in a style no student could read
 beside Figure 2. Tracing adds ~30k instructions per message (~4.5 trace records per message,
 and the garbage collector walking the growing trace: ~16k of the 30k, measured with
-``gc.disable()``), the rest of the simulator ~30k.
+``gc.disable()``), the rest of the simulator ~30k. In mode (c) most of the extra cost is the
+checker comparing every server's log with its previous view after every step (one C-level
+list comparison per log, so it grows with the logs' length): that is what lets it see a log
+changed in any way at all, even behind the node's back, and we keep it.
 
     python scripts/bench_core.py              # all four modes
     python scripts/bench_core.py --profile a  # cProfile of mode (a), top functions
