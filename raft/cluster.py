@@ -728,6 +728,11 @@ def _as_entry(x, node):
     if isinstance(x, int) and not isinstance(x, bool):
         return Entry(x, None)
     if isinstance(x, tuple) and len(x) == 2 and isinstance(x[0], int):
+        if x[1] is not None and not isinstance(x[1], Configuration):
+            try:
+                kv.parse_command(x[1])   # refuse now what the state machine could not apply
+            except ValueError as e:
+                raise ConfigurationError(f"S{node}: log entry {x!r}: {e}") from None
         return Entry(x[0], x[1])
     raise ConfigurationError(f"S{node}: a log entry is a term, a (term, command) pair or an "
                              f"Entry, got {x!r}")

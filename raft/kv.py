@@ -31,9 +31,13 @@ def parse_command(command):
     raise ValueError(f"cannot parse command {command!r}: write 'key=value' or 'del key'")
 
 
-# Every server applies every command, so each command is parsed once per server: remember the
-# recent ones (commands are strings, checked when they were submitted).
-_parse_applied = lru_cache(maxsize=1024)(parse_command)
+# Every server applies every command: remembering recent commands parses each one once, not
+# once per server.
+_parse_cached = lru_cache(maxsize=1024)(parse_command)
+
+
+def _parse_applied(command):
+    return _parse_cached(command) if isinstance(command, str) else parse_command(command)
 
 
 class KeyValueStore:

@@ -72,6 +72,8 @@ def test_second_membership_change_is_refused():
     (dict(latency=(0, 5)), "latency must be positive"),
     (dict(max_entries_per_message=0), "positive integer"),
     (dict(logs={1: ["x"]}), "a log entry is a term"),
+    (dict(logs={1: [(1, "x")]}), "cannot parse command 'x'"),
+    (dict(logs={1: [(1, ["x=1"])]}), "a command is a string"),
     (dict(logs={1: [3]}, terms={1: 2}), "below the term of its last entry"),
 ])
 def test_bad_parameters(kwargs, words):
