@@ -9,8 +9,13 @@ A *schedule* is a short list of actions done to a simulated cluster, one per lin
     isolate leader        # cut the current leader off from everyone
     submit x=1            # a client command to the current leader
     crash leader / crash 2 / restart any / restart 2 / heal / timeout 3
+    reboot leader / reboot 2  # crash and restart at once: only what is on disk survives
+    submit y=2 to old-leader  # to the running leader of the lowest term (a deposed one)
     partition 1 2 | 3
     network drop=0.1 duplicate=0.2 reorder=0.3 latency=20..60
+
+The first line may also set ``max_entries=1`` (entries per AppendEntries) and
+``fast_backoff=yes`` (the cluster options of the same names).
 
 An action that makes no sense when its turn comes (crash a server that is down, submit with no
 leader) is skipped, so any sub-list of a schedule is still a schedule. :func:`generate` draws a
@@ -185,10 +190,14 @@ def generate(seed, profile=None):
     """A random schedule from ``seed``, biased by ``profile`` (a dict; see DEFAULT_PROFILE).
 
     Profile keys: ``size``, ``length`` (number of actions), ``weights`` (kind -> weight; kinds:
-    run, submit, crash, crash_leader, restart, isolate, isolate_leader, heal, timeout,
-    partition, network, members), ``run_ms`` (range of a run), ``pause`` (probability that a run
-    follows each other action), ``initial`` (actions put first), ``warmup`` (ms run next; default 300), ``network`` (name -> (low, high) range
-    for drop/duplicate/reorder, or a tuple of latency ranges), ``election_timeout``."""
+    run, submit, submit_old, crash, crash_leader, restart, reboot, reboot_leader, isolate,
+    isolate_leader, heal, timeout, partition, network, members), ``run_ms`` (range of a run),
+    ``pause`` (probability that a run follows each other action), ``initial`` (actions put
+    first), ``warmup`` (ms run next; default 300), ``network`` (name -> (low, high) range for
+    drop/duplicate/reorder, or a tuple of latency ranges), ``election_timeout``,
+    ``max_entries`` and ``fast_backoff`` (cluster options: a value, or a tuple of values to
+    choose from for each seed). Keys and kinds added later draw from the generator only when a
+    profile uses them, so the schedules of older profiles stay the same."""
     p = dict(DEFAULT_PROFILE)
     p.update(profile or {})
     rng = random.Random(f"schedule-{seed}")
@@ -1423,13 +1432,21 @@ def check(node_class, lab, *, seeds=None, quiet=False, minimize=True):
 
 def _load_class(spec):
     path, _, name = spec.partition(":")
-    module_name = "student_" + re.sub(r"\W", "_", Path(path).stem)
-    spec_obj = importlib.util.spec_from_file_location(module_name, path)
-    if spec_obj is None:
-        raise SystemExit(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec_obj)
-    sys.modules[module_name] = module
-    spec_obj.loader.exec_module(module)
+    inside = Path(path).resolve()
+    if inside.suffix == ".py" and inside.is_relative_to(_PACKAGE_DIR):
+        # A module of this package (raft/node.py:Node): import it as part of the package, so
+        # that its relative imports work and its classes are the package's own.
+        parts = inside.relative_to(Path(_PACKAGE_DIR).parent).with_suffix("").parts
+        module = importlib.import_module(".".join(parts))
+        module_name = module.__name__
+    else:
+        module_name = "student_" + re.sub(r"\W", "_", Path(path).stem)
+        spec_obj = importlib.util.spec_from_file_location(module_name, path)
+        if spec_obj is None:
+            raise SystemExit(f"cannot load {path}")
+        module = importlib.util.module_from_spec(spec_obj)
+        sys.modules[module_name] = module
+        spec_obj.loader.exec_module(module)
     if name:
         return getattr(module, name)
     found = [v for v in vars(module).values() if isinstance(v, type) and issubclass(v, Node)
