@@ -9,8 +9,13 @@ A *schedule* is a short list of actions done to a simulated cluster, one per lin
     isolate leader        # cut the current leader off from everyone
     submit x=1            # a client command to the current leader
     crash leader / crash 2 / restart any / restart 2 / heal / timeout 3
+    reboot leader / reboot 2  # crash and restart at once: only what is on disk survives
+    submit y=2 to old-leader  # to the running leader of the lowest term (a deposed one)
     partition 1 2 | 3
     network drop=0.1 duplicate=0.2 reorder=0.3 latency=20..60
+
+The first line may also set ``max_entries=1`` (entries per AppendEntries) and
+``fast_backoff=yes`` (the cluster options of the same names).
 
 An action that makes no sense when its turn comes (crash a server that is down, submit with no
 leader) is skipped, so any sub-list of a schedule is still a schedule. :func:`generate` draws a
@@ -62,7 +67,7 @@ from .cluster import Cluster
 from .errors import InvariantViolation, RaftError
 from .invariants import SafetyChecker
 from .errors import ExpectationFailed
-from .node import LEADER, AppendEntries, AppendEntriesReply, Node
+from .node import LEADER, MAX_ENTRIES_PER_MESSAGE, AppendEntries, AppendEntriesReply, Node
 
 #: How long (simulated ms) the healed cluster has to commit a client command.
 STALL_MS = 3000
@@ -82,15 +87,22 @@ class Schedule:
     seed: int
     actions: tuple
     election_timeout: tuple = (150, 300)
+    max_entries: int = MAX_ENTRIES_PER_MESSAGE   # entries per AppendEntries, at most
+    fast_backoff: bool = False                   # the leader's back-off uses the reply's hint
 
     def text(self):
         low, high = self.election_timeout
-        lines = [f"size={self.size} seed={self.seed} election_timeout={low:g}..{high:g}"]
-        lines += [action_text(a) for a in self.actions]
+        head = f"size={self.size} seed={self.seed} election_timeout={low:g}..{high:g}"
+        if self.max_entries != MAX_ENTRIES_PER_MESSAGE:
+            head += f" max_entries={self.max_entries}"
+        if self.fast_backoff:
+            head += " fast_backoff=yes"
+        lines = [head] + [action_text(a) for a in self.actions]
         return "\n".join(lines) + "\n"
 
     def replace(self, actions):
-        return Schedule(self.size, self.seed, tuple(actions), self.election_timeout)
+        return Schedule(self.size, self.seed, tuple(actions), self.election_timeout,
+                        self.max_entries, self.fast_backoff)
 
     def __len__(self):
         return len(self.actions)
@@ -100,10 +112,10 @@ def action_text(action):
     kind = action[0]
     if kind == "run":
         return f"run {action[1]:g}ms"
-    if kind in ("crash", "restart", "isolate", "timeout"):
+    if kind in ("crash", "restart", "isolate", "timeout", "reboot"):
         return f"{kind} {action[1]}"
     if kind == "submit":
-        return f"submit {action[1]}"
+        return f"submit {action[1]}" + (" to old-leader" if action[2:] == ("old",) else "")
     if kind == "heal":
         return "heal"
     if kind == "members":
@@ -135,11 +147,14 @@ def parse_schedule(text):
         kind = words[0]
         if kind == "run":
             actions.append(("run", float(words[1].removesuffix("ms"))))
-        elif kind in ("crash", "restart", "isolate", "timeout"):
+        elif kind in ("crash", "restart", "isolate", "timeout", "reboot"):
             who = words[1]
             actions.append((kind, who if who in ("leader", "any") else int(who)))
         elif kind == "submit":
-            actions.append(("submit", words[1]))
+            if words[2:] == ["to", "old-leader"]:
+                actions.append(("submit", words[1], "old"))
+            else:
+                actions.append(("submit", words[1]))
         elif kind == "heal":
             actions.append(("heal",))
         elif kind == "members":
@@ -159,7 +174,9 @@ def parse_schedule(text):
             actions.append(("network", tuple(settings)))
         else:
             raise ValueError(f"unknown action {line!r}")
-    return Schedule(int(head["size"]), int(head["seed"]), tuple(actions), (low, high))
+    return Schedule(int(head["size"]), int(head["seed"]), tuple(actions), (low, high),
+                    int(head.get("max_entries", MAX_ENTRIES_PER_MESSAGE)),
+                    head.get("fast_backoff", "no") == "yes")
 
 
 DEFAULT_PROFILE = dict(size=5, length=14,
@@ -173,10 +190,14 @@ def generate(seed, profile=None):
     """A random schedule from ``seed``, biased by ``profile`` (a dict; see DEFAULT_PROFILE).
 
     Profile keys: ``size``, ``length`` (number of actions), ``weights`` (kind -> weight; kinds:
-    run, submit, crash, crash_leader, restart, isolate, isolate_leader, heal, timeout,
-    partition, network, members), ``run_ms`` (range of a run), ``pause`` (probability that a run
-    follows each other action), ``initial`` (actions put first), ``warmup`` (ms run next; default 300), ``network`` (name -> (low, high) range
-    for drop/duplicate/reorder, or a tuple of latency ranges), ``election_timeout``."""
+    run, submit, submit_old, crash, crash_leader, restart, reboot, reboot_leader, isolate,
+    isolate_leader, heal, timeout, partition, network, members), ``run_ms`` (range of a run),
+    ``pause`` (probability that a run follows each other action), ``initial`` (actions put
+    first), ``warmup`` (ms run next; default 300), ``network`` (name -> (low, high) range for
+    drop/duplicate/reorder, or a tuple of latency ranges), ``election_timeout``,
+    ``max_entries`` and ``fast_backoff`` (cluster options: a value, or a tuple of values to
+    choose from for each seed). Keys and kinds added later draw from the generator only when a
+    profile uses them, so the schedules of older profiles stay the same."""
     p = dict(DEFAULT_PROFILE)
     p.update(profile or {})
     rng = random.Random(f"schedule-{seed}")
@@ -201,9 +222,12 @@ def generate(seed, profile=None):
         elif kind == "submit":
             values += 1
             actions.append(("submit", f"{rng.choice('xyz')}={values}"))
-        elif kind in ("crash", "isolate", "timeout"):
+        elif kind == "submit_old":
+            values += 1
+            actions.append(("submit", f"{rng.choice('xyz')}={values}", "old"))
+        elif kind in ("crash", "isolate", "timeout", "reboot"):
             actions.append((kind, rng.randint(1, size)))
-        elif kind in ("crash_leader", "isolate_leader"):
+        elif kind in ("crash_leader", "isolate_leader", "reboot_leader"):
             actions.append((kind.split("_")[0], "leader"))
         elif kind == "restart":
             actions.append(("restart", "any"))
@@ -233,7 +257,16 @@ def generate(seed, profile=None):
             actions.append(("network", tuple(settings)))
         else:
             raise ValueError(f"unknown action kind {kind!r} in profile")
-    return Schedule(size, seed, tuple(actions), tuple(p.get("election_timeout", (150, 300))))
+    # Cluster options: a value, or a tuple of values to choose from for each seed (with a
+    # generator of their own, so that the actions do not depend on them).
+    options = {}
+    for name, default in (("max_entries", MAX_ENTRIES_PER_MESSAGE), ("fast_backoff", False)):
+        value = p.get(name, default)
+        if isinstance(value, tuple):
+            value = random.Random(f"{name}-{seed}").choice(value)
+        options[name] = value
+    return Schedule(size, seed, tuple(actions), tuple(p.get("election_timeout", (150, 300))),
+                    **options)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -381,7 +414,9 @@ class _Stall(Exception):
 def _new_cluster(node_class, schedule, trace):
     cluster = Cluster(size=schedule.size, seed=schedule.seed,
                       election_timeout=schedule.election_timeout, node_class=node_class,
-                      check_invariants=False, trace=trace)
+                      check_invariants=False, trace=trace,
+                      max_entries_per_message=schedule.max_entries,
+                      fast_backoff=schedule.fast_backoff)
     # The checker is attached by hand (not check_invariants=True) so that cluster.replay(),
     # which the players use, rebuilds the run without raising at the violation again.
     cluster.checker = GradeChecker(cluster)
@@ -395,15 +430,28 @@ def _do(cluster, action):
     if kind == "run":
         cluster.run(action[1])
     elif kind == "submit":
-        leader = cluster.leader()
+        if action[2:] == ("old",):
+            # The running leader with the lowest term: a deposed leader that has not heard
+            # of its successor yet still takes commands (its entries are doomed).
+            leaders = [i for i in up if cluster.nodes[i].role == LEADER]
+            leader = min(leaders, key=lambda i: (cluster.nodes[i].current_term, i),
+                         default=None)
+        else:
+            leader = cluster.leader()
         if leader is None:
             return False
         cluster.submit(action[1], node=leader)
-    elif kind in ("crash", "isolate"):
+    elif kind in ("crash", "isolate", "reboot"):
         who = cluster.leader() if action[1] == "leader" else action[1]
         if who is None or who not in cluster.nodes:
             return False
-        if kind == "crash":
+        if kind == "reboot":
+            # Crash and restart at once: the server keeps only what it wrote to disk.
+            if who not in up:
+                return False
+            cluster.crash(who)
+            cluster.restart(who)
+        elif kind == "crash":
             if who not in up or len(up) <= 1:
                 return False
             cluster.crash(who)
@@ -1095,6 +1143,57 @@ _LAB_PROFILE = dict(size=5, length=12,
                                  isolate_leader=1, heal=2, timeout=1, network=1),
                     run_ms=(20, 300))
 
+# The random schedules of labs 2-4 are tuned to the faults each lab's mistakes need (measured
+# with find_counterexample on the lab's profile alone, stories off, seeds 0..39; "first seed"
+# is the first seed whose schedule the checker flags; see tests/test_classroom_random_search.py):
+#
+#   lab  mutant (tests/test_classroom_grader_gaps.py, raft/bugs.py)  before      after
+#   2    CommitToLogEnd                                              not found   0
+#   2    NoTermCheckReply                                            not found   not found
+#   2    MatchMovesBack                                              1           0
+#   2    StaleRepliesAndMatchBack                                    1           0
+#   2    truncate-always (find_new_entries)                          not found   20
+#   3    CountsEarlierTerms                                          not found   not found
+#   3    LongerLogWins                                               not found   2
+#   3    naive-commit                                                not found   not found
+#   3    vote-without-log-check                                      not found   10
+#   4    VoteNotMarked                                               not found   not found
+#   4    TermNotMarked                                               not found   not found
+#   4    vote-not-persisted (ready)                                  not found   0
+#
+# Lab 2 (replies and the follower's rules): three servers, one entry per AppendEntries and the
+# fast back-off (so a follower is sent a prefix of what the leader holds, and a stale tail can
+# survive behind it), duplication and reordering switched on by `network` actions with a wide
+# latency, and commands sent to deposed leaders (`submit ... to old-leader`) so that logs
+# diverge. Lab 3 (commitment and the election restriction): diverging logs again (commands to
+# isolated and deposed leaders, partitions), leaders cut off, one or 64 entries per message.
+# Lab 4 (persistence): servers that crash and restart at once (`reboot`), leaders among them,
+# short runs, so that a reboot often falls right after a vote or a term change.
+# Still found only by the stories: a reply of an earlier term counted (it needs the same server
+# to lead again while its old reply is on the way), counting an earlier term's replicas with the
+# no-op in place (Figure 8 needs three leaders in a row), and forgetting to write a vote or a term
+# alone (both need a vote or term adopted without the other, then a reboot, then a second
+# candidate of that term).
+_LAB2_PROFILE = dict(size=3, length=30, run_ms=(1, 80), pause=0.3, max_entries=1,
+                     fast_backoff=True,
+                     weights=dict(run=5, submit=4, submit_old=5, crash=1, crash_leader=3,
+                                  restart=1, heal=3, timeout=3, partition=3, network=5,
+                                  isolate_leader=3, isolate=2),
+                     network=dict(drop=(0, 0), duplicate=(0.2, 0.5), reorder=(0.3, 0.6),
+                                  latency=((10, 15), (5, 60))))
+_LAB3_PROFILE = dict(size=3, length=24, run_ms=(5, 150), pause=0.5, max_entries=(1, 64),
+                     weights=dict(run=2, submit=5, submit_old=3, restart=3, isolate=2,
+                                  isolate_leader=3, partition=5, network=3, timeout=2, heal=2,
+                                  crash_leader=1),
+                     network=dict(drop=(0, 0.2), duplicate=(0, 0), reorder=(0, 0),
+                                  latency=((5, 40),)))
+_LAB4_PROFILE = dict(size=3, length=30, run_ms=(5, 40), pause=0.8, max_entries=1,
+                     weights=dict(run=2, submit=5, timeout=1, crash=5, restart=5,
+                                  reboot_leader=5, isolate=5, isolate_leader=3, network=2,
+                                  partition=3),
+                     network=dict(drop=(0, 0), duplicate=(0.2, 0.5), reorder=(0, 0),
+                                  latency=((10, 15), (20, 60))))
+
 LABS = {
     1: Lab(1, "leader election",
            ("handle_request_vote", "handle_request_vote_reply", "start_election"),
@@ -1102,12 +1201,11 @@ LABS = {
                                                               restart=2, isolate_leader=1,
                                                               heal=2, submit=1))),
     2: Lab(2, "log replication", ("handle_append_entries", "handle_append_entries_reply"),
-           _REPLICATION_STORIES, _LAB_PROFILE),
+           _REPLICATION_STORIES, _LAB2_PROFILE),
     3: Lab(3, "commitment and safety", ("advance_commit_index", "candidate_log_is_up_to_date"),
-           _SAFETY_STORIES, dict(_LAB_PROFILE, size=3)),
+           _SAFETY_STORIES, _LAB3_PROFILE),
     4: Lab(4, "persistence", ("_record_vote", "_set_term"), _PERSISTENCE_STORIES,
-           dict(_LAB_PROFILE, size=3, weights=dict(run=3, timeout=5, crash=3, restart=4),
-                run_ms=(1, 40))),
+           _LAB4_PROFILE),
     5: Lab(5, "membership change", ("change_membership", "_after_commit_as_leader"),
            _MEMBERSHIP_STORIES,
            dict(_LAB_PROFILE, weights=dict(_LAB_PROFILE["weights"], members=2))),
@@ -1334,13 +1432,21 @@ def check(node_class, lab, *, seeds=None, quiet=False, minimize=True):
 
 def _load_class(spec):
     path, _, name = spec.partition(":")
-    module_name = "student_" + re.sub(r"\W", "_", Path(path).stem)
-    spec_obj = importlib.util.spec_from_file_location(module_name, path)
-    if spec_obj is None:
-        raise SystemExit(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec_obj)
-    sys.modules[module_name] = module
-    spec_obj.loader.exec_module(module)
+    inside = Path(path).resolve()
+    if inside.suffix == ".py" and inside.is_relative_to(_PACKAGE_DIR):
+        # A module of this package (raft/node.py:Node): import it as part of the package, so
+        # that its relative imports work and its classes are the package's own.
+        parts = inside.relative_to(Path(_PACKAGE_DIR).parent).with_suffix("").parts
+        module = importlib.import_module(".".join(parts))
+        module_name = module.__name__
+    else:
+        module_name = "student_" + re.sub(r"\W", "_", Path(path).stem)
+        spec_obj = importlib.util.spec_from_file_location(module_name, path)
+        if spec_obj is None:
+            raise SystemExit(f"cannot load {path}")
+        module = importlib.util.module_from_spec(spec_obj)
+        sys.modules[module_name] = module
+        spec_obj.loader.exec_module(module)
     if name:
         return getattr(module, name)
     found = [v for v in vars(module).values() if isinstance(v, type) and issubclass(v, Node)

@@ -7,7 +7,8 @@ the report FAILS; the named story (or the random schedules) fails with the named
 rule; the message carries the story's seed or the schedule's seed, key events, and a replay
 call; and the replay call rebuilds a cluster stopped at the failure. The reference passes
 every lab (and every new story) and the empty skeletons still fail cleanly
-(tests/test_classroom_labs.py).
+(tests/test_classroom_labs.py). Some of these are now also caught by the random schedules
+alone (tests/test_classroom_random_search.py names which, and the seed).
 """
 
 from __future__ import annotations
