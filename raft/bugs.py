@@ -76,7 +76,7 @@ class NaiveCommit(Bug):
 
 class VoteWithoutLogCheck(Bug):
     name = "vote-without-log-check"
-    title = "Granting a vote without the up-to-date check"
+    title = "Granting a vote without the length tie-break of the up-to-date check"
     section = "§5.4.1"
     method = "candidate_log_is_up_to_date"
     explanation = (
@@ -84,8 +84,10 @@ class VoteWithoutLogCheck(Bug):
         "at least as up-to-date as its own: a later last term, or the same last term and a log at "
         "least as long. It is what guarantees that every new leader already holds every committed "
         "entry, since a candidate must collect votes from a majority and every committed entry "
-        "is on a majority. Without it, a server that missed committed entries can win an "
-        "election and then overwrite them on the others.")
+        "is on a majority. This server compares the last terms but forgets the tie-break on "
+        "length: with equal last terms, any candidate gets its vote. A server that missed "
+        "committed entries of the latest term can then win an election and overwrite them on "
+        "the others.")
     finds = "Leader Completeness"
     profile = dict(size=3, length=14, weights=dict(run=4, submit=4, isolate=3, heal=2,
                                                    crash_leader=2, restart=2, timeout=3),
@@ -198,7 +200,9 @@ class TruncateAlways(Bug):
         "AppendEntries carries entries. When the network delivers an old, shorter AppendEntries "
         "late, the follower throws away entries it has already acknowledged, which the leader "
         "may have counted to commit them. A committed entry can then vanish from a majority, "
-        "and a server that never had it can be elected.")
+        "and a server that never had it can be elected. Or the cluster stalls: the leader "
+        "believes the followers hold entries they have cut off, never sends those again, and "
+        "has every later AppendEntries refused.")
     finds = "Leader Completeness, or a stall"
     profile = dict(size=3, length=30, weights=dict(run=3, submit=6, crash_leader=2, restart=2,
                                                    network=1, heal=1, isolate=1),
