@@ -23,14 +23,14 @@ difference of a 1 s and a 4 s run) do not drift and are the figures to trust:
                                   (a) trace   (b) no trace  (c) checker  (n) node
 ================================  ==========  ============  ===========  ===========
 first speed work (3afdebf)        29k         41k           3.4k
-second (cc16c1e), msgs/s          29k         45k           13.2k
+second (cc16c1e), msgs/s          34k         52k           15.8k
   instructions per message        169k        144k          329k
-third (this version), msgs/s      33k         49k           12k          78k
+third (this version), msgs/s      41k         61k-67k       16.7k        113k-115k
   instructions per message        137k        106k          289k         75k
 ================================  ==========  ============  ===========  ===========
 
-The third round's msgs/s were taken while two other jobs shared the 2 cores, which is why
-(c) reads lower than in the second round although it runs 12% fewer instructions.
+The second and third rounds' msgs/s were taken alternately in one sitting on a quiet machine
+(the first round's on another day).
 Every seeded run is byte-identical across these versions (tests/test_core_perf_equivalence.py).
 
 What the third round changed: the leader's commit rule ranks the match indexes once
@@ -40,7 +40,7 @@ records are named tuples (a frozen dataclass took ~1.8 us to build, a named tupl
 each applied command is parsed once, not once per server.
 
 Why 200,000 msgs/s (the issue's aim, with tracing on) is out of reach: mode (n) shows that the
-node by itself, with no simulator cost at all, delivers 80,000-100,000 messages per CPU-second
+node by itself, with no simulator cost at all, delivers about 115,000 messages per CPU-second
 (75k instructions per message). The node's time is spread over the rules of Figure 2 (the
 handlers, the notes that explain each step, the log, the election timer), with no hot spot
 left to remove; doubling its speed would mean writing it in a style no student could read
