@@ -992,6 +992,20 @@ _SAFETY_STORIES = (
         timeout 5
         run 300ms
     """),
+    ("a majority of four servers is three, not two (§5.3)", """
+        # An even-sized cluster: the leader and one follower store x=1, two servers are cut
+        # off. Two of four is half, not a majority, so x=1 must not be committed.
+        cluster size=4 seed=12
+        elect 1
+        run until commit 1 1 within 500ms
+        disconnect 3
+        disconnect 4
+        submit x=1
+        run 200ms
+        expect commit 1 = 1
+        heal
+        run until commit 1 2 within 1000ms
+    """),
     ("the later last term wins, not the longer log (§5.4.1)", """
         # S3 holds five entries of term 1; S1 and S2 hold (2, term 3), committed below. S3's
         # log is longer, but its last term is older: S2 must refuse it.

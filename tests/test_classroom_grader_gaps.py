@@ -123,6 +123,23 @@ class CountsEarlierTerms(Lab3Node):
                 return
 
 
+class HalfIsEnough(Lab3Node):
+    """Counts half the servers as a majority (>= instead of >): right for odd sizes, wrong for
+    even ones."""
+
+    candidate_log_is_up_to_date = Node.candidate_log_is_up_to_date
+
+    def advance_commit_index(self, now):
+        voters = self.config.voters
+        for n in range(self.log.last_index, self.commit_index, -1):
+            if self.log.term_at(n) != self.current_term:
+                break
+            replicated = {self.id} | {p for p, m in self.match_index.items() if m >= n}
+            if len(replicated & voters) * 2 >= len(voters):  # wrong: half is not a majority
+                self._set_commit_index(n, "leader-commit", now)
+                return
+
+
 class LongerLogWins(Lab3Node):
     """The up-to-date check compares only the lengths of the logs."""
 
@@ -225,6 +242,7 @@ CASES = [
     (StaleRepliesAndMatchBack, 2, "earlier term is ignored", "Leader Completeness violated"),
     (CountsEarlierTerms, 3, "one entry per message", "Leader Completeness violated"),
     (LongerLogWins, 3, "not the longer log", "Leader Completeness violated"),
+    (HalfIsEnough, 3, "four servers", "commit is 2, expected 1"),
     (VoteNotMarked, 4, "without a term change", "Election Safety violated"),
     (TermNotMarked, 4, "term adopted from a leader", "Leader Completeness violated"),
     (DirectSwitch, 5, "Figure 10", "violated"),
