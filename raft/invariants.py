@@ -23,19 +23,18 @@ nothing a server says about itself beyond that, and never changes anything. A vi
 the property's name, the servers and entries involved, the seed and the last lines of the trace,
 so the run can be replayed and read.
 
-The checker and the monitor used to carry a copy each of these definitions, and the copies had
-drifted. What we chose where they differed:
+Choices made once, for both observers:
 
 * State Machine Safety is judged in Figure 3's own form (entries as they are applied) *and*
-  one moment earlier (entries as servers come to hold them as committed), by both observers.
-  The monitor used to judge only committed entries, so a server that applied an entry that was
-  never committed (``bugs.ApplyUncommitted``) left the light green.
+  one moment earlier (entries as servers come to hold them as committed). The first form is
+  what catches a server that applies an entry that was never committed
+  (``bugs.ApplyUncommitted``); the second sees two different committed entries at one index
+  before either is applied.
 * The committed form is judged once per server and index, when the server's commit index
-  reaches it, just as Figure 3's form is judged when an entry is applied. The monitor used to
-  re-read every committed prefix at every step, which also flagged a follower whose committed
-  entry a wrong leader overwrote later; that leader lacks a committed entry, which is Leader
-  Completeness's finding, and the checker reports it there.
-* The words of a violation are the checker's (they name the entries involved).
+  reaches it, just as Figure 3's form is judged when an entry is applied. A committed entry
+  that a wrong leader overwrites later is not judged again here: that leader lacks a committed
+  entry, which is Leader Completeness's finding.
+* The words of a violation name the servers and entries involved, the same for both observers.
 """
 
 from __future__ import annotations
