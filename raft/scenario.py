@@ -5,7 +5,7 @@ what happens to it, with ``expect`` lines that must hold::
 
     cluster size=5 seed=7 election_timeout=150..300 heartbeat=50 latency=10..15
                           # also: drop= duplicate= reorder= fast_backoff=yes
-                          # disruption_guard=no max_entries=64
+                          # disruption_guard=no max_entries=64 manual=yes
     log 1: 1 1 2          # optional starting state: terms of S1's log, index 1 first
     term 1: 3             # S1's current_term (default: its last log term)
     vote 1: 1             # S1's voted_for
@@ -20,12 +20,18 @@ what happens to it, with ``expect`` lines that must hold::
     network drop=0.2 duplicate=0.1 reorder=0.1 latency=10..20
     members 1 2 3 4 5     # membership change by joint consensus ("... unsafe": direct switch)
     deliver #17 / drop #17  # a message on the network, by its id
+    duplicate #17 / fire 2  # manual clusters only (manual=yes): a second copy of a message;
+                            # time passes (ManualCluster.pause) and S2's timer fires
     clock 1500            # time passes to 1500 ms (nothing may be due before then)
     expect leader 1       # or: expect leader none
     expect term 3 = 2 / expect role 3 = follower / expect commit 1 = 4
     expect log 1 = 1 1 2  # terms of S1's log
     expect applied 2 = x=1 y=2
     expect error NotLeader: submit x=1 to 2
+
+With ``manual=yes`` the cluster is a :class:`ManualCluster`: nothing happens by itself (no
+message arrives and no timer fires unless a line says so), which is how the model checker
+(``raft.mc``) prints its runs. ``run(text, node_class=...)`` runs the servers as that Node subclass.
 
 Errors in the text raise :class:`~raft.errors.ScenarioError` with the line number; an
 ``expect`` that does not hold raises :class:`~raft.errors.ExpectationFailed`, also with it.
@@ -38,12 +44,12 @@ import re
 from . import errors
 from .cluster import Cluster
 from .errors import ExpectationFailed, ScenarioError
-from .node import MAX_ENTRIES_PER_MESSAGE
+from .node import LEADER, MAX_CATCH_UP_ROUNDS, MAX_ENTRIES_PER_MESSAGE
 
 _OPTIONS = {
     "size": int, "seed": int, "heartbeat": float, "election_timeout": "range",
     "latency": "range", "drop": float, "duplicate": float, "reorder": float,
-    "fast_backoff": "bool", "disruption_guard": "bool", "max_entries": int,
+    "fast_backoff": "bool", "disruption_guard": "bool", "max_entries": int, "manual": "bool",
 }
 _OPTION_NAMES = {"heartbeat": "heartbeat_interval", "max_entries": "max_entries_per_message"}
 _BOOL = {"yes": True, "on": True, "true": True, "no": False, "off": False, "false": False}
@@ -51,11 +57,12 @@ _COMMENT = re.compile(r"(?:^|\s)#(?=\s|$)")  # "# note" is a comment; "#17" is a
 _TIME = re.compile(r"^(\d+(?:\.\d+)?)(ms)?$")
 
 
-def run(text, check_invariants=True, cluster=None):
-    """Run a scenario; returns the cluster at its end. Every ``expect`` is checked as it comes."""
+def run(text, check_invariants=True, cluster=None, node_class=None):
+    """Run a scenario; returns the cluster at its end. Every ``expect`` is checked as it comes.
+    ``node_class`` (a Node subclass) runs the servers as that class."""
     lines = _lines(text)
     if cluster is None:
-        cluster = _build(lines, check_invariants)
+        cluster = _build(lines, check_invariants, node_class)
     for number, words, raw in lines:
         if words[0] in ("cluster", "log", "term", "vote"):
             continue
@@ -92,7 +99,7 @@ def _lines(text):
     return out
 
 
-def _build(lines, check_invariants):
+def _build(lines, check_invariants, node_class=None):
     kwargs = {}
     logs, terms, votes = {}, {}, {}
     seen_action = False
@@ -126,8 +133,11 @@ def _build(lines, check_invariants):
         else:
             seen_action = True
     try:
-        return Cluster(logs=logs or None, terms=terms or None, votes=votes or None,
-                       check_invariants=check_invariants, **kwargs)
+        if node_class is not None:
+            kwargs["node_class"] = node_class
+        make = ManualCluster if kwargs.pop("manual", False) else Cluster
+        return make(logs=logs or None, terms=terms or None, votes=votes or None,
+                    check_invariants=check_invariants, **kwargs)
     except errors.RaftError as e:
         number, _, raw = lines[0] if lines else (None, None, None)
         raise ScenarioError(f"cannot build the cluster: {e}", number, raw) from e
@@ -366,6 +376,8 @@ _COMMANDS = {
     "members": _cmd_members,
     "deliver": lambda c, a, n, r: c.deliver(_flight_id(a, n, r)),
     "drop": lambda c, a, n, r: c.drop(_flight_id(a, n, r)),
+    "duplicate": lambda c, a, n, r: _manual(c, "duplicate", n, r)(_flight_id(a, n, r)),
+    "fire": lambda c, a, n, r: _manual(c, "fire", n, r)(_one_id(a, n, r)),
     "clock": _cmd_clock,
     "expect": _cmd_expect,
 }
@@ -401,6 +413,8 @@ def to_text(cluster):
     head += f" disruption_guard={'yes' if init['disruption_guard'] else 'no'}"
     if init.get("max_entries_per_message", MAX_ENTRIES_PER_MESSAGE) != MAX_ENTRIES_PER_MESSAGE:
         head += f" max_entries={init['max_entries_per_message']}"
+    if isinstance(cluster, ManualCluster):
+        head += " manual=yes"
     lines = [note + head]
     for kind, key in (("log", "logs"), ("term", "terms"), ("vote", "votes")):
         for i, value in sorted((init[key] or {}).items()):
@@ -448,6 +462,70 @@ def _action_text(name, args):
               "_connect": "connect", "_heal": "heal", "_force_timeout": "timeout"}
     if name in simple:
         return " ".join([simple[name]] + [str(a) for a in args])
-    if name in ("_deliver_now", "_drop_now"):
-        return f"{'deliver' if name == '_deliver_now' else 'drop'} #{args[0]}"
+    if name in ("_deliver_now", "_drop_now", "_duplicate_now"):
+        return f"{name[1:].removesuffix('_now')} #{args[0]}"
+    if name == "_fire":
+        return f"fire {args[0]}"
     raise ValueError(f"no scenario text for action {name}")
+
+
+# -- a cluster in which nothing happens by itself ------------------------------------------------
+
+class ManualCluster(Cluster):
+    """A cluster that only does what it is told (``manual=yes`` in a scenario).
+
+    ``step()`` processes no event, so no message arrives and no timer fires on its own: a
+    message waits on the network until it is delivered, dropped or duplicated by hand, and a
+    server's timer fires only with :meth:`fire`, which first lets ``pause`` ms pass (longer than
+    any election timeout and than a membership change's catch-up rounds, so every timer is due
+    and every clock reading a server keeps is long ago). ``run(ms)`` and ``clock`` only move the
+    clock. This is the cluster the model checker (``raft.mc``) replays its runs on. Latency only
+    places messages in pictures: by default a message is drawn halfway after one pause."""
+
+    def __init__(self, *args, latency=None, **kwargs):
+        super().__init__(*args, latency=latency or (1, 1), **kwargs)
+        self.pause = self.pause_for(self.election_timeout)
+        if latency is None:
+            self._set_network(latency=(2 * self.pause, 2 * self.pause))
+            self._init["latency"] = self.latency
+
+    @staticmethod
+    def pause_for(election_timeout):
+        """How long "time passes" lasts: MAX_CATCH_UP_ROUNDS times the longest election
+        timeout, so more than every clock threshold a server applies."""
+        return MAX_CATCH_UP_ROUNDS * election_timeout[1]
+
+    def step(self, until=None):
+        return None   # nothing happens by itself
+
+    def fire(self, i):
+        """Let ``pause`` ms pass, then server ``i``'s timer fires (an election, or a leader's
+        heartbeats)."""
+        self._require_up(i)
+        self._act("_fire", i)
+
+    def duplicate(self, flight):
+        """Put a second copy of a message on the network (a Flight or its id)."""
+        flight = self._flight(flight)
+        self._act("_duplicate_now", flight.id)
+
+    def _fire(self, i):
+        self._begin_step(self.now + self.pause)
+        node = self.nodes[i]
+        if node.role != LEADER:
+            self._record("timeout", i)
+        node.tick(self.now)
+        self._drain(i)
+
+    def _duplicate_now(self, fid):
+        self._begin_step()
+        msg = self._flights[fid].msg
+        self._record_msg("duplicate", msg.dst, msg)
+        self._launch(msg)
+
+
+def _manual(cluster, what, n, raw):
+    if not isinstance(cluster, ManualCluster):
+        raise ScenarioError(f"'{what}' needs a manual cluster (manual=yes on the cluster line); "
+                            "elsewhere the network and the timers act by themselves", n, raw)
+    return getattr(cluster, what)
