@@ -59,7 +59,7 @@ class Bounds:
     search early."""
 
     servers: int = 3
-    max_term: int = 4
+    max_term: int = 5
     commands: int = 2
     crashes: int = 2
     per_link: int = 1
