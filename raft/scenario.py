@@ -31,7 +31,7 @@ what happens to it, with ``expect`` lines that must hold::
 
 With ``manual=yes`` the cluster is a :class:`ManualCluster`: nothing happens by itself (no
 message arrives and no timer fires unless a line says so), which is how the model checker
-(``raft.mc``) prints its runs. ``run(text, node_class=...)`` runs the servers as that Node subclass.
+(``raft.mc``) prints its runs. ``run(text, node_class=...)`` runs the servers as that subclass.
 
 Errors in the text raise :class:`~raft.errors.ScenarioError` with the line number; an
 ``expect`` that does not hold raises :class:`~raft.errors.ExpectationFailed`, also with it.

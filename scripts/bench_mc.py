@@ -129,8 +129,8 @@ def labs():
             continue
         r, t = cpu(lambda: mc.check(cls, time_budget=None, **bounds))
         v = r.violation
-        print(f"| {cls.__name__} | {r.bounds.text()}{' + a starting state' if 'logs' in bounds else ''}"
-              f" | {v.length} ({v.prop}) | {t:.1f} |")
+        start = " + a starting state" if "logs" in bounds else ""
+        print(f"| {cls.__name__} | {r.bounds.text()}{start} | {v.length} ({v.prop}) | {t:.1f} |")
     print()
 
 

@@ -9,6 +9,7 @@ RAFT_MC_FULL=1.
 from __future__ import annotations
 
 import os
+import random
 import re
 import subprocess
 import sys
@@ -22,7 +23,7 @@ from raft.invariants import PROPERTIES
 from raft.labs.skeleton import Lab1Node
 from raft.mc import (APPLY_RULE, CONFIG_RULE, EXCEPTION, LEADER_COMMIT_RULE, MATCH_RULE,
                      ONE_VOTE_RULE, PERSIST_RULE, PREV_RULE, STALE_REPLY_RULE, TRUNCATE_RULE,
-                     VOTE_LOG_RULE, Checker, action_text, check, make_bounds)
+                     VOTE_LOG_RULE, Checker, action_text, check, make_bounds, replay)
 from raft.mc.__main__ import main
 from raft.mc.state import LONG_AGO, NOW
 from raft.node import Node
@@ -231,6 +232,48 @@ def test_symmetry_merges_renamed_states_and_keeps_the_verdict():
     merged.violation.cluster(check=True)   # renamed back correctly, step by step
 
 
+def _walk(seed, steps=45):
+    """A seeded random walk through the model with every kind of action enabled: (checker,
+    the actions taken)."""
+    rng = random.Random(seed)
+    c = Checker(Node, make_bounds(max_term=3, commands=2, crashes=1, per_link=2, duplicates=1,
+                                  drops=2, changes=1, spares=1), symmetry=False)
+    state = c.initial_state()
+    run = []
+    for _ in range(steps):
+        options = [(a, succ) for a, succ, _, _, inside, _ in c.successors(state) if inside]
+        if not options:
+            break
+        action, state = rng.choice(options)
+        run.append(c.readable(action))
+    return c, run
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_random_walks_replay_on_the_simulator_step_for_step(seed):
+    """Random walks through the model (losses, copies, waits, crashes, restarts, client
+    commands, a membership change that adds a server) replay on a ManualCluster whose servers,
+    disks and network equal the model's state after every action (replay(check=True) raises
+    otherwise)."""
+    checker, run = _walk(seed)
+    assert len(run) >= 20
+    cluster = replay(checker, run, check=True)
+    assert cluster.steps >= len(run)
+
+
+def test_the_random_walks_take_every_kind_of_action():
+    kinds = set()
+    for seed in range(8):
+        for a in _walk(seed)[1]:
+            kinds.add(a[0])
+            if a[0] == "lose":
+                kinds.add(a[2][0])
+            if a[-1:] == ("keep",):
+                kinds.add("keep")
+    assert kinds >= {"deliver", "keep", "lose", "fire", "wait", "crash", "restart", "submit",
+                     "members"}, kinds
+
+
 # -- the scenario language's manual cluster -------------------------------------------------------
 
 def test_a_manual_cluster_does_only_what_it_is_told():
@@ -251,7 +294,7 @@ def test_fire_and_duplicate_need_a_manual_cluster(line):
         scenario.run(f"cluster size=3\ntimeout 1\n{line}\n")
 
 
-# -- bad arguments ---------------------------------------------------------------------------------
+# -- bad arguments ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("kwargs, words", [
     (dict(servers=0), "servers"),
@@ -260,6 +303,7 @@ def test_fire_and_duplicate_need_a_manual_cluster(line):
     (dict(commands=-1), "commands"),
     (dict(per_link=1.5), "per_link"),
     (dict(drops="many"), "drops"),
+    (dict(heartbeats=-1), "heartbeats"),
     (dict(max_depth=-2), "max_depth"),
     (dict(time_budget=0), "time_budget"),
     (dict(depth=3), "unknown bound 'depth'"),
@@ -279,6 +323,7 @@ def test_the_command_line(capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("checking LeaderIgnoresHigherTerm: servers=3 max_term=2")
     assert "fire 1" in out and SUMMARY.fullmatch(out[-1])
+    assert "   1. fire S1" in out
     assert main(["--max-term", "1", "--commands", "0", "--crashes", "0", "--quiet"]) == 0
     assert capsys.readouterr().out.splitlines()[-1].endswith(": no violation")
     assert main(["--servers", "0"]) == 2
@@ -286,6 +331,17 @@ def test_the_command_line(capsys):
     assert err.startswith("error: servers must be") and err.count("\n") == 1
     assert main(["--bug", "no-such-bug"]) == 2
     assert "no bug 'no-such-bug'" in capsys.readouterr().err
+
+
+def test_a_long_run_prints_progress_lines(monkeypatch):
+    from raft.mc import search
+    monkeypatch.setattr(search, "PROGRESS_EVERY", 0.0)
+    lines = []
+    result = check(Node, max_term=1, commands=1, crashes=0, time_budget=None,
+                   progress=lines.append)
+    assert result.ok and lines
+    assert all(re.fullmatch(r"depth \d+: \d+ states, \d+ new at this depth, \d+\.\d s", line)
+               for line in lines), lines
 
 
 def test_action_text_reads_as_a_sentence():
@@ -296,7 +352,20 @@ def test_action_text_reads_as_a_sentence():
     assert any(line.startswith("deliver RequestVote(term") for line in lines)
 
 
-# -- larger runs -----------------------------------------------------------------------------------
+# -- larger runs --------------------------------------------------------------------------------
+
+@pytest.mark.skipif(not FULL, reason="set RAFT_MC_FULL=1 for the larger runs")
+def test_figure_8_from_an_empty_cluster_within_the_default_bounds():
+    """The default bounds admit Figure 8's scenario: NaiveCommit breaks Leader Completeness from
+    an empty cluster in 38 actions, found among the runs without heartbeats and waits (a subset
+    of the runs the defaults allow; the full search is much larger)."""
+    defaults = make_bounds()
+    bounds = dict(max_term=4, commands=2, crashes=0, heartbeats=0, waits=0)
+    assert bounds["max_term"] <= defaults.max_term and bounds["commands"] <= defaults.commands
+    result = check(BUGS["naive-commit"], rules=False, time_budget=None, **bounds)
+    assert (result.violation.prop, result.violation.length) == ("Leader Completeness", 38)
+    result.violation.cluster(check=True)
+
 
 @pytest.mark.skipif(not FULL, reason="set RAFT_MC_FULL=1 for the larger runs")
 def test_the_reference_node_passes_two_terms_two_commands_and_a_crash():

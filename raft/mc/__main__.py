@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ..errors import RaftError
 from ..node import MAX_ENTRIES_PER_MESSAGE, Node
-from .search import Bounds, check, stderr_progress
+from .search import Bounds, action_text, check, stderr_progress
 
 
 def _zoo():
@@ -81,9 +81,12 @@ def parser():
                      "(default: the reference raft.node:Node)")
     who.add_argument("--bug", metavar="NAME", help="a bug of the zoo (raft.bugs.BUGS)")
     b = p.add_argument_group("bounds")
-    b.add_argument("--servers", type=int, default=d.servers, help="servers at the start (%(default)s)")
-    b.add_argument("--max-term", type=int, default=d.max_term, help="highest term explored (%(default)s)")
-    b.add_argument("--commands", type=int, default=d.commands, help="client commands (%(default)s)")
+    b.add_argument("--servers", type=int, default=d.servers,
+                   help="servers at the start (%(default)s)")
+    b.add_argument("--max-term", type=int, default=d.max_term,
+                   help="highest term explored (%(default)s)")
+    b.add_argument("--commands", type=int, default=d.commands,
+                   help="client commands (%(default)s)")
     b.add_argument("--crashes", type=int, default=d.crashes, help="crashes (%(default)s)")
     b.add_argument("--per-link", type=int, default=d.per_link,
                    help="messages in flight from one server to another (%(default)s)")
@@ -91,9 +94,14 @@ def parser():
                    help="messages duplicated (%(default)s)")
     b.add_argument("--drops", type=_count_or_any, default=d.drops,
                    help="messages lost to make room on a full link, or 'any' (%(default)s)")
-    b.add_argument("--changes", type=int, default=d.changes, help="membership changes (%(default)s)")
+    b.add_argument("--changes", type=int, default=d.changes,
+                   help="membership changes (%(default)s)")
     b.add_argument("--spares", type=int, default=d.spares,
                    help="servers a membership change may add (%(default)s)")
+    b.add_argument("--heartbeats", type=_count_or_any, default=None,
+                   help="leader timer firings, or 'any' (default: any)")
+    b.add_argument("--waits", type=_count_or_any, default=None,
+                   help="times time passes with no timer firing, or 'any' (default: any)")
     b.add_argument("--max-depth", type=int, default=None, help="actions from the start (no limit)")
     b.add_argument("--time-budget", type=_count_or_any, default=d.time_budget,
                    help="seconds, or 'none' (%(default)s)")
@@ -125,7 +133,8 @@ def main(argv=None):
             node_class = Node
         bounds = dict(max_term=args.max_term, commands=args.commands, crashes=args.crashes,
                       per_link=args.per_link, duplicates=args.duplicates, drops=args.drops,
-                      changes=args.changes, spares=args.spares, max_depth=args.max_depth,
+                      changes=args.changes, spares=args.spares, heartbeats=args.heartbeats,
+                      waits=args.waits, max_depth=args.max_depth,
                       time_budget=args.time_budget)
         progress = None if args.quiet else stderr_progress
         shown = Bounds(servers=args.servers, **bounds).text()
@@ -141,8 +150,10 @@ def main(argv=None):
     v = result.violation
     if v is not None:
         print(f"{v.prop}: {v.details}")
-        print(f"the shortest run ({v.length} actions), as a scenario "
-              f"(raft.scenario.run(text, node_class={node_class.__name__})):")
+        print(f"the shortest run, {v.length} action{'s' if v.length != 1 else ''}:")
+        for k, action in enumerate(v.actions, 1):
+            print(f"  {k:2}. {action_text(action)}")
+        print(f"as a scenario (raft.scenario.run(text, node_class={node_class.__name__})):")
         print(v.scenario(), end="")
     print(result.summary)
     return 0 if v is None else 1

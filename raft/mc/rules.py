@@ -21,7 +21,8 @@ PERSIST_RULE = "persist before responding (Figure 2)"
 ONE_VOTE_RULE = "one vote per term (§5.2)"
 VOTE_LOG_RULE = "vote only for an up-to-date candidate (§5.4.1)"
 STALE_REPLY_RULE = "a reply from an earlier term changes nothing (§5.1)"
-PREV_RULE = "AppendEntries carries the leader's entries after prev_log_index/prev_log_term (Figure 2)"
+PREV_RULE = ("AppendEntries carries the leader's entries after prev_log_index/prev_log_term "
+             "(Figure 2)")
 TRUNCATE_RULE = "delete entries only from a conflict (AppendEntries rule 3)"
 FOLLOWER_COMMIT_RULE = "commit only what the AppendEntries vouches for (AppendEntries rule 5)"
 LEADER_COMMIT_RULE = "a leader commits an entry of its term stored on a majority (Figure 2)"
@@ -34,7 +35,7 @@ EXCEPTION = "no exception"
 ALL_PROPERTIES = PROPERTIES + RULES
 
 
-# -- the rules, one function each: (rule, details) if broken, else None ------------------------------
+# -- the rules, one function each: (rule, details) if broken, else None --------------------------
 
 def _persist(c, before, after, node, inp, out, disk, same_leader):
     """Figure 2: persistent state is "updated on stable storage before responding to RPCs"."""

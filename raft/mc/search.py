@@ -47,13 +47,15 @@ from .state import ABSENT, DOWN, UP, Codec, FixedRng, Server
 
 FIRE = ("fire",)
 T = 0.0   # the instant every action happens at (clock readings are kept relative to it)
+PROGRESS_EVERY = 5.0   # seconds between two progress lines of a long run
 
 
 @dataclass(frozen=True)
 class Bounds:
     """How far the search goes. Counted in the state: ``commands`` (client commands),
-    ``crashes``, ``duplicates``, ``drops`` (None: any number) and ``changes`` (membership
-    changes). Constraints on states, checked but not expanded beyond: a term above
+    ``crashes``, ``duplicates``, ``drops`` (messages lost), ``changes`` (membership changes),
+    ``heartbeats`` (a leader's timer firing) and ``waits`` (time passing with no timer firing);
+    None means any number. Constraints on states, checked but not expanded beyond: a term above
     ``max_term``; more than ``per_link`` messages in flight from one server to another.
     ``max_depth`` (None: no limit) and ``time_budget`` (seconds, None: no limit) stop the
     search early."""
@@ -66,6 +68,8 @@ class Bounds:
     duplicates: int = 0
     drops: int | None = 0
     changes: int = 0
+    heartbeats: int | None = None
+    waits: int | None = None
     spares: int = 0
     max_depth: int | None = None
     time_budget: float | None = 60.0
@@ -77,6 +81,9 @@ class Bounds:
                  f"drops={'any' if self.drops is None else self.drops}"]
         if self.changes:
             parts += [f"changes={self.changes}", f"spares={self.spares}"]
+        for name in ("heartbeats", "waits"):
+            if getattr(self, name) is not None:
+                parts.append(f"{name}={getattr(self, name)}")
         if self.max_depth is not None:
             parts.append(f"max_depth={self.max_depth}")
         return " ".join(parts)
@@ -106,7 +113,8 @@ def make_bounds(servers=3, **kwargs):
         _check_count(name, getattr(bounds, name), 1)
     for name in ("commands", "crashes", "duplicates", "changes", "spares"):
         _check_count(name, getattr(bounds, name))
-    _check_count("drops", bounds.drops, allow_none=True)
+    for name in ("drops", "heartbeats", "waits"):
+        _check_count(name, getattr(bounds, name), allow_none=True)
     _check_count("max_depth", bounds.max_depth, allow_none=True)
     budget = bounds.time_budget
     if budget is not None and (not isinstance(budget, (int, float)) or isinstance(budget, bool)
@@ -261,8 +269,8 @@ class Checker:
                                     max_entries_per_message=max_entries, **start)
         self.initial_disks = {i: (d.current_term, d.voted_for, tuple(d.log))
                               for i, d in probe.disks.items()}
-        asymmetric = len(set((d[0], d[1] is None, d[2]) for d in self.initial_disks.values())) > 1 \
-            or any(d[1] is not None for d in self.initial_disks.values())
+        disks = self.initial_disks.values()
+        asymmetric = len({(d[0], d[2]) for d in disks}) > 1 or any(d[1] is not None for d in disks)
         self.pause = probe.pause
         self.node_options = dict(election_timeout=probe.election_timeout,
                                  heartbeat_interval=heartbeat_interval, fast_backoff=fast_backoff,
@@ -639,7 +647,7 @@ class Checker:
             else:
                 servers.append(self.absent_number(i))
         hist = self.hist_number(((), (), ()))
-        return tuple(servers) + (hist, self.counter_number((0, 0, 0, 0, 0)))
+        return tuple(servers) + (hist, self.counter_number((0,) * 7))
 
     def run(self):
         start = time.perf_counter()
@@ -660,7 +668,7 @@ class Checker:
         frontier = [init]
         depth = 0
         budget = b.time_budget
-        next_report = start + 5.0
+        next_report = start + PROGRESS_EVERY
         stopped = "exhausted"
         while frontier:
             if b.max_depth is not None and depth >= b.max_depth:
@@ -676,7 +684,7 @@ class Checker:
                         stopped = "time budget"
                         break
                     if now >= next_report and self.progress is not None:
-                        next_report = now + 5.0
+                        next_report = now + PROGRESS_EVERY
                         self.progress(f"depth {depth}: {len(seen)} states, {len(nxt)} new at "
                                       f"this depth, {now - start:.1f} s")
                 parent = seen[state]
@@ -791,7 +799,7 @@ class Checker:
         hist = state[U]
         ctr = state[U + 1]
         net = state[U + 2:]
-        commands, crashes, dups, drops, changes = self.counters[ctr]
+        commands, crashes, dups, drops, changes, beats, waits = self.counters[ctr]
         msg_dst = self.msg_dst
         srv = self.servers
         act = self.action
@@ -817,7 +825,7 @@ class Checker:
             yield from apply(act(("deliver", m)), servers, hist, ctr, rest, d, out, all_up, occ,
                              links[m])
             if dups < b.duplicates:
-                c2 = self.counter_number((commands, crashes, dups + 1, drops, changes))
+                c2 = self._bump(ctr, 2, b.duplicates)
                 yield from apply(act(("deliver", m, "keep")), servers, hist, c2, net, d, out,
                                  all_up, occ, None)
 
@@ -827,16 +835,24 @@ class Checker:
             aged = tuple(self.aged(c) for c in servers)
         else:
             aged = servers
+        beat_ctr = self._bump(ctr, 5, b.heartbeats)
         for i in ups:
+            c2 = ctr
+            if srv[servers[i]].role == LEADER:   # a heartbeat
+                if beat_ctr is None:
+                    continue
+                c2 = beat_ctr
             out = self.outcome(aged[i], FIRE)
-            yield from apply(act(("fire", i + 1)), aged, hist, ctr, net, i, out, all_up, occ,
+            yield from apply(act(("fire", i + 1)), aged, hist, c2, net, i, out, all_up, occ,
                              None)
         if any_now:
-            yield (act(("wait",)), aged + (hist, ctr) + net, (), False, True, None)
+            c2 = self._bump(ctr, 6, b.waits)
+            if c2 is not None:
+                yield (act(("wait",)), aged + (hist, c2) + net, (), False, True, None)
 
         # A client command to a running leader.
         if commands < b.commands:
-            c2 = self.counter_number((commands + 1, crashes, dups, drops, changes))
+            c2 = self.counter_number((commands + 1, crashes, dups, drops, changes, beats, waits))
             for i in ups:
                 if srv[servers[i]].role == LEADER:
                     out = self.outcome(servers[i], ("submit", commands + 1))
@@ -846,7 +862,7 @@ class Checker:
 
         # Crash a running server; restart a crashed one.
         if crashes < b.crashes:
-            c2 = self.counter_number((commands, crashes + 1, dups, drops, changes))
+            c2 = self.counter_number((commands, crashes + 1, dups, drops, changes, beats, waits))
             for i in ups:
                 s = srv[servers[i]]
                 disk = s.disk or (s.term, s.vote, s.log)
@@ -870,7 +886,7 @@ class Checker:
                 if s.role == LEADER and (leader is None or s.term > srv[servers[leader]].term):
                     leader = i
             if leader is not None:
-                c2 = self.counter_number((commands, crashes, dups, drops, changes + 1))
+                c2 = self._bump(ctr, 4, b.changes)
                 for voters in self._targets(servers[leader]):
                     out = self.outcome(servers[leader], ("members", voters))
                     if out is None:
@@ -966,14 +982,24 @@ class Checker:
                                   changed, hist_changed, True, breach))
         return found
 
+    def _bump(self, ctr, field, bound):
+        """The counters with counter ``field`` one higher, ``ctr`` itself if ``bound`` is None
+        (not counted), or None if the bound is spent."""
+        if bound is None:
+            return ctr
+        counts = self.counters[ctr]
+        if counts[field] >= bound:
+            return None
+        return self.counter_number(counts[:field] + (counts[field] + 1,) + counts[field + 1:])
+
     def _lose(self, ctr, n):
         """The counters after losing ``n`` messages, or None if the drops bound forbids it."""
         if self.bounds.drops is None:
             return ctr
-        commands, crashes, dups, drops, changes = self.counters[ctr]
+        commands, crashes, dups, drops, changes, beats, waits = self.counters[ctr]
         if drops + n > self.bounds.drops:
             return None
-        return self.counter_number((commands, crashes, dups, drops + n, changes))
+        return self.counter_number((commands, crashes, dups, drops + n, changes, beats, waits))
 
     def _losses(self, net, links):
         """Each way of losing messages so that no link holds more than per_link: (the lost

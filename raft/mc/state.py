@@ -60,7 +60,8 @@ class Server:
 
     def __repr__(self):
         kind = ("up", "down", "absent")[self.kind]
-        return f"<S{self.slot} {kind} {self.role} term={self.term} log={[e.term for e in self.log]}>"
+        terms = [e.term for e in self.log]
+        return f"<S{self.slot} {kind} {self.role} term={self.term} log={terms}>"
 
 
 
