@@ -331,6 +331,10 @@ def test_the_command_line(capsys):
     assert err.startswith("error: servers must be") and err.count("\n") == 1
     assert main(["--bug", "no-such-bug"]) == 2
     assert "no bug 'no-such-bug'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as caught:
+        main(["--servers", "three"])
+    err = capsys.readouterr().err
+    assert caught.value.code == 2 and err.count("\n") == 1 and "'three'" in err
 
 
 def test_a_long_run_prints_progress_lines(monkeypatch):

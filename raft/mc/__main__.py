@@ -71,9 +71,15 @@ def _count_or_any(text):
     return int(text)
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        """A bad argument: one line on stderr, exit status 2."""
+        self.exit(2, f"error: {message} (python -m raft.mc --help lists the options)\n")
+
+
 def parser():
     d = Bounds()
-    p = argparse.ArgumentParser(prog="python -m raft.mc", description=(
+    p = _Parser(prog="python -m raft.mc", description=(
         "Explore every state a small cluster of a Node class can reach within the bounds, "
         "breadth first; report the shortest run that breaks a safety property."))
     who = p.add_mutually_exclusive_group()
