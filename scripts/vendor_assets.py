@@ -1,7 +1,7 @@
 """Copy the front-end files the built pages load from node_modules/ into _vendor/.
 
 Sphinx copies _vendor/ into _build/html/_static/ (html_static_path in _config.yml), so the pages
-load MathJax from local files, never from a CDN. (The players need no vendored library: the
+load MathJax's fonts from local files, never from a CDN. (The players need no vendored library: the
 painter, raft/viz/painter.js, is the book's own plain script; _ext/raft_painter.py copies it.) Only the files that
 pages actually request are copied (see MANIFEST); the browser test fails on any 404, so a missing
 file here shows up there.
@@ -21,14 +21,10 @@ VENDOR = ROOT / "_vendor"
 
 # (source under node_modules, destination under _vendor, glob or None for a single file)
 MANIFEST: list[tuple[str, str, str | None]] = [
-    # MathJax 3: the TeX-to-CHTML component Sphinx loads, its fonts, the TeX extensions it
-    # autoloads on demand, and the menu / assistive-MathML pieces it loads at start-up.
-    ("mathjax/es5/tex-chtml.js", "mathjax/tex-chtml.js", None),
-    ("mathjax/LICENSE", "mathjax/LICENSE", None),
-    ("mathjax/es5/output/chtml/fonts/woff-v2", "mathjax/output/chtml/fonts/woff-v2", "*.woff"),
-    ("mathjax/es5/input/tex/extensions", "mathjax/input/tex/extensions", "*.js"),
-    ("mathjax/es5/a11y", "mathjax/a11y", "*.js"),
-    ("mathjax/es5/ui", "mathjax/ui", "*.js"),
+    # MathJax's CHTML fonts: the book's math is typeset at build time (_ext/raft_math.py, with
+    # the mathjax-full package), and the pages load only the fonts their characters use.
+    ("mathjax-full/LICENSE", "mathjax/LICENSE", None),
+    ("mathjax-full/es5/output/chtml/fonts/woff-v2", "mathjax/output/chtml/fonts/woff-v2", "*.woff"),
 ]
 
 

@@ -534,6 +534,17 @@
     this._emit("scene", { index: k, scene: this.scenes[k] });
   };
 
+  /* Show scene k with time run the fraction f (0..1) of the way to scene k + 1, as a frame of
+   * the transition would (for tests and the benchmark; playback does this on its own). */
+  Painter.prototype.seek = function (k, f) {
+    this.pause();
+    this.show(k);
+    if (!f || k >= this.scenes.length - 1) return;
+    var s0 = this.scenes[k], s1 = this.scenes[k + 1];
+    this.now = s0.time + (s1.time - s0.time) * clamp(f, 0, 1);
+    this._drawDynamic(s0, this.now);
+  };
+
   Painter.prototype.play = function () {
     if (!this.scenes.length) return;
     this._emit("control", { action: "play", index: this.index });
@@ -991,6 +1002,7 @@
     var inner = box.ownerDocument.createElement("div");
     box.appendChild(inner);
     var painter = new Painter(inner, options);
+    inner.raftPainter = painter;
     painter.on("control", function (d) { model.send({ type: "control", action: d.action, index: d.index, speed: d.speed }); });
     painter.on("server", function (d) { model.send({ type: "server", server: d.server, role: d.role, index: d.index }); });
     painter.on("scene", function (d) { model.send({ type: "control", action: "show", index: d.index }); });

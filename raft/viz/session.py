@@ -134,6 +134,7 @@ class Session:
         """Run ``action(cluster)`` on the present, forking first if an earlier step is on show.
         Returns (result, new scenes, forked_from) where forked_from is the step forked from, or
         None. Errors (a crashed server, no leader, ...) are raised as RaftError."""
+        self._load()   # the timeline so far, before the action adds to it
         forked = None
         if self.at_past:
             forked = self.view
