@@ -1,7 +1,7 @@
 """Benchmark the painter in the tests' Chromium: frames per second while playing, also with the
 CPU throttled 4x (Chrome DevTools' Emulation.setCPUThrottlingRate), and the cost of one frame.
 
-Run: .venv/bin/python scripts/bench_painter.py [--seconds 4] [--page book/08_membership.html]
+Run: .venv/bin/python scripts/bench_painter.py [--seconds 4] [--page book/08_membership.html] [--weights]
 
 It serves the built book (_build/html; build it first) on loopback, opens a page at desktop width
 (1280 px) and at phone width (390 px), starts the busiest player on the page (the one with the
@@ -67,10 +67,36 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+def weights(browser, root):
+    """Everything each page loads, in bytes (as the browser test measures it), heaviest first."""
+    pages = sorted(p.relative_to(SITE).as_posix() for p in SITE.rglob("*.html")
+                   if not p.relative_to(SITE).as_posix().startswith(("_static/", "_sources/")))
+    out = []
+    for name in pages:
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        loaded = {}
+
+        def on_response(response, loaded=loaded):
+            if response.status < 400:
+                try:
+                    loaded[response.url] = len(response.body())
+                except Exception:
+                    pass
+
+        page.on("response", on_response)
+        page.goto(root + name)
+        page.wait_for_load_state("networkidle")
+        out.append((sum(loaded.values()), name))
+        page.close()
+    return sorted(out, reverse=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seconds", type=float, default=4.0)
     ap.add_argument("--page", default="book/08_membership.html")
+    ap.add_argument("--weights", action="store_true",
+                    help="also print what every page loads (bytes), heaviest first, and the site's size")
     args = ap.parse_args()
     if not (SITE / args.page).is_file():
         raise SystemExit(f"no {SITE / args.page}: build the book first (bash scripts/build_book.sh)")
@@ -92,6 +118,8 @@ def main():
                     result = page.evaluate(MEASURE, args.seconds)
                     rows.append((width, throttle, result))
                     page.close()
+            if args.weights:
+                pages = weights(browser, f"http://127.0.0.1:{server.server_address[1]}/")
             browser.close()
     finally:
         server.shutdown()
@@ -102,6 +130,13 @@ def main():
               f"{r['median']:.2f} ms median, {r['p95']:.2f} ms p95")
     worst = min(r["raf"] for _, _, r in rows)
     print(f"lowest frame rate: {worst:.1f} frames/s (target: at least 30)")
+    if args.weights:
+        print("what a page loads, everything included (target: at most 2 MB):")
+        for size, name in pages[:5]:
+            print(f"  {size / 1e6:.2f} MB  {name}")
+        print(f"  ... lightest {pages[-1][0] / 1e6:.2f} MB ({pages[-1][1]}), {len(pages)} pages")
+        site = sum(p.stat().st_size for p in SITE.rglob("*") if p.is_file())
+        print(f"whole site: {site / 1e6:.1f} MB (target: at most 20 MB)")
 
 
 if __name__ == "__main__":

@@ -245,7 +245,7 @@ OVERLAPS = """() => {
                 // What a frame of the animation draws: the timers and messages at that time.
                 p._drawDynamic(s0, s0.time + (s1.time - s0.time) * f); frames++;
                 // The label boxes as drawn (SVG user units are CSS pixels: the picture is not scaled).
-                const rects = [...box.querySelectorAll('.rp-msg-box')].map(r => {
+                const rects = [...box.querySelectorAll('svg.rp-cluster .rp-msg-box')].map(r => {
                     const x = r.x.baseVal.value, y = r.y.baseVal.value;
                     return {left: x, top: y, right: x + r.width.baseVal.value, bottom: y + r.height.baseVal.value};
                 });

@@ -462,6 +462,7 @@
         "reply rp-refused", "dashed outline, ✗: refused (vote ✗, fail: no matching entry)"],
       ['<path d="M2 12h22" class="rp-link"/><path d="M24 6l10 6l-10 6z" class="rp-arrow" style="fill:var(--rp-req)"/>',
         "", "a message moves from sender to receiver; the arrow shows where"],
+      ['<path d="M2 12h32" class="rp-link rp-cut"/>', "", "dashed line: the network between two servers is cut"],
       ['<circle cx="18" cy="12" r="9" class="rp-ring-bg"/><path d="' + arcPath(18, 12, 9, 0.6) + '" class="rp-ring"/>',
         "", "ring: election timer, the arc is the time left"],
       ['<circle cx="18" cy="12" r="9" class="rp-disc" style="fill:' + ROLE_FILL.leader + ';stroke-width:3.5"/><text x="18" y="16" text-anchor="middle" class="rp-term">L</text>',
@@ -890,8 +891,11 @@
   Painter.prototype._drawText = function (scene) {
     var d = this.doc, self = this;
     // The status line: time, leader, network.
+    var leaders = scene.servers.filter(function (s) { return s.role === "leader" && !s.crashed; })
+      .map(function (s) { return "<b>S" + s.id + "</b>"; });
     var bits = ["<span>" + n1(scene.time) + " ms</span>",
-      "<span>" + (scene.leader ? "leader <b>S" + scene.leader + "</b>" : "<b>no leader</b>") + "</span>"];
+      "<span>" + (leaders.length ? (leaders.length > 1 ? "leaders " : "leader ") + leaders.join(", ") :
+        "<b>no leader</b>") + "</span>"];
     if (scene.network.partition) {
       bits.push('<span class="rp-net">network split: ' + scene.network.partition.map(function (g) {
         return g.map(function (i) { return "S" + i; }).join(" ");
