@@ -161,7 +161,7 @@ class StaleVoteReplies(Bug):
             return
         if msg.vote_granted:
             self.votes.add(msg.src)
-            self._note("votes", "candidate-win", src=msg.src, votes=sorted(self.votes))
+            self._note("votes", "candidate-count", src=msg.src, votes=sorted(self.votes))
             self._count_votes(now)
 
 
@@ -337,9 +337,9 @@ class VoteKeepsTimer(Bug):
             self._reply_vote(msg, False, "rv-stale", "its term is stale")
             return
         if self.voted_for not in (None, msg.candidate_id):
-            self._reply_vote(msg, False, "rv-grant", f"already voted for S{self.voted_for}")
+            self._reply_vote(msg, False, "rv-refuse", f"already voted for S{self.voted_for}")
         elif not self.candidate_log_is_up_to_date(msg.last_log_index, msg.last_log_term):
-            self._reply_vote(msg, False, "rv-grant", "its log is not up-to-date")
+            self._reply_vote(msg, False, "rv-refuse", "its log is not up-to-date")
         else:
             self._record_vote(msg.candidate_id)
             # BUG: the election timer is not reset here (`self._reset_election_timer(now)`)

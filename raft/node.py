@@ -57,11 +57,16 @@ RULES = {
                         "the current leader and no vote granted, become a candidate (§5.2).",
     "candidate-start": "Candidates: on becoming candidate, increment current_term, vote for "
                        "self, reset the election timer, send RequestVote to all servers (§5.2).",
+    "candidate-count": "Candidates: a vote granted in the current term counts towards the "
+                       "majority; each server votes at most once per term (§5.2).",
     "candidate-win": "Candidates: with votes from a majority, become leader (§5.2).",
     "candidate-leader-found": "Candidates: an AppendEntries from the new leader makes the "
                               "candidate a follower (§5.2).",
     "candidate-timeout": "Candidates: if the election timeout passes, start a new election "
                          "(§5.2).",
+    "candidate-forced": "Not in Figure 2: a server told to campaign now (a forced timeout, as "
+                        "leadership transfer uses, dissertation §3.10) becomes a candidate at "
+                        "once, as if its election timer had fired.",
     "leader-heartbeat": "Leaders: send AppendEntries (empty if nothing is new) to every "
                         "server, and repeat during idle periods (§5.2).",
     "leader-noop": "Leaders: at the start of its term a leader appends a no-op entry, so "
@@ -77,9 +82,15 @@ RULES = {
     "rv-stale": "RequestVote receiver 1: reply false if term < current_term (§5.1).",
     "rv-grant": "RequestVote receiver 2: grant the vote if voted_for is null or the "
                 "candidate, and the candidate's log is at least as up-to-date (§5.2, §5.4).",
+    "rv-refuse": "RequestVote receiver 2, the other outcome: refuse the vote if this server "
+                 "already voted for another candidate in this term, or the candidate's log is "
+                 "less up-to-date than its own (§5.2, §5.4.1).",
     "rv-ignore": "A server that heard from a current leader within the minimum election "
                  "timeout ignores RequestVote (§6).",
     "ae-stale": "AppendEntries receiver 1: reply false if term < current_term (§5.1).",
+    "ae-two-leaders": "Not in Figure 2: a leader refuses AppendEntries from another leader of "
+                      "its own term. Election Safety is already broken then; only the unsafe "
+                      "membership switch of Figure 10 can cause it.",
     "ae-mismatch": "AppendEntries receiver 2: reply false if the log has no entry at "
                    "prev_log_index with term prev_log_term (§5.3).",
     "ae-truncate": "AppendEntries receiver 3: if an existing entry conflicts with a new one "
@@ -92,9 +103,13 @@ RULES = {
                    "ignored.",
     "config-latest": "A server always uses the latest configuration in its log, committed or "
                      "not (§6).",
+    "config-begin": "To change the configuration, the leader appends C_old,new to its log "
+                    "(once new servers have caught up) and replicates it (§6).",
     "config-joint": "Once C_old,new is committed, the leader appends C_new (§6).",
     "config-removed": "A leader that is not in C_new steps down once C_new is committed (§6).",
     "config-catchup": "New servers first join as non-voting members and catch up (§6).",
+    "config-unsafe": "Not a rule but the mistake Figure 10 warns about, kept for the book: "
+                     "the leader appends C_new directly, without C_old,new (§6).",
 }
 
 
@@ -453,7 +468,7 @@ class Node:
             raise ConfigurationError(f"S{self.id} is already the leader")
         if not self._is_voter():
             raise ConfigurationError(f"S{self.id} is not a voter in {self.config}")
-        self.start_election(now, "candidate-start", leadership_transfer=True)
+        self.start_election(now, "candidate-forced", leadership_transfer=True)
 
     def propose(self, command, now, client_id=None, seq=None):
         """A client command (§8). Only the leader takes it; it returns the entry's index."""
@@ -502,9 +517,9 @@ class Node:
         # 2. If voted_for is null or candidate_id, and the candidate's log is at least as
         #    up-to-date as ours, grant the vote (§5.2, §5.4).
         if self.voted_for not in (None, msg.candidate_id):
-            self._reply_vote(msg, False, "rv-grant", f"already voted for S{self.voted_for}")
+            self._reply_vote(msg, False, "rv-refuse", f"already voted for S{self.voted_for}")
         elif not self.candidate_log_is_up_to_date(msg.last_log_index, msg.last_log_term):
-            self._reply_vote(msg, False, "rv-grant", "its log is not up-to-date")
+            self._reply_vote(msg, False, "rv-refuse", "its log is not up-to-date")
         else:
             self._record_vote(msg.candidate_id)
             # Granting a vote resets the election timer (Followers rule, §5.2): otherwise we
@@ -526,7 +541,7 @@ class Node:
             return
         if msg.vote_granted:
             self.votes.add(msg.src)
-            self._note("votes", "candidate-win", src=msg.src, votes=sorted(self.votes))
+            self._note("votes", "candidate-count", src=msg.src, votes=sorted(self.votes))
             self._count_votes(now)
 
     def _count_votes(self, now):
@@ -587,7 +602,7 @@ class Node:
         if self.role == LEADER:
             # Two leaders in one term: Election Safety is already broken (only the unsafe
             # membership switch can do this). Refuse rather than follow.
-            self._reply_append(msg, False, "ae-stale")
+            self._reply_append(msg, False, "ae-two-leaders")
             return
         # This is the current leader. A candidate gives up (§5.2); everyone notes who leads
         # and restarts its election timer.
@@ -731,7 +746,7 @@ class Node:
                 self.next_index[peer] = self.log.last_index + 1
                 self.match_index[peer] = 0
             self._append_entries_to_log([Entry(self.current_term, Configuration(voters))],
-                                        "config-latest")
+                                        "config-unsafe")
             self.broadcast_append_entries(now)
             return
         learners = voters - self.config.members
@@ -759,7 +774,7 @@ class Node:
             self.pending_change = None
             self.learners = frozenset()
             joint = Configuration(change.voters, self.config.voters)
-            self._append_entries_to_log([Entry(self.current_term, joint)], "config-latest")
+            self._append_entries_to_log([Entry(self.current_term, joint)], "config-begin")
             self.broadcast_append_entries(now)
         elif change.rounds >= MAX_CATCH_UP_ROUNDS:
             self._abandon_change(change)

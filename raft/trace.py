@@ -132,6 +132,9 @@ def sentence(r):
     if k == "reject":
         if r.rule == "ae-stale":
             return f"{n} rejected AppendEntries from {_s(d['leader'])}: stale term"
+        if r.rule == "ae-two-leaders":
+            return (f"{n} rejected AppendEntries from {_s(d['leader'])}: it leads the same term "
+                    "itself")
         return (f"{n} rejected AppendEntries from {_s(d['leader'])}: no matching entry at "
                 f"index {d['prev_log_index']}")
     if k == "matched":
