@@ -537,3 +537,40 @@ def test_membership_appends_name_their_rule():
     assert [r.rule for r in cluster.trace if r.kind == "append"][-1] == "config-unsafe"
     assert [r.rule for r in cluster.trace if r.kind == "membership"] == ["config-catchup",
                                                                         "config-unsafe"]
+
+
+# -- node.py reads beside Figure 2 ------------------------------------------------------------
+
+def test_the_map_of_figure_2_names_real_code():
+    """The module docstring's map "where each rule of Figure 2 lives" names only functions,
+    classes and tables that exist, so it cannot drift from the code."""
+    import re
+    import raft.node as module
+    doc = module.__doc__
+    section = doc[doc.index("Where each rule of Figure 2 lives"):]
+    names = set(re.findall(r"``([A-Za-z_.]+)``", section))
+    assert len(names) > 20
+    node = make()
+    for name in sorted(names):
+        owner, _, attr = name.rpartition(".")
+        target = getattr(module, owner) if owner else module
+        assert hasattr(target, attr) or hasattr(node, attr), name
+
+
+def test_append_entries_receiver_shows_rules_1_to_5_in_order():
+    """Figure 2's receiver rules appear in the handler as numbered comments, in order, and rules
+    3 (delete a conflict) and 4 (append new entries) are each a line of their own."""
+    import inspect
+    source = inspect.getsource(Node.handle_append_entries)
+    at = [source.index(f"# {k}. ") for k in range(1, 6)]
+    assert at == sorted(at)
+    assert at[2] < source.index("self.truncate_log(") < at[3]
+    assert at[3] < source.index("self.append_entries_to_log(") < at[4]
+
+
+def test_step_applies_the_all_servers_rule_before_dispatching():
+    """§5.1 before anything else (etcd's Step does the same): the term rule is its own function,
+    called on every message before the handler for its type."""
+    import inspect
+    source = inspect.getsource(Node.step)
+    assert source.index("self.adopt_newer_term(msg, now)") < source.index("self.dispatch(msg, now)")
