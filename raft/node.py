@@ -489,7 +489,7 @@ class Node:
     # -- inputs -------------------------------------------------------------------------------
 
     def step(self, msg, now):
-        """A message arrived. First the rule for all servers, then the handler for its type."""
+        """A message arrived: the rule for all servers first, then its handler."""
         # Beyond Figure 2 (§6): a server that heard from its leader moments ago ignores a
         # RequestVote altogether, so a removed server cannot depose the leader with its terms.
         if isinstance(msg, RequestVote) and self._ignores_request_vote(msg, now):
