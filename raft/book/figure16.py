@@ -50,7 +50,8 @@ from ..cluster import Cluster
 from ..node import AppendEntriesReply, Node, RequestVoteReply
 from .reachable import check
 
-__all__ = ["TOP_RANGES", "BOTTOM_RANGES", "PAPER", "LOGS", "TERMS", "VOTES", "DEFAULT_LATENCY", "DEFAULT_DISK_WRITE",
+__all__ = ["TOP_RANGES", "BOTTOM_RANGES", "PAPER", "LOGS", "TERMS", "VOTES", "DEFAULT_LATENCY",
+           "DEFAULT_DISK_WRITE",
            "DiskNode", "Trial", "RangeResult", "heartbeat_interval_for", "trials_for",
            "build_trial_cluster", "run_trial", "run_range", "run_figure16", "cannot_win",
            "broadcast_time", "plot_cdfs", "summary_rows"]
