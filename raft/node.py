@@ -232,57 +232,58 @@ class Entry(NamedTuple):
 
 
 class Log:
-    """A list of entries indexed from 1, as in the paper. ``len(log)`` is the last index."""
+    """A list of entries indexed from 1, as in the paper. ``len(log)`` is the last index.
 
-    __slots__ = ("_entries",)
+    ``log.entries`` is the list itself, item 0 holding index 1: observers (the invariant
+    checker, after every step) read it without a copy. Read it only; the node changes its log
+    through ``append`` and ``delete_from``."""
+
+    __slots__ = ("entries",)
 
     def __init__(self, entries=()):
-        self._entries = list(entries)
+        self.entries = list(entries)
 
     def __len__(self):
-        return len(self._entries)
+        return len(self.entries)
 
     def __iter__(self):
-        return iter(self._entries)
-
-    @property
-    def entries(self):
-        """The entries as a list whose item 0 is index 1, without a copy: for reading only
-        (observers such as the invariant checker compare it after every step). Only the node
-        changes its log, through ``append`` and ``delete_from``."""
-        return self._entries
+        return iter(self.entries)
 
     def __getitem__(self, index):
         """``log[i]`` is the entry at index i (1-based); ``log[a:b]`` slices by index too."""
         if isinstance(index, slice):
             start = 1 if index.start is None else index.start
-            stop = len(self._entries) + 1 if index.stop is None else index.stop
-            return self._entries[start - 1:stop - 1]
+            stop = len(self.entries) + 1 if index.stop is None else index.stop
+            return self.entries[start - 1:stop - 1]
         if index < 1:
             raise IndexError(f"log indexes start at 1, got {index}")
-        return self._entries[index - 1]
+        return self.entries[index - 1]
 
     def term_at(self, index):
         """The term of the entry at ``index``; 0 for index 0 (the empty prefix)."""
-        return self._entries[index - 1].term if index > 0 else 0
+        return self.entries[index - 1].term if index > 0 else 0
 
     @property
     def last_index(self):
-        return len(self._entries)
+        return len(self.entries)
 
     @property
     def last_term(self):
-        return self._entries[-1].term if self._entries else 0
+        return self.entries[-1].term if self.entries else 0
 
     def terms(self):
-        return [e.term for e in self._entries]
+        return [e.term for e in self.entries]
 
     def append(self, entry):
-        self._entries.append(entry)
+        self.entries.append(entry)
 
     def delete_from(self, index):
         """Delete the entry at ``index`` and all that follow it."""
-        del self._entries[index - 1:]
+        del self.entries[index - 1:]
+
+    @property
+    def _entries(self):   # the name `entries` had before it was public
+        return self.entries
 
     def __repr__(self):
         return f"Log({self.terms()})"
