@@ -593,8 +593,9 @@ def run_schedule(node_class, schedule, *, trace=False, liveness=True, stall_ms=S
     except RaftError:
         raise  # a mistake of the harness, not of the node: let it show
     except Exception as e:  # noqa: BLE001 - the node's own code raised
-        found = Finding("crash", type(e).__name__, str(e) or type(e).__name__, cluster.steps,
-                        _node_frame(e))
+        details = _not_written(e) if isinstance(e, NotImplementedError) else (
+            str(e) or type(e).__name__)
+        found = Finding("crash", type(e).__name__, details, cluster.steps, _node_frame(e))
     broken = cluster.checker.rule_break
     if broken is not None:
         if found is None:
@@ -1406,8 +1407,8 @@ class Report:
             out.append(f"  {'ok  ' if r.passed else 'FAIL'} {r.name}")
             if r.message:
                 out += ["         " + line for line in r.message.splitlines()]
-        if self.counterexample is not None:
-            cx = self.counterexample
+        cx = self.counterexample
+        if cx is not None and cx.finding.prop != "NotImplementedError":
             out.append("")
             out.append("Replay the shortened counterexample (then raft.viz.play(cluster) to "
                        "watch it, or raft.viz.explore(cluster) to poke at it):")
@@ -1422,9 +1423,18 @@ class Report:
         p.text(self.text())
 
 
+def _not_written(e):
+    """What a NotImplementedError says: its message, or the method that raised it (a stub
+    left as ``raise NotImplementedError()`` has no message)."""
+    if str(e):
+        return str(e)
+    frames = traceback.extract_tb(e.__traceback__)
+    return f"{frames[-1].name} raises NotImplementedError" if frames else "NotImplementedError"
+
+
 def _describe_exception(e):
     if isinstance(e, NotImplementedError):
-        return f"not written yet: {e}"
+        return f"not written yet: {_not_written(e)}"
     where = _node_frame(e)
     return f"{type(e).__name__}: {e}" + (f"\n({where})" if where else "")
 
@@ -1610,12 +1620,15 @@ def check(node_class, lab, *, seeds=None, quiet=False, minimize=True):
         if cx is None:
             results.append(Result(name, True))
         else:
-            message = [cx.finding.headline(),
-                       f"seed {cx.seed}; shrunk from {len(cx.original)} to {len(cx.schedule)} "
-                       "actions:"]
-            message += ["  " + line for line in cx.schedule.text().splitlines()]
-            message.append("what happened (key events, simulated time):")
-            message += ["  " + line for line in cx.sentences(limit=20)]
+            message = [cx.finding.headline()]
+            if cx.finding.prop != "NotImplementedError":   # nothing to watch yet
+                message.append(f"seed {cx.seed}; shrunk from {len(cx.original)} to "
+                               f"{len(cx.schedule)} actions:")
+                message += ["  " + line for line in cx.schedule.text().splitlines()]
+                events = cx.sentences(limit=20)
+                if events:
+                    message.append("what happened (key events, simulated time):")
+                    message += ["  " + line for line in events]
             results.append(Result(name, False, "\n".join(message)))
     report = Report(lab, node_class, results, cx)
     if not quiet:
