@@ -10,7 +10,8 @@ here) and the few MathJax fonts their characters use.
 How: when every document has been read (``env-updated``), the TeX of every math node of every
 document goes to one ``node`` process; the HTML math renderer registered here ("raft_math", chosen
 by ``html_math_renderer`` in _config.yml) then writes the rendering of each node. A TeX error
-fails the build with the formula and its page.
+fails the build with the formula. The result is kept beside the doctrees (raft-math.json) and
+reused while the formulas (and the script) stay the same.
 """
 
 from __future__ import annotations
@@ -77,7 +78,19 @@ def collect(app: Sphinx, env) -> None:
     if not items:
         app.raft_math = ({}, "")
         return
-    html, css = typeset(items)
+    # The same formulas as last time (most rebuilds): reuse that typesetting, skip node.
+    cache = Path(app.doctreedir) / "raft-math.json"
+    key = [list(item) for item in items]
+    try:
+        saved = json.loads(cache.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        saved = None
+    if saved and saved.get("items") == key and saved.get("script") == SCRIPT.read_text():
+        html, css = saved["html"], saved["css"]
+    else:
+        html, css = typeset(items)
+        cache.write_text(json.dumps({"items": key, "html": html, "css": css,
+                                     "script": SCRIPT.read_text()}), encoding="utf-8")
     app.raft_math = (dict(zip(items, html)), css)
 
 

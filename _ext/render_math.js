@@ -13,7 +13,13 @@ const { CHTML } = require("mathjax-full/js/output/chtml.js");
 const { liteAdaptor } = require("mathjax-full/js/adaptors/liteAdaptor.js");
 const { RegisterHTMLHandler } = require("mathjax-full/js/handlers/html.js");
 const { AssistiveMmlHandler } = require("mathjax-full/js/a11y/assistive-mml.js");
-const { AllPackages } = require("mathjax-full/js/input/tex/AllPackages.js");
+// The packages of MathJax's own "tex" component (what the book used in the browser before).
+require("mathjax-full/js/input/tex/base/BaseConfiguration.js");
+require("mathjax-full/js/input/tex/ams/AmsConfiguration.js");
+require("mathjax-full/js/input/tex/newcommand/NewcommandConfiguration.js");
+require("mathjax-full/js/input/tex/noundefined/NoUndefinedConfiguration.js");
+require("mathjax-full/js/input/tex/configmacros/ConfigMacrosConfiguration.js");
+const PACKAGES = ["base", "ams", "newcommand", "noundefined", "configmacros"];
 
 let input = "";
 process.stdin.setEncoding("utf8");
@@ -22,7 +28,7 @@ process.stdin.on("end", () => {
   const request = JSON.parse(input);
   const adaptor = liteAdaptor();
   AssistiveMmlHandler(RegisterHTMLHandler(adaptor));
-  const tex = new TeX({ packages: AllPackages.filter((p) => p !== "bussproofs") });
+  const tex = new TeX({ packages: PACKAGES });
   const chtml = new CHTML({ fontURL: request.fontURL });
   const doc = mathjax.document("", { InputJax: tex, OutputJax: chtml });
   const errors = [];

@@ -244,9 +244,12 @@ OVERLAPS = """() => {
             for (const f of [0, 0.5]) {
                 // What a frame of the animation draws: the timers and messages at that time.
                 p._drawDynamic(s0, s0.time + (s1.time - s0.time) * f); frames++;
-                // The label boxes as drawn (SVG user units are CSS pixels: the picture is not scaled).
-                const rects = [...box.querySelectorAll('svg.rp-cluster .rp-msg-box')].map(r => {
-                    const x = r.x.baseVal.value, y = r.y.baseVal.value;
+                // The label boxes as drawn: each message's group is moved by a translation.
+                const rects = [...box.querySelectorAll('svg.rp-cluster .rp-msg')].map(g => {
+                    const t = g.transform.baseVal.consolidate();
+                    const r = g.querySelector('.rp-msg-box');
+                    const x = (t ? t.matrix.e : 0) + r.x.baseVal.value;
+                    const y = (t ? t.matrix.f : 0) + r.y.baseVal.value;
                     return {left: x, top: y, right: x + r.width.baseVal.value, bottom: y + r.height.baseVal.value};
                 });
                 for (let i = 0; i < rects.length; i++) for (let j = i + 1; j < rects.length; j++) {

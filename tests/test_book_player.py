@@ -96,3 +96,11 @@ def test_explorers_show_a_picture_and_one_line_not_controls():
 def test_the_whole_site_is_at_most_20_mb():
     total = sum(p.stat().st_size for p in SITE.rglob("*") if p.is_file())
     assert total <= 20e6, f"the built site is {total / 1e6:.1f} MB"
+
+
+def test_downloaded_notebooks_keep_the_scenes_but_not_the_painters_script():
+    notebooks = sorted((SITE / "_sources").rglob("*.ipynb"))
+    assert notebooks
+    for path in notebooks:
+        text = path.read_text(encoding="utf-8")
+        assert "raft-painter-inline" not in text, path.name
