@@ -121,9 +121,10 @@ def needs_kernel(message=None):
     return HTML(notice_html(message))
 
 
-_EXPLORER_HINT = ("In a notebook, this is a live explorer: open this chapter as a notebook (the "
-                  "download button at the top of the page), run it, then press Step or Play, "
-                  "click a server to crash or restart it, split the network, send commands.")
+_EXPLORER_HINT = ("This is a live explorer in a notebook: open this chapter as a notebook (the "
+                  "download button at the top of the page) and run it to step or play the cluster, "
+                  "crash and restart servers, split the network and send commands. Here, the "
+                  "cluster as it was when the page was built:")
 
 
 class Explorer(widgets.VBox):
