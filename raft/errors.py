@@ -77,3 +77,16 @@ class InvariantViolation(RaftError, AssertionError):
             lines.append("last events:")
             lines.extend(f"  {r}" for r in self.recent)
         super().__init__("\n".join(lines))
+
+
+class HistoryError(RaftError, ValueError):
+    """A malformed history given to the linearizability checker.
+
+    ``index`` is the position of the bad operation in the history (or None when the history as a
+    whole is wrong) and ``field`` the key at fault (``'ret'``, ``'value'``, ...).
+    """
+
+    def __init__(self, message, index=None, field=None):
+        self.index = index
+        self.field = field
+        super().__init__(message)

@@ -1,0 +1,341 @@
+"""The search for an order, the shrinking of a counterexample, and the verdict.
+
+Theory of operation
+-------------------
+A history is *linearizable* when its operations can be put in one order such that (1) each
+operation that returned comes after every operation that returned before it was called (real
+time), (2) replaying them in that order through the sequential model gives every recorded
+output, and (3) every operation that returned is in it; a pending operation may be in it or not
+(Herlihy & Wing 1990).
+
+:func:`linearize` is Wing & Gong's search with Lowe's memoization, the algorithm of Porcupine
+and Knossos. The calls and returns are one list sorted by time (a pending operation returns at
+"infinity"). Walking the list from its head, the first call whose operation the model accepts
+in the current state is *linearized*: pushed on a stack and taken out of the list with its
+return, and the walk starts again from the head. Reaching a return means its operation had to be
+linearized by then and nothing that may come first allowed it: undo the last choice and try the
+next candidate after it. A cache of (set of linearized operations, model state) pairs, which
+Lowe added, skips a configuration already explored: the same set and state always have the same
+future. The search succeeds when every operation that returned is linearized; the pending ones
+left in the list never took effect. The deepest stack seen is the longest *partial
+linearization* that Porcupine shows beside a failure.
+
+:func:`shrink` cuts a failing history down to a 1-minimal set: the shortest failing prefix by
+call time (a binary search), then Zeller's delta debugging (ddmin), whose last round tries
+without each operation in turn, so removing any one operation of the result lets the rest be
+ordered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from ..errors import HistoryError
+from .history import Operation, read_history
+from .models import Model, get_model, show
+from .picture import describe_timeline, moment, timeline_svg
+
+
+class Search(NamedTuple):
+    ok: bool
+    order: tuple             # a full linearization (ok), else the longest partial one
+    blocked: Any             # the operation that could not be placed after `order` (not ok)
+    state: Any               # the model's state after `order`
+    explored: int            # how many (linearized set, state) pairs were tried
+
+
+def linearize(ops, model, max_states=None):
+    """Wing & Gong's search with Lowe's cache over ``ops`` (one partition), as a Search.
+
+    The search takes exponential time at worst (the problem is NP-complete: Gibbons & Korach
+    1997); in practice it grows with how many writes overlap in time. ``max_states`` bounds
+    the configurations it may try before it gives up with a HistoryError.
+    """
+    n = len(ops)
+    left = sum(1 for op in ops if not op.pending)   # operations that returned, not yet placed
+    if left == 0:
+        return Search(True, (), None, model.init(), 0)
+    events = []
+    for i, op in enumerate(ops):
+        events.append(((0, op.call, 0, i), i, True))     # calls before returns at one moment
+        events.append(((1, 0, 1, i) if op.pending else (0, op.ret, 1, i), i, False))
+    events.sort(key=lambda event: event[0])
+    # A doubly linked list over node numbers: 0 is the head, 1..2n the events, 2n+1 the tail.
+    tail = 2 * n + 1
+    nxt = list(range(1, tail + 1)) + [tail]
+    prv = [0] + list(range(tail))
+    op_at = [0] * (tail + 1)
+    is_call = [False] * (tail + 1)
+    node_of_call, node_of_ret = [0] * n, [0] * n
+    for node, (_, i, call) in enumerate(events, start=1):
+        op_at[node], is_call[node] = i, call
+        (node_of_call if call else node_of_ret)[i] = node
+    match = [0] * (tail + 1)
+    for i in range(n):
+        match[node_of_call[i]] = node_of_ret[i]
+    bits = [1 << i for i in range(n)]
+    returned = [not op.pending for op in ops]
+    # A read (an operation that never changes the state) that fits now may be placed now:
+    # in any order that works from here, moving it to the front changes no other output, and
+    # every operation that must precede it is already placed. So the search never branches on
+    # one, and when it is undone the choice before it is undone too.
+    reads = [model.is_read(op) for op in ops]
+
+    step = model.step
+    state, linearized = model.init(), 0
+    cache, stack = set(), []
+    best, best_state, blocked = None, state, None
+    node = nxt[0]
+    while True:
+        if is_call[node]:
+            i = op_at[node]
+            ok, new_state = step(state, ops[i])
+            if not ok:
+                node = nxt[node]
+                continue
+            key = (linearized | bits[i], new_state)
+            if key not in cache:
+                cache.add(key)
+                if max_states is not None and len(cache) > max_states:
+                    raise HistoryError(f"gave up after trying {max_states} configurations of "
+                                       f"{n} operations: too many overlap in time to check "
+                                       "(raise max_states, or check a shorter history)")
+                stack.append((node, state, reads[i]))
+                state, linearized = new_state, key[0]
+                ret = match[node]                     # lift the call and its return
+                nxt[prv[node]] = nxt[node]
+                prv[nxt[node]] = prv[node]
+                nxt[prv[ret]] = nxt[ret]
+                prv[nxt[ret]] = prv[ret]
+                if returned[i]:
+                    left -= 1
+                    if left == 0:
+                        order = tuple(ops[op_at[entry[0]]] for entry in stack)
+                        return Search(True, order, None, state, len(cache))
+                node = nxt[0]
+                continue
+            if not reads[i]:
+                node = nxt[node]
+                continue
+            # A read that fits but leads where we have been: this configuration fails too.
+        elif best is None or len(stack) > len(best):
+            # A return: its operation had to be placed by now. Note the deepest such point.
+            best = tuple(ops[op_at[entry[0]]] for entry in stack)
+            best_state, blocked = state, ops[op_at[node]]
+        while True:                                   # backtrack
+            if not stack:
+                return Search(False, best, blocked, best_state, len(cache))
+            node, state, forced = stack.pop()
+            i = op_at[node]
+            linearized ^= bits[i]
+            if returned[i]:
+                left += 1
+            ret = match[node]                         # unlift, in the reverse order
+            nxt[prv[ret]] = ret
+            prv[nxt[ret]] = ret
+            nxt[prv[node]] = node
+            prv[nxt[node]] = node
+            if not forced:
+                break
+        node = nxt[node]
+
+
+def _fails(ops, model, max_states=None):
+    return not linearize(ops, model, max_states).ok
+
+
+def shrink(ops, model, max_states=None):
+    """A 1-minimal non-linearizable subset of ``ops`` (which must not be linearizable)."""
+    items = sorted(ops, key=lambda op: (op.call, op.index))
+    lo, hi = 0, len(items)        # the prefix of length lo can be ordered, that of hi cannot
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if _fails(items[:mid], model, max_states):
+            hi = mid
+        else:
+            lo = mid
+    items = items[:hi]
+    parts = 2                                          # ddmin (Zeller & Hildebrandt 2002)
+    while len(items) >= 2:
+        size = -(-len(items) // parts)
+        chunks = [items[k:k + size] for k in range(0, len(items), size)]
+        for chunk in chunks:
+            if _fails(chunk, model, max_states):
+                items, parts = chunk, 2
+                break
+        else:
+            for k in range(len(chunks)):
+                rest = [op for j, c in enumerate(chunks) if j != k for op in c]
+                if _fails(rest, model, max_states):
+                    items, parts = rest, max(parts - 1, 2)
+                    break
+            else:
+                if parts >= len(items):
+                    break                              # no single operation can go: 1-minimal
+                parts = min(len(items), 2 * parts)
+    return tuple(sorted(items, key=lambda op: op.index))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The answer of :func:`check`. ``bool(verdict)`` is ``verdict.ok``.
+
+    For a history that is not linearizable, about the first partition (key) that fails:
+    ``minimal`` (1-minimal: remove any one and the rest can be ordered), ``linearized`` (the
+    longest order that works for that key), ``blocked`` (the operation that cannot come after
+    it) and ``state`` (the model's state after ``linearized``, in words).
+    """
+
+    ok: bool
+    model: Model
+    history: tuple                      # every Operation, in the order given
+    orders: dict                        # partition -> an order found, for the partitions that pass
+    failing: tuple = ()                 # the partitions that fail
+    key: Any = None                     # the partition explained
+    minimal: tuple = ()
+    linearized: tuple = ()
+    blocked: Operation | None = None
+    state: str = ""
+    _minimal_search: Any = field(default=None, repr=False, compare=False)
+
+    def __bool__(self):
+        return self.ok
+
+    def __str__(self):
+        return self.explanation
+
+    def _where(self):
+        if self.key is None:
+            return ""
+        return f" on key {self.key!r}" if self.model.uses_key else f" in partition {self.key!r}"
+
+    def _line(self, op):
+        ret = "never returned" if op.pending else f"returned {moment(op.ret)}"
+        return (f"  #{op.index} {op.client}: {self.model.describe(op)}, called {moment(op.call)}, "
+                f"{ret}")
+
+    @property
+    def explanation(self):
+        """The verdict in sentences a student can follow."""
+        if self.ok:
+            taken = sum(1 for order in self.orders.values() for op in order if op.pending)
+            pending = sum(1 for op in self.history if op.pending)
+            text = (f"Linearizable: the {len(self.history)} operations can be put in one order "
+                    f"that respects real time and the {self.model.name} model.")
+            if pending:
+                text += (f" Of the {pending} that never returned, the order found has "
+                         f"{taken} take effect.")
+            return text
+        describe = self.model.describe
+        count = len(self.minimal)
+        if count == 1:
+            lines = [f"Not linearizable{self._where()}: this operation fits no order of the "
+                     f"{self.model.name} model, even on its own:"]
+        else:
+            lines = [f"Not linearizable{self._where()}: no order of these {count} operations "
+                     f"respects both real time and the {self.model.name} model (remove any "
+                     "one and the rest can be ordered):"]
+        lines += [self._line(op) for op in self.minimal]
+        done = self.linearized
+        shown = ", ".join(f"#{op.index} {describe(op)}" for op in done[-6:])
+        earlier = f"… ({len(done) - 6} earlier), " if len(done) > 6 else ""
+        b = self.blocked
+        if done:
+            noun = "operation" if len(done) == 1 else "operations"
+            lines.append(f"The longest order that works{self._where()} places {len(done)} "
+                         f"{noun}: {earlier}{shown}. After it {self.state}.")
+        else:
+            lines.append(f"No operation{self._where()} can even come first: at the start "
+                         f"{self.state}.")
+        lines.append(f"#{b.index} {describe(b)} must take effect before it returned (at "
+                     f"{moment(b.ret)}), but it cannot come next, and no other operation that "
+                     "may come first leads to an order where it fits.")
+        if len(self.failing) > 1:
+            lines.append(f"Other failing partitions: {', '.join(map(repr, self.failing[1:]))}.")
+        return "\n".join(lines)
+
+    def svg(self, view="context", width=360):
+        """A timeline (one row per client, a bar from call to return) as an SVG string.
+
+        ``view`` is what it shows of a history that is not linearizable:
+
+        * "context" (the default): the 1-minimal set (outlined in orange), the operation that
+          cannot be placed (✗) and the last five operations of the longest order that works
+          before it (numbered by their place in that order);
+        * "minimal": the 1-minimal set alone, numbered in the longest order that works for it;
+        * "key": every operation of the failing partition; "all": the whole history.
+
+        A linearizable history is always shown whole, numbered in the order found when it has
+        one partition.
+        """
+        return timeline_svg(self.model, width=width, **self._picture(view))
+
+    def describe(self, view="context"):
+        """The picture :meth:`svg` draws for ``view``, in words (its SVG <desc>)."""
+        return describe_timeline(self.model, **self._picture(view))
+
+    @property
+    def description(self):
+        """The default picture in words, for screen readers."""
+        return self.describe()
+
+    def _picture(self, view):
+        if view not in ("context", "minimal", "key", "all"):
+            raise ValueError(f"view must be 'context', 'minimal', 'key' or 'all', got {view!r}")
+        if self.ok:
+            order = next(iter(self.orders.values())) if len(self.orders) == 1 else ()
+            return dict(ops=self.history, order=order, title="Linearizable: an order that works")
+        title = f"Not linearizable{self._where()}"
+        if view == "minimal":
+            found = self._minimal_search
+            return dict(ops=self.minimal, order=found.order, blocked=found.blocked,
+                        state=self.model.describe_state(found.state), title=title)
+        if view == "context":
+            shown = {id(op) for op in self.minimal + self.linearized[-5:] + (self.blocked,)}
+            chosen = tuple(op for op in self.history if id(op) in shown)
+        elif view == "key":
+            chosen = tuple(op for op in self.history if self.model.partition(op) == self.key
+                           and not (op.pending and self.model.is_read(op)))
+        else:
+            chosen = self.history
+        return dict(ops=chosen, order=self.linearized, blocked=self.blocked, marked=self.minimal,
+                    state=self.state, title=title)
+
+    def _repr_html_(self):
+        from html import escape
+        return (f'<figure style="max-width:40em">{self.svg()}<figcaption><pre '
+                f'style="white-space:pre-wrap">{escape(self.explanation)}</pre></figcaption>'
+                "</figure>")
+
+
+def check(history, model="kv", max_states=None):
+    """Whether ``history`` is linearizable under ``model`` ('kv', 'register', or a Model).
+
+    Returns a :class:`Verdict`; raises :class:`~raft.errors.HistoryError` for a malformed history
+    (or one too hard to check within ``max_states`` configurations per search, if given).
+    """
+    model = get_model(model)
+    ops = read_history(history, model)
+    partitions = {}
+    for op in ops:
+        if not (op.pending and model.is_read(op)):   # a read that never returned changes nothing
+            partitions.setdefault(model.partition(op), []).append(op)
+    orders, failing = {}, []
+    for key, part in partitions.items():
+        found = linearize(part, model, max_states)
+        if found.ok:
+            orders[key] = found.order
+        else:
+            failing.append((min(op.call for op in part), key, part, found))
+    if not failing:
+        return Verdict(True, model, ops, orders)
+    failing.sort(key=lambda item: item[0])
+    _, key, part, found = failing[0]
+    minimal = shrink(part, model, max_states)
+    return Verdict(False, model, ops, orders, tuple(f[1] for f in failing), key, minimal,
+                   found.order, found.blocked, model.describe_state(found.state),
+                   linearize(minimal, model))
+
+
+__all__ = ["check", "Verdict", "linearize", "shrink", "Search", "show"]
