@@ -16,7 +16,11 @@ def random_history(seed, model="kv", clients=5, ops=200, keys=1, timeout=0.0, va
     """A linearizable history of ``ops`` operations as a list of dicts (the form check() takes).
 
     ``model`` is 'kv' (get/put/append on ``keys`` keys named k0, k1, ...) or 'register'
-    (read/write/cas of the numbers 0 to ``values`` - 1). Moments are floats in milliseconds.
+    (read/write/cas). ``values`` is how many different values are written (the digits and
+    letters for kv, the numbers 0 to ``values`` - 1 for the register); few values make many
+    orders explain the same outputs, the hard case for a checker. With ``values=None`` every
+    value written is new (``"<17>"``, ``"[c3.17]"``), as in MIT 6.824's tests. Moments are
+    floats (ms).
     """
     if model not in ("kv", "register"):
         raise ValueError(f"random_history makes 'kv' or 'register' histories, not {model!r}")
@@ -32,13 +36,19 @@ def random_history(seed, model="kv", clients=5, ops=200, keys=1, timeout=0.0, va
         if model == "kv":
             f = rng.choice(("get", "put", "append"))
             key = f"k{rng.randrange(keys)}"
-            value = None if f == "get" else (str(rng.randrange(values)) if f == "put"
-                                             else "abcdefghij"[rng.randrange(min(values, 10))])
+            if f == "get":
+                value = None
+            elif values is None:                       # unique, as in MIT 6.824's tests
+                value = f"[{c}.{len(history)}]" if f == "append" else f"<{len(history)}>"
+            else:
+                value = (str(rng.randrange(values)) if f == "put"
+                         else "abcdefghij"[rng.randrange(min(values, 10))])
         else:
             f = rng.choice(("read", "write", "cas"))
             key = None
-            value = {"read": None, "write": rng.randrange(values),
-                     "cas": [rng.randrange(values), rng.randrange(values)]}[f]
+            span = values if values is not None else 1 << 30
+            value = {"read": None, "write": rng.randrange(span),
+                     "cas": [rng.randrange(span), rng.randrange(span)]}[f]
         op = {"client": f"c{c}", "f": f, "key": key, "value": value, "output": None,
               "call": call, "ret": ret}
         if rng.random() < timeout:

@@ -42,15 +42,16 @@ class Search(NamedTuple):
     order: tuple             # a full linearization (ok), else the longest partial one
     blocked: Any             # the operation that could not be placed after `order` (not ok)
     state: Any               # the model's state after `order`
-    explored: int            # how many (linearized set, state) pairs were tried
+    explored: int            # how many configurations (placed operations, state) were tried
 
 
 def linearize(ops, model, max_states=None):
     """Wing & Gong's search with Lowe's cache over ``ops`` (one partition), as a Search.
 
     The search takes exponential time at worst (the problem is NP-complete: Gibbons & Korach
-    1997); in practice it grows with how many writes overlap in time. ``max_states`` bounds
-    the configurations it may try before it gives up with a HistoryError.
+    1997); in practice it grows with how many writes overlap in time, and with how many
+    pending writes a failing search must try at every point. ``max_states`` bounds the
+    configurations it may try before it gives up with a HistoryError.
     """
     n = len(ops)
     left = sum(1 for op in ops if not op.pending)   # operations that returned, not yet placed
@@ -75,17 +76,24 @@ def linearize(ops, model, max_states=None):
     for i in range(n):
         match[node_of_call[i]] = node_of_ret[i]
     bits = [1 << i for i in range(n)]
-    returned = [not op.pending for op in ops]
+    pending = [op.pending for op in ops]
     # A read (an operation that never changes the state) that fits now may be placed now:
     # in any order that works from here, moving it to the front changes no other output, and
     # every operation that must precede it is already placed. So the search never branches on
     # one, and when it is undone the choice before it is undone too.
     reads = [model.is_read(op) for op in ops]
 
+    # Lowe's cache, extended to pending operations. A configuration is the set of returned
+    # operations placed (`done`), the set of pending ones placed (`taken`) and the state. Once
+    # one has failed, any configuration with the same `done` and state and *more* pending
+    # operations taken fails too: every order from it also works from the first (a pending
+    # operation may always be left out, and none must precede anything). `failed` maps
+    # (done, state) to the `taken` sets that failed; each candidate is looked up there.
     step = model.step
-    state, linearized = model.init(), 0
-    cache, stack = set(), []
-    best, best_state, blocked = None, state, None
+    state, done, taken = model.init(), 0, 0
+    failed, stack = {}, []
+    explored = 0
+    best, best_score, best_state, blocked = (), None, state, None
     node = nxt[0]
     while True:
         if is_call[node]:
@@ -94,42 +102,52 @@ def linearize(ops, model, max_states=None):
             if not ok:
                 node = nxt[node]
                 continue
-            key = (linearized | bits[i], new_state)
-            if key not in cache:
-                cache.add(key)
-                if max_states is not None and len(cache) > max_states:
+            new_done, new_taken = (done, taken | bits[i]) if pending[i] else \
+                (done | bits[i], taken)
+            seen = failed.get((new_done, new_state))
+            if seen is None or not any(t & new_taken == t for t in seen):
+                explored += 1
+                if max_states is not None and explored > max_states:
                     raise HistoryError(f"gave up after trying {max_states} configurations of "
                                        f"{n} operations: too many overlap in time to check "
                                        "(raise max_states, or check a shorter history)")
                 stack.append((node, state, reads[i]))
-                state, linearized = new_state, key[0]
+                state, done, taken = new_state, new_done, new_taken
                 ret = match[node]                     # lift the call and its return
                 nxt[prv[node]] = nxt[node]
                 prv[nxt[node]] = prv[node]
                 nxt[prv[ret]] = nxt[ret]
                 prv[nxt[ret]] = prv[ret]
-                if returned[i]:
+                if not pending[i]:
                     left -= 1
                     if left == 0:
                         order = tuple(ops[op_at[entry[0]]] for entry in stack)
-                        return Search(True, order, None, state, len(cache))
+                        return Search(True, order, None, state, explored)
                 node = nxt[0]
                 continue
             if not reads[i]:
                 node = nxt[node]
                 continue
-            # A read that fits but leads where we have been: this configuration fails too.
-        elif best is None or len(stack) > len(best):
-            # A return: its operation had to be placed by now. Note the deepest such point.
-            best = tuple(ops[op_at[entry[0]]] for entry in stack)
-            best_state, blocked = state, ops[op_at[node]]
+            # A read that fits but leads to a configuration that failed: this one fails too.
+        else:
+            # The first return not placed: its operation had to be placed by now, and no
+            # candidate before it allowed that. Note the deepest such point (most returned
+            # operations placed, then fewest pending ones), and backtrack.
+            pending_placed = bin(taken).count("1")
+            score = (len(stack) - pending_placed, -pending_placed)
+            if best_score is None or score > best_score:
+                best = tuple(ops[op_at[entry[0]]] for entry in stack)
+                best_score, best_state, blocked = score, state, ops[op_at[node]]
         while True:                                   # backtrack
             if not stack:
-                return Search(False, best, blocked, best_state, len(cache))
+                return Search(False, best, blocked, best_state, explored)
+            failed.setdefault((done, state), []).append(taken)
             node, state, forced = stack.pop()
             i = op_at[node]
-            linearized ^= bits[i]
-            if returned[i]:
+            if pending[i]:
+                taken ^= bits[i]
+            else:
+                done ^= bits[i]
                 left += 1
             ret = match[node]                         # unlift, in the reverse order
             nxt[prv[ret]] = ret
@@ -295,8 +313,7 @@ class Verdict:
             shown = {id(op) for op in self.minimal + self.linearized[-5:] + (self.blocked,)}
             chosen = tuple(op for op in self.history if id(op) in shown)
         elif view == "key":
-            chosen = tuple(op for op in self.history if self.model.partition(op) == self.key
-                           and not (op.pending and self.model.is_read(op)))
+            chosen = tuple(op for op in self.history if self.model.partition(op) == self.key)
         else:
             chosen = self.history
         return dict(ops=chosen, order=self.linearized, blocked=self.blocked, marked=self.minimal,
@@ -319,10 +336,10 @@ def check(history, model="kv", max_states=None):
     ops = read_history(history, model)
     partitions = {}
     for op in ops:
-        if not (op.pending and model.is_read(op)):   # a read that never returned changes nothing
-            partitions.setdefault(model.partition(op), []).append(op)
+        partitions.setdefault(model.partition(op), []).append(op)
     orders, failing = {}, []
     for key, part in partitions.items():
+        part = model.prune(part)
         found = linearize(part, model, max_states)
         if found.ok:
             orders[key] = found.order
