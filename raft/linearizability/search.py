@@ -8,22 +8,30 @@ time), (2) replaying them in that order through the sequential model gives every
 output, and (3) every operation that returned is in it; a pending operation may be in it or not
 (Herlihy & Wing 1990).
 
-:func:`linearize` is Wing & Gong's search with Lowe's memoization, the algorithm of Porcupine
-and Knossos. The calls and returns are one list sorted by time (a pending operation returns at
-"infinity"). Walking the list from its head, the first call whose operation the model accepts
-in the current state is *linearized*: pushed on a stack and taken out of the list with its
-return, and the walk starts again from the head. Reaching a return means its operation had to be
-linearized by then and nothing that may come first allowed it: undo the last choice and try the
-next candidate after it. A cache of (set of linearized operations, model state) pairs, which
-Lowe added, skips a configuration already explored: the same set and state always have the same
-future. The search succeeds when every operation that returned is linearized; the pending ones
-left in the list never took effect. The deepest stack seen is the longest *partial
-linearization* that Porcupine shows beside a failure.
+:func:`linearize` is Wing & Gong's search (1993) with Lowe's memoization (2017), the algorithm
+of Porcupine and Knossos. The calls and returns are one list sorted by time (a pending operation
+returns at "infinity"). Walking the list from its head, the first call whose operation the model
+accepts in the current state is *linearized*: pushed on a stack and taken out of the list with
+its return, and the walk starts again from the head. Reaching a return means its operation had
+to be linearized by then and nothing that may come first allowed it: undo the last choice and
+try the next candidate after it. A cache of configurations (which operations are linearized,
+and the model's state), Lowe's addition, skips one already explored: the same configuration
+always has the same future. The search succeeds when every operation that returned is
+linearized; the pending ones left in the list never took effect. The deepest point reached is
+the longest *partial linearization* that Porcupine shows beside a failure.
 
-:func:`shrink` cuts a failing history down to a 1-minimal set: the shortest failing prefix by
-call time (a binary search), then Zeller's delta debugging (ddmin), whose last round tries
-without each operation in turn, so removing any one operation of the result lets the rest be
-ordered.
+Three additions keep pending operations and reads cheap, each argued where it is made: a read
+that fits is placed at once, without branching; a failed configuration also rules out those
+with the same returned operations and state and more pending operations taken; and a model
+may leave out pending operations that no output could reflect (``Model.prune``).
+
+:func:`shrink` cuts a failing history down to a 1-minimal set: a small window around the
+operation that could not be placed if one fails, the shortest failing prefix by call time (a
+binary search), then Zeller's delta debugging (ddmin), whose last round tries without each
+operation in turn, so removing any one operation of the result lets the rest be ordered.
+A 1-minimal set is often a single read: a read of a value that no write *in the set* wrote
+fails on its own. The longest order that works, and the operation it cannot place, tell the
+rest of the story.
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ from typing import Any, NamedTuple
 
 from ..errors import HistoryError
 from .history import Operation, read_history
-from .models import Model, get_model, show
+from .models import Model, get_model
 from .picture import describe_timeline, moment, timeline_svg
 
 
@@ -163,9 +171,24 @@ def _fails(ops, model, max_states=None):
     return not linearize(ops, model, max_states).ok
 
 
-def shrink(ops, model, max_states=None):
-    """A 1-minimal non-linearizable subset of ``ops`` (which must not be linearizable)."""
+def shrink(ops, model, max_states=None, blocked=None):
+    """A 1-minimal non-linearizable subset of ``ops`` (which must not be linearizable).
+
+    ``blocked``, the operation the search could not place, if known, lets it try small
+    windows first: that operation and the k operations called last before it returned, for
+    k = 1, 2, 4, ... (a failing search costs as much as the history it must exhaust, so small
+    failing sets make the rest cheap).
+    """
     items = sorted(ops, key=lambda op: (op.call, op.index))
+    if blocked is not None:
+        before = [op for op in items if op.call <= blocked.ret and op is not blocked]
+        k = 1
+        while k < len(before):
+            window = sorted(before[-k:] + [blocked], key=lambda op: (op.call, op.index))
+            if _fails(window, model, max_states):
+                items = window
+                break
+            k *= 2
     lo, hi = 0, len(items)        # the prefix of length lo can be ordered, that of hi cannot
     while hi - lo > 1:
         mid = (lo + hi) // 2
@@ -349,10 +372,10 @@ def check(history, model="kv", max_states=None):
         return Verdict(True, model, ops, orders)
     failing.sort(key=lambda item: item[0])
     _, key, part, found = failing[0]
-    minimal = shrink(part, model, max_states)
+    minimal = shrink(part, model, max_states, found.blocked)
     return Verdict(False, model, ops, orders, tuple(f[1] for f in failing), key, minimal,
                    found.order, found.blocked, model.describe_state(found.state),
                    linearize(minimal, model))
 
 
-__all__ = ["check", "Verdict", "linearize", "shrink", "Search", "show"]
+__all__ = ["check", "Verdict", "linearize", "shrink", "Search"]
