@@ -195,6 +195,22 @@ def test_stale_read():
     assert "#1 get(x)→\"\" must take effect before it returned (at 30)" in verdict.explanation
 
 
+def test_stale_read_of_an_older_value():
+    """A get that returns the value before the latest completed put: alone it fits no order
+    (no write of "0" in a set of one), so the story is told by the longest order: the get
+    would fit right after put 0, but put 1 returned before the get was called."""
+    verdict = check([put("c1", "x", "0", 0, 5), put("c2", "x", "1", 10, 20),
+                     get("c3", "x", "0", 30, 40)])
+    assert [o.index for o in verdict.minimal] == [2]
+    assert verdict.fits_after == 1 and verdict.in_the_way.index == 1
+    assert ("The last place in that order where #2 fits is just after #0 put(x,\"0\"); but "
+            "#1 put(x,\"1\"), placed after it, returned (at 20) before #2 was called (at 30)"
+            in verdict.explanation)
+    legend = " ".join(t.text for t in parse(verdict.svg()).iter(f"{SVG}text"))
+    assert "✗ fits right after 1., but 2. returned before ✗ was called." in legend
+    assert "would fit right after number 1, but number 2 returned" in verdict.description
+
+
 def test_concurrent_read_may_see_old_or_new():
     """A get overlapping a put may take effect before or after it: both outputs are fine."""
     for seen in ("", "1"):
@@ -414,7 +430,7 @@ def test_explanations_of_big_histories_are_1_minimal():
     """On longer histories with one corrupted output, removing any one operation of the
     explanation makes it linearizable (checked with the checker itself, then the small set
     again by brute force)."""
-    found = 0
+    found = stories = 0
     for seed in range(25):
         rng = random.Random(1000 + seed)
         model = rng.choice(["kv", "register"])
@@ -426,9 +442,18 @@ def test_explanations_of_big_histories_are_1_minimal():
         found += 1
         chosen = [history[o.index] for o in verdict.minimal]
         assert not check(chosen, model).ok and not brute(chosen, model), f"seed={seed}"
+        if verdict.in_the_way is not None:         # the blocked read fits there, but ...
+            k, later = verdict.fits_after, verdict.linearized[verdict.fits_after:]
+            state = verdict.model.init()
+            for o in verdict.linearized[:k]:
+                state = verdict.model.step(state, o)[1]
+            assert verdict.model.step(state, verdict.blocked)[0], f"seed={seed}"
+            assert verdict.in_the_way in later, f"seed={seed}"
+            assert verdict.in_the_way.ret < verdict.blocked.call, f"seed={seed}"
+            stories += 1
         for k in range(len(chosen)):
             assert check(chosen[:k] + chosen[k + 1:], model).ok, f"seed={seed}"
-    assert found >= 10
+    assert found >= 10 and stories >= 3
 
 
 def test_the_search_gives_up_when_asked():

@@ -77,7 +77,8 @@ def _layout(model, ops, order, blocked, width):
     return rows, left
 
 
-def describe_timeline(model, ops, order=(), blocked=None, marked=(), title="", state="", **_):
+def describe_timeline(model, ops, order=(), blocked=None, marked=(), title="", state="",
+                      hint=None, **_):
     """The picture in sentences, for screen readers and for readers of plain text."""
     places = {id(op): k for k, op in enumerate(order, start=1)}
     clients = len({op.client for op in ops})
@@ -95,6 +96,11 @@ def describe_timeline(model, ops, order=(), blocked=None, marked=(), title="", s
     if blocked is not None and state:
         words.append(f"After the numbered {'one' if len(order) == 1 else 'ones'}, {state}."
                      if order else f"At the start, {state}.")
+    if hint:
+        k, j = hint
+        where = "at the start" if k == 0 else f"right after number {k}"
+        words.append(f"The operation marked ✗ would fit {where}, but number {j} returned "
+                     "before it was called.")
     if marked:
         words.append("Outlined: " + ("the operation that fits no order even alone."
                                      if len(marked) == 1 else
@@ -102,8 +108,14 @@ def describe_timeline(model, ops, order=(), blocked=None, marked=(), title="", s
     return " ".join(words)
 
 
-def timeline_svg(model, ops, order=(), blocked=None, marked=(), title="", state="", width=360):
-    """The timeline as an SVG string that scales to its container (at most 480 px wide)."""
+def timeline_svg(model, ops, order=(), blocked=None, marked=(), title="", state="", hint=None,
+                 width=360):
+    """The timeline as an SVG string that scales to its container (at most 480 px wide).
+
+    ``order``: the operations numbered 1, 2, ...; ``blocked``: the one marked ✗; ``marked``:
+    those outlined in orange; ``state``: the state after ``order``, in words; ``hint``: (k, j)
+    when ✗ would fit right after number k but number j returned before it was called.
+    """
     rows, left = _layout(model, ops, order, blocked, width)
     keys = {model.partition(op) for op in marked}
     marked = {id(op) for op in marked}
@@ -147,24 +159,30 @@ def timeline_svg(model, ops, order=(), blocked=None, marked=(), title="", state=
         legend.append("✗: cannot come next.")
         if state and order:
             legend.append(f"After {len(order)}.: {state}.")
+        if hint:
+            k, j = hint
+            where = "only at the start" if k == 0 else f"right after {k}."
+            legend.append(f"✗ fits {where}, but {j}. returned before ✗ was called.")
     if marked - {id(blocked)}:
         legend.append("Orange: no order fits these.")
     if any(op.pending for op in ops):
         legend.append("Dashed: no reply.")
-    lines, line = [], ""
-    for item in legend:                      # about 50 characters a line at 12.5 px
-        if line and len(line) + len(item) > 48:
-            lines.append(line)
-            line = ""
-        line = f"{line} {item}".strip()
-    lines.append(line)
+    lines = []
+    for item in legend:                       # at most 50 characters a line at 12.5 px
+        line = ""
+        for word in item.split(" "):
+            if line and len(line) + 1 + len(word) > 50:
+                lines.append(line)
+                line = ""
+            line = f"{line} {word}".strip()
+        lines.append(line)
     for text in lines:
         y += 17
         body.append(f'<text x="{PAD}" y="{y}" font-size="12.5" fill="{MUTED}">'
                     f'{escape(text)}</text>')
     height = y + 8
     words = describe_timeline(model, ops, order, blocked,
-                              tuple(op for op in ops if id(op) in marked), title, state)
+                              tuple(op for op in ops if id(op) in marked), title, state, hint)
     uid = f"lin{zlib.crc32(words.encode()):08x}"
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
             f'role="img" aria-labelledby="{uid}t {uid}d" font-family="sans-serif" '

@@ -225,7 +225,10 @@ class Verdict:
     For a history that is not linearizable, about the first partition (key) that fails:
     ``minimal`` (1-minimal: remove any one and the rest can be ordered), ``linearized`` (the
     longest order that works for that key), ``blocked`` (the operation that cannot come after
-    it) and ``state`` (the model's state after ``linearized``, in words).
+    it) and ``state`` (the model's state after ``linearized``, in words). When ``blocked``
+    would fit earlier in that order (after its first ``fits_after`` operations; a stale read
+    fits where the value it read was current), ``in_the_way`` is an operation placed after that
+    point which returned before ``blocked`` was called, so it must come first.
     """
 
     ok: bool
@@ -238,6 +241,8 @@ class Verdict:
     linearized: tuple = ()
     blocked: Operation | None = None
     state: str = ""
+    fits_after: int | None = None        # the last place in `linearized` where `blocked` fits
+    in_the_way: Operation | None = None  # placed after that, yet returned before blocked's call
     _minimal_search: Any = field(default=None, repr=False, compare=False)
 
     def __bool__(self):
@@ -292,6 +297,14 @@ class Verdict:
         lines.append(f"#{b.index} {describe(b)} must take effect before it returned (at "
                      f"{moment(b.ret)}), but it cannot come next, and no other operation that "
                      "may come first leads to an order where it fits.")
+        if self.in_the_way is not None:
+            k, w = self.fits_after, self.in_the_way
+            where = ("at the very start" if k == 0 else
+                     f"just after #{done[k - 1].index} {describe(done[k - 1])}")
+            lines.append(f"The last place in that order where #{b.index} fits is {where}; but "
+                         f"#{w.index} {describe(w)}, placed after it, returned (at "
+                         f"{moment(w.ret)}) before #{b.index} was called (at {moment(b.call)}), "
+                         f"so #{b.index} cannot go back there.")
         if len(self.failing) > 1:
             lines.append(f"Other failing partitions: {', '.join(map(repr, self.failing[1:]))}.")
         return "\n".join(lines)
@@ -333,14 +346,20 @@ class Verdict:
             return dict(ops=self.minimal, order=found.order, blocked=found.blocked,
                         state=self.model.describe_state(found.state), title=title)
         if view == "context":
-            shown = {id(op) for op in self.minimal + self.linearized[-5:] + (self.blocked,)}
+            extra = (self.blocked, self.in_the_way)
+            if self.fits_after:
+                extra += (self.linearized[self.fits_after - 1],)
+            shown = {id(op) for op in self.minimal + self.linearized[-5:] + extra}
             chosen = tuple(op for op in self.history if id(op) in shown)
         elif view == "key":
             chosen = tuple(op for op in self.history if self.model.partition(op) == self.key)
         else:
             chosen = self.history
+        hint = None
+        if self.in_the_way is not None:
+            hint = (self.fits_after, self.linearized.index(self.in_the_way) + 1)
         return dict(ops=chosen, order=self.linearized, blocked=self.blocked, marked=self.minimal,
-                    state=self.state, title=title)
+                    state=self.state, title=title, hint=hint)
 
     def _repr_html_(self):
         from html import escape
@@ -375,7 +394,24 @@ def check(history, model="kv", max_states=None):
     minimal = shrink(part, model, max_states, found.blocked)
     return Verdict(False, model, ops, orders, tuple(f[1] for f in failing), key, minimal,
                    found.order, found.blocked, model.describe_state(found.state),
-                   linearize(minimal, model))
+                   *went_back(model, found.order, found.blocked), linearize(minimal, model))
+
+
+def went_back(model, order, blocked):
+    """``(k, op)``: ``blocked`` fits after the first k operations of ``order`` (the last such
+    place), and ``op``, placed after them, returned before ``blocked`` was called. Or
+    ``(None, None)`` when no earlier place fits or nothing stands in the way."""
+    state, last = model.init(), None
+    for k in range(len(order) + 1):
+        if model.step(state, blocked)[0]:
+            last = k
+        if k < len(order):
+            state = model.step(state, order[k])[1]
+    if last is None:
+        return None, None
+    in_the_way = next((op for op in order[last:] if not op.pending and op.ret < blocked.call),
+                      None)
+    return (last, in_the_way) if in_the_way is not None else (None, None)
 
 
 __all__ = ["check", "Verdict", "linearize", "shrink", "Search"]
