@@ -90,6 +90,18 @@ def linearize(ops, model, max_states=None):
     # every operation that must precede it is already placed. So the search never branches on
     # one, and when it is undone the choice before it is undone too.
     reads = [model.is_read(op) for op in ops]
+    # Pending operations with the same f, key and value are interchangeable, so they are
+    # taken in the order of their calls: one may be taken only once its previous twin is.
+    twin = [-1] * n
+    last_of = {}
+    for i in sorted(range(n), key=lambda i: (ops[i].call, i)):
+        if pending[i]:
+            try:
+                sig = (ops[i].f, ops[i].key, ops[i].value)
+                twin[i] = last_of.get(sig, -1)
+                last_of[sig] = i
+            except TypeError:                        # an unhashable value: no twins
+                pass
 
     # Lowe's cache, extended to pending operations. A configuration is the set of returned
     # operations placed (`done`), the set of pending ones placed (`taken`) and the state. Once
@@ -106,6 +118,9 @@ def linearize(ops, model, max_states=None):
     while True:
         if is_call[node]:
             i = op_at[node]
+            if twin[i] >= 0 and not taken & bits[twin[i]]:
+                node = nxt[node]
+                continue
             ok, new_state = step(state, ops[i])
             if not ok:
                 node = nxt[node]
