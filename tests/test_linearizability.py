@@ -204,7 +204,7 @@ def test_stale_read_of_an_older_value():
     assert [o.index for o in verdict.minimal] == [2]
     assert verdict.fits_after == 1 and verdict.in_the_way.index == 1
     assert ("The last place in that order where #2 fits is just after #0 put(x,\"0\"); but "
-            "#1 put(x,\"1\"), placed after it, returned (at 20) before #2 was called (at 30)"
+            "#1 put(x,\"1\"), placed after that point, returned (at 20) before #2 was called (at 30)"
             in verdict.explanation)
     legend = " ".join(t.text for t in parse(verdict.svg()).iter(f"{SVG}text"))
     assert "✗ fits right after 1., but 2. returned before ✗ was called." in legend
@@ -313,7 +313,7 @@ def test_keys_are_checked_apart_and_the_first_failing_key_explained():
     assert not verdict.ok
     assert verdict.key == "y" and verdict.failing == ("y", "z")
     assert "x" in verdict.orders
-    assert "Other failing partitions: 'z'" in verdict.explanation
+    assert "Other failing keys: 'z'" in verdict.explanation
 
 
 def test_register_cas_anomalies():

@@ -25,6 +25,11 @@ LABEL_SIZE, CHAR = 13, 7.8            # monospace labels: 0.6 em a character
 LANE, PAD = 34, 8
 
 
+def plural(count, word):
+    """``1 operation``, ``2 operations``."""
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
 def moment(t):
     """A call or return moment in words: 12, 12.5, (12, 40)."""
     if isinstance(t, float):
@@ -72,7 +77,7 @@ def _layout(model, ops, order, blocked, width):
             if lane == len(lanes):
                 lanes.append(end)
             lanes[lane] = end
-            bars.append((op, lane, x0, x1, tx, label, places.get(id(op))))
+            bars.append((op, lane, x0, x1, tx, label))
         rows.append((client, names[client], len(lanes), bars))
     return rows, left
 
@@ -82,8 +87,8 @@ def describe_timeline(model, ops, order=(), blocked=None, marked=(), title="", s
     """The picture in sentences, for screen readers and for readers of plain text."""
     places = {id(op): k for k, op in enumerate(order, start=1)}
     clients = len({op.client for op in ops})
-    words = [f"{title}. A timeline of {len(ops)} operations by {clients} "
-             f"client{'s' if clients != 1 else ''}, each drawn from its call to its return."]
+    words = [f"{title}. A timeline of {plural(len(ops), 'operation')} by "
+             f"{plural(clients, 'client')}, each drawn from its call to its return."]
     for op in sorted(ops, key=lambda op: (op.call, op.index)):
         span = (f"called at {moment(op.call)}, never returned" if op.pending
                 else f"from {moment(op.call)} to {moment(op.ret)}")
@@ -124,7 +129,7 @@ def timeline_svg(model, ops, order=(), blocked=None, marked=(), title="", state=
         body.append(f'<line x1="{PAD}" x2="{width - PAD}" y1="{y}" y2="{y}" stroke="{RULE}"/>')
         body.append(f'<text x="{PAD}" y="{y + 27}" font-size="13" font-weight="bold" '
                     f'fill="{INK}">{escape(name)}</text>')
-        for op, lane, x0, x1, tx, label, place in bars:
+        for op, lane, x0, x1, tx, label in bars:
             top = y + 4 + lane * LANE
             fill, stroke = PLAIN
             if op is blocked:

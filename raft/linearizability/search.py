@@ -42,7 +42,7 @@ from typing import Any, NamedTuple
 from ..errors import HistoryError
 from .history import Operation, read_history
 from .models import Model, get_model
-from .picture import describe_timeline, moment, timeline_svg
+from .picture import describe_timeline, moment, plural, timeline_svg
 
 
 class Search(NamedTuple):
@@ -282,8 +282,8 @@ class Verdict:
         if self.ok:
             taken = sum(1 for order in self.orders.values() for op in order if op.pending)
             pending = sum(1 for op in self.history if op.pending)
-            text = (f"Linearizable: the {len(self.history)} operations can be put in one order "
-                    f"that respects real time and the {self.model.name} model.")
+            text = (f"Linearizable: the {plural(len(self.history), 'operation')} can be put in "
+                    f"one order that respects real time and the {self.model.name} model.")
             if pending:
                 text += (f" Of the {pending} that never returned, the order found has "
                          f"{taken} take effect.")
@@ -303,9 +303,9 @@ class Verdict:
         earlier = f"… ({len(done) - 6} earlier), " if len(done) > 6 else ""
         b = self.blocked
         if done:
-            noun = "operation" if len(done) == 1 else "operations"
-            lines.append(f"The longest order that works{self._where()} places {len(done)} "
-                         f"{noun}: {earlier}{shown}. After it {self.state}.")
+            lines.append(f"The longest order that works{self._where()} places "
+                         f"{plural(len(done), 'operation')}: {earlier}{shown}. After it "
+                         f"{self.state}.")
         else:
             lines.append(f"No operation{self._where()} can even come first: at the start "
                          f"{self.state}.")
@@ -317,11 +317,12 @@ class Verdict:
             where = ("at the very start" if k == 0 else
                      f"just after #{done[k - 1].index} {describe(done[k - 1])}")
             lines.append(f"The last place in that order where #{b.index} fits is {where}; but "
-                         f"#{w.index} {describe(w)}, placed after it, returned (at "
+                         f"#{w.index} {describe(w)}, placed after that point, returned (at "
                          f"{moment(w.ret)}) before #{b.index} was called (at {moment(b.call)}), "
                          f"so #{b.index} cannot go back there.")
         if len(self.failing) > 1:
-            lines.append(f"Other failing partitions: {', '.join(map(repr, self.failing[1:]))}.")
+            what = "keys" if self.model.uses_key else "partitions"
+            lines.append(f"Other failing {what}: {', '.join(map(repr, self.failing[1:]))}.")
         return "\n".join(lines)
 
     def svg(self, view="context", width=360):
