@@ -20,10 +20,11 @@ always has the same future. The search succeeds when every operation that return
 linearized; the pending ones left in the list never took effect. The deepest point reached is
 the longest *partial linearization* that Porcupine shows beside a failure.
 
-Three additions keep pending operations and reads cheap, each argued where it is made: a read
+Four additions keep pending operations and reads cheap, each argued where it is made: a read
 that fits is placed at once, without branching; a failed configuration also rules out those
-with the same returned operations and state and more pending operations taken; and a model
-may leave out pending operations that no output could reflect (``Model.prune``).
+with the same returned operations and state and more pending operations taken; identical
+pending operations are taken in the order of their calls; and a model may leave out pending
+operations that no output could reflect (``Model.prune``).
 
 :func:`shrink` cuts a failing history down to a 1-minimal set: a small window around the
 operation that could not be placed if one fails, the shortest failing prefix by call time (a
