@@ -272,3 +272,33 @@ def test_built_card_shows_every_rule_and_every_link_lands():
         if target not in cache:
             cache[target] = parse(target).ids
         assert anchor in cache[target], f"{href} leads nowhere"
+
+
+@pytest.mark.skipif(not CARD_HTML.is_file() or not Path("/usr/bin/chromium").exists(),
+                    reason="needs the built book and /usr/bin/chromium")
+def test_following_a_test_link_opens_its_listing_offline():
+    """In Chromium with every non-local request refused: a test link on the card scrolls to the
+    test's listing and opens the dropdown that holds it; a code link leads to a chapter's
+    listing."""
+    from playwright.sync_api import sync_playwright
+
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"]
+    label = figure2.test_label(figure2.ROWS["rv-stale"][1][0])
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        page.route("**/*", lambda route: route.abort() if route.request.url.startswith("http")
+                   else route.continue_())
+        page.goto(CARD_HTML.as_uri())
+        closed = page.evaluate(f"document.getElementById('{label}').closest('details').open")
+        page.locator(f'a[href="#{label}"]').first.click()
+        page.wait_for_timeout(300)
+        opened = page.evaluate(f"document.getElementById('{label}').closest('details').open")
+        visible = page.locator(f"#{label}").is_visible()
+        page.locator('a[href$="#code-node-handle-request-vote"]').first.click()
+        page.wait_for_load_state()
+        chapter = page.url
+        browser.close()
+    assert closed is False and opened is True and visible
+    assert chapter.endswith("05_leader_election.html#code-node-handle-request-vote")

@@ -196,7 +196,7 @@ def draw(cluster, alone=None, ax=None, margin=25.0, servers=True):
     per_server = server_configs(cluster, line) if servers else {}
     ids = sorted(per_server)
     if ax is None:
-        fig, ax = plt.subplots(figsize=(5.6, 3.6 + 0.34 * len(ids)))
+        fig, ax = plt.subplots(figsize=(5.0, 3.7 + 0.36 * len(ids)))
     else:
         fig = ax.figure
     base = len(ids) + 0.9                      # server rows are 1..len(ids), S1 on top
@@ -231,7 +231,7 @@ def draw(cluster, alone=None, ax=None, margin=25.0, servers=True):
     starts = [a for a, b in alone["C_new"] if a >= x0] or [x1]
     gap = (max(ends), min(starts))
     if gap[1] - gap[0] > 0.08 * (x1 - x0):
-        ax.text(sum(gap) / 2, y["alone"], "neither", ha="center", va="center", fontsize=9.5,
+        ax.text(sum(gap) / 2, y["alone"], "neither", ha="center", va="center", fontsize=8.5,
                 color="#57606a")
     # Which configuration each server used.
     for i, row in zip(ids, range(len(ids), 0, -1)):

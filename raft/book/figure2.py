@@ -235,9 +235,15 @@ def _split(text):
         return "", text
     for words in ("RequestVote ", "AppendEntries "):
         head = head.replace(words, "")
+    head = head[:1].upper() + head[1:]
     if head in ("All servers", "Followers", "Candidates", "Leaders"):
         head = ""
     return head, body[:1].upper() + body[1:]
+
+
+def _link(name, label):
+    """A link to ``label`` whose text is ``name`` in code type (the build checks the target)."""
+    return f"[`{name}`](#{label})"
 
 
 def rule_markdown(key, index=None):
@@ -245,8 +251,10 @@ def rule_markdown(key, index=None):
     index = listings() if index is None else index
     names, tests = ROWS[key]
     head, body = _split(RULES[key])
-    code = ", ".join(f"{{ref}}`{qualname(n)} <{code_label(n, index)}>`" for n in names)
-    checks = ", ".join(f"{{ref}}`{_test_parts(t)[1]} <{test_label(t)}>`" for t in tests)
+    code = ", ".join(_link(qualname(n), code_label(n, index)) for n in names)
+    # A test's name is a sentence: shown as one (with spaces, so it wraps on a phone).
+    checks = ", ".join(f"[{_test_parts(t)[1].removeprefix('test_').replace('_', ' ')}]"
+                       f"(#{test_label(t)})" for t in tests)
     lead = f"**{head}.** " if head else ""
     return (f"- {lead}{body}  \n"
             f"  <small>code: {code} · test: {checks} · rule `{key}`</small>")
@@ -294,7 +302,7 @@ def state():
     for heading, fields in state_fields().items():
         lines.append(f"**{heading}.** " + "; ".join(f"`{f}`: {c}" for f, c in fields) + ".")
         lines.append("")
-    lines.append(f"<small>code: {{ref}}`Node.__init__ <{code_label('__init__', index)}>`"
+    lines.append(f"<small>code: {_link('Node.__init__', code_label('__init__', index))}"
                  "</small>")
     return Markdown("\n".join(lines))
 
@@ -307,13 +315,15 @@ def messages(*names):
         cls = getattr(node_module, name)
         fields = [(f, c) for f, c in message_fields(cls) if not c.startswith("Not in Figure 2")]
         label = index.get(name, (f"fig2-code-{slug(name)}",))[0]
-        lines.append(f"- {{ref}}`{name} <{label}>`: "
+        lines.append(f"- {_link(name, label)}: "
                      + "; ".join(f"`{f}`: {c.rstrip('.')}" for f, c in fields) + ".")
     return Markdown("\n".join(lines))
 
 
 def _listing(path, pyobject, label, title):
-    return (f"({label})=\n:::{{dropdown}} {title}\n"
+    # The label is inside the dropdown, so that following a link to it opens the dropdown (a
+    # browser reveals a closed <details> around the target of a #fragment).
+    return (f":::{{dropdown}} {title}\n({label})=\n"
             f"{FENCE}{{literalinclude}} {path}\n:pyobject: {pyobject}\n:language: python\n"
             f"{FENCE}\n:::\n")
 

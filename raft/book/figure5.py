@@ -161,7 +161,7 @@ def draw(cluster, ax=None, per_server=True):
     ids = sorted(spans)
     rows = len(ids)
     if ax is None:
-        fig, ax = plt.subplots(figsize=(5.6, 2.3 + 0.42 * rows))
+        fig, ax = plt.subplots(figsize=(5.0, 2.4 + 0.42 * rows))
     else:
         fig = ax.figure
     end = cluster.now
@@ -174,17 +174,19 @@ def draw(cluster, ax=None, per_server=True):
         stop = t.elected if t.elected is not None else t.end
         bar(top, t.start, stop, height=0.8, color=ELECTION, edgecolor="white", linewidth=1.5)
         middle = (t.start + t.end) / 2
-        ax.text(middle, top + 0.55, f"term {t.term}", ha="center", va="bottom", fontsize=11)
+        narrow = t.end - t.start < 0.12 * end
+        ax.text(middle, top + 0.55, f"term {t.term}", ha="center", va="bottom",
+                fontsize=10.5 if narrow else 12)
         if t.leader is None:
             ax.text(middle, top - 0.55, "split vote" if t.split else "no leader",
-                    ha="center", va="top", fontsize=10, color=SPLIT)
+                    ha="center", va="top", fontsize=11.5, color=SPLIT)
             continue
         crashed = leader_down(cluster, t)
         tenure_end = crashed if crashed is not None else t.end
         bar(top, t.elected, tenure_end, height=0.8, color=NORMAL, edgecolor="white",
             linewidth=1.5)
         ax.text((t.elected + tenure_end) / 2, top, f"S{t.leader}", ha="center", va="center",
-                fontsize=11, color="white", fontweight="bold")
+                fontsize=12, color="white", fontweight="bold")
         if crashed is not None:
             bar(top, crashed, t.end, height=0.8, color=DOWN, edgecolor="white", linewidth=1.5)
     for i, row in zip(ids, range(rows, 0, -1)):
@@ -196,9 +198,9 @@ def draw(cluster, ax=None, per_server=True):
             fill = term_colour(term)
             bar(row, start, stop, height=0.62, color=fill, edgecolor="#d0d7de" if term == 0
                 else "white", linewidth=0.8)
-            if stop - start > 0.045 * end:
+            if stop - start > 0.05 * end:
                 ax.text((start + stop) / 2, row, str(term), ha="center", va="center",
-                        fontsize=10, color=text_on(fill) if term else "#6e7781")
+                        fontsize=11, color=text_on(fill) if term else "#6e7781")
     ax.set_yticks([top] + list(range(rows, 0, -1)), ["terms"] + [f"S{i}" for i in ids])
     ax.tick_params(axis="y", length=0)
     ax.set_ylim(0.45, top + 1.45)
@@ -209,7 +211,7 @@ def draw(cluster, ax=None, per_server=True):
                Patch(color=NORMAL, label="leader at work"),
                Patch(color=DOWN, label="leader down"),
                Patch(facecolor="white", edgecolor="#999999", hatch="////", label="crashed")]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2,
-              frameon=False, fontsize=10)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2,
+              frameon=False, fontsize=11)
     fig.tight_layout()
     return fig
