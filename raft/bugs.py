@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from .errors import ConfigurationError
 from .node import (CANDIDATE, FOLLOWER, LEADER, AppendEntries, AppendEntriesReply, Node, Ready,
                    RequestVote, RequestVoteReply)
 
@@ -359,6 +360,9 @@ def hunt(name, seeds=None, minimize=True):
     Returns a :class:`raft.grade.Counterexample` (or None if no seed below the bound found
     one)."""
     from . import grade
+    if name not in BUGS:
+        raise ConfigurationError(f"no bug named {name!r} in the zoo; its bugs: "
+                                 f"{', '.join(BUGS)}")
     cls = BUGS[name]
     seeds = range(cls.bound) if seeds is None else seeds
     return grade.find_counterexample(cls, cls.profile, seeds, minimize=minimize)

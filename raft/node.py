@@ -31,6 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from . import checks
 from .errors import ConfigurationError, MembershipChangeInProgress, NotLeader
 
 FOLLOWER = "follower"
@@ -355,20 +356,14 @@ class Node:
                  heartbeat_interval=50, fast_backoff=False, disruption_guard=True,
                  current_term=0, voted_for=None, log=(),
                  max_entries_per_message=MAX_ENTRIES_PER_MESSAGE):
-        low, high = election_timeout
-        if not 0 < heartbeat_interval < low <= high:
-            raise ConfigurationError(
-                f"need 0 < heartbeat_interval < election timeout low <= high, got "
-                f"heartbeat_interval={heartbeat_interval}, election_timeout={election_timeout}")
+        low, high = checks.timing(election_timeout, heartbeat_interval)
         self.id = node_id
         self.rng = rng
         self.election_timeout = (low, high)
         self.heartbeat_interval = heartbeat_interval
         self.fast_backoff = fast_backoff
         self.disruption_guard = disruption_guard
-        if not (isinstance(max_entries_per_message, int) and max_entries_per_message >= 1):
-            raise ConfigurationError(f"max_entries_per_message must be a positive integer, got "
-                                     f"{max_entries_per_message!r}")
+        checks.positive_int("max_entries_per_message", max_entries_per_message)
         self.max_entries_per_message = max_entries_per_message
 
         # Persistent state on all servers (Figure 2)
