@@ -529,7 +529,11 @@ class Cluster:
         self.stats[type(msg).__name__] += 1
         dst = msg.dst
         if self.tracing:   # (_record_msg, inlined: this runs for every message)
-            self.trace.append(TraceRecord(self.steps, self.now, "send", msg.src, None,
+            # Figure 2, Leaders: an AppendEntries that carries entries is the replication rule
+            # at work, an empty one a heartbeat. (Other messages' rules are on the node's notes.)
+            rule = (("leader-replicate" if msg.entries else "leader-heartbeat")
+                    if msg.__class__ is AppendEntries else None)
+            self.trace.append(TraceRecord(self.steps, self.now, "send", msg.src, rule,
                                           {"msg": msg}))
         if dst in self.crashed:
             self._record("drop", dst, None, msg=msg, reason=f"S{dst} is down")
@@ -665,7 +669,7 @@ class Cluster:
             if i not in self.nodes:
                 self.disks[i] = Disk()
                 self._boot(i, empty)
-        rule = "config-latest" if unsafe else "config-catchup"
+        rule = "config-unsafe" if unsafe else "config-catchup"
         self._record("membership", leader, rule, voters=list(ids), unsafe=unsafe)
         self.nodes[leader].change_membership(ids, self.now, unsafe=unsafe)
         self._drain(leader)

@@ -108,3 +108,13 @@ class InvariantViolation(RaftError, AssertionError):
             lines.append("last events:")
             lines.extend(f"  {r}" for r in self.recent)
         super().__init__("\n".join(lines))
+
+
+class TraceError(RaftError, KeyError):
+    """A trace record of a kind, or naming a rule, that the trace does not know (a misspelling?).
+
+    The kinds are the keys of ``raft.trace.KINDS``, the rules those of ``raft.node.RULES``.
+    """
+
+    def __str__(self):  # KeyError would otherwise quote the message
+        return self.args[0]
