@@ -58,6 +58,9 @@ ROWS = {
     # Rules for Servers, followers and candidates
     "follower-timeout": (("tick",), _rules("test_follower_times_out_and_campaigns")),
     "candidate-start": (("start_election",), _rules("test_follower_times_out_and_campaigns")),
+    "candidate-count": (("handle_request_vote_reply",),
+                        _rules("test_counting_a_vote_is_not_winning")),
+    "candidate-forced": (("timeout_now",), _rules("test_a_forced_election_is_not_a_timeout")),
     "candidate-win": (("handle_request_vote_reply", "_count_votes", "become_leader"),
                       _rules("test_candidate_with_majority_becomes_leader")),
     "candidate-leader-found": (("handle_append_entries",), _rules(
@@ -70,7 +73,7 @@ ROWS = {
     "leader-client": (("propose",), _rules("test_leader_replicates_client_command")),
     "leader-replicate": (("send_append_entries",),
                          _rules("test_leader_replicates_client_command",
-                                "test_long_catch_up_is_batched")),
+                                "test_send_records_name_replication_and_heartbeat")),
     "leader-success": (("handle_append_entries_reply",),
                        _rules("test_leader_replicates_client_command")),
     "leader-backoff": (("handle_append_entries_reply",),
@@ -83,6 +86,8 @@ ROWS = {
     "rv-grant": (("handle_request_vote", "candidate_log_is_up_to_date"),
                  _rules("test_one_vote_per_term", "test_vote_only_for_an_up_to_date_log",
                         "test_granting_a_vote_resets_the_election_timer")),
+    "rv-refuse": (("handle_request_vote", "candidate_log_is_up_to_date"),
+                  _rules("test_vote_notes_name_the_outcome_of_receiver_rule_2")),
     "rv-ignore": (("step", "_ignores_request_vote"),
                   (f"{MEMBERSHIP_FILE}::test_disruption_guard_ignores_removed_servers",)),
     # AppendEntries RPC, receiver
@@ -90,12 +95,14 @@ ROWS = {
                  _rules("test_stale_term_messages_are_rejected_with_the_current_term")),
     "ae-mismatch": (("handle_append_entries", "log_matches"),
                     _rules("test_append_entries_consistency_check")),
-    "ae-truncate": (("find_new_entries",),
+    "ae-truncate": (("handle_append_entries", "find_conflict"),
                     _rules("test_conflicting_entries_are_truncated_and_replaced",
                            "test_late_append_entries_does_not_cut_off_newer_entries")),
-    "ae-append": (("handle_append_entries", "find_new_entries"),
+    "ae-append": (("handle_append_entries",),
                   _rules("test_conflicting_entries_are_truncated_and_replaced",
                          "test_late_append_entries_does_not_cut_off_newer_entries")),
+    "ae-two-leaders": (("handle_append_entries",),
+                       _rules("test_leader_refuses_append_entries_of_its_own_term_as_two_leaders")),
     "ae-commit": (("handle_append_entries",),
                   _rules("test_follower_commit_is_min_of_leader_commit_and_last_new_entry")),
     # Beyond Figure 2
@@ -104,6 +111,8 @@ ROWS = {
     "config-latest": (("config", "_append_entries_to_log"),
                       (f"{MEMBERSHIP_FILE}::"
                        "test_servers_use_the_latest_configuration_even_uncommitted",)),
+    "config-begin": (("_check_catch_up",), _rules("test_membership_appends_name_their_rule")),
+    "config-unsafe": (("change_membership",), _rules("test_membership_appends_name_their_rule")),
     "config-joint": (("_after_commit_as_leader",),
                      (f"{MEMBERSHIP_FILE}::test_c_new_is_appended_once_c_old_new_commits",)),
     "config-removed": (("_after_commit_as_leader",), (
