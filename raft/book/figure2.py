@@ -50,9 +50,9 @@ def _rules(*names):
 #: rule key -> (the Node methods that carry it out, the tests that check it as "file::test").
 ROWS = {
     # Rules for Servers, all servers
-    "all-term": (("step",),
+    "all-term": (("adopt_newer_term",),
                  _rules("test_higher_term_makes_any_server_adopt_it_and_follow")),
-    "all-apply": (("_apply_committed",),
+    "all-apply": (("apply_committed",),
                   _rules("test_leader_commits_when_a_majority_stores_an_entry_of_its_term")
                   + ("test_core_cluster.py::test_retried_command_is_applied_once",)),
     # Rules for Servers, followers and candidates
@@ -61,7 +61,7 @@ ROWS = {
     "candidate-count": (("handle_request_vote_reply",),
                         _rules("test_counting_a_vote_is_not_winning")),
     "candidate-forced": (("timeout_now",), _rules("test_a_forced_election_is_not_a_timeout")),
-    "candidate-win": (("handle_request_vote_reply", "_count_votes", "become_leader"),
+    "candidate-win": (("handle_request_vote_reply", "count_votes", "become_leader"),
                       _rules("test_candidate_with_majority_becomes_leader")),
     "candidate-leader-found": (("handle_append_entries",), _rules(
         "test_candidate_steps_down_on_append_entries_from_leader_of_same_term")),
@@ -108,16 +108,16 @@ ROWS = {
     # Beyond Figure 2
     "reply-stale": (("handle_request_vote_reply", "handle_append_entries_reply"),
                     ("test_core_stale_replies.py::test_replies_from_an_earlier_term_are_ignored",)),
-    "config-latest": (("config", "_append_entries_to_log"),
+    "config-latest": (("config", "append_entries_to_log"),
                       (f"{MEMBERSHIP_FILE}::"
                        "test_servers_use_the_latest_configuration_even_uncommitted",)),
-    "config-begin": (("_check_catch_up",), _rules("test_membership_appends_name_their_rule")),
+    "config-begin": (("check_catch_up",), _rules("test_membership_appends_name_their_rule")),
     "config-unsafe": (("change_membership",), _rules("test_membership_appends_name_their_rule")),
-    "config-joint": (("_after_commit_as_leader",),
+    "config-joint": (("after_commit_as_leader",),
                      (f"{MEMBERSHIP_FILE}::test_c_new_is_appended_once_c_old_new_commits",)),
-    "config-removed": (("_after_commit_as_leader",), (
+    "config-removed": (("after_commit_as_leader",), (
         f"{MEMBERSHIP_FILE}::test_removed_leader_manages_until_c_new_commits_then_steps_down",)),
-    "config-catchup": (("change_membership", "_check_catch_up"),
+    "config-catchup": (("change_membership", "check_catch_up"),
                        (f"{MEMBERSHIP_FILE}::test_new_servers_catch_up_as_non_voters_first",)),
 }
 
@@ -184,7 +184,7 @@ def _test_parts(test):
 
 
 def slug(text):
-    """``Node._count_votes`` -> ``node-count-votes``; ``RequestVote`` -> ``request-vote``."""
+    """``Node.count_votes`` -> ``node-count-votes``; ``RequestVote`` -> ``request-vote``."""
     text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", text)
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
