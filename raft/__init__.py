@@ -8,9 +8,9 @@
 """
 
 from .cluster import Cluster, Flight
-from .errors import (ConfigurationError, ExpectationFailed, InvariantViolation,
+from .errors import (CommandError, ConfigurationError, ExpectationFailed, InvariantViolation,
                      MembershipChangeInProgress, NodeCrashed, NotLeader, RaftError,
-                     ScenarioError, UnknownNode)
+                     ScenarioError, StuckTimer, UnknownNode)
 from .node import (AppendEntries, AppendEntriesReply, Configuration, Entry, Node, RequestVote,
                    RequestVoteReply)
 
@@ -18,5 +18,5 @@ __all__ = [
     "Cluster", "Flight", "Node", "Entry", "Configuration", "RequestVote", "RequestVoteReply",
     "AppendEntries", "AppendEntriesReply", "RaftError", "NotLeader", "NodeCrashed",
     "UnknownNode", "ConfigurationError", "MembershipChangeInProgress", "ScenarioError",
-    "ExpectationFailed", "InvariantViolation",
+    "ExpectationFailed", "InvariantViolation", "CommandError", "StuckTimer",
 ]

@@ -25,8 +25,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .node import (CANDIDATE, FOLLOWER, LEADER, AppendEntries, AppendEntriesReply, Node, Ready,
-                   RequestVote, RequestVoteReply)
+from .errors import ConfigurationError
+from .node import CANDIDATE, FOLLOWER, AppendEntries, Node, Ready
 
 
 class Bug(Node):
@@ -66,7 +66,7 @@ class NaiveCommit(Bug):
         match = {**self.match_index, self.id: self.log.last_index}
         n = self.config.quorum_index(match)
         if n > self.commit_index:  # BUG: log[n] may be of any term
-            self._set_commit_index(n, "leader-commit", now)
+            self.set_commit_index(n, "leader-commit", now)
 
     # Not the bug: the setting of Figure 8, a leader that does not append a no-op (§8).
     noop_on_election = False
@@ -105,7 +105,7 @@ class ForgetVoteInSameTerm(Bug):
     name = "forget-vote-same-term"
     title = "Treating a message of the same term as a new term (voted_for reset, step down)"
     section = "§5.1, §5.2"
-    method = "step"
+    method = "adopt_newer_term"
     explanation = (
         "A server may vote at most once per term, so voted_for may be cleared only when the term "
         "goes up, and a server steps down only when it sees a *higher* term. This server "
@@ -117,25 +117,12 @@ class ForgetVoteInSameTerm(Bug):
     profile = dict(size=3, length=6, weights=dict(run=3, timeout=2, submit=1))
     bound = 10
 
-    def step(self, msg, now):
-        if isinstance(msg, RequestVote) and self._ignores_request_vote(msg, now):
-            self._note("ignore", "rv-ignore", msg=msg)
-            return
+    def adopt_newer_term(self, msg, now):
         if msg.term >= self.current_term:  # BUG: should be >; the same term is not new
-            self._note("term", "all-term", term=msg.term, src=msg.src)
-            self._set_term(msg.term)
+            self.note("term", "all-term", term=msg.term, src=msg.src)
+            self.set_term(msg.term)
             if self.role != FOLLOWER:
-                self._become(FOLLOWER, now, "all-term")
-        if isinstance(msg, RequestVote):
-            self.handle_request_vote(msg, now)
-        elif isinstance(msg, RequestVoteReply):
-            self.handle_request_vote_reply(msg, now)
-        elif isinstance(msg, AppendEntries):
-            self.handle_append_entries(msg, now)
-        elif isinstance(msg, AppendEntriesReply):
-            self.handle_append_entries_reply(msg, now)
-        else:
-            raise TypeError(f"S{self.id} cannot handle {msg!r}")
+                self.become(FOLLOWER, now, "all-term")
 
 
 # -- 4. Counting stale vote replies ----------------------------------------------------------------
@@ -157,12 +144,12 @@ class StaleVoteReplies(Bug):
 
     def handle_request_vote_reply(self, msg, now):
         if self.role != CANDIDATE:  # BUG: forgot `or msg.term != self.current_term`
-            self._note("ignore", "reply-stale", msg=msg)
+            self.note("ignore", "reply-stale", msg=msg)
             return
         if msg.vote_granted:
             self.votes.add(msg.src)
-            self._note("votes", "candidate-win", src=msg.src, votes=sorted(self.votes))
-            self._count_votes(now)
+            self.note("votes", "candidate-count", src=msg.src, votes=sorted(self.votes))
+            self.count_votes(now)
 
 
 # -- 5. Not persisting current_term and voted_for -------------------------------------------------
@@ -183,7 +170,7 @@ class HardStateNotPersisted(Bug):
                    run_ms=(1, 300), pause=0.6)
 
     def ready(self):
-        out, self._out = self._out, Ready()
+        out, self.out = self.out, Ready()
         return replace(out, persist_hard_state=False)  # BUG: should be `return out`
 
 
@@ -193,7 +180,7 @@ class TruncateAlways(Bug):
     name = "truncate-always"
     title = "Truncating the log on every AppendEntries, not only on a conflict"
     section = "§5.3, Figure 2 (AppendEntries receiver rule 3)"
-    method = "find_new_entries"
+    method = "find_conflict"
     explanation = (
         "A follower may delete entries only when they conflict with the leader's (same index, "
         "different term). This follower deletes everything after prev_log_index whenever an "
@@ -208,15 +195,14 @@ class TruncateAlways(Bug):
                                                    network=1, heal=1, isolate=1),
                    run_ms=(5, 150), network=dict(reorder=(0.3, 0.6), duplicate=(0.2, 0.5)))
 
-    def find_new_entries(self, prev_log_index, entries):
+    def find_conflict(self, prev_log_index, entries):
         for offset, entry in enumerate(entries):
             index = prev_log_index + 1 + offset
             if index > self.log.last_index:
-                return list(entries[offset:])
+                return None
             if True:  # BUG: should be `if self.log.term_at(index) != entry.term:`
-                self._truncate_log(index)
-                return list(entries[offset:])
-        return []
+                return index
+        return None
 
 
 # -- 7. Applying entries beyond commit_index --------------------------------------------------------
@@ -225,7 +211,7 @@ class ApplyUncommitted(Bug):
     name = "apply-uncommitted"
     title = "Applying entries beyond commit_index"
     section = "§5.3, Figure 2 (rules for all servers)"
-    method = "_apply_committed"
+    method = "apply_committed"
     explanation = (
         "A server may apply an entry to its state machine only once the entry is committed. "
         "This server applies everything in its log whenever its commit index moves. Entries past "
@@ -238,10 +224,10 @@ class ApplyUncommitted(Bug):
                                            restart=1))
     bound = 300
 
-    def _apply_committed(self):
+    def apply_committed(self):
         while self.last_applied < self.log.last_index:  # BUG: should stop at commit_index
             self.last_applied += 1
-            self._out.apply.append((self.last_applied, self.log[self.last_applied]))
+            self.out.apply.append((self.last_applied, self.log[self.last_applied]))
 
 
 # -- 8. A leader that does not step down ------------------------------------------------------------
@@ -250,7 +236,7 @@ class LeaderIgnoresHigherTerm(Bug):
     name = "leader-keeps-leading"
     title = "A leader not stepping down on a higher term"
     section = "§5.1, Figure 2 (rules for all servers)"
-    method = "step"
+    method = "adopt_newer_term"
     explanation = (
         "Terms act as a logical clock: a server that sees a higher term learns that it is out of "
         "date. A leader that learns of a newer term, for instance from an AppendEntries reply, "
@@ -260,25 +246,12 @@ class LeaderIgnoresHigherTerm(Bug):
     profile = dict(size=3, length=10, weights=dict(run=4, isolate_leader=4, heal=3, submit=2),
                    run_ms=(50, 500))
 
-    def step(self, msg, now):
-        if isinstance(msg, RequestVote) and self._ignores_request_vote(msg, now):
-            self._note("ignore", "rv-ignore", msg=msg)
-            return
+    def adopt_newer_term(self, msg, now):
         if msg.term > self.current_term:
-            self._note("term", "all-term", term=msg.term, src=msg.src)
-            self._set_term(msg.term)
+            self.note("term", "all-term", term=msg.term, src=msg.src)
+            self.set_term(msg.term)
             if self.role == CANDIDATE:  # BUG: should be `!= FOLLOWER`: a leader keeps leading
-                self._become(FOLLOWER, now, "all-term")
-        if isinstance(msg, RequestVote):
-            self.handle_request_vote(msg, now)
-        elif isinstance(msg, RequestVoteReply):
-            self.handle_request_vote_reply(msg, now)
-        elif isinstance(msg, AppendEntries):
-            self.handle_append_entries(msg, now)
-        elif isinstance(msg, AppendEntriesReply):
-            self.handle_append_entries_reply(msg, now)
-        else:
-            raise TypeError(f"S{self.id} cannot handle {msg!r}")
+                self.become(FOLLOWER, now, "all-term")
 
 
 # -- 9. Off by one in prev_log_term ----------------------------------------------------------------
@@ -305,7 +278,7 @@ class PrevLogOffByOne(Bug):
         prev_log_index = self.next_index[peer] - 1
         last = min(self.log.last_index, prev_log_index + self.max_entries_per_message)
         self.sent_index[peer] = last
-        self._send(AppendEntries(
+        self.send(AppendEntries(
             src=self.id, dst=peer, term=self.current_term, leader_id=self.id,
             prev_log_index=prev_log_index,
             prev_log_term=self.log.term_at(prev_log_index - 1),  # BUG: should be prev_log_index
@@ -334,16 +307,16 @@ class VoteKeepsTimer(Bug):
 
     def handle_request_vote(self, msg, now):
         if msg.term < self.current_term:
-            self._reply_vote(msg, False, "rv-stale", "its term is stale")
+            self.reply_vote(msg, False, "rv-stale", "its term is stale")
             return
         if self.voted_for not in (None, msg.candidate_id):
-            self._reply_vote(msg, False, "rv-grant", f"already voted for S{self.voted_for}")
+            self.reply_vote(msg, False, "rv-refuse", f"already voted for S{self.voted_for}")
         elif not self.candidate_log_is_up_to_date(msg.last_log_index, msg.last_log_term):
-            self._reply_vote(msg, False, "rv-grant", "its log is not up-to-date")
+            self.reply_vote(msg, False, "rv-refuse", "its log is not up-to-date")
         else:
-            self._record_vote(msg.candidate_id)
-            # BUG: the election timer is not reset here (`self._reset_election_timer(now)`)
-            self._reply_vote(msg, True, "rv-grant", "")
+            self.record_vote(msg.candidate_id)
+            # BUG: the election timer is not reset here (`self.reset_election_timer(now)`)
+            self.reply_vote(msg, True, "rv-grant", "")
 
 
 ZOO = (NaiveCommit, VoteWithoutLogCheck, ForgetVoteInSameTerm, StaleVoteReplies, HardStateNotPersisted,
@@ -359,6 +332,9 @@ def hunt(name, seeds=None, minimize=True):
     Returns a :class:`raft.grade.Counterexample` (or None if no seed below the bound found
     one)."""
     from . import grade
+    if name not in BUGS:
+        raise ConfigurationError(f"no bug named {name!r} in the zoo; its bugs: "
+                                 f"{', '.join(BUGS)}")
     cls = BUGS[name]
     seeds = range(cls.bound) if seeds is None else seeds
     return grade.find_counterexample(cls, cls.profile, seeds, minimize=minimize)

@@ -28,13 +28,16 @@ import random
 from collections import Counter
 from typing import NamedTuple
 
-from . import kv
-from .errors import (ConfigurationError, MembershipChangeInProgress, NodeCrashed, NotLeader,
-                     UnknownNode)
+from . import checks, kv
+from .errors import ConfigurationError, NodeCrashed, NotLeader, StuckTimer, UnknownNode
 from .node import LEADER, MAX_ENTRIES_PER_MESSAGE, AppendEntries, Configuration, Entry, Node
 from .trace import TraceRecord, step_caption
 
 _DELIVER, _TIMER = 0, 1
+
+#: How many times one server's timer may fire at a single simulated instant before the
+#: simulator gives up with StuckTimer (the reference node's timers fire once per instant).
+TIMER_FIRINGS_PER_INSTANT = 1000
 
 
 class Flight(NamedTuple):
@@ -78,14 +81,8 @@ class Cluster:
                           votes=votes, node_class=node_class,
                           check_invariants=check_invariants, trace=trace,
                           max_entries_per_message=max_entries_per_message)
-        if not isinstance(size, int) or size < 1:
-            raise ConfigurationError(f"size must be a positive integer, got {size!r}")
-        low, high = _check_range("election_timeout", election_timeout)
-        if not 0 < heartbeat_interval < low:
-            raise ConfigurationError(
-                f"the heartbeat interval ({heartbeat_interval} ms) must be positive and below "
-                f"the low end of the election timeout ({low} ms), or followers time out "
-                "while the leader is healthy (§5.2, §5.6)")
+        checks.positive_int("size", size)
+        low, high = checks.timing(election_timeout, heartbeat_interval)
         self.seed = seed
         self.tracing = trace         # False skips the trace (faster; for big experiments)
         self.rng = random.Random(seed)
@@ -94,9 +91,7 @@ class Cluster:
         self.fast_backoff = fast_backoff
         self.disruption_guard = disruption_guard
         self.node_class = node_class
-        if not (isinstance(max_entries_per_message, int) and max_entries_per_message >= 1):
-            raise ConfigurationError(f"max_entries_per_message must be a positive integer, got "
-                                     f"{max_entries_per_message!r}")
+        checks.positive_int("max_entries_per_message", max_entries_per_message)
         self.max_entries_per_message = max_entries_per_message
         # Options passed to each node only when they differ from Node's default.
         self._node_options = ({} if max_entries_per_message == MAX_ENTRIES_PER_MESSAGE
@@ -121,6 +116,7 @@ class Cluster:
         self._flights = {}
         self._next_flight = 0
         self._timer_at = {}
+        self._instant = (None, {}, 0)  # (time, server -> timer firings then, first step)
         self._actions = []           # (steps before it, method name, args) for replay
         self._client_seq = 0
 
@@ -150,12 +146,11 @@ class Cluster:
         return sorted(self.nodes)
 
     def node(self, i):
-        """The server with id ``i``; a clear error for an unknown id."""
-        try:
-            return self.nodes[i]
-        except (KeyError, TypeError):
-            raise UnknownNode(f"there is no server {i!r} in this cluster "
-                              f"(servers: {', '.join(f'S{j}' for j in self.ids)})") from None
+        """The server with id ``i``; a clear error for an unknown id (or for 1.0, True...)."""
+        node = self.nodes.get(i) if type(i) is int else None
+        if node is None:
+            checks.server_id(i, self.ids)
+        return node
 
     def leader(self):
         """The id of the running leader with the highest term, or None."""
@@ -243,6 +238,17 @@ class Cluster:
                 if i in self.crashed or self._timer_at.get(i) != time:
                     continue  # the timer was reset or the server crashed: a stale event
                 del self._timer_at[i]
+                at, fired, first = self._instant
+                if at != time:
+                    self._instant = (time, {i: 1}, self.steps + 1)
+                else:
+                    # A timer firing again at the same instant: a node whose deadline does not
+                    # move on would keep the clock here forever.
+                    count = fired.get(i, 0)
+                    if count >= TIMER_FIRINGS_PER_INSTANT:
+                        timer = "heartbeat" if self.nodes[i].role == LEADER else "election"
+                        raise StuckTimer(i, timer, time, count, first)
+                    fired[i] = count + 1
                 self._begin_step(time)
                 node = self.nodes[i]
                 if node.role != LEADER:
@@ -256,29 +262,43 @@ class Cluster:
 
     def run(self, ms):
         """Run for ``ms`` simulated milliseconds."""
-        if ms < 0:
-            raise ConfigurationError(f"cannot run for a negative time ({ms} ms)")
-        end = self.now + ms
+        checks.duration("run(ms): ms", ms)
+        started, end = self.steps, self.now + ms
         while self.step(until=end) is not None:
             pass
         if end > self.now:
-            self._act("_advance", end)
+            self._act("_advance", end, ms, started)
+        return self
+
+    def run_to(self, time):
+        """Run until the simulated clock reads ``time`` ms (not before now)."""
+        checks.duration("run_to(time): time", time)
+        if time < self.now:
+            raise ConfigurationError(f"the clock is already at {self.now:.1f} ms, past {time!r}")
+        while self.step(until=time) is not None:
+            pass
+        if time > self.now:
+            self._act("_advance", time)
         return self
 
     def run_until(self, predicate, timeout=10_000):
         """Step until ``predicate(cluster)`` holds or ``timeout`` ms pass; returns whether it held."""
-        end = self.now + timeout
+        checks.predicate(predicate)
+        checks.duration("run_until: timeout", timeout)
+        started, end = self.steps, self.now + timeout
         if predicate(self):
             return True
         while self.step(until=end) is not None:
             if predicate(self):
                 return True
         if end > self.now:
-            self._act("_advance", end)
+            # Nothing held before the timeout, so this was a run of ``timeout`` ms.
+            self._act("_advance", end, timeout, started)
         return predicate(self)
 
     def elect(self, i, timeout=2_000):
         """Make server ``i`` campaign now and run until it leads; raises if it cannot win."""
+        checks.duration("elect: timeout", timeout)
         self.timeout(i)
         if not self.run_until(lambda c: c.leader() == i and c.nodes[i].current_term
                               == max(n.current_term for n in c.nodes.values()), timeout):
@@ -328,23 +348,11 @@ class Cluster:
         self._act("_connect", i)
 
     def partition(self, *groups):
-        """Split the network into ``groups`` (iterables of ids); servers in no group are
-        isolated. ``partition([1, 2], [3, 4, 5])``."""
-        seen = set()
-        clean = []
-        for g in groups:
-            if isinstance(g, int):
-                g = [g]
-            g = sorted(g)
-            for i in g:
-                self.node(i)
-                if i in seen:
-                    raise ConfigurationError(f"S{i} is in two partition groups")
-                seen.add(i)
-            clean.append(tuple(g))
-        if not clean:
-            raise ConfigurationError("partition needs at least one group")
-        self._act("_partition", tuple(clean))
+        """Split the network into ``groups`` (iterables of ids, or single ids); servers in
+        the same group reach each other, no message crosses between groups. Every server must
+        be in a group (one alone in its group is isolated): ``partition([1, 2], [3, 4, 5])``,
+        ``partition([1], [2], [3])``."""
+        self._act("_partition", checks.partition_groups(groups, self.ids))
 
     def heal(self):
         """Remove every partition and reconnect every server."""
@@ -382,22 +390,14 @@ class Cluster:
         fresh, empty servers. ``unsafe=True`` switches directly instead (Figure 10)."""
         ids = list(ids)
         for i in ids:
-            if not isinstance(i, int) or isinstance(i, bool) or i < 1:
-                raise UnknownNode(f"server ids are positive integers, got {i!r}")
+            checks.server_id(i)
         leader = self.leader()
         if leader is None:
             raise NotLeader(None, None)
-        # Let the node refuse a change in progress before any server is created.
+        # Refuse a change in progress (naming both changes) before any server is created.
         node = self.nodes[leader]
-        if node.config_change_in_progress():
-            raise MembershipChangeInProgress(
-                f"a membership change is already in progress (configuration {node.config}); "
-                "only one change at a time is allowed (§6)")
-        if not ids:
-            raise ConfigurationError("a configuration needs at least one server")
-        if frozenset(ids) == node.config.voters:
-            raise ConfigurationError(f"the configuration is already {node.config}")
-        self._act("_change_membership", tuple(sorted(set(ids))), bool(unsafe))
+        ids = checks.membership_change(ids, node)
+        self._act("_change_membership", ids, bool(unsafe))
 
     # -- replay -------------------------------------------------------------------------------
 
@@ -509,6 +509,8 @@ class Cluster:
 
     def _schedule_timer(self, i):
         deadline = self.nodes[i].next_deadline()
+        if deadline is not None and deadline < self.now:
+            deadline = self.now   # a deadline in the past fires now: the clock never goes back
         if deadline is not None and self._timer_at.get(i) != deadline:
             self._timer_at[i] = deadline
             self._push(deadline, _TIMER, i)
@@ -527,7 +529,11 @@ class Cluster:
         self.stats[type(msg).__name__] += 1
         dst = msg.dst
         if self.tracing:   # (_record_msg, inlined: this runs for every message)
-            self.trace.append(TraceRecord(self.steps, self.now, "send", msg.src, None,
+            # Figure 2, Leaders: an AppendEntries that carries entries is the replication rule
+            # at work, an empty one a heartbeat. (Other messages' rules are on the node's notes.)
+            rule = (("leader-replicate" if msg.entries else "leader-heartbeat")
+                    if msg.__class__ is AppendEntries else None)
+            self.trace.append(TraceRecord(self.steps, self.now, "send", msg.src, rule,
                                           {"msg": msg}))
         if dst in self.crashed:
             self._record("drop", dst, None, msg=msg, reason=f"S{dst} is down")
@@ -663,12 +669,14 @@ class Cluster:
             if i not in self.nodes:
                 self.disks[i] = Disk()
                 self._boot(i, empty)
-        rule = "config-latest" if unsafe else "config-catchup"
+        rule = "config-unsafe" if unsafe else "config-catchup"
         self._record("membership", leader, rule, voters=list(ids), unsafe=unsafe)
         self.nodes[leader].change_membership(ids, self.now, unsafe=unsafe)
         self._drain(leader)
 
-    def _advance(self, end):
+    def _advance(self, end, ms=None, started=None):
+        # ``ms`` and ``started`` (the step at which the run began) are for the scenario text
+        # only: "run 100ms" reads better than the end time, and replays to the same float.
         self._begin_step(end)
         self._record("advance", None, to=end)
 
@@ -689,25 +697,12 @@ class Cluster:
         return f"<Cluster t={self.now:.1f}ms step={self.steps} {roles}>"
 
 
-def _check_range(name, value):
-    try:
-        low, high = value
-    except (TypeError, ValueError):
-        raise ConfigurationError(f"{name} must be a (low, high) pair of milliseconds, "
-                                 f"got {value!r}") from None
-    if not all(isinstance(v, (int, float)) for v in (low, high)) or low > high:
-        raise ConfigurationError(f"{name} must be (low, high) with low <= high, got {value!r}")
-    return low, high
-
-
 def _check_network(drop, duplicate, reorder, latency):
     for name, p in (("drop", drop), ("duplicate", duplicate), ("reorder", reorder)):
-        if p is not None and not (isinstance(p, (int, float)) and 0 <= p < 1):
-            raise ConfigurationError(f"{name} must be a probability in [0, 1), got {p!r}")
+        if p is not None:
+            checks.probability(name, p)
     if latency is not None:
-        low, _ = _check_range("latency", latency)
-        if low <= 0:
-            raise ConfigurationError(f"latency must be positive, got {latency!r}")
+        checks.time_range("latency", latency)
 
 
 def _check_per_node(name, value, ids):

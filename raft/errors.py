@@ -44,6 +44,37 @@ class ConfigurationError(RaftError, ValueError):
     """Bad parameters for a cluster or a node (e.g. a timeout not above the heartbeat)."""
 
 
+class CommandError(RaftError, ValueError):
+    """A client command the key-value store cannot parse (``raft.kv``: 'x=3' or 'del x').
+
+    It is a ValueError too, so code written as ``except ValueError`` keeps working."""
+
+
+class StuckTimer(RaftError):
+    """A server's timer keeps firing at one simulated instant: time can never move on.
+
+    A node whose ``next_deadline()`` does not move past the time at which its timer just fired
+    (for example a candidate that forgets to restart its election timer) would make the
+    simulator spin forever. ``node_id`` is the server, ``timer`` "election" or "heartbeat",
+    ``time`` the instant, ``count`` how many times it fired there, and ``first_step`` the step
+    of the first of those firings (replay up to it to watch how it began)."""
+
+    def __init__(self, node_id, timer, time, count, first_step):
+        self.node_id = node_id
+        self.timer = timer
+        self.time = time
+        self.count = count
+        self.first_step = first_step
+        if timer == "election":
+            hint = ("restart it when you start an election (self._reset_election_timer(now); "
+                    "Figure 2, Rules for Servers: Candidates)")
+        else:
+            hint = ("a leader sets the time of its next heartbeats when it sends them "
+                    "(heartbeat_due)")
+        super().__init__(f"S{node_id}'s {timer} timer fired {count:,} times at {time:.1f} ms "
+                         f"without time moving on: {hint}")
+
+
 class ScenarioError(RaftError, ValueError):
     """Malformed scenario text; the message carries the line number."""
 
@@ -77,3 +108,26 @@ class InvariantViolation(RaftError, AssertionError):
             lines.append("last events:")
             lines.extend(f"  {r}" for r in self.recent)
         super().__init__("\n".join(lines))
+
+
+class TraceError(RaftError, KeyError):
+    """A trace record of a kind, or naming a rule, that the trace does not know (a misspelling?).
+
+    The kinds are the keys of ``raft.trace.KINDS``, the rules those of ``raft.node.RULES``.
+    """
+
+    def __str__(self):  # KeyError would otherwise quote the message
+        return self.args[0]
+
+
+class HistoryError(RaftError, ValueError):
+    """A malformed history given to the linearizability checker.
+
+    ``index`` is the position of the bad operation in the history (or None when the history as a
+    whole is wrong) and ``field`` the key at fault (``'ret'``, ``'value'``, ...).
+    """
+
+    def __init__(self, message, index=None, field=None):
+        self.index = index
+        self.field = field
+        super().__init__(message)

@@ -30,6 +30,8 @@ generic checker:
   restarts, no more loss, duplication or reordering; latency stays), and a client command must
   then be committed and applied within :data:`STALL_MS` simulated ms. If it is not, the run
   *stalls*: no leader, or no commit, for that long with every server up;
+* **stuck**: a timer that keeps firing at one simulated instant (a node whose deadline does not
+  move on when its timer fires), so that time could never advance (:class:`~raft.errors.StuckTimer`);
 * **crash**: an exception escaping the node's own code (including NotImplementedError).
 
 :func:`shrink` reduces a failing schedule by delta debugging: it removes chunks of actions, then
@@ -50,6 +52,10 @@ story for the players. From a shell::
 
     python -m raft.grade lab1 path/to/my_node.py:MyNode
     python -m raft.grade bug naive-commit          # hunt and shrink a zoo bug
+    python -m raft.grade list                      # the labs and the zoo's bugs
+
+A failed story's report shows the servers' starting state (terms, votes, logs) and the story's
+lines up to the one that failed, beside the expectation that failed.
 """
 
 from __future__ import annotations
@@ -62,12 +68,14 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import checks
 from . import scenario as scenario_mod
 from .cluster import Cluster
-from .errors import InvariantViolation, RaftError
+from .errors import (ConfigurationError, ExpectationFailed, InvariantViolation, RaftError,
+                     ScenarioError, StuckTimer)
 from .invariants import SafetyChecker
-from .errors import ExpectationFailed
-from .node import LEADER, MAX_ENTRIES_PER_MESSAGE, AppendEntries, AppendEntriesReply, Node
+from .node import (LEADER, MAX_ENTRIES_PER_MESSAGE, AppendEntries, AppendEntriesReply, Node,
+                   RequestVote, RequestVoteReply)
 
 #: How long (simulated ms) the healed cluster has to commit a client command.
 STALL_MS = 3000
@@ -134,49 +142,65 @@ def action_text(action):
 
 
 def parse_schedule(text):
-    """The inverse of :meth:`Schedule.text`."""
-    lines = [line.split("#", 1)[0].strip() for line in text.strip().splitlines()]
-    lines = [line for line in lines if line]
+    """The inverse of :meth:`Schedule.text`. Text it cannot read raises ScenarioError (a
+    ValueError) naming the line."""
+    if not isinstance(text, str):
+        raise ScenarioError(f"a schedule is text, got {type(text).__name__}")
+    lines = [(number, line.split("#", 1)[0].strip())
+             for number, line in enumerate(text.strip().splitlines(), 1)]
+    lines = [(number, line) for number, line in lines if line]
     if not lines:
-        raise ValueError("an empty schedule")
-    head = dict(word.split("=", 1) for word in lines[0].split())
-    low, high = (float(x) for x in head.get("election_timeout", "150..300").split(".."))
+        raise ScenarioError("an empty schedule")
+    number, line = lines[0]
+    try:
+        head = dict(word.split("=", 1) for word in line.split())
+        low, high = (float(x) for x in head.get("election_timeout", "150..300").split(".."))
+        schedule = Schedule(int(head["size"]), int(head["seed"]), (), (low, high),
+                            int(head.get("max_entries", MAX_ENTRIES_PER_MESSAGE)),
+                            head.get("fast_backoff", "no") == "yes")
+    except (ValueError, KeyError) as e:
+        raise ScenarioError(f"the first line gives the cluster, e.g. 'size=3 seed=7 "
+                            f"election_timeout=150..300' ({type(e).__name__}: {e})",
+                            number, line) from None
     actions = []
-    for line in lines[1:]:
-        words = line.split()
-        kind = words[0]
-        if kind == "run":
-            actions.append(("run", float(words[1].removesuffix("ms"))))
-        elif kind in ("crash", "restart", "isolate", "timeout", "reboot"):
-            who = words[1]
-            actions.append((kind, who if who in ("leader", "any") else int(who)))
-        elif kind == "submit":
-            if words[2:] == ["to", "old-leader"]:
-                actions.append(("submit", words[1], "old"))
+    for number, line in lines[1:]:
+        try:
+            actions.append(_parse_action(line))
+        except (ValueError, IndexError, RaftError) as e:
+            raise ScenarioError(f"cannot read this action ({e})", number, line) from None
+    return schedule.replace(actions)
+
+
+def _parse_action(line):
+    words = line.split()
+    kind = words[0]
+    if kind == "run":
+        return ("run", checks.duration("run", float(words[1].removesuffix("ms"))))
+    if kind in ("crash", "restart", "isolate", "timeout", "reboot"):
+        who = words[1]
+        return (kind, who if who in ("leader", "any") else checks.server_id(int(who)))
+    if kind == "submit":
+        if words[2:] == ["to", "old-leader"]:
+            return ("submit", words[1], "old")
+        return ("submit", words[1])
+    if kind == "heal":
+        return ("heal",)
+    if kind == "members":
+        return ("members", tuple(checks.server_id(int(i)) for i in words[1:]))
+    if kind == "partition":
+        return ("partition", tuple(tuple(checks.server_id(int(i)) for i in g.split())
+                                   for g in " ".join(words[1:]).split("|")))
+    if kind == "network":
+        settings = []
+        for word in words[1:]:
+            name, value = word.split("=", 1)
+            if name == "latency":
+                a, b = value.split("..")
+                settings.append((name, (float(a), float(b))))
             else:
-                actions.append(("submit", words[1]))
-        elif kind == "heal":
-            actions.append(("heal",))
-        elif kind == "members":
-            actions.append(("members", tuple(int(i) for i in words[1:])))
-        elif kind == "partition":
-            groups = tuple(tuple(int(i) for i in g.split()) for g in " ".join(words[1:]).split("|"))
-            actions.append(("partition", groups))
-        elif kind == "network":
-            settings = []
-            for word in words[1:]:
-                name, value = word.split("=", 1)
-                if name == "latency":
-                    a, b = value.split("..")
-                    settings.append((name, (float(a), float(b))))
-                else:
-                    settings.append((name, float(value)))
-            actions.append(("network", tuple(settings)))
-        else:
-            raise ValueError(f"unknown action {line!r}")
-    return Schedule(int(head["size"]), int(head["seed"]), tuple(actions), (low, high),
-                    int(head.get("max_entries", MAX_ENTRIES_PER_MESSAGE)),
-                    head.get("fast_backoff", "no") == "yes")
+                settings.append((name, float(value)))
+        return ("network", tuple(settings))
+    raise ValueError(f"unknown action {kind!r}")
 
 
 DEFAULT_PROFILE = dict(size=5, length=14,
@@ -275,7 +299,8 @@ def generate(seed, profile=None):
 
 @dataclass
 class Finding:
-    """What the checker found: ``kind`` is "violation", "stall" or "crash"."""
+    """What the checker found: ``kind`` is "violation", "rule", "stall", "stuck" (a timer that
+    keeps firing at one instant, so time cannot move on) or "crash"."""
 
     kind: str
     prop: str          # the property of Figure 3, "no progress", the rule, or the exception's type
@@ -295,6 +320,8 @@ class Finding:
             text = f"rule of {self.prop} broken: {self.details}"
         elif self.kind == "stall":
             text = f"liveness: {self.details}"
+        elif self.kind == "stuck":
+            text = f"time stands still: {self.details}"
         elif self.prop == "NotImplementedError":
             text = f"not written yet: {self.details}"
         else:
@@ -468,7 +495,10 @@ def _do(cluster, action):
             return False
         cluster.heal()
     elif kind == "partition":
-        cluster.partition(*action[1])
+        # Servers a membership change added after the schedule was drawn are in no group:
+        # each is cut off on its own.
+        listed = {i for g in action[1] for i in g}
+        cluster.partition(*action[1], *[[i] for i in cluster.ids if i not in listed])
     elif kind == "timeout":
         who = action[1]
         if who not in up or cluster.nodes[who].role == LEADER \
@@ -482,7 +512,9 @@ def _do(cluster, action):
         if leader is None:
             return False
         node = cluster.nodes[leader]
-        if node.config_change_in_progress() or frozenset(action[1]) == node.config.voters:
+        try:   # the cluster's own checks: a change that makes no sense now is skipped
+            checks.membership_change(action[1], node)
+        except RaftError:
             return False
         try:
             cluster.change_membership(action[1])
@@ -555,11 +587,15 @@ def run_schedule(node_class, schedule, *, trace=False, liveness=True, stall_ms=S
         found = Finding("violation", e.prop, e.details, cluster.steps)
     except _Stall as e:
         found = Finding("stall", "no progress", str(e), cluster.steps)
+    except StuckTimer as e:
+        # Replays stop at the first of the repeated firings: what led there is the story.
+        found = Finding("stuck", f"{e.timer} timer", str(e), e.first_step)
     except RaftError:
         raise  # a mistake of the harness, not of the node: let it show
     except Exception as e:  # noqa: BLE001 - the node's own code raised
-        found = Finding("crash", type(e).__name__, str(e) or type(e).__name__, cluster.steps,
-                        _node_frame(e))
+        details = _not_written(e) if isinstance(e, NotImplementedError) else (
+            str(e) or type(e).__name__)
+        found = Finding("crash", type(e).__name__, details, cluster.steps, _node_frame(e))
     broken = cluster.checker.rule_break
     if broken is not None:
         if found is None:
@@ -730,6 +766,65 @@ class Lab:
     stall_ms: int = STALL_MS
 
 
+# -- helpers for story functions: time stands still while messages are delivered by hand -----
+
+def _expect(ok, message):
+    if not ok:
+        raise ExpectationFailed(message)
+
+
+def _deliver_where(cluster, wanted):
+    """Deliver now, oldest first, every message on the network for which ``wanted(msg)``
+    holds, and the answers they cause (if wanted too), until none is left. Time stands still,
+    so no timer fires and every other message stays on the network."""
+    while True:
+        flights = [f for f in cluster.in_flight() if wanted(f.msg)]
+        if not flights:
+            return
+        for flight in flights:
+            if flight.id in {f.id for f in cluster.in_flight()}:
+                cluster.deliver(flight)
+
+
+def _drop_where(cluster, unwanted):
+    for flight in cluster.in_flight():
+        if unwanted(flight.msg):
+            cluster.drop(flight)
+
+
+def _in_flight(cluster, kind, src, dst, term=None):
+    """The one message of class ``kind`` from ``src`` to ``dst`` (of ``term``) on the network."""
+    found = [f for f in cluster.in_flight() if isinstance(f.msg, kind) and f.msg.src == src
+             and f.msg.dst == dst and (term is None or f.msg.term == term)]
+    _expect(len(found) == 1, f"expected one {kind.__name__} from S{src} to S{dst}"
+                             f"{'' if term is None else f' of term {term}'} on the network, "
+                             f"found {len(found)}")
+    return found[0]
+
+
+def _story_stale_vote(make):
+    """S2 grants S1 its vote in term 1, but the reply is slow. Meanwhile S1 and S3 both start
+    elections for term 2, and S3 wins it with S2's vote of term 2. Then S2's old reply reaches
+    S1: it is a vote for term 1, and counting it in term 2 makes a second leader of term 2.
+    Every message is delivered by hand while time stands still."""
+    c = make(size=3, seed=32)
+    c.timeout(1)                                                  # S1: candidate, term 1
+    c.deliver(_in_flight(c, RequestVote, 1, 2))                   # S2 votes for S1 in term 1
+    c.deliver(_in_flight(c, RequestVote, 1, 3))                   # S3 too
+    old_vote = _in_flight(c, RequestVoteReply, 2, 1, term=1)      # ... but it is slow
+    c.drop(_in_flight(c, RequestVoteReply, 3, 1, term=1))         # and S3's is lost
+    c.timeout(3)                                                  # S3: candidate, term 2
+    c.timeout(1)                                                  # S1: candidate, term 2
+    c.deliver(_in_flight(c, RequestVote, 3, 2, term=2))           # S2 votes for S3 in term 2
+    c.deliver(_in_flight(c, RequestVoteReply, 2, 3, term=2))
+    _expect(c.leader() == 3, f"S3 should lead term 2 with the votes of S2 and S3, but the "
+                             f"leader is {c.leader()}")
+    c.deliver(old_vote)                                           # S2's vote of term 1 arrives
+    _expect(c.nodes[1].role != LEADER,
+            "S1 became leader of term 2 by counting S2's vote of term 1; only votes granted "
+            "in the candidate's current term count (§5.2)")
+
+
 _ELECTION_STORIES = (
     ("a leader is elected", """
         cluster size=5 seed=1
@@ -738,6 +833,21 @@ _ELECTION_STORIES = (
         expect term 1 = 1
     """),
     ("a stale candidate is refused (§5.1)", """
+        # S1 was away: it is in term 1 while S2 and S3 are in term 3 and have not voted yet.
+        # Its RequestVote of term 2 is stale: both refuse it (and S1 learns term 3).
+        cluster size=3 seed=2
+        term 1: 1
+        term 2: 3
+        term 3: 3
+        timeout 1
+        run 40ms
+        expect voted_for 2 = none
+        expect voted_for 3 = none
+        expect term 1 = 3
+        expect role 1 = follower
+    """),
+    ("a vote in an earlier term does not bind a newer one (§5.1, §5.2)", """
+        # S2 and S3 voted for themselves in term 5; S1 campaigns in term 6, which frees them.
         cluster size=3 seed=2
         term 1: 5
         term 2: 5
@@ -774,32 +884,39 @@ _ELECTION_STORIES = (
         run until leader within 3000ms
         expect log 2 = 1 2 3
     """),
+    ("a vote granted in an earlier term is not counted (§5.2)", _story_stale_vote),
 )
 
-# -- helpers for story functions: time stands still while messages are delivered by hand -----
-
-def _expect(ok, message):
-    if not ok:
-        raise ExpectationFailed(message)
-
-
-def _deliver_where(cluster, wanted):
-    """Deliver now, oldest first, every message on the network for which ``wanted(msg)``
-    holds, and the answers they cause (if wanted too), until none is left. Time stands still,
-    so no timer fires and every other message stays on the network."""
+def _story_heartbeat_timer(make):
+    """S1 leads term 1 and nothing else happens for a second. Every AppendEntries S1 sends
+    (a heartbeat every 50 ms) must restart the election timer of the follower that receives
+    it, or that follower times out and starts an election while its leader is healthy."""
+    c = make(size=3, seed=31)
+    c.elect(1)
+    low, high = c.election_timeout
+    end = c.now + 1000
     while True:
-        flights = [f for f in cluster.in_flight() if wanted(f.msg)]
-        if not flights:
-            return
-        for flight in flights:
-            if flight.id in {f.id for f in cluster.in_flight()}:
-                cluster.deliver(flight)
-
-
-def _drop_where(cluster, unwanted):
-    for flight in cluster.in_flight():
-        if unwanted(flight.msg):
-            cluster.drop(flight)
+        seen = len(c.trace)
+        if c.step(until=end) is None:
+            break
+        for r in c.trace[seen:]:
+            msg = r.data.get("msg")
+            if r.kind != "deliver" or not isinstance(msg, AppendEntries):
+                continue
+            node = c.nodes[r.node]
+            if node.role == LEADER or msg.term < node.current_term:
+                continue
+            left = node.next_deadline() - c.now
+            _expect(left >= low,
+                    f"S{r.node} received AppendEntries (term {msg.term}) from its leader "
+                    f"S{msg.src} at {c.now:.1f} ms, but its election timer still fires "
+                    f"{left:.1f} ms later, at {node.next_deadline():.1f} ms: receiving "
+                    f"AppendEntries from the current leader must restart the election timer "
+                    f"(a fresh {low:g}-{high:g} ms; Figure 2, Rules for Servers: Followers, "
+                    "§5.2), or the follower starts an election while its leader is healthy")
+    _expect(c.leader() == 1 and c.nodes[1].current_term == 1,
+            f"S1 should still lead term 1 after a quiet second; leader {c.leader()}, "
+            f"terms {[n.current_term for _, n in sorted(c.nodes.items())]}")
 
 
 def _story_late_reply(make):
@@ -890,6 +1007,7 @@ def _story_early_new_config(make):
 
 
 _REPLICATION_STORIES = (
+    ("heartbeats restart the followers' election timers (§5.2)", _story_heartbeat_timer),
     ("commands are replicated and applied", """
         cluster size=3 seed=5
         elect 1
@@ -1230,6 +1348,16 @@ LABS = {
 }
 
 
+def _lab(lab):
+    """A Lab, given itself or its number; a clear error for a lab that does not exist."""
+    if isinstance(lab, Lab):
+        return lab
+    if type(lab) is not int or lab not in LABS:
+        raise ConfigurationError(f"there is no lab {lab!r}; the labs are "
+                                 f"{', '.join(str(n) for n in sorted(LABS))}")
+    return LABS[lab]
+
+
 def _graded_cluster(node_class, **kwargs):
     """A cluster for a story: full trace, the grading checker attached by hand (so that
     ``cluster.replay`` rebuilds the run without raising again)."""
@@ -1279,8 +1407,8 @@ class Report:
             out.append(f"  {'ok  ' if r.passed else 'FAIL'} {r.name}")
             if r.message:
                 out += ["         " + line for line in r.message.splitlines()]
-        if self.counterexample is not None:
-            cx = self.counterexample
+        cx = self.counterexample
+        if cx is not None and cx.finding.prop != "NotImplementedError":
             out.append("")
             out.append("Replay the shortened counterexample (then raft.viz.play(cluster) to "
                        "watch it, or raft.viz.explore(cluster) to poke at it):")
@@ -1295,9 +1423,18 @@ class Report:
         p.text(self.text())
 
 
+def _not_written(e):
+    """What a NotImplementedError says: its message, or the method that raised it (a stub
+    left as ``raise NotImplementedError()`` has no message)."""
+    if str(e):
+        return str(e)
+    frames = traceback.extract_tb(e.__traceback__)
+    return f"{frames[-1].name} raises NotImplementedError" if frames else "NotImplementedError"
+
+
 def _describe_exception(e):
     if isinstance(e, NotImplementedError):
-        return f"not written yet: {e}"
+        return f"not written yet: {_not_written(e)}"
     where = _node_frame(e)
     return f"{type(e).__name__}: {e}" + (f"\n({where})" if where else "")
 
@@ -1325,6 +1462,7 @@ def _run_story(node_class, story):
 
     failure = None
     crashed = False
+    stuck = None
     try:
         if callable(story):
             story(make)
@@ -1337,13 +1475,22 @@ def _run_story(node_class, story):
         failure = f"{e.prop} violated at step {e.step}: {e.details}"
     except RaftError as e:
         cause = e.__cause__
-        if cause is not None and not isinstance(cause, RaftError):
+        stuck = e if isinstance(e, StuckTimer) else (
+            cause if isinstance(cause, StuckTimer) else None)
+        if stuck is not None:
+            failure = f"time stands still: {stuck}"
+            if getattr(e, "line", None):
+                failure += f"\n(during line {e.line_number}: {e.line.strip()})"
+        elif cause is not None and not isinstance(cause, RaftError):
             failure, crashed = _describe_exception(cause), True
         else:
             failure = str(e)
     except Exception as e:  # noqa: BLE001 - the node's own code raised
         failure, crashed = _describe_exception(e), True
     cluster = made[-1] if made else None
+    if stuck is not None:
+        # Stop the replay at the first of the repeated firings: what led there is the story.
+        return StoryRun(False, failure, cluster, stuck.first_step)
     broken = cluster.checker.rule_break if cluster is not None else None
     if failure is None and broken is None:
         return StoryRun(True, "", cluster, cluster.steps if cluster else 0)
@@ -1363,7 +1510,7 @@ def run_story(node_class, story):
 
 
 def _find_story(lab, story):
-    lab = LABS[lab] if not isinstance(lab, Lab) else lab
+    lab = _lab(lab)
     matches = [(name, body) for name, body in lab.stories if story == name]
     matches = matches or [(name, body) for name, body in lab.stories if story in name]
     if len(matches) != 1:
@@ -1385,10 +1532,52 @@ def replay_story(node_class, lab, story):
     return twin
 
 
-def _story_message(node_class, lab, name, run):
+def _starting_state(cluster):
+    """The servers' persistent state when a story's cluster was built, one line each."""
+    lines = []
+    start = cluster.replay(0)
+    for i, n in sorted(start.nodes.items()):
+        log = " ".join(str(t) for t in n.log.terms()) or "empty"
+        vote = "none" if n.voted_for is None else f"S{n.voted_for}"
+        lines.append(f"S{i}: term {n.current_term}, voted for {vote}, log {log}")
+    if all(line.endswith("term 0, voted for none, log empty") for line in lines):
+        return [f"S1..S{len(lines)}: term 0, no vote, empty log (a fresh cluster)"]
+    return lines
+
+
+def _script_until(story, message):
+    """A text story's lines up to the one named in ``message`` ("line 14: ..."), without
+    comments, numbered; the failing line is marked. [] for a story function."""
+    if callable(story):
+        return []
+    match = re.match(r"line (\d+):", message) or re.search(r"\(during line (\d+):", message)
+    text = _dedent(story).splitlines()
+    last = int(match.group(1)) if match else len(text)
+    out = []
+    for number, line in enumerate(text[:last], 1):
+        code = scenario_mod._COMMENT.split(line, 1)[0].strip()
+        if code:
+            out.append(f"{'>' if number == last and match else ' '} {number:2d}  {code}")
+    return out
+
+
+def _story_message(node_class, lab, name, run, story=None):
     lines = [run.message]
     if run.cluster is None or "not written yet" in run.message:
         return "\n".join(lines)
+    try:
+        state = _starting_state(run.cluster)
+    except Exception:  # noqa: BLE001 - a node that misbehaves on replay: skip it
+        state = []
+    if state:
+        lines.append("starting state (what the story gives each server before it acts):")
+        lines += ["  " + line for line in state]
+    script = _script_until(story, run.message) if story is not None else []
+    if script:
+        lines.append("the story up to the line that failed:")
+        lines += ["  " + line for line in script]
+    elif callable(story) and story.__doc__:
+        lines.append("the story: " + " ".join(story.__doc__.split()))
     try:
         events = key_events(run.cluster.replay(run.step), limit=12)
     except Exception:  # noqa: BLE001 - a node that misbehaves on replay: skip the trace
@@ -1408,7 +1597,7 @@ def check(node_class, lab, *, seeds=None, quiet=False, minimize=True):
     """Grade ``node_class`` on lab ``lab`` (1-5); prints the report and returns it.
 
     ``report.passed`` is True if every story and every random schedule passed."""
-    lab = LABS[lab] if not isinstance(lab, Lab) else lab
+    lab = _lab(lab)
     missing = [m for m in lab.methods if not callable(getattr(node_class, m, None))]
     results = []
     if not (isinstance(node_class, type) and issubclass(node_class, Node)):
@@ -1420,7 +1609,7 @@ def check(node_class, lab, *, seeds=None, quiet=False, minimize=True):
     if not results:
         for name, story in lab.stories:
             run = _run_story(node_class, story)
-            message = "" if run.passed else _story_message(node_class, lab, name, run)
+            message = "" if run.passed else _story_message(node_class, lab, name, run, story)
             results.append(Result(f"story: {name}", run.passed, message))
         seeds = range(lab.seeds) if seeds is None else seeds
         seeds = list(seeds)
@@ -1431,12 +1620,15 @@ def check(node_class, lab, *, seeds=None, quiet=False, minimize=True):
         if cx is None:
             results.append(Result(name, True))
         else:
-            message = [cx.finding.headline(),
-                       f"seed {cx.seed}; shrunk from {len(cx.original)} to {len(cx.schedule)} "
-                       "actions:"]
-            message += ["  " + line for line in cx.schedule.text().splitlines()]
-            message.append("what happened (key events, simulated time):")
-            message += ["  " + line for line in cx.sentences(limit=20)]
+            message = [cx.finding.headline()]
+            if cx.finding.prop != "NotImplementedError":   # nothing to watch yet
+                message.append(f"seed {cx.seed}; shrunk from {len(cx.original)} to "
+                               f"{len(cx.schedule)} actions:")
+                message += ["  " + line for line in cx.schedule.text().splitlines()]
+                events = cx.sentences(limit=20)
+                if events:
+                    message.append("what happened (key events, simulated time):")
+                    message += ["  " + line for line in events]
             results.append(Result(name, False, "\n".join(message)))
     report = Report(lab, node_class, results, cx)
     if not quiet:
@@ -1479,23 +1671,70 @@ def _load_class(spec):
     return found[0]
 
 
+USAGE = """\
+usage: python -m raft.grade labN path/to/file.py[:ClassName]   grade your node on lab N (1-5)
+       python -m raft.grade bug NAME                           hunt a bug of the zoo and shrink
+                                                               its counterexample ('all': each)
+       python -m raft.grade list                               the labs and the zoo's bugs
+       python -m raft.grade --help                             this text
+
+Exit status: 0 when the node passes (or the command succeeded), 1 when it fails, 2 when the
+command line is wrong."""
+
+
+def _listing():
+    from . import bugs
+    lines = ["Labs (python -m raft.grade labN file.py:Class):"]
+    for n, lab in sorted(LABS.items()):
+        lines.append(f"  lab{n}  {lab.title}: {', '.join(lab.methods)}")
+    lines.append("Bugs of the zoo (python -m raft.grade bug NAME):")
+    width = max(len(name) for name in bugs.BUGS)
+    for name, cls in bugs.BUGS.items():
+        lines.append(f"  {name:{width}}  {cls.title} ({cls.section})")
+    return "\n".join(lines)
+
+
+def _usage_error(message):
+    print(f"{message}\n\n{USAGE}", file=sys.stderr)
+    return 2
+
+
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    usage = ("usage: python -m raft.grade lab1 path/to/file.py[:ClassName]\n"
-             "       python -m raft.grade bug NAME        (NAME from raft.bugs.BUGS, or 'all')")
-    if len(argv) == 2 and re.fullmatch(r"lab[1-5]", argv[0]):
-        report = check(_load_class(argv[1]), int(argv[0][3:]))
-        return 0 if report.passed else 1
-    if len(argv) == 2 and argv[0] == "bug":
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        print(USAGE)
+        return 0 if argv else 2
+    command, rest = argv[0], argv[1:]
+    if command == "list":
+        print(_listing())
+        return 0
+    if command == "bug":
         from . import bugs
-        names = list(bugs.BUGS) if argv[1] == "all" else [argv[1]]
+        if len(rest) != 1:
+            return _usage_error("say which bug: python -m raft.grade bug NAME (or 'all'); "
+                                "'python -m raft.grade list' lists them")
+        if rest[0] != "all" and rest[0] not in bugs.BUGS:
+            return _usage_error(f"no bug named {rest[0]!r} in the zoo; its bugs: "
+                                f"{', '.join(bugs.BUGS)}")
+        names = list(bugs.BUGS) if rest[0] == "all" else rest
         for name in names:
             cx = bugs.hunt(name)
             print(cx.report(name) if cx else f"{name}: not found within its bound")
             print()
         return 0
-    print(usage)
-    return 2
+    match = re.fullmatch(r"lab(\d+)", command)
+    if match:
+        n = int(match.group(1))
+        if n not in LABS:
+            return _usage_error(f"there is no lab {n}; the labs are "
+                                f"{', '.join(f'lab{k}' for k in sorted(LABS))}")
+        if len(rest) != 1:
+            return _usage_error(f"say which node to grade: python -m raft.grade lab{n} "
+                                "path/to/file.py[:ClassName]")
+        report = check(_load_class(rest[0]), n)
+        return 0 if report.passed else 1
+    return _usage_error(f"unknown command {command!r}: use labN (lab1 to lab{max(LABS)}), "
+                        "bug or list")
 
 
 if __name__ == "__main__":

@@ -64,7 +64,7 @@ class Breach(NamedTuple):
 
 # -- the five properties, one function each -----------------------------------------------------
 #
-# A log is a sequence of entries whose item 0 is the entry at index 1 (``node.log._entries``, or
+# A log is a sequence of entries whose item 0 is the entry at index 1 (``node.log.entries``, or
 # a snapshot's ``NodeView.log``); indexes in arguments and messages are the paper's, from 1.
 
 def election_safety(leaders, server, term):
@@ -247,7 +247,7 @@ class SafetyChecker:
         """Each server's log as a read-only list (its disk if it is down), by id."""
         cluster = self.cluster
         crashed = cluster.crashed
-        return {i: cluster.disks[i].log if i in crashed else n.log._entries
+        return {i: cluster.disks[i].log if i in crashed else n.log.entries
                 for i, n in sorted(cluster.nodes.items())}
 
     def _track_logs(self):

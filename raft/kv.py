@@ -14,21 +14,24 @@ is recognised as a retry and not applied twice (§8).
 import re
 from functools import lru_cache
 
+from .errors import CommandError
+
 _SET = re.compile(r"^\s*([A-Za-z_][\w.-]*)\s*=\s*(.*?)\s*$")
 _DEL = re.compile(r"^\s*del\s+([A-Za-z_][\w.-]*)\s*$")
 
 
 def parse_command(command):
-    """Return ``("set", key, value)`` or ``("del", key, None)``; raise ValueError otherwise."""
+    """Return ``("set", key, value)`` or ``("del", key, None)``; raise CommandError (a
+    RaftError and a ValueError) otherwise."""
     if not isinstance(command, str):
-        raise ValueError(f"a command is a string such as 'x=3' or 'del x', got {command!r}")
+        raise CommandError(f"a command is a string such as 'x=3' or 'del x', got {command!r}")
     match = _DEL.match(command)
     if match:
         return "del", match.group(1), None
     match = _SET.match(command)
     if match:
         return "set", match.group(1), match.group(2)
-    raise ValueError(f"cannot parse command {command!r}: write 'key=value' or 'del key'")
+    raise CommandError(f"cannot parse command {command!r}: write 'key=value' or 'del key'")
 
 
 # Every server applies every command: remembering recent commands parses each one once, not

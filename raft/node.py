@@ -24,6 +24,42 @@ The paper cited throughout is "In Search of an Understandable Consensus Algorith
 Version)" by Diego Ongaro and John Ousterhout (2014); "§5.3" means its section 5.3. A few
 rules come from Ongaro's dissertation ("Consensus: Bridging Theory and Practice", 2014) and
 say so.
+
+Where each rule of Figure 2 lives
+---------------------------------
+State ........................... ``Node.__init__``, under Figure 2's three headings
+AppendEntries RPC (arguments) ... ``AppendEntries``; its reply ``AppendEntriesReply``
+  receiver rules 1-5 ............ ``Node.handle_append_entries``, one numbered comment each:
+                                  2 ``log_matches``, 3 ``find_conflict`` and ``truncate_log``,
+                                  4 ``append_entries_to_log``, 5 ``set_commit_index``
+RequestVote RPC (arguments) ..... ``RequestVote``; its reply ``RequestVoteReply``
+  receiver rules 1-2 ............ ``Node.handle_request_vote``; "at least as up-to-date" is
+                                  ``candidate_log_is_up_to_date`` (§5.4.1)
+Rules for Servers
+  All Servers: apply ............ ``Node.apply_committed`` (called by ``set_commit_index``)
+  All Servers: newer term ....... ``Node.adopt_newer_term``, which ``Node.step`` applies to
+                                  every message before ``Node.dispatch`` hands it on
+  Followers ..................... answer through ``dispatch``; time out in ``Node.tick``
+  Candidates .................... ``Node.start_election``; ``count_votes`` and
+                                  ``become_leader``; give up in ``handle_append_entries``;
+                                  time out again in ``tick``
+  Leaders ....................... heartbeats: ``become_leader``, ``tick`` and
+                                  ``broadcast_append_entries``; client commands: ``propose``;
+                                  replication: ``send_append_entries``; replies:
+                                  ``handle_append_entries_reply``; commit:
+                                  ``advance_commit_index``
+Role changes (Figure 4) ......... ``TRANSITIONS``, enforced by ``Node.become``
+
+Beyond Figure 2, each marked where it is: the no-op of a new leader (§8, ``become_leader``),
+batching and ``sent_index`` (``send_append_entries``), ``AppendEntriesReply.match_index`` and
+its conflict hint, and, in the section "Beyond Figure 2" at the end of ``Node``: forced elections
+(``timeout_now``), the §6 disruption guard (``_ignores_request_vote``, called first thing in
+``step``), the faster back-off of §5.3 (``_conflict_hint``) and membership changes (§6).
+Later mechanisms (pre-vote, check-quorum, snapshots, leadership transfer) belong there too,
+each behind a switch that is off by default.
+
+The hooks a subclass (a lab, a bug of the zoo) may override or call are listed in ``Node``'s
+docstring.
 """
 
 from __future__ import annotations
@@ -31,6 +67,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from . import checks
 from .errors import ConfigurationError, MembershipChangeInProgress, NotLeader
 
 FOLLOWER = "follower"
@@ -57,11 +94,16 @@ RULES = {
                         "the current leader and no vote granted, become a candidate (§5.2).",
     "candidate-start": "Candidates: on becoming candidate, increment current_term, vote for "
                        "self, reset the election timer, send RequestVote to all servers (§5.2).",
+    "candidate-count": "Candidates: a vote granted in the current term counts towards the "
+                       "majority; each server votes at most once per term (§5.2).",
     "candidate-win": "Candidates: with votes from a majority, become leader (§5.2).",
     "candidate-leader-found": "Candidates: an AppendEntries from the new leader makes the "
                               "candidate a follower (§5.2).",
     "candidate-timeout": "Candidates: if the election timeout passes, start a new election "
                          "(§5.2).",
+    "candidate-forced": "Not in Figure 2: a server told to campaign now (a forced timeout, as "
+                        "leadership transfer uses, dissertation §3.10) becomes a candidate at "
+                        "once, as if its election timer had fired.",
     "leader-heartbeat": "Leaders: send AppendEntries (empty if nothing is new) to every "
                         "server, and repeat during idle periods (§5.2).",
     "leader-noop": "Leaders: at the start of its term a leader appends a no-op entry, so "
@@ -77,9 +119,15 @@ RULES = {
     "rv-stale": "RequestVote receiver 1: reply false if term < current_term (§5.1).",
     "rv-grant": "RequestVote receiver 2: grant the vote if voted_for is null or the "
                 "candidate, and the candidate's log is at least as up-to-date (§5.2, §5.4).",
+    "rv-refuse": "RequestVote receiver 2, the other outcome: refuse the vote if this server "
+                 "already voted for another candidate in this term, or the candidate's log is "
+                 "less up-to-date than its own (§5.2, §5.4.1).",
     "rv-ignore": "A server that heard from a current leader within the minimum election "
                  "timeout ignores RequestVote (§6).",
     "ae-stale": "AppendEntries receiver 1: reply false if term < current_term (§5.1).",
+    "ae-two-leaders": "Not in Figure 2: a leader refuses AppendEntries from another leader of "
+                      "its own term. Election Safety is already broken then; only the unsafe "
+                      "membership switch of Figure 10 can cause it.",
     "ae-mismatch": "AppendEntries receiver 2: reply false if the log has no entry at "
                    "prev_log_index with term prev_log_term (§5.3).",
     "ae-truncate": "AppendEntries receiver 3: if an existing entry conflicts with a new one "
@@ -92,9 +140,13 @@ RULES = {
                    "ignored.",
     "config-latest": "A server always uses the latest configuration in its log, committed or "
                      "not (§6).",
+    "config-begin": "To change the configuration, the leader appends C_old,new to its log "
+                    "(once new servers have caught up) and replicates it (§6).",
     "config-joint": "Once C_old,new is committed, the leader appends C_new (§6).",
     "config-removed": "A leader that is not in C_new steps down once C_new is committed (§6).",
     "config-catchup": "New servers first join as non-voting members and catch up (§6).",
+    "config-unsafe": "Not a rule but the mistake Figure 10 warns about, kept for the book: "
+                     "the leader appends C_new directly, without C_old,new (§6).",
 }
 
 
@@ -181,50 +233,58 @@ class Entry(NamedTuple):
 
 
 class Log:
-    """A list of entries indexed from 1, as in the paper. ``len(log)`` is the last index."""
+    """A list of entries indexed from 1, as in the paper. ``len(log)`` is the last index.
 
-    __slots__ = ("_entries",)
+    ``log.entries`` is the list itself, item 0 holding index 1: observers (the invariant
+    checker, after every step) read it without a copy. Read it only; the node changes its log
+    through ``append`` and ``delete_from``."""
+
+    __slots__ = ("entries",)
 
     def __init__(self, entries=()):
-        self._entries = list(entries)
+        self.entries = list(entries)
 
     def __len__(self):
-        return len(self._entries)
+        return len(self.entries)
 
     def __iter__(self):
-        return iter(self._entries)
+        return iter(self.entries)
 
     def __getitem__(self, index):
         """``log[i]`` is the entry at index i (1-based); ``log[a:b]`` slices by index too."""
         if isinstance(index, slice):
             start = 1 if index.start is None else index.start
-            stop = len(self._entries) + 1 if index.stop is None else index.stop
-            return self._entries[start - 1:stop - 1]
+            stop = len(self.entries) + 1 if index.stop is None else index.stop
+            return self.entries[start - 1:stop - 1]
         if index < 1:
             raise IndexError(f"log indexes start at 1, got {index}")
-        return self._entries[index - 1]
+        return self.entries[index - 1]
 
     def term_at(self, index):
         """The term of the entry at ``index``; 0 for index 0 (the empty prefix)."""
-        return self._entries[index - 1].term if index > 0 else 0
+        return self.entries[index - 1].term if index > 0 else 0
 
     @property
     def last_index(self):
-        return len(self._entries)
+        return len(self.entries)
 
     @property
     def last_term(self):
-        return self._entries[-1].term if self._entries else 0
+        return self.entries[-1].term if self.entries else 0
 
     def terms(self):
-        return [e.term for e in self._entries]
+        return [e.term for e in self.entries]
 
     def append(self, entry):
-        self._entries.append(entry)
+        self.entries.append(entry)
 
     def delete_from(self, index):
         """Delete the entry at ``index`` and all that follow it."""
-        del self._entries[index - 1:]
+        del self.entries[index - 1:]
+
+    @property
+    def _entries(self):   # the name `entries` had before it was public
+        return self.entries
 
     def __repr__(self):
         return f"Log({self.terms()})"
@@ -344,6 +404,29 @@ class Node:
     log replaces it (§6). ``current_term``, ``voted_for`` and ``log`` are the persistent state
     to restart from after a crash. ``fast_backoff`` turns on the faster back-off at the end of
     §5.3; ``disruption_guard`` is the rule of §6 that stops removed servers from disrupting.
+
+    The hooks a subclass may override or call (the labs and the bug zoo do): every state
+    change goes through one of them, so overriding one changes that rule everywhere.
+
+    * ``set_term(term)``, ``record_vote(candidate_id)``: the persistent state (Figure 2);
+    * ``become(role, now, rule)``: the only place a role changes (Figure 4);
+    * ``reset_election_timer(now)``: draw a new election timeout (§5.2);
+    * ``append_entries_to_log(entries, rule)``, ``truncate_log(index)``: the only changes to
+      the log;
+    * ``set_commit_index(index, rule, now)``, ``apply_committed()``: commit, then apply (§5.3);
+    * ``count_votes(now)``: become leader with a majority (§5.2, and §6 while joint);
+    * ``send(msg)``, ``reply_vote(msg, granted, rule, reason)``,
+      ``reply_append(msg, success, rule, match_index=0)``: output to the network;
+    * ``note(kind, rule, **data)``: a record for the trace (a kind of ``raft.trace.KINDS``, a
+      rule of ``RULES``);
+    * ``check_catch_up(now)``, ``after_commit_as_leader(now)``: membership changes (§6);
+    * ``out``: the :class:`Ready` being filled until ``ready()`` hands it over (Lab 4 sets
+      ``out.persist_hard_state``); ``config_index``: where the latest configuration entry is.
+
+    Every handler and rule method (``handle_request_vote``, ``advance_commit_index``, ...) may
+    be overridden too. The names these hooks had before they were public, the same with a
+    leading underscore (``_set_term``, ``_record_vote``, ``_become``, ...), still work, to call
+    and to override: see ``OLD_HOOK_NAMES``.
     """
 
     # §8: a new leader appends a no-op entry at the start of its term. Figure 2 alone does not
@@ -355,20 +438,14 @@ class Node:
                  heartbeat_interval=50, fast_backoff=False, disruption_guard=True,
                  current_term=0, voted_for=None, log=(),
                  max_entries_per_message=MAX_ENTRIES_PER_MESSAGE):
-        low, high = election_timeout
-        if not 0 < heartbeat_interval < low <= high:
-            raise ConfigurationError(
-                f"need 0 < heartbeat_interval < election timeout low <= high, got "
-                f"heartbeat_interval={heartbeat_interval}, election_timeout={election_timeout}")
+        low, high = checks.timing(election_timeout, heartbeat_interval)
         self.id = node_id
         self.rng = rng
         self.election_timeout = (low, high)
         self.heartbeat_interval = heartbeat_interval
         self.fast_backoff = fast_backoff
         self.disruption_guard = disruption_guard
-        if not (isinstance(max_entries_per_message, int) and max_entries_per_message >= 1):
-            raise ConfigurationError(f"max_entries_per_message must be a positive integer, got "
-                                     f"{max_entries_per_message!r}")
+        checks.positive_int("max_entries_per_message", max_entries_per_message)
         self.max_entries_per_message = max_entries_per_message
 
         # Persistent state on all servers (Figure 2)
@@ -393,31 +470,42 @@ class Node:
         self.leader_id = None          # who we believe leads current_term (for client hints)
         self.votes = set()             # as candidate: who granted us their vote this term
         self.initial_config = config   # in force until the log holds a configuration entry
-        self._config_index = 0         # index of the latest configuration entry in the log
+        self.config_index = 0          # index of the latest configuration entry in the log
         self.pending_change = None     # as leader: a membership change whose servers catch up
         self.learners = frozenset()    # as leader: non-voting servers being caught up (§6)
         self.last_heard = None         # when we last heard from a current leader
         self.election_deadline = 0.0   # when our election timer fires
         self.election_timer_start = now
         self.heartbeat_due = None      # as leader: when to send the next heartbeats
-        self._out = Ready()
+        self.out = Ready()             # output since the last ready()
 
         self._recompute_config_index()
-        self._reset_election_timer(now)
+        self.reset_election_timer(now)
 
     # -- inputs -------------------------------------------------------------------------------
 
     def step(self, msg, now):
-        """A message arrived. First the rule for all servers, then the handler for its kind."""
+        """A message arrived: the rule for all servers first, then its handler."""
+        # Beyond Figure 2 (§6): a server that heard from its leader moments ago ignores a
+        # RequestVote altogether, so a removed server cannot depose the leader with its terms.
         if isinstance(msg, RequestVote) and self._ignores_request_vote(msg, now):
-            self._note("ignore", "rv-ignore", msg=msg)
+            self.note("ignore", "rv-ignore", msg=msg)
             return
-        # Rules for Servers, All Servers: a higher term means we are out of date (§5.1).
+        self.adopt_newer_term(msg, now)
+        self.dispatch(msg, now)
+
+    def adopt_newer_term(self, msg, now):
+        """Rules for Servers, All Servers: if a request or response carries a term T >
+        current_term, set current_term = T and convert to follower (§5.1). A server that
+        learns of a newer term is out of date, whatever its role."""
         if msg.term > self.current_term:
-            self._note("term", "all-term", term=msg.term, src=msg.src)
-            self._set_term(msg.term)
+            self.note("term", "all-term", term=msg.term, src=msg.src)
+            self.set_term(msg.term)
             if self.role != FOLLOWER:
-                self._become(FOLLOWER, now, "all-term")
+                self.become(FOLLOWER, now, "all-term")
+
+    def dispatch(self, msg, now):
+        """Hand a message to the receiver for its type (Figure 2's four boxes)."""
         if isinstance(msg, RequestVote):
             self.handle_request_vote(msg, now)
         elif isinstance(msg, RequestVoteReply):
@@ -433,34 +521,26 @@ class Node:
         """Time has reached ``now``: fire whichever timer is due."""
         if self.role == LEADER:
             if self.heartbeat_due is not None and now >= self.heartbeat_due:
-                self._note("heartbeat", "leader-heartbeat")
+                self.note("heartbeat", "leader-heartbeat")
                 self.broadcast_append_entries(now)
             if self.pending_change is not None:
-                self._check_catch_up(now)
+                self.check_catch_up(now)
         elif now >= self.election_deadline:
             # A server outside its latest configuration still campaigns while that configuration
             # is not known to be committed: it may still be needed (dissertation §4.2.2).
-            if self._is_voter() or self._config_index > self.commit_index:
+            if self._is_voter() or self.config_index > self.commit_index:
                 rule = "follower-timeout" if self.role == FOLLOWER else "candidate-timeout"
                 self.start_election(now, rule)
             else:
                 # A server outside a committed configuration never campaigns; it waits to be told.
-                self._reset_election_timer(now)
-
-    def timeout_now(self, now):
-        """Campaign at once, as if the election timer had fired (used to force an election)."""
-        if self.role == LEADER:
-            raise ConfigurationError(f"S{self.id} is already the leader")
-        if not self._is_voter():
-            raise ConfigurationError(f"S{self.id} is not a voter in {self.config}")
-        self.start_election(now, "candidate-start", leadership_transfer=True)
+                self.reset_election_timer(now)
 
     def propose(self, command, now, client_id=None, seq=None):
         """A client command (§8). Only the leader takes it; it returns the entry's index."""
         if self.role != LEADER:
             raise NotLeader(self.id, self.leader_id)
-        self._append_entries_to_log([Entry(self.current_term, command, client_id, seq)],
-                                    "leader-client")
+        self.append_entries_to_log([Entry(self.current_term, command, client_id, seq)],
+                                   "leader-client")
         self.broadcast_append_entries(now)
         self.advance_commit_index(now)  # a one-server cluster is its own majority
         return self.log.last_index
@@ -473,44 +553,44 @@ class Node:
 
     def ready(self):
         """Hand over (and forget) everything produced since the last call."""
-        out, self._out = self._out, Ready()
+        out, self.out = self.out, Ready()
         return out
 
     # -- leader election (§5.2) -----------------------------------------------------------------
 
     def start_election(self, now, rule, leadership_transfer=False):
         """Rules for Servers, Candidates: on conversion to candidate, start an election."""
-        self._set_term(self.current_term + 1)
-        self._become(CANDIDATE, now, rule)
-        self._record_vote(self.id)
+        self.set_term(self.current_term + 1)
+        self.become(CANDIDATE, now, rule)
+        self.record_vote(self.id)
         self.votes = {self.id}
-        self._reset_election_timer(now)
-        self._note("election", "candidate-start", term=self.current_term)
+        self.reset_election_timer(now)
+        self.note("election", "candidate-start", term=self.current_term)
         for peer in sorted(self.config.members - {self.id}):
-            self._send(RequestVote(
+            self.send(RequestVote(
                 src=self.id, dst=peer, term=self.current_term, candidate_id=self.id,
                 last_log_index=self.log.last_index, last_log_term=self.log.last_term,
                 leadership_transfer=leadership_transfer))
-        self._count_votes(now)  # a one-server cluster elects itself at once
+        self.count_votes(now)  # a one-server cluster elects itself at once
 
     def handle_request_vote(self, msg, now):
         """RequestVote RPC, receiver implementation (Figure 2)."""
         # 1. Reply false if term < current_term (§5.1).
         if msg.term < self.current_term:
-            self._reply_vote(msg, False, "rv-stale", "its term is stale")
+            self.reply_vote(msg, False, "rv-stale", "its term is stale")
             return
         # 2. If voted_for is null or candidate_id, and the candidate's log is at least as
         #    up-to-date as ours, grant the vote (§5.2, §5.4).
         if self.voted_for not in (None, msg.candidate_id):
-            self._reply_vote(msg, False, "rv-grant", f"already voted for S{self.voted_for}")
+            self.reply_vote(msg, False, "rv-refuse", f"already voted for S{self.voted_for}")
         elif not self.candidate_log_is_up_to_date(msg.last_log_index, msg.last_log_term):
-            self._reply_vote(msg, False, "rv-grant", "its log is not up-to-date")
+            self.reply_vote(msg, False, "rv-refuse", "its log is not up-to-date")
         else:
-            self._record_vote(msg.candidate_id)
+            self.record_vote(msg.candidate_id)
             # Granting a vote resets the election timer (Followers rule, §5.2): otherwise we
             # might start a competing election just as the candidate we chose wins.
-            self._reset_election_timer(now)
-            self._reply_vote(msg, True, "rv-grant", "")
+            self.reset_election_timer(now)
+            self.reply_vote(msg, True, "rv-grant", "")
 
     def candidate_log_is_up_to_date(self, last_log_index, last_log_term):
         """The election restriction (§5.4.1): compare the terms of the last entries first;
@@ -522,20 +602,21 @@ class Node:
     def handle_request_vote_reply(self, msg, now):
         # A reply for an earlier term (or arriving after we won or gave up) is stale.
         if self.role != CANDIDATE or msg.term != self.current_term:
-            self._note("ignore", "reply-stale", msg=msg)
+            self.note("ignore", "reply-stale", msg=msg)
             return
         if msg.vote_granted:
             self.votes.add(msg.src)
-            self._note("votes", "candidate-win", src=msg.src, votes=sorted(self.votes))
-            self._count_votes(now)
+            self.note("votes", "candidate-count", src=msg.src, votes=sorted(self.votes))
+            self.count_votes(now)
 
-    def _count_votes(self, now):
-        # While joint, a candidate needs a majority of C_old and of C_new (§6).
+    def count_votes(self, now):
+        """Candidates: if votes received from a majority of servers, become leader (§5.2).
+        While joint, a candidate needs a majority of C_old and of C_new (§6)."""
         if self.config.has_quorum(self.votes):
             self.become_leader(now)
 
     def become_leader(self, now):
-        self._become(LEADER, now, "candidate-win")
+        self.become(LEADER, now, "candidate-win")
         self.leader_id = self.id
         # Volatile state on leaders, reinitialized after election (Figure 2).
         for peer in self._replication_targets():
@@ -544,20 +625,9 @@ class Node:
         # §8: a new leader does not know which entries are committed until it commits an
         # entry of its own term, so it appends a no-op at once.
         if self.noop_on_election:
-            self._append_entries_to_log([Entry(self.current_term, None)], "leader-noop")
+            self.append_entries_to_log([Entry(self.current_term, None)], "leader-noop")
         self.broadcast_append_entries(now)
         self.advance_commit_index(now)  # a one-server cluster is its own majority
-
-    def _ignores_request_vote(self, msg, now):
-        """§6, removed servers: a server that heard from a current leader within the minimum
-        election timeout neither updates its term nor grants its vote. A leadership transfer
-        may bypass this (dissertation §4.2.3)."""
-        if not self.disruption_guard or msg.leadership_transfer or msg.term <= self.current_term:
-            return False
-        if self.role == LEADER:
-            return True
-        return (self.last_heard is not None
-                and now - self.last_heard < self.election_timeout[0])
 
     # -- log replication (§5.3) -----------------------------------------------------------------
 
@@ -573,7 +643,7 @@ class Node:
         prev_log_index = self.next_index[peer] - 1
         last = min(self.log.last_index, prev_log_index + self.max_entries_per_message)
         self.sent_index[peer] = last
-        self._send(AppendEntries(
+        self.send(AppendEntries(
             src=self.id, dst=peer, term=self.current_term, leader_id=self.id,
             prev_log_index=prev_log_index, prev_log_term=self.log.term_at(prev_log_index),
             entries=tuple(self.log[prev_log_index + 1:last + 1]), leader_commit=self.commit_index))
@@ -582,61 +652,75 @@ class Node:
         """AppendEntries RPC, receiver implementation (Figure 2)."""
         # 1. Reply false if term < current_term (§5.1).
         if msg.term < self.current_term:
-            self._reply_append(msg, False, "ae-stale")
+            self.reply_append(msg, False, "ae-stale")
             return
         if self.role == LEADER:
             # Two leaders in one term: Election Safety is already broken (only the unsafe
             # membership switch can do this). Refuse rather than follow.
-            self._reply_append(msg, False, "ae-stale")
+            self.reply_append(msg, False, "ae-two-leaders")
             return
         # This is the current leader. A candidate gives up (§5.2); everyone notes who leads
         # and restarts its election timer.
         if self.role == CANDIDATE:
-            self._become(FOLLOWER, now, "candidate-leader-found")
+            self.become(FOLLOWER, now, "candidate-leader-found")
         self.leader_id = msg.leader_id
         self.last_heard = now
-        self._reset_election_timer(now)
+        self.reset_election_timer(now)
 
         # 2. Reply false if the log has no entry at prev_log_index whose term matches
         #    prev_log_term (§5.3): the consistency check.
         if not self.log_matches(msg.prev_log_index, msg.prev_log_term):
-            self._reply_append(msg, False, "ae-mismatch")
+            self.reply_append(msg, False, "ae-mismatch")
             return
 
         # 3. If an existing entry conflicts with a new one (same index but different term),
-        #    delete the existing entry and all that follow it (§5.3). Entries that agree are
-        #    kept: a late or duplicated AppendEntries must not cut off newer entries.
-        # 4. Append any new entries not already in the log.
-        new = self.find_new_entries(msg.prev_log_index, msg.entries)
+        #    delete the existing entry and all that follow it (§5.3). Only a conflict deletes:
+        #    a late or duplicated AppendEntries must not cut off newer entries.
+        conflict = self.find_conflict(msg.prev_log_index, msg.entries)
+        if conflict is not None:
+            self.truncate_log(conflict)
+
+        # 4. Append any new entries not already in the log. The log now agrees with every
+        #    entry of the message it holds, so the new ones are those past its end.
+        new = msg.entries[self.log.last_index - msg.prev_log_index:]
         if new:
-            self._append_entries_to_log(new, "ae-append")
+            self.append_entries_to_log(new, "ae-append")
 
         # 5. If leader_commit > commit_index, set commit_index = min(leader_commit, index of
         #    last new entry). "Last new entry" is the last one this message vouches for; our
         #    log may go on past it with entries the leader has not checked.
         last_new_index = msg.prev_log_index + len(msg.entries)
         if msg.leader_commit > self.commit_index:
-            self._set_commit_index(min(msg.leader_commit, last_new_index), "ae-commit", now)
-        self._reply_append(msg, True, "ae-append", match_index=last_new_index)
+            self.set_commit_index(min(msg.leader_commit, last_new_index), "ae-commit", now)
+        self.reply_append(msg, True, "ae-append", match_index=last_new_index)
 
     def log_matches(self, prev_log_index, prev_log_term):
         return (prev_log_index <= self.log.last_index
                 and self.log.term_at(prev_log_index) == prev_log_term)
 
-    def find_new_entries(self, prev_log_index, entries):
-        """Receiver rules 3 and 4: truncate at the first conflict, return what to append."""
+    def find_conflict(self, prev_log_index, entries):
+        """The first index where the log holds an entry of another term than the new entry
+        for that index (receiver rule 3), or None. Entries past the log's end conflict with
+        nothing: they are new."""
         for offset, entry in enumerate(entries):
             index = prev_log_index + 1 + offset
             if index > self.log.last_index:
-                return list(entries[offset:])
+                return None
             if self.log.term_at(index) != entry.term:
-                self._truncate_log(index)
-                return list(entries[offset:])
-        return []
+                return index
+        return None
+
+    def find_new_entries(self, prev_log_index, entries):
+        """Receiver rules 3 and 4 in one call, kept for code written against it (Lab 2
+        answers may use it): delete from the first conflict, return the entries to append."""
+        conflict = self.find_conflict(prev_log_index, entries)
+        if conflict is not None:
+            self.truncate_log(conflict)
+        return list(entries[max(0, self.log.last_index - prev_log_index):])
 
     def handle_append_entries_reply(self, msg, now):
         if self.role != LEADER or msg.term != self.current_term:
-            self._note("ignore", "reply-stale", msg=msg)
+            self.note("ignore", "reply-stale", msg=msg)
             return
         peer = msg.src
         if peer not in self.next_index:
@@ -646,10 +730,10 @@ class Node:
             # late reply from moving them backwards.
             self.match_index[peer] = max(self.match_index[peer], msg.match_index)
             self.next_index[peer] = max(self.next_index[peer], self.match_index[peer] + 1)
-            self._note("matched", "leader-success", peer=peer, match_index=self.match_index[peer])
+            self.note("matched", "leader-success", peer=peer, match_index=self.match_index[peer])
             self.advance_commit_index(now)
             if self.pending_change is not None:
-                self._check_catch_up(now)
+                self.check_catch_up(now)
             # Send what is left, unless a message already on its way carries it.
             retry = self.match_index.get(peer, 0) >= self.sent_index.get(peer, 0)
         else:
@@ -658,8 +742,8 @@ class Node:
             before = self.next_index[peer]
             self.next_index[peer] = max(self.match_index[peer] + 1,
                                         min(before, msg.conflict_index))
-            self._note("backoff", "leader-backoff", peer=peer, before=before,
-                       next_index=self.next_index[peer])
+            self.note("backoff", "leader-backoff", peer=peer, before=before,
+                      next_index=self.next_index[peer])
             # A late or duplicated rejection that teaches nothing new starts no retry.
             retry = self.next_index[peer] < before
         if retry and self.role == LEADER and peer in self.next_index \
@@ -678,36 +762,166 @@ class Node:
         n = self.config.quorum_index(match)
         # If log[n] is from an earlier term, so is every entry before it: nothing to commit yet.
         if n > self.commit_index and self.log.term_at(n) == self.current_term:
-            self._set_commit_index(n, "leader-commit", now)
+            self.set_commit_index(n, "leader-commit", now)
 
-    def _set_commit_index(self, index, rule, now):
+    # -- state changes, each in one place (the hooks) ---------------------------------------------
+
+    def set_commit_index(self, index, rule, now):
+        """Raise commit_index to ``index`` (never lower it), then apply what is committed."""
         if index <= self.commit_index:
             return
         self.commit_index = index
-        self._note("commit", rule, commit_index=index)
-        self._apply_committed()
+        self.note("commit", rule, commit_index=index)
+        self.apply_committed()
         if self.role == LEADER:
-            self._after_commit_as_leader(now)
+            self.after_commit_as_leader(now)
 
-    def _apply_committed(self):
-        """Rules for Servers, All Servers: apply what is committed, in log order (§5.3)."""
+    def apply_committed(self):
+        """Rules for Servers, All Servers: if commit_index > last_applied, increment
+        last_applied and apply log[last_applied] to the state machine (§5.3)."""
         while self.last_applied < self.commit_index:
             self.last_applied += 1
-            self._out.apply.append((self.last_applied, self.log[self.last_applied]))
+            self.out.apply.append((self.last_applied, self.log[self.last_applied]))
+
+    def become(self, role, now, rule):
+        """Change role, along an arrow of Figure 4 only."""
+        if (self.role, role) not in TRANSITIONS:
+            raise AssertionError(f"S{self.id}: no transition {self.role} -> {role} in Figure 4")
+        old, self.role = self.role, role
+        self.note("role", rule, old=old, new=role, term=self.current_term)
+        if role != CANDIDATE:
+            self.votes = set()
+        if old == LEADER:
+            self.next_index, self.match_index, self.sent_index = {}, {}, {}
+            self.heartbeat_due = None
+            if self.pending_change is not None:
+                self.note("catchup-failed", "config-catchup",
+                          learners=sorted(self.pending_change.learners))
+            self.pending_change = None
+            self.learners = frozenset()
+            self.reset_election_timer(now)
+
+    def set_term(self, term):
+        """Adopt a newer term: no vote and no known leader in it yet. Persistent state."""
+        self.current_term = term
+        self.voted_for = None
+        self.leader_id = None
+        self.out.persist_hard_state = True
+
+    def record_vote(self, candidate_id):
+        """Remember our vote in current_term. Persistent state."""
+        self.voted_for = candidate_id
+        self.out.persist_hard_state = True
+
+    def append_entries_to_log(self, entries, rule):
+        """Append ``entries`` to the log (the only way entries are added)."""
+        first = self.log.last_index + 1
+        for entry in entries:
+            self.log.append(entry)
+            if entry.kind == "config":
+                self.config_index = self.log.last_index
+                self.note("config", "config-latest", index=self.log.last_index,
+                          config=entry.command)
+        self._log_changed_from(first)
+        self.note("append", rule, first=first, last=self.log.last_index)
+
+    def truncate_log(self, index):
+        """Delete the entry at ``index`` and all that follow it (receiver rule 3)."""
+        removed = self.log.last_index - index + 1
+        self.log.delete_from(index)
+        self._log_changed_from(index)
+        self.note("truncate", "ae-truncate", first=index, count=removed)
+        if self.config_index >= index:
+            self._recompute_config_index()
+            self.note("config", "config-latest", index=self.config_index, config=self.config)
+
+    def _log_changed_from(self, index):
+        if self.out.persist_log_from is None or index < self.out.persist_log_from:
+            self.out.persist_log_from = index
+
+    def reset_election_timer(self, now):
+        low, high = self.election_timeout
+        self.election_timer_start = now
+        self.election_deadline = now + self.rng.uniform(low, high)
+
+    def send(self, msg):
+        self.out.messages.append(msg)
+
+    def reply_vote(self, msg, granted, rule, reason):
+        self.note("vote", rule, candidate=msg.candidate_id, granted=granted, reason=reason)
+        self.send(RequestVoteReply(src=self.id, dst=msg.src, term=self.current_term,
+                                   vote_granted=granted))
+
+    def reply_append(self, msg, success, rule, match_index=0):
+        conflict_index = conflict_term = 0
+        if not success:
+            conflict_index, conflict_term = self._conflict_hint(msg)
+            self.note("reject", rule, leader=msg.src, prev_log_index=msg.prev_log_index)
+        self.send(AppendEntriesReply(
+            src=self.id, dst=msg.src, term=self.current_term, success=success,
+            match_index=match_index, conflict_index=conflict_index, conflict_term=conflict_term))
+
+    def note(self, kind, rule, **data):
+        """Record what happened (a kind of raft.trace.KINDS) and the rule (of RULES) behind it."""
+        self.out.notes.append(Note(kind, rule, data))
+
+    # =============================================================================================
+    # Beyond Figure 2. Each mechanism below is marked with where it comes from; none changes a
+    # rule above. (Pre-vote, check-quorum, snapshots and leadership transfer will live here too,
+    # each behind a switch that is off by default.)
+    # =============================================================================================
+
+    # -- a forced election (used by leadership transfer, dissertation §3.10) -------------------
+
+    def timeout_now(self, now):
+        """Campaign at once, as if the election timer had fired (used to force an election)."""
+        if self.role == LEADER:
+            raise ConfigurationError(f"S{self.id} is already the leader")
+        if not self._is_voter():
+            raise ConfigurationError(f"S{self.id} is not a voter in {self.config}")
+        self.start_election(now, "candidate-forced", leadership_transfer=True)
+
+    # -- the disruption guard (§6) --------------------------------------------------------------
+
+    def _ignores_request_vote(self, msg, now):
+        """§6, removed servers: a server that heard from a current leader within the minimum
+        election timeout neither updates its term nor grants its vote. A leadership transfer
+        may bypass this (dissertation §4.2.3)."""
+        if not self.disruption_guard or msg.leadership_transfer or msg.term <= self.current_term:
+            return False
+        if self.role == LEADER:
+            return True
+        return (self.last_heard is not None
+                and now - self.last_heard < self.election_timeout[0])
+
+    # -- the faster back-off (end of §5.3) ------------------------------------------------------
+
+    def _conflict_hint(self, msg):
+        """Where the leader should try next after a failed consistency check (§5.3)."""
+        if not self.fast_backoff or msg.term < self.current_term:
+            return msg.prev_log_index, 0   # the paper's simple scheme: one entry back
+        if msg.prev_log_index > self.log.last_index:
+            return self.log.last_index + 1, 0  # our log is too short: start after its end
+        # The faster scheme: skip every entry of the conflicting term in one round trip.
+        conflict_term = self.log.term_at(msg.prev_log_index)
+        first = msg.prev_log_index
+        while first > 1 and self.log.term_at(first - 1) == conflict_term:
+            first -= 1
+        return first, conflict_term
 
     # -- membership changes (§6) ------------------------------------------------------------------
 
     @property
     def config(self):
         """The latest configuration in the log, committed or not (§6)."""
-        if self._config_index:
-            return self.log[self._config_index].command
+        if self.config_index:
+            return self.log[self.config_index].command
         return self.initial_config
 
     def config_change_in_progress(self):
         """True from the moment a change is requested until C_new is committed."""
         return (self.pending_change is not None or self.config.is_joint
-                or self._config_index > self.commit_index)
+                or self.config_index > self.commit_index)
 
     def change_membership(self, voters, now, unsafe=False):
         """Start moving the cluster to the voters ``voters`` with joint consensus (§6).
@@ -730,8 +944,8 @@ class Node:
             for peer in voters - self.config.members:
                 self.next_index[peer] = self.log.last_index + 1
                 self.match_index[peer] = 0
-            self._append_entries_to_log([Entry(self.current_term, Configuration(voters))],
-                                        "config-latest")
+            self.append_entries_to_log([Entry(self.current_term, Configuration(voters))],
+                                       "config-unsafe")
             self.broadcast_append_entries(now)
             return
         learners = voters - self.config.members
@@ -740,11 +954,11 @@ class Node:
         for peer in learners:
             self.next_index[peer] = self.log.last_index + 1
             self.match_index[peer] = 0
-        self._note("catchup", "config-catchup", learners=sorted(learners))
+        self.note("catchup", "config-catchup", learners=sorted(learners))
         self.broadcast_append_entries(now)
-        self._check_catch_up(now)
+        self.check_catch_up(now)
 
-    def _check_catch_up(self, now):
+    def check_catch_up(self, now):
         """Catch new servers up in rounds (dissertation §4.2.1). A round ends when every
         learner holds what the leader had when the round began; if it ended within an
         election timeout, the learners are ready and C_old,new is appended."""
@@ -759,7 +973,7 @@ class Node:
             self.pending_change = None
             self.learners = frozenset()
             joint = Configuration(change.voters, self.config.voters)
-            self._append_entries_to_log([Entry(self.current_term, joint)], "config-latest")
+            self.append_entries_to_log([Entry(self.current_term, joint)], "config-begin")
             self.broadcast_append_entries(now)
         elif change.rounds >= MAX_CATCH_UP_ROUNDS:
             self._abandon_change(change)
@@ -768,22 +982,22 @@ class Node:
             change.round_target = self.log.last_index
             change.round_start = now
 
-    def _after_commit_as_leader(self, now):
+    def after_commit_as_leader(self, now):
         """Move a membership change along once its configuration entry is committed."""
-        if self._config_index == 0 or self._config_index > self.commit_index:
+        if self.config_index == 0 or self.config_index > self.commit_index:
             return
         config = self.config
         if config.is_joint:
             # C_old,new is committed: now C_new can be appended (§6).
-            self._append_entries_to_log([Entry(self.current_term, Configuration(config.voters))],
-                                        "config-joint")
+            self.append_entries_to_log([Entry(self.current_term, Configuration(config.voters))],
+                                       "config-joint")
             self.broadcast_append_entries(now)
         elif self.id not in config.voters:
             # C_new is committed and we are not in it: step down (§6).
-            self._become(FOLLOWER, now, "config-removed")
+            self.become(FOLLOWER, now, "config-removed")
 
     def _abandon_change(self, change):
-        self._note("catchup-failed", "config-catchup", learners=sorted(change.learners))
+        self.note("catchup-failed", "config-catchup", learners=sorted(change.learners))
         self._forget_servers(change.learners)
         self.pending_change = None
         self.learners = frozenset()
@@ -795,10 +1009,10 @@ class Node:
             self.sent_index.pop(peer, None)
 
     def _recompute_config_index(self):
-        self._config_index = 0
+        self.config_index = 0
         for index in range(self.log.last_index, 0, -1):
             if self.log[index].kind == "config":
-                self._config_index = index
+                self.config_index = index
                 return
 
     def _replication_targets(self):
@@ -807,97 +1021,50 @@ class Node:
     def _is_voter(self):
         return self.id in self.config.members
 
-    # -- state changes, each in one place --------------------------------------------------------
+    # -- the hooks' old names ---------------------------------------------------------------------
 
-    def _become(self, role, now, rule):
-        if (self.role, role) not in TRANSITIONS:
-            raise AssertionError(f"S{self.id}: no transition {self.role} -> {role} in Figure 4")
-        old, self.role = self.role, role
-        self._note("role", rule, old=old, new=role, term=self.current_term)
-        if role != CANDIDATE:
-            self.votes = set()
-        if old == LEADER:
-            self.next_index, self.match_index, self.sent_index = {}, {}, {}
-            self.heartbeat_due = None
-            if self.pending_change is not None:
-                self._note("catchup-failed", "config-catchup",
-                           learners=sorted(self.pending_change.learners))
-            self.pending_change = None
-            self.learners = frozenset()
-            self._reset_election_timer(now)
-
-    def _set_term(self, term):
-        self.current_term = term
-        self.voted_for = None
-        self.leader_id = None
-        self._out.persist_hard_state = True
-
-    def _record_vote(self, candidate_id):
-        self.voted_for = candidate_id
-        self._out.persist_hard_state = True
-
-    def _append_entries_to_log(self, entries, rule):
-        first = self.log.last_index + 1
-        for entry in entries:
-            self.log.append(entry)
-            if entry.kind == "config":
-                self._config_index = self.log.last_index
-                self._note("config", "config-latest", index=self.log.last_index,
-                           config=entry.command)
-        self._log_changed_from(first)
-        self._note("append", rule, first=first, last=self.log.last_index)
-
-    def _truncate_log(self, index):
-        removed = self.log.last_index - index + 1
-        self.log.delete_from(index)
-        self._log_changed_from(index)
-        self._note("truncate", "ae-truncate", first=index, count=removed)
-        if self._config_index >= index:
-            self._recompute_config_index()
-            self._note("config", "config-latest", index=self._config_index, config=self.config)
-
-    def _log_changed_from(self, index):
-        if self._out.persist_log_from is None or index < self._out.persist_log_from:
-            self._out.persist_log_from = index
-
-    def _reset_election_timer(self, now):
-        low, high = self.election_timeout
-        self.election_timer_start = now
-        self.election_deadline = now + self.rng.uniform(low, high)
-
-    def _send(self, msg):
-        self._out.messages.append(msg)
-
-    def _reply_vote(self, msg, granted, rule, reason):
-        self._note("vote", rule, candidate=msg.candidate_id, granted=granted, reason=reason)
-        self._send(RequestVoteReply(src=self.id, dst=msg.src, term=self.current_term,
-                                    vote_granted=granted))
-
-    def _reply_append(self, msg, success, rule, match_index=0):
-        conflict_index = conflict_term = 0
-        if not success:
-            conflict_index, conflict_term = self._conflict_hint(msg)
-            self._note("reject", rule, leader=msg.src, prev_log_index=msg.prev_log_index)
-        self._send(AppendEntriesReply(
-            src=self.id, dst=msg.src, term=self.current_term, success=success,
-            match_index=match_index, conflict_index=conflict_index, conflict_term=conflict_term))
-
-    def _conflict_hint(self, msg):
-        """Where the leader should try next after a failed consistency check (§5.3)."""
-        if not self.fast_backoff or msg.term < self.current_term:
-            return msg.prev_log_index, 0   # the paper's simple scheme: one entry back
-        if msg.prev_log_index > self.log.last_index:
-            return self.log.last_index + 1, 0  # our log is too short: start after its end
-        # The faster scheme: skip every entry of the conflicting term in one round trip.
-        conflict_term = self.log.term_at(msg.prev_log_index)
-        first = msg.prev_log_index
-        while first > 1 and self.log.term_at(first - 1) == conflict_term:
-            first -= 1
-        return first, conflict_term
-
-    def _note(self, kind, rule, **data):
-        self._out.notes.append(Note(kind, rule, data))
+    def __init_subclass__(cls, **kwargs):
+        """Keep a hook's old and new names one method in every subclass: a class that
+        overrides ``_record_vote`` (the old name) overrides ``record_vote``, which is what the
+        node calls; one that overrides ``record_vote`` is also reached by code that calls
+        ``self._record_vote``."""
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__
+        for old, new in OLD_HOOK_NAMES.items():
+            if old in own and new not in own:
+                setattr(cls, new, own[old])
+            elif new in own and old not in own:
+                setattr(cls, old, own[new])
 
     def __repr__(self):
         return (f"<Node S{self.id} {self.role} term={self.current_term} "
                 f"log={self.log.terms()} commit={self.commit_index}>")
+
+
+#: The hooks' names before they were public (labs and pages written for an earlier edition use
+#: them) -> their names now. Each old name still works, to call and to override.
+OLD_HOOK_NAMES = {
+    "_set_term": "set_term",
+    "_record_vote": "record_vote",
+    "_become": "become",
+    "_reset_election_timer": "reset_election_timer",
+    "_append_entries_to_log": "append_entries_to_log",
+    "_truncate_log": "truncate_log",
+    "_set_commit_index": "set_commit_index",
+    "_apply_committed": "apply_committed",
+    "_count_votes": "count_votes",
+    "_send": "send",
+    "_reply_vote": "reply_vote",
+    "_reply_append": "reply_append",
+    "_note": "note",
+    "_check_catch_up": "check_catch_up",
+    "_after_commit_as_leader": "after_commit_as_leader",
+}
+for _old, _new in OLD_HOOK_NAMES.items():
+    setattr(Node, _old, getattr(Node, _new))
+del _old, _new
+
+# Two attributes were renamed too; the old names read and write the new ones.
+Node._out = property(lambda self: self.out, lambda self, value: setattr(self, "out", value))
+Node._config_index = property(lambda self: self.config_index,
+                              lambda self, value: setattr(self, "config_index", value))

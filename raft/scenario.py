@@ -211,10 +211,8 @@ def _cmd_submit(c, args, n, raw):
         node, args = _int(args[-1], n, raw), args[:-2]
     try:
         c.submit(" ".join(args), node=node, client_id=client_id, seq=seq)
-    except ValueError as e:
-        if isinstance(e, errors.RaftError):
-            raise
-        raise ScenarioError(str(e), n, raw) from None
+    except errors.CommandError as e:
+        raise ScenarioError(str(e), n, raw) from e
 
 
 def _cmd_run(c, args, n, raw):
@@ -290,7 +288,7 @@ def _cmd_clock(c, args, n, raw):
         raise ScenarioError("write 'clock 1500'", n, raw)
     if to < c.now:
         raise ScenarioError(f"the clock is already at {c.now:.1f} ms", n, raw)
-    c.run(to - c.now)
+    c.run_to(to)
 
 
 def _cmd_expect(c, args, n, raw):
@@ -426,8 +424,11 @@ def to_text(cluster):
                 lines.append(f"{kind} {i}: {'none' if value is None else value}")
     done = 0
     for at, name, args in cluster._actions:
-        if at > done:
-            lines.append(f"step {at - done}")
+        # A timed run prints as "run 300ms": the events it processed, then the clock moved on
+        # to its end. Running it again from the same moment gives the same end time exactly.
+        start = args[2] if name == "_advance" and len(args) == 3 else at
+        if start > done:
+            lines.append(f"step {start - done}")
         done = at + 1
         lines.append(_action_text(name, args))
     if cluster.steps > done:
@@ -457,7 +458,9 @@ def _action_text(name, args):
         ids, unsafe = args
         return "members " + " ".join(str(i) for i in ids) + (" unsafe" if unsafe else "")
     if name == "_advance":
-        return f"clock {args[0]!r}"
+        if len(args) == 3:
+            return f"run {_number(args[1])!r}ms"
+        return f"clock {_number(args[0])!r}"
     simple = {"_crash": "crash", "_restart": "restart", "_disconnect": "disconnect",
               "_connect": "connect", "_heal": "heal", "_force_timeout": "timeout"}
     if name in simple:

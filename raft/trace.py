@@ -7,7 +7,12 @@ English, e.g. "S3 timed out and became candidate for term 2". Sentences are buil
 asked for, so tracing stays cheap.
 """
 
-from .node import (AppendEntries, AppendEntriesReply, RequestVote, RequestVoteReply, RULES)
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from .errors import TraceError
+from .node import AppendEntries, AppendEntriesReply, RequestVote, RequestVoteReply, RULES
 
 
 class TraceRecord:
@@ -77,110 +82,201 @@ def _s(node):
     return f"S{node}"
 
 
+# -- the kinds of record, as one table ----------------------------------------------------------
+#
+# Every record's kind is a key of KINDS below, which says in one place how a record of that kind
+# reads and how much it tells about its step. A kind that is not in the table is an error
+# (TraceError), not a default sentence: a misspelled kind fails loudly, and
+# tests/test_core_trace_kinds.py checks that every kind the node and the simulator write is here.
+# (raft/grade.py's _KEY_KINDS, the kinds a grader report lists, is one more column of this
+# table-to-be; it moves here when the grader is split.)
+
+class Kind(NamedTuple):
+    """How a record of one kind reads, and how it ranks among the records of its step."""
+
+    sentence: object     # a str.format template over n ("S3", or "the cluster") and the record's
+    #                      data, or a function (n, data, rule) -> str when the words vary
+    headline: int | None  # rank when choosing the rule that explains a step (1 = asked first);
+    #                       None: never the step's rule
+    caption: int | None  # rank among the consequences a step's caption lists after its lead;
+    #                      None: never listed (it can still lead, being the step's first record)
+    leads: bool          # as a step's first record its sentence leads the caption; False: the
+    #                      role change it caused says the same, better, and leads instead
+    rules: tuple         # the rules (keys of raft.node.RULES, or None) it can carry
+
+
+def _send(n, d, rule):
+    return f"{n} sent {describe_message(d['msg'])} to {_s(d['msg'].dst)}"
+
+
+def _deliver(n, d, rule):
+    return f"{n} received {describe_message(d['msg'])} from {_s(d['msg'].src)}"
+
+
+def _drop(n, d, rule):
+    msg = d["msg"]
+    return f"{describe_message(msg)} from {_s(msg.src)} to {_s(msg.dst)} was lost ({d['reason']})"
+
+
+def _duplicate(n, d, rule):
+    return f"the network duplicated {describe_message(d['msg'])} to {_s(d['msg'].dst)}"
+
+
+def _role(n, d, rule):
+    if d["new"] == "candidate":
+        cause = "timed out" if rule in ("follower-timeout", "candidate-timeout") \
+            else "was told to campaign"
+        return f"{n} {cause} and became candidate for term {d['term']}"
+    if d["new"] == "leader":
+        return f"{n} won the election and became leader for term {d['term']}"
+    if rule == "config-removed":
+        return f"{n} stepped down: it is not in the new configuration"
+    return f"{n} stepped down from {d['old']} to follower in term {d['term']}"
+
+
+def _vote(n, d, rule):
+    if d["granted"]:
+        return f"{n} granted its vote to {_s(d['candidate'])}"
+    return f"{n} denied its vote to {_s(d['candidate'])}: {d['reason']}"
+
+
+def _votes(n, d, rule):
+    return f"{n} counted a vote from {_s(d['src'])}; it has {', '.join(_s(v) for v in d['votes'])}"
+
+
+def _append(n, d, rule):
+    span = f"entry {d['first']}" if d["first"] == d["last"] else f"entries {d['first']}-{d['last']}"
+    what = {"leader-noop": "a no-op as", "leader-client": "a client command as"}.get(rule, "")
+    return f"{n} appended {what + ' ' if what else ''}{span} to its log"
+
+
+def _truncate(n, d, rule):
+    return (f"{n} deleted {d['count']} conflicting entr{'y' if d['count'] == 1 else 'ies'} "
+            f"from index {d['first']}")
+
+
+def _reject(n, d, rule):
+    if rule == "ae-stale":
+        return f"{n} rejected AppendEntries from {_s(d['leader'])}: stale term"
+    if rule == "ae-two-leaders":
+        return f"{n} rejected AppendEntries from {_s(d['leader'])}: it leads the same term itself"
+    return (f"{n} rejected AppendEntries from {_s(d['leader'])}: no matching entry at "
+            f"index {d['prev_log_index']}")
+
+
+def _ignore(n, d, rule):
+    if rule == "rv-ignore":
+        return f"{n} ignored RequestVote from {_s(d['msg'].src)}: it heard from a leader recently"
+    return f"{n} ignored a stale {type(d['msg']).__name__} from {_s(d['msg'].src)}"
+
+
+def _servers(ids):
+    return ", ".join(_s(i) for i in ids)
+
+
+def _catchup(n, d, rule):
+    return f"{n} is catching up {_servers(d['learners'])} as non-voting members"
+
+
+def _catchup_failed(n, d, rule):
+    return f"{n} abandoned the membership change for {_servers(d['learners'])}"
+
+
+def _partition(n, d, rule):
+    groups = " | ".join(" ".join(_s(i) for i in g) for g in d["groups"])
+    return f"the network split into {groups}"
+
+
+def _membership(n, d, rule):
+    voters = "{" + ",".join(str(i) for i in d["voters"]) + "}"
+    return (f"{n} was asked to change the configuration to {voters}"
+            f"{' (unsafe switch)' if d['unsafe'] else ''}")
+
+
+def _network(n, d, rule):
+    return "the network settings changed: " + ", ".join(f"{a}={b}" for a, b in d.items())
+
+
+_STEP_DOWN = ("all-term", "candidate-leader-found", "config-removed")
+_CANDIDATE = ("follower-timeout", "candidate-timeout", "candidate-forced")
+
+#: kind -> Kind. In the order of a run: the network, timers, elections, replication, membership,
+#: then what the simulator's user does.
+KINDS = {
+    # -- messages on the network (written by the simulator)
+    "send": Kind(_send, 23, None, True, (None, "leader-replicate", "leader-heartbeat")),
+    "deliver": Kind(_deliver, 21, None, True, (None,)),
+    "drop": Kind(_drop, 15, None, True, (None,)),
+    "duplicate": Kind(_duplicate, None, None, True, (None,)),
+    # -- terms and elections
+    "timeout": Kind("{n}'s election timer fired", 22, None, False, (None,)),
+    "term": Kind("{n} saw term {term} from S{src} and adopted it", None, None, True,
+                 ("all-term",)),
+    "role": Kind(_role, 1, 1, True, _STEP_DOWN + _CANDIDATE + ("candidate-win",)),
+    "election": Kind("{n} voted for itself and asked the others for votes in term {term}",
+                     None, None, True, ("candidate-start",)),
+    "vote": Kind(_vote, 13, 2, True, ("rv-stale", "rv-grant", "rv-refuse")),
+    "votes": Kind(_votes, 14, 3, True, ("candidate-count",)),
+    "ignore": Kind(_ignore, None, None, True, ("rv-ignore", "reply-stale")),
+    # -- log replication
+    "heartbeat": Kind("{n} sent heartbeats (AppendEntries) to its followers", 24, None, True,
+                      ("leader-heartbeat",)),
+    "append": Kind(_append, 20, None, True, ("leader-noop", "leader-client", "ae-append",
+                                              "config-begin", "config-joint", "config-unsafe")),
+    "truncate": Kind(_truncate, 11, 4, True, ("ae-truncate",)),
+    "reject": Kind(_reject, 18, 7, True, ("ae-stale", "ae-mismatch", "ae-two-leaders")),
+    "matched": Kind("{n} learned that S{peer} matches up to index {match_index}", None, None,
+                    True, ("leader-success",)),
+    "backoff": Kind("{n} moved next_index of S{peer} from {before} to {next_index}", 19, None,
+                    True, ("leader-backoff",)),
+    "commit": Kind("{n} advanced its commit index to {commit_index}", 12, 5, True,
+                   ("leader-commit", "ae-commit")),
+    "apply": Kind("{n} applied entry {index} ({what}) to its state machine", 16, None, True,
+                  ("all-apply",)),
+    # -- membership changes
+    "config": Kind("{n} now uses configuration {config} (log index {index})", 17, 6, True,
+                   ("config-latest",)),
+    "catchup": Kind(_catchup, None, None, True, ("config-catchup",)),
+    "catchup-failed": Kind(_catchup_failed, None, None, True, ("config-catchup",)),
+    # -- what the simulator's user does (written by the simulator)
+    "crash": Kind("{n} crashed", 2, None, True, (None,)),
+    "restart": Kind("{n} restarted with term {term} and {log} log entries from its disk", 3,
+                    None, True, (None,)),
+    "partition": Kind(_partition, 4, None, True, (None,)),
+    "heal": Kind("the network healed: every server can reach every other", 5, None, True,
+                 (None,)),
+    "disconnect": Kind("{n} was cut off from the network", 6, None, True, (None,)),
+    "connect": Kind("{n} was reconnected to the network", 7, None, True, (None,)),
+    "submit": Kind("a client sent {command!r} to {n}; it is log index {index}", 8, None, True,
+                   ("leader-client",)),
+    "membership": Kind(_membership, 9, None, True, ("config-catchup", "config-unsafe")),
+    "force-timeout": Kind("{n} was told to start an election now", 10, None, False, (None,)),
+    "network": Kind(_network, 25, None, True, (None,)),
+    "advance": Kind("time passed to {to:.0f} ms", 26, None, True, (None,)),
+}
+
+# The kinds by rank, most telling first (for step_rule and step_caption).
+_HEADLINE = tuple(sorted((k for k in KINDS if KINDS[k].headline), key=lambda k: KINDS[k].headline))
+_CAPTION = tuple(sorted((k for k in KINDS if KINDS[k].caption), key=lambda k: KINDS[k].caption))
+
+
+def kind_of(record):
+    """The :class:`Kind` of a record; a kind not in KINDS raises TraceError."""
+    try:
+        return KINDS[record.kind]
+    except KeyError:
+        raise TraceError(f"unknown trace kind {record.kind!r} (server {record.node}, rule "
+                         f"{record.rule!r}): every kind must be a key of raft.trace.KINDS"
+                         ) from None
+
+
 def sentence(r):
     """One line of English for a record."""
-    d = r.data
-    k = r.kind
+    template = kind_of(r).sentence
     n = _s(r.node) if r.node is not None else "the cluster"
-    if k == "send":
-        return f"{n} sent {describe_message(d['msg'])} to {_s(d['msg'].dst)}"
-    if k == "deliver":
-        return f"{n} received {describe_message(d['msg'])} from {_s(d['msg'].src)}"
-    if k == "drop":
-        msg = d["msg"]
-        return (f"{describe_message(msg)} from {_s(msg.src)} to {_s(msg.dst)} "
-                f"was lost ({d['reason']})")
-    if k == "duplicate":
-        return f"the network duplicated {describe_message(d['msg'])} to {_s(d['msg'].dst)}"
-    if k == "timeout":
-        return f"{n}'s election timer fired"
-    if k == "heartbeat":
-        return f"{n} sent heartbeats (AppendEntries) to its followers"
-    if k == "role":
-        if d["new"] == "candidate":
-            cause = "timed out" if r.rule in ("follower-timeout", "candidate-timeout") \
-                else "was told to campaign"
-            return f"{n} {cause} and became candidate for term {d['term']}"
-        if d["new"] == "leader":
-            return f"{n} won the election and became leader for term {d['term']}"
-        if r.rule == "config-removed":
-            return f"{n} stepped down: it is not in the new configuration"
-        return f"{n} stepped down from {d['old']} to follower in term {d['term']}"
-    if k == "term":
-        return f"{n} saw term {d['term']} from {_s(d['src'])} and adopted it"
-    if k == "election":
-        return f"{n} voted for itself and asked the others for votes in term {d['term']}"
-    if k == "vote":
-        if d["granted"]:
-            return f"{n} granted its vote to {_s(d['candidate'])}"
-        return f"{n} denied its vote to {_s(d['candidate'])}: {d['reason']}"
-    if k == "votes":
-        return (f"{n} counted a vote from {_s(d['src'])}; it has "
-                f"{', '.join(_s(v) for v in d['votes'])}")
-    if k == "append":
-        span = f"entry {d['first']}" if d["first"] == d["last"] \
-            else f"entries {d['first']}-{d['last']}"
-        what = {"leader-noop": "a no-op as", "leader-client": "a client command as"}.get(r.rule, "")
-        return f"{n} appended {what + ' ' if what else ''}{span} to its log"
-    if k == "truncate":
-        return (f"{n} deleted {d['count']} conflicting entr{'y' if d['count'] == 1 else 'ies'} "
-                f"from index {d['first']}")
-    if k == "commit":
-        return f"{n} advanced its commit index to {d['commit_index']}"
-    if k == "apply":
-        return f"{n} applied entry {d['index']} ({d['what']}) to its state machine"
-    if k == "reject":
-        if r.rule == "ae-stale":
-            return f"{n} rejected AppendEntries from {_s(d['leader'])}: stale term"
-        return (f"{n} rejected AppendEntries from {_s(d['leader'])}: no matching entry at "
-                f"index {d['prev_log_index']}")
-    if k == "matched":
-        return f"{n} learned that {_s(d['peer'])} matches up to index {d['match_index']}"
-    if k == "backoff":
-        return f"{n} moved next_index of {_s(d['peer'])} from {d['before']} to {d['next_index']}"
-    if k == "ignore":
-        if r.rule == "rv-ignore":
-            return (f"{n} ignored RequestVote from {_s(d['msg'].src)}: it heard from a leader "
-                    "recently")
-        return f"{n} ignored a stale {type(d['msg']).__name__} from {_s(d['msg'].src)}"
-    if k == "config":
-        return f"{n} now uses configuration {d['config']} (log index {d['index']})"
-    if k == "catchup":
-        return f"{n} is catching up {', '.join(_s(i) for i in d['learners'])} as non-voting members"
-    if k == "catchup-failed":
-        return f"{n} abandoned the membership change for {', '.join(_s(i) for i in d['learners'])}"
-    if k == "crash":
-        return f"{n} crashed"
-    if k == "restart":
-        return f"{n} restarted with term {d['term']} and {d['log']} log entries from its disk"
-    if k == "partition":
-        groups = " | ".join(" ".join(_s(i) for i in g) for g in d["groups"])
-        return f"the network split into {groups}"
-    if k == "heal":
-        return "the network healed: every server can reach every other"
-    if k == "disconnect":
-        return f"{n} was cut off from the network"
-    if k == "connect":
-        return f"{n} was reconnected to the network"
-    if k == "submit":
-        return f"a client sent {d['command']!r} to {n}; it is log index {d['index']}"
-    if k == "membership":
-        return (f"{n} was asked to change the configuration to "
-                f"{{{','.join(str(i) for i in d['voters'])}}}{' (unsafe switch)' if d['unsafe'] else ''}")
-    if k == "network":
-        return "the network settings changed: " + ", ".join(f"{a}={b}" for a, b in d.items())
-    if k == "force-timeout":
-        return f"{n} was told to start an election now"
-    if k == "advance":
-        return f"time passed to {d['to']:.0f} ms"
-    return f"{n}: {k} {d}"
-
-
-# The kinds that make a good one-line caption for a step, most telling first.
-_HEADLINE = ("role", "crash", "restart", "partition", "heal", "disconnect", "connect", "submit",
-             "membership", "force-timeout", "truncate", "commit", "vote", "votes", "drop",
-             "apply", "config", "reject", "backoff", "append", "deliver", "timeout", "send",
-             "heartbeat", "network", "advance")
+    if isinstance(template, str):
+        return template.format(n=n, **r.data)
+    return template(n, r.data, r.rule)
 
 
 def step_caption(records):
@@ -190,11 +286,11 @@ def step_caption(records):
     first = records[0]
     # A timer record and the role change it caused say the same thing twice ("S3's election
     # timer fired; S3 timed out and became candidate..."): lead with the role change.
-    if first.kind in ("timeout", "force-timeout"):
+    if not kind_of(first).leads:
         first = next((r for r in records if r.kind == "role" and r.node == first.node), first)
     parts = [first.sentence]
     seen = {id(first)}
-    for kind in ("role", "vote", "votes", "truncate", "commit", "config", "reject"):
+    for kind in _CAPTION:
         for r in records:
             if r.kind == kind and id(r) not in seen:
                 parts.append(r.sentence)
@@ -207,5 +303,8 @@ def step_rule(records):
     for kind in _HEADLINE:
         for r in records:
             if r.kind == kind and r.rule:
+                if r.rule not in RULES:
+                    raise TraceError(f"unknown rule {r.rule!r} on a {r.kind!r} record of server "
+                                     f"{r.node}: every rule must be a key of raft.node.RULES")
                 return RULES[r.rule]
     return ""

@@ -22,7 +22,11 @@ SHARED_SEEDS = ROOT.parent / "shared" / "seeds"
 # Folders of book/ whose .md files may stay out of the toc (e.g. lab notebooks for readers).
 ALLOWED_OUTSIDE_TOC = ("book/labs/",)
 # Extra toc entries beyond the outline's chapters may only live here.
-ALLOWED_EXTRA_CHAPTERS = ("book/appendix/",)
+ALLOWED_EXTRA_CHAPTERS = ("book/appendix/", "book/labs/")
+LABS = "book/labs/"
+# The label each kind of page carries on its title: (ch-...)= for chapters and appendices,
+# (lab-...)= for labs.
+LABEL_PREFIX = {LABS: "lab"}
 
 STOPWORDS = {"a", "an", "the", "of", "to", "w", "with", "and", "as", "in"}
 
@@ -168,8 +172,9 @@ def test_chapter_is_a_labelled_myst_notebook(stem):
     meta = yaml.safe_load(header.group(1))
     assert meta.get("jupytext", {}).get("text_representation", {}).get("format_name") == "myst"
     assert meta.get("kernelspec", {}).get("name") == "python3"
-    assert re.search(r"^\(ch-[a-z0-9-]+\)=\n#\s", text, re.M), (
-        f"{stem}.md needs a '(ch-...)=' label on the line before its '# Title'"
+    prefix = next((p for folder, p in LABEL_PREFIX.items() if stem.startswith(folder)), "ch")
+    assert re.search(rf"^\({prefix}-[a-z0-9-]+\)=\n#\s", text, re.M), (
+        f"{stem}.md needs a '({prefix}-...)=' label on the line before its '# Title'"
     )
     kernels = set(re.findall(r"^`{3,}\{code-cell\}[ \t]*(\S*)", text, re.M))
     assert kernels <= {"ipython3"}, f"{stem}.md: code cells must be '{{code-cell}} ipython3', got {kernels}"
@@ -190,5 +195,45 @@ def test_no_orphan_markdown_in_book():
 def test_chapter_labels_are_unique():
     labels = []
     for stem in CHAPTERS:
-        labels += re.findall(r"^\((ch-[a-z0-9-]+)\)=", source(stem).read_text(), re.M)
+        labels += re.findall(r"^\(((?:ch|lab)-[a-z0-9-]+)\)=", source(stem).read_text(), re.M)
     assert len(labels) == len(set(labels)), f"duplicate chapter labels: {labels}"
+
+
+def lab_files() -> list[str]:
+    return sorted(p.relative_to(ROOT).with_suffix("").as_posix()
+                  for p in (ROOT / LABS).glob("lab*.md"))
+
+
+def test_labs_have_their_own_part():
+    """The labs are a part of the menu of their own, "Labs", one menu entry per lab in order,
+    rather than pages nested under the teacher's guide (where a student would not look)."""
+    labs = lab_files()
+    assert labs, f"no labs found in {LABS}"
+    parts = {part.get("caption"): part for part in TOC.get("parts", [])}
+    assert "Labs" in parts, f"_toc.yml has no 'Labs' part (parts: {list(parts)})"
+    entries = [c["file"] for c in parts["Labs"]["chapters"]]
+    assert entries == labs, f"the Labs part should list {labs} in order, got {entries}"
+    assert not any(c.get("sections") for c in parts["Labs"]["chapters"])
+
+
+def test_labs_are_not_nested_under_another_page():
+    """No page of the toc has a lab among its sections: each lab is reached from the menu."""
+    nested = []
+
+    def walk(entries, parent=None):
+        for entry in entries or []:
+            if parent is not None and entry.get("file", "").startswith(LABS):
+                nested.append((parent, entry["file"]))
+            walk(entry.get("sections"), entry.get("file"))
+
+    for part in TOC.get("parts", []):
+        walk(part.get("chapters"))
+    assert not nested, f"labs nested under other pages: {nested}"
+
+
+def test_labs_part_is_unnumbered_and_follows_the_raft_part():
+    """Chapter numbers 1-9 stay the Raft part's; the Labs part comes right after it."""
+    captions = [part.get("caption") for part in TOC.get("parts", [])]
+    assert captions[:2] == ["Raft", "Labs"], captions
+    labs_part = TOC["parts"][1]
+    assert not labs_part.get("numbered"), "the Labs part should not be numbered"

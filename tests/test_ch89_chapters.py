@@ -54,6 +54,6 @@ def test_membership_listings_name_real_functions():
         if isinstance(node, ast.ClassDef):
             names |= {f"{node.name}.{f.name}" for f in node.body if isinstance(f, ast.FunctionDef)}
     wanted = re.findall(r":pyobject: (\S+)", text("08_membership"))
-    assert {"Node.change_membership", "Node._check_catch_up", "Node._after_commit_as_leader",
+    assert {"Node.change_membership", "Node.check_catch_up", "Node.after_commit_as_leader",
             "Configuration.has_quorum"} <= set(wanted)
     assert set(wanted) <= names, set(wanted) - names

@@ -1,5 +1,6 @@
-"""Wrong lab solutions that once passed every story and 200 random seeds, each now failed by the
-grader with a report that names what broke, and a replay call that rebuilds it.
+"""Wrong lab solutions that once passed every story and 200 random seeds (or, for the forgotten
+election timer, hung the grader), each now failed by the grader with a report that names what
+broke, and a replay call that rebuilds it.
 
 Every class below is a realistic mistake a student makes in one lab's methods (everything else
 is the reference). For each, the test grades it with the lab's default settings and checks:
@@ -13,15 +14,98 @@ alone (tests/test_classroom_random_search.py names which, and the seed).
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from raft import grade
 from raft.errors import MembershipChangeInProgress, NotLeader
-from raft.labs.skeleton import Lab2Node, Lab3Node, Lab4Node, Lab5Node
-from raft.node import CANDIDATE, FOLLOWER, LEADER, Configuration, Entry, Node
+from raft.labs.skeleton import Lab1Node, Lab2Node, Lab3Node, Lab4Node, Lab5Node
+from raft.node import CANDIDATE, FOLLOWER, LEADER, Configuration, Entry, Node, RequestVote
+
+
+# -- Lab 1 --------------------------------------------------------------------------------------
+
+class CountsStaleVotes(Lab1Node):
+    """Counts a granted vote whatever term it was granted in (only the role is checked): a
+    slow reply from an earlier election elects a second leader."""
+
+    start_election = Node.start_election
+    handle_request_vote = Node.handle_request_vote
+
+    def handle_request_vote_reply(self, msg, now):
+        if self.role != CANDIDATE:  # wrong: forgot `or msg.term != self.current_term`
+            return
+        if msg.vote_granted:
+            self.votes.add(msg.src)
+            self._count_votes(now)
+
+
+class GrantsStaleCandidate(Lab1Node):
+    """Grants a vote to a candidate of an older term (no `msg.term < current_term` check)."""
+
+    start_election = Node.start_election
+    handle_request_vote_reply = Node.handle_request_vote_reply
+
+    def handle_request_vote(self, msg, now):
+        # wrong: the stale-term check of RequestVote receiver rule 1 is missing
+        if self.voted_for in (None, msg.candidate_id) and \
+                self.candidate_log_is_up_to_date(msg.last_log_index, msg.last_log_term):
+            self._record_vote(msg.candidate_id)
+            self._reset_election_timer(now)
+            self._reply_vote(msg, True, "rv-grant", "")
+        else:
+            self._reply_vote(msg, False, "rv-grant", "already voted or log behind")
+
+
+class ForgetsTimerRestart(Lab1Node):
+    """Starts an election without restarting the election timer: the timer stays due at the
+    instant it fired, and (before the simulator caught it) time stood still forever."""
+
+    handle_request_vote = Node.handle_request_vote
+    handle_request_vote_reply = Node.handle_request_vote_reply
+
+    def start_election(self, now, rule, leadership_transfer=False):
+        self._set_term(self.current_term + 1)
+        self._become(CANDIDATE, now, rule)
+        self._record_vote(self.id)
+        self.votes = {self.id}
+        # wrong: no self._reset_election_timer(now)
+        for peer in sorted(self.config.members - {self.id}):
+            self._send(RequestVote(src=self.id, dst=peer, term=self.current_term,
+                                   candidate_id=self.id, last_log_index=self.log.last_index,
+                                   last_log_term=self.log.last_term,
+                                   leadership_transfer=leadership_transfer))
+        self._count_votes(now)
 
 
 # -- Lab 2 --------------------------------------------------------------------------------------
+
+class HeartbeatKeepsTimer(Lab2Node):
+    """Receiving AppendEntries does not restart the follower's election timer."""
+
+    handle_append_entries_reply = Node.handle_append_entries_reply
+
+    def handle_append_entries(self, msg, now):
+        if msg.term < self.current_term:
+            self._reply_append(msg, False, "ae-stale")
+            return
+        if self.role == CANDIDATE:
+            self._become(FOLLOWER, now, "candidate-leader-found")
+        self.leader_id = msg.leader_id
+        self.last_heard = now
+        # wrong: no self._reset_election_timer(now)
+        if not self.log_matches(msg.prev_log_index, msg.prev_log_term):
+            self._reply_append(msg, False, "ae-mismatch")
+            return
+        new = self.find_new_entries(msg.prev_log_index, msg.entries)
+        if new:
+            self._append_entries_to_log(new, "ae-append")
+        last_new = msg.prev_log_index + len(msg.entries)
+        if msg.leader_commit > self.commit_index:
+            self._set_commit_index(min(msg.leader_commit, last_new), "ae-commit", now)
+        self._reply_append(msg, True, "ae-append", match_index=last_new)
+
 
 class CommitToLogEnd(Lab2Node):
     """Receiver rule 5 read as min(leader_commit, len(log)): a stale entry past what the
@@ -236,6 +320,13 @@ class JointAndNewTogether(Lab5Node):
 # -- the cases: (class, lab, part of the failing check's name, what its message must say) --------
 
 CASES = [
+    (CountsStaleVotes, 1, "earlier term is not counted", "Election Safety violated"),
+    (GrantsStaleCandidate, 1, "stale candidate is refused", "S2 voted_for is 1, expected None"),
+    (ForgetsTimerRestart, 1, "a leader is elected",
+     "time stands still: S1's election timer fired 1,000 times at 170.2 ms"),
+    (HeartbeatKeepsTimer, 2, "heartbeats restart",
+     "must restart the election timer (a fresh 150-300 ms; Figure 2, Rules for Servers: "
+     "Followers, §5.2)"),
     (CommitToLogEnd, 2, "vouches for", "State Machine Safety violated"),
     (NoTermCheckReply, 2, "earlier term is ignored", "Leader Completeness violated"),
     (MatchMovesBack, 2, "late acknowledgement", "rule of Figure 2 broken"),
@@ -292,7 +383,36 @@ def test_a_real_consequence_names_the_rule_broken_first():
     assert "without the joint configuration" in result.message
 
 
-@pytest.mark.parametrize("lab", [2, 3, 4, 5])
+def test_a_failed_story_shows_its_starting_state_beside_the_expectation():
+    """What decides the verdict is on the page: the servers' starting terms, votes and logs,
+    and the story's lines up to the one that failed (marked)."""
+    report = _report(GrantsStaleCandidate, 1)
+    [result] = [r for r in report.results if "stale candidate" in r.name]
+    lines = result.message.splitlines()
+    assert lines[0] == "line 9: S2 voted_for is 1, expected None"
+    assert "starting state (what the story gives each server before it acts):" in lines
+    assert "  S1: term 1, voted for none, log empty" in lines
+    assert "  S2: term 3, voted for none, log empty" in lines
+    assert "  >  9  expect voted_for 2 = none" in lines and "     5  term 2: 3" in lines
+    # A story function shows its own description instead of a script.
+    [result] = [r for r in _report(CountsStaleVotes, 1).results if "not counted" in r.name]
+    assert "S1..S3: term 0, no vote, empty log (a fresh cluster)" in result.message
+    assert "the story: S2 grants S1 its vote in term 1, but the reply is slow." in result.message
+
+
+def test_the_stuck_timer_is_a_finding_of_the_random_schedules_too():
+    report = _report(ForgetsTimerRestart, 1)
+    cx = report.counterexample
+    assert cx is not None and cx.finding.kind == "stuck" and cx.finding.prop == "election timer"
+    assert "restart it when you start an election" in cx.finding.headline()
+    # The replay stops at the first of the repeated firings, so it can be watched.
+    who = int(re.search(r"S(\d+)'s election timer", cx.finding.details).group(1))
+    cluster = grade.replay(ForgetsTimerRestart, cx.schedule)
+    assert cluster.nodes[who].role == CANDIDATE
+    assert cluster.trace[-1].kind in ("role", "election", "send") and cluster.steps > 0
+
+
+@pytest.mark.parametrize("lab", [1, 2, 3, 4, 5])
 def test_reference_passes_every_story(lab):
     for name, story in grade.LABS[lab].stories:
         run = grade._run_story(Node, story)

@@ -1,13 +1,15 @@
-"""The lab notebooks carry the cell metadata nbgrader expects, checked without nbgrader.
+"""The lab notebooks are the students' version; the teacher's nbgrader source is generated.
 
-nbgrader (not a dependency of the book) turns a teacher's notebook into the student version:
-every cell with ``nbgrader.solution: true`` has the region between ``### BEGIN SOLUTION`` and
-``### END SOLUTION`` replaced by ``raise NotImplementedError()``, and grading cells
-(``grade: true``, with points) are locked and kept. A marker in any other cell is an error for it.
-These tests read each book/labs/lab*.md with jupytext and check that structure, emulate the
-replacement to check that the student version is still valid Python, and check that the teacher's
-solution binds the reference methods of the lab (no pasted copy of raft/node.py) and that the
-grading cell runs the grader of the same lab.
+A lab page (book/labs/lab*.md) is what a reader sees in the book and what a student opens in
+Jupyter: its "Your turn" cell holds a stub per method of the lab (``# YOUR CODE HERE`` /
+``raise NotImplementedError()``), never the answer, and the skeleton and message fields are shown
+by code cells (``raft.labs.show_source``), not by MyST directives Jupyter cannot render.
+
+``python -m raft.labs.course OUTDIR`` writes the teacher's version of each lab for nbgrader: each
+stub becomes a solution region (``### BEGIN SOLUTION`` ... ``### END SOLUTION``) that calls the
+reference method, with nbgrader's cell metadata. These tests check that structure without
+nbgrader, emulate nbgrader's replacement of solution regions to check that the students' release
+reads exactly like the page, and run the teacher's solution through the grader.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ import re
 from pathlib import Path
 
 import jupytext
+import nbformat
 import pytest
 import yaml
 
 from raft import grade
+from raft.labs import course
 
 ROOT = Path(__file__).resolve().parent.parent
 LABS = sorted((ROOT / "book" / "labs").glob("lab*.md"))
@@ -36,13 +40,9 @@ def lab_number(path):
     return int(re.match(r"lab(\d+)_", path.name).group(1))
 
 
-def nbgrader_cells(path):
-    nb = jupytext.read(path)
-    return nb, [c for c in nb.cells if "nbgrader" in c.metadata]
-
-
-def student_version(source):
-    """What nbgrader's ClearSolutions makes of a solution cell (indentation of the marker kept)."""
+def release_version(source):
+    """What nbgrader's ClearSolutions makes of a solution cell: each region becomes the stub,
+    indented like its BEGIN marker."""
     out, inside = [], False
     for line in source.splitlines():
         if BEGIN in line:
@@ -56,11 +56,16 @@ def student_version(source):
     return "\n".join(out)
 
 
-def solution_region(source):
-    lines = source.splitlines()
-    begin = next(i for i, line in enumerate(lines) if BEGIN in line)
-    end = next(i for i, line in enumerate(lines) if END in line)
-    return lines[begin + 1:end]
+@pytest.fixture(scope="module")
+def teacher(tmp_path_factory):
+    """The teacher's notebooks, written by the command the teacher's guide gives."""
+    out = tmp_path_factory.mktemp("course") / "source" / "labs"
+    assert course.main([str(out)]) == 0
+    return {lab_number(p): nbformat.read(out / f"{p.stem}.ipynb", as_version=4) for p in LABS}
+
+
+def nbgrader_cells(nb):
+    return [c for c in nb.cells if "nbgrader" in c.metadata]
 
 
 def test_all_five_labs_exist_and_are_in_the_toc():
@@ -73,72 +78,112 @@ def test_all_five_labs_exist_and_are_in_the_toc():
 
 
 @pytest.mark.parametrize("path", LABS, ids=lambda p: p.stem)
-def test_lab_has_one_solution_and_one_grading_cell(path):
+def test_the_page_is_the_students_version(path):
+    """No answer on the page: the student's cell holds one stub per method of the lab, no
+    reference method, no solution markers anywhere, and no nbgrader metadata (a notebook made
+    straight from the page would lose its class to nbgrader's whole-cell stub)."""
     n = lab_number(path)
-    nb, cells = nbgrader_cells(path)
-    solutions = [c for c in cells if c.metadata["nbgrader"].get("solution")]
-    grades = [c for c in cells if c.metadata["nbgrader"].get("grade")]
-    assert len(solutions) == 1 and len(grades) == 1, (path.name, [c.metadata for c in cells])
+    nb = jupytext.read(path)
+    cell, lab = course.student_cell(nb)
+    assert lab == n and f"class StudentNode(Lab{n}Node):" in cell.source
+    stubs = course.stubbed_methods(cell.source)
+    assert sorted(stubs) == sorted(grade.LABS[n].methods), stubs
+    assert "Node." not in cell.source   # no `m = Node.m`, no `Node.m(self, ...)`
+    tree = ast.parse(cell.source)
+    [cls] = [c for c in tree.body if isinstance(c, ast.ClassDef)]
+    for f in cls.body:   # every method is exactly the stub: nothing of the answer
+        assert isinstance(f, ast.FunctionDef) and len(f.body) == 1
+        assert ast.unparse(f.body[0]) == "raise NotImplementedError()"
+    for c in nb.cells:
+        assert BEGIN not in c.source and END not in c.source, c.source[:200]
+        assert "nbgrader" not in c.metadata
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    # The grading cell runs on the stubs in the built book: its failure is expected there.
+    graded = course.grading_cell(nb)
+    assert "raises-exception" in graded.metadata.get("tags", [])
+
+
+@pytest.mark.parametrize("path", LABS, ids=lambda p: p.stem)
+def test_the_page_needs_no_myst_directive_to_show_the_skeleton(path):
+    """Opened in Jupyter (jupytext) or released by nbgrader, a lab shows the skeleton and the
+    messages by running its cells: no literalinclude or cross-reference role that only the
+    book's build understands. (The page's one `(lab-...)=` target, which tests/test_book_toc.py
+    asks for, shows as a stray line in Jupyter and hides nothing.)"""
+    n = lab_number(path)
+    nb = jupytext.read(path)
+    for c in nb.cells:
+        if c.cell_type == "markdown":
+            assert not re.search(r"\{(literalinclude|ref|doc|numref)\}", c.source), c.source[:300]
+            assert not re.search(r"^```\{", c.source, re.M), c.source[:300]   # no directive
+    shows = [c.source for c in nb.cells if c.cell_type == "code" and "show_source(" in c.source]
+    assert any(f"show_source(Lab{n}Node)" in s for s in shows), shows
+    if n == 1:
+        assert any("show_source(RequestVote, RequestVoteReply)" in s for s in shows)
+
+
+def test_show_source_displays_the_code_that_runs():
+    from raft.labs import show_source
+    from raft.labs.skeleton import Lab1Node
+    from raft.node import RequestVote
+    shown = show_source(Lab1Node, RequestVote)
+    markdown = shown._repr_markdown_()
+    assert markdown.startswith("```python\nclass Lab1Node(Node):")
+    assert "def start_election(self, now, rule, leadership_transfer=False):" in markdown
+    assert "last_log_term: int" in markdown and markdown.endswith("\n```")
+    assert repr(shown).startswith("class Lab1Node(Node):")
+
+
+@pytest.mark.parametrize("path", LABS, ids=lambda p: p.stem)
+def test_teacher_notebook_has_one_solution_and_one_grading_cell(path, teacher):
+    n = lab_number(path)
+    nb = teacher[n]
+    cells = nbgrader_cells(nb)
     assert len(cells) == 2, f"{path.name}: unexpected nbgrader cells"
-    ids = [c.metadata["nbgrader"]["grade_id"] for c in cells]
-    assert ids == [f"lab{n}-solution", f"lab{n}-grade"], ids  # unique, and in this order
+    solution, graded = cells
+    meta = dict(solution.metadata["nbgrader"])
+    assert meta.pop("grade_id") == f"lab{n}-solution" and meta == SOLUTION_KEYS, meta
+    meta = dict(graded.metadata["nbgrader"])
+    assert meta.pop("grade_id") == f"lab{n}-grade"
+    assert meta.pop("points") == course.POINTS and meta == GRADE_KEYS, meta
+    assert "raises-exception" not in graded.metadata.get("tags", [])
+    assert re.fullmatch(rf"assert raft\.grade\.check\(StudentNode, lab={n}(, [^)]*)?\)\.passed",
+                        graded.source.strip()), graded.source
+    assert BEGIN not in graded.source
+    for c in nb.cells:   # nbgrader refuses a solution region in a cell not marked as one
+        if c is not solution:
+            assert BEGIN not in c.source and END not in c.source
     assert nb.metadata["kernelspec"]["name"] == "python3"
 
 
 @pytest.mark.parametrize("path", LABS, ids=lambda p: p.stem)
-def test_solution_cell_metadata_and_markers(path):
+def test_the_release_reads_exactly_like_the_page(path, teacher):
+    """nbgrader turns each solution region back into the stub it came from."""
     n = lab_number(path)
-    _, cells = nbgrader_cells(path)
-    cell = next(c for c in cells if c.metadata["nbgrader"].get("solution"))
-    meta = dict(cell.metadata["nbgrader"])
-    assert cell.cell_type == "code"
-    assert meta.pop("grade_id") == f"lab{n}-solution"
-    assert meta == SOLUTION_KEYS, f"{path.name}: solution metadata {meta}"
-    src = cell.source
-    assert src.count(BEGIN) == 1 and src.count(END) == 1 and src.index(BEGIN) < src.index(END)
+    page_cell, _ = course.student_cell(jupytext.read(path))
+    [solution] = [c for c in nbgrader_cells(teacher[n]) if c.metadata["nbgrader"]["solution"]]
+    src = solution.source
+    assert src.count(BEGIN) == src.count(END) == len(grade.LABS[n].methods)
     for line in src.splitlines():
         if BEGIN in line or END in line:
-            assert line.strip() in (BEGIN, END), f"{path.name}: marker not alone: {line!r}"
-    ast.parse(src)  # the teacher's version
-    student = student_version(src)
-    ast.parse(student)  # the student's version still parses
-    assert "raise NotImplementedError()" in student and "Node." not in student
-    assert f"class StudentNode(Lab{n}Node):" in student
+            assert line.strip() in (BEGIN, END), f"marker not alone: {line!r}"
+    ast.parse(src)
+    assert release_version(src) == page_cell.source
 
 
 @pytest.mark.parametrize("path", LABS, ids=lambda p: p.stem)
-def test_teacher_solution_binds_the_reference_methods(path):
-    """The solution region is `method = Node.method` for each method of the lab, nothing else
-    (a comment aside): the built book then checks the grader against raft/node.py itself."""
+def test_the_teacher_solution_passes_and_the_release_fails(path, teacher):
+    """The teacher's solution passes the grader; the release's stubs fail every check as
+    "not written yet" (what a student who hands in the untouched release gets)."""
     n = lab_number(path)
-    _, cells = nbgrader_cells(path)
-    cell = next(c for c in cells if c.metadata["nbgrader"].get("solution"))
-    code = [line.strip() for line in solution_region(cell.source)
-            if line.strip() and not line.strip().startswith("#")]
-    expected = {f"{m} = Node.{m}" for m in grade.LABS[n].methods}
-    assert set(code) == expected and len(code) == len(expected), (path.name, code)
-
-
-@pytest.mark.parametrize("path", LABS, ids=lambda p: p.stem)
-def test_grading_cell_metadata_and_call(path):
-    n = lab_number(path)
-    _, cells = nbgrader_cells(path)
-    cell = next(c for c in cells if c.metadata["nbgrader"].get("grade"))
-    meta = dict(cell.metadata["nbgrader"])
-    assert cell.cell_type == "code"
-    assert meta.pop("grade_id") == f"lab{n}-grade"
-    points = meta.pop("points")
-    assert isinstance(points, (int, float)) and points > 0
-    assert meta == GRADE_KEYS, f"{path.name}: grading metadata {meta}"
-    assert BEGIN not in cell.source and END not in cell.source
-    assert re.fullmatch(rf"assert raft\.grade\.check\(StudentNode, lab={n}(, [^)]*)?\)\.passed",
-                        cell.source.strip()), cell.source
-
-
-@pytest.mark.parametrize("path", LABS, ids=lambda p: p.stem)
-def test_no_solution_markers_outside_solution_cells(path):
-    """nbgrader refuses a solution region in a cell not marked as a solution."""
-    nb, _ = nbgrader_cells(path)
-    for cell in nb.cells:
-        if not cell.metadata.get("nbgrader", {}).get("solution"):
-            assert BEGIN not in cell.source and END not in cell.source, cell.source[:200]
+    nb = teacher[n]
+    [solution, graded] = nbgrader_cells(nb)
+    setup = f"import raft.grade\nfrom raft.labs.skeleton import Lab{n}Node\n"
+    space = {}
+    exec(setup + solution.source, space)
+    report = grade.check(space["StudentNode"], n, quiet=True)
+    assert report.passed, report.text()
+    released = {}
+    exec(setup + release_version(solution.source), released)
+    report = grade.check(released["StudentNode"], n, quiet=True)
+    assert not report.passed and all(not r.passed for r in report.results)
+    assert "not written yet" in report.text() and "raises NotImplementedError" in report.text()

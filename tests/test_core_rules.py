@@ -441,3 +441,136 @@ def test_follower_refuses_client_with_leader_hint():
     with pytest.raises(NotLeader) as caught:
         node.propose("x=1", 1.0)
     assert caught.value.leader_hint == 3 and "try S3" in str(caught.value)
+
+
+# -- Rule tags: each note names the rule that fired ---------------------------------------------
+# A picture explains a step by the rule its notes name, so a wrong tag is a wrong explanation.
+
+def rules_noted(node, kind):
+    return [n.rule for n in node.ready().notes if n.kind == kind]
+
+
+def test_vote_notes_name_the_outcome_of_receiver_rule_2():
+    """Figure 2, RequestVote receiver 2 has two outcomes: a granted vote is noted rv-grant, a
+    refused one (already voted, or a less up-to-date log) rv-refuse; a stale term rv-stale."""
+    node = make(1, size=5, terms=[1, 1, 2], term=2)
+    node.step(rv(1, 9, 9, src=2), 0.0)     # receiver 1: stale term
+    node.step(rv(3, 3, 2, src=2), 0.0)     # granted
+    node.step(rv(3, 3, 2, src=3), 0.0)     # refused: already voted for S2
+    node.step(rv(4, 2, 2, src=4), 0.0)     # refused: shorter log, same last term
+    assert [(n.rule, n.data["granted"]) for n in node.ready().notes if n.kind == "vote"] == [
+        ("rv-stale", False), ("rv-grant", True), ("rv-refuse", False), ("rv-refuse", False)]
+
+
+def test_counting_a_vote_is_not_winning():
+    """Figure 2, Candidates: each granted vote is counted (candidate-count); only the vote that
+    makes a majority makes the candidate leader (candidate-win)."""
+    node = make(1, size=5)
+    node.timeout_now(0.0)
+    node.ready()
+    node.step(RequestVoteReply(src=2, dst=1, term=1, vote_granted=True), 1.0)
+    assert rules_noted(node, "votes") == ["candidate-count"]
+    node.step(RequestVoteReply(src=3, dst=1, term=1, vote_granted=True), 2.0)
+    notes = node.ready().notes
+    assert [n.rule for n in notes if n.kind == "votes"] == ["candidate-count"]
+    assert [n.rule for n in notes if n.kind == "role"] == ["candidate-win"]
+
+
+def test_a_forced_election_is_not_a_timeout():
+    """Beyond Figure 2: a server told to campaign (``timeout_now``) notes candidate-forced for
+    its change of role; one whose timer fired notes follower-timeout. Both then start the
+    election (candidate-start)."""
+    told, timed_out = make(1), make(2)
+    told.timeout_now(0.0)
+    timed_out.tick(timed_out.election_deadline)
+    for node, cause in ((told, "candidate-forced"), (timed_out, "follower-timeout")):
+        notes = node.ready().notes
+        assert [(n.kind, n.rule) for n in notes if n.kind in ("role", "election")] == [
+            ("role", cause), ("election", "candidate-start")]
+
+
+def test_leader_refuses_append_entries_of_its_own_term_as_two_leaders():
+    """A leader that receives AppendEntries from another leader of its own term (only the
+    unsafe switch of Figure 10 allows that) refuses it; the note says why, not "stale term"."""
+    from raft.trace import TraceRecord
+    node = make_leader(term=2)
+    node.step(ae(2, 0, 0, src=3), 5.0)
+    (reply,) = sent(node, AppendEntriesReply)
+    assert not reply.success and node.role == LEADER
+    node.step(ae(2, 0, 0, src=3), 6.0)
+    (note,) = [n for n in node.ready().notes if n.kind == "reject"]
+    assert note.rule == "ae-two-leaders"
+    record = TraceRecord(1, 6.0, note.kind, 1, note.rule, note.data)
+    assert record.sentence == "S1 rejected AppendEntries from S3: it leads the same term itself"
+
+
+def test_send_records_name_replication_and_heartbeat():
+    """Figure 2, Leaders: an AppendEntries sent with entries is the replication rule
+    (leader-replicate), an empty one a heartbeat (leader-heartbeat). The simulator tags its
+    send records so, at no cost to the node."""
+    from raft import Cluster
+    cluster = Cluster(size=3, seed=1)
+    cluster.run_until(lambda c: c.leader() is not None, 2000)
+    cluster.submit("x=1")
+    cluster.run(200)
+    tags = {(bool(r.data["msg"].entries), r.rule) for r in cluster.trace
+            if r.kind == "send" and isinstance(r.data["msg"], AppendEntries)}
+    assert tags == {(True, "leader-replicate"), (False, "leader-heartbeat")}
+    assert {r.rule for r in cluster.trace
+            if r.kind == "send" and not isinstance(r.data["msg"], AppendEntries)} == {None}
+
+
+def test_membership_appends_name_their_rule():
+    """§6: the leader appends C_old,new to begin a change (config-begin), C_new once C_old,new
+    is committed (config-joint); the unsafe direct switch, asked for and appended, is noted as
+    such (config-unsafe)."""
+    from raft import Cluster
+    cluster = Cluster(size=3, seed=2)
+    cluster.run_until(lambda c: c.leader() is not None, 2000)
+    leader = cluster.leader()
+    cluster.change_membership([1, 2, 3, 4])
+    cluster.run_until(lambda c: not c.nodes[leader].config_change_in_progress(), 3000)
+    appended = [r.rule for r in cluster.trace if r.kind == "append" and r.node == leader
+                and r.rule.startswith("config")]
+    assert appended == ["config-begin", "config-joint"]
+    cluster.change_membership([1, 2, 3, 4, 5], unsafe=True)
+    assert [r.rule for r in cluster.trace if r.kind == "append"][-1] == "config-unsafe"
+    assert [r.rule for r in cluster.trace if r.kind == "membership"] == ["config-catchup",
+                                                                        "config-unsafe"]
+
+
+# -- node.py reads beside Figure 2 ------------------------------------------------------------
+
+def test_the_map_of_figure_2_names_real_code():
+    """The module docstring's map "where each rule of Figure 2 lives" names only functions,
+    classes and tables that exist, so it cannot drift from the code."""
+    import re
+    import raft.node as module
+    doc = module.__doc__
+    section = doc[doc.index("Where each rule of Figure 2 lives"):]
+    names = set(re.findall(r"``([A-Za-z_.]+)``", section))
+    assert len(names) > 20
+    node = make()
+    for name in sorted(names):
+        owner, _, attr = name.rpartition(".")
+        target = getattr(module, owner) if owner else module
+        assert hasattr(target, attr) or hasattr(node, attr), name
+
+
+def test_append_entries_receiver_shows_rules_1_to_5_in_order():
+    """Figure 2's receiver rules appear in the handler as numbered comments, in order, and rules
+    3 (delete a conflict) and 4 (append new entries) are each a line of their own."""
+    import inspect
+    source = inspect.getsource(Node.handle_append_entries)
+    at = [source.index(f"# {k}. ") for k in range(1, 6)]
+    assert at == sorted(at)
+    assert at[2] < source.index("self.truncate_log(") < at[3]
+    assert at[3] < source.index("self.append_entries_to_log(") < at[4]
+
+
+def test_step_applies_the_all_servers_rule_before_dispatching():
+    """§5.1 before anything else (etcd's Step does the same): the term rule is its own function,
+    called on every message before the handler for its type."""
+    import inspect
+    source = inspect.getsource(Node.step)
+    assert source.index("self.adopt_newer_term(msg, now)") < source.index("self.dispatch(msg, now)")

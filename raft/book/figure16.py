@@ -48,8 +48,10 @@ from dataclasses import dataclass
 
 from ..cluster import Cluster
 from ..node import AppendEntriesReply, Node, RequestVoteReply
+from .reachable import check
 
-__all__ = ["TOP_RANGES", "BOTTOM_RANGES", "PAPER", "LOGS", "DEFAULT_LATENCY", "DEFAULT_DISK_WRITE",
+__all__ = ["TOP_RANGES", "BOTTOM_RANGES", "PAPER", "LOGS", "TERMS", "VOTES", "DEFAULT_LATENCY",
+           "DEFAULT_DISK_WRITE",
            "DiskNode", "Trial", "RangeResult", "heartbeat_interval_for", "trials_for",
            "build_trial_cluster", "run_trial", "run_range", "run_figure16", "cannot_win",
            "broadcast_time", "plot_cdfs", "summary_rows"]
@@ -65,9 +67,13 @@ PAPER = {
     (12, 24): "mean 35 ms, longest 152 ms",
 }
 
-#: The persistent logs (terms by index) at the crash. S1 was the leader of term 1.
+#: The persistent logs (terms by index) at the crash. S1 was the leader of term 1, elected by
+#: everyone, and its last two entries reached S2 and S3 only.
 LOGS = {1: [1, 1, 1], 2: [1, 1, 1], 3: [1, 1, 1], 4: [1], 5: [1]}
 OLD_LEADER = 1
+TERMS = {i: 1 for i in LOGS}
+VOTES = {i: OLD_LEADER for i in LOGS}
+check(LOGS, TERMS, VOTES)   # a state a run of Raft reaches (raft.book.reachable)
 
 DEFAULT_LATENCY = (0.2, 0.6)       # one-way network time, ms
 DEFAULT_DISK_WRITE = (12.0, 16.0)  # a durable write before a server replies, ms
@@ -191,8 +197,7 @@ def build_trial_cluster(timeout, index=0, *, seed=0, latency=DEFAULT_LATENCY,
     crash_offset = rng.uniform(0, hb)
     heartbeat_latency = rng.uniform(*latency)
     cluster = Cluster(size=5, seed=rng.randrange(2**32), election_timeout=timeout,
-                      heartbeat_interval=hb, latency=latency, logs=LOGS,
-                      terms={i: 1 for i in LOGS}, votes={i: OLD_LEADER for i in LOGS},
+                      heartbeat_interval=hb, latency=latency, logs=LOGS, terms=TERMS, votes=VOTES,
                       node_class=_disk_node_class(disk_write), trace=trace)
     cluster.crash(OLD_LEADER)
     return cluster, crash_offset, heartbeat_latency

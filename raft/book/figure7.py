@@ -7,10 +7,16 @@ log matches the leader's: with the simple back-off of §5.3 (one entry back per 
 the faster back-off at the end of §5.3 (``Cluster(fast_backoff=True)``: one round trip per
 conflicting term).
 
-Why one cluster: in a two-server cluster made of the leader and (c) or (d), the leader could not
-be elected, since (c) and (d) hold logs that are more up-to-date than the leader's (§5.4.1) and
-refuse their vote. In the seven-server cluster the leader wins with the votes of (a), (b), (e) and
-(f), as in the figure, and every follower is repaired independently of the others.
+Why one cluster: the figure's logs only make sense together. Each term in them had a leader
+elected by a majority, and the logs say who could have voted: in a two-server cluster made of the
+leader and (f), say, every leader of terms 4 to 6 would have needed the vote of (f), which never
+got past term 3. The current terms are chosen so that the whole state is one a run of Raft can
+reach (checked by :func:`raft.book.reachable.check` every time a cluster is built): the leader,
+(a) and (b) are in term 7, since (d) won term 7 and needed four votes of seven; every other
+follower is in the term of its last entry. In the seven-server cluster the leader wins term 8
+with the votes of (a), (b), (e) and (f), and every follower is repaired independently of the
+others. A smaller cluster (``followers=...``) gets one more server holding the leader's log,
+which keeps its state reachable.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from dataclasses import dataclass
 
 from ..cluster import Cluster
 from ..node import AppendEntries, AppendEntriesReply
+from .reachable import check
 
 #: The leader's log in Figure 7 (terms by index, index 1 first).
 LEADER_LOG = [1, 1, 1, 4, 4, 5, 5, 6, 6, 6]
@@ -40,19 +47,40 @@ SERVER = {name: i for i, name in enumerate(FOLLOWERS, start=2)}
 FAST_NETWORK = (1, 2)
 
 
+#: Current terms at the start (before the election of term 8). (d) led term 7, elected by the
+#: leader, (a), (b) and itself; the others stopped hearing from leaders in the term of their
+#: last entry.
+TERMS = {"leader": 7, "a": 7, "b": 7, "c": 6, "d": 7, "e": 4, "f": 3}
+
+
 def figure7_cluster(fast_backoff=False, seed=7, latency=FAST_NETWORK, followers=None,
                     check_invariants=True):
-    """A seven-server cluster (or fewer, with ``followers``) in Figure 7's state, before the
-    election of term 8. The leader's current term is 7, so its next election is term 8; each
-    follower's current term is the term of its last entry."""
-    names = list(FOLLOWERS) if followers is None else list(followers)
-    ids = {name: k for k, name in enumerate(names, start=2)}
+    """A seven-server cluster in Figure 7's state, before the election of term 8 (the leader's
+    current term is 7, so its next election is term 8; see :data:`TERMS`).
+
+    With ``followers`` (a list of names from :data:`FOLLOWERS`, or a dict of name -> log for a
+    follower of your own, whose current term is then its last entry's), a smaller cluster: the
+    leader as S1, those followers as S2, S3, ..., and one more server, last, that holds the
+    leader's log in term 7. Each of the leader's terms needed a majority: without the third
+    server, a pair of the leader and (e) or (f), which never reached terms 5 and 6, could not be
+    reached. Raises :class:`~raft.book.reachable.UnreachableState` if the
+    state is one no run of Raft reaches."""
+    if isinstance(followers, dict):   # logs of your own: (name, log, current term)
+        chosen = [(name, list(log), max(log, default=0)) for name, log in followers.items()]
+    else:
+        chosen = [(name, FOLLOWERS[name], TERMS[name])
+                  for name in (FOLLOWERS if followers is None else followers)]
     logs = {LEADER: LEADER_LOG}
-    terms = {LEADER: 7}
-    for name, i in ids.items():
-        logs[i] = FOLLOWERS[name]
-        terms[i] = max(FOLLOWERS[name])
-    return Cluster(size=1 + len(names), seed=seed, latency=latency, fast_backoff=fast_backoff,
+    terms = {LEADER: TERMS["leader"]}
+    for i, (_, log, term) in enumerate(chosen, start=2):
+        logs[i] = log
+        terms[i] = term
+    if followers is not None:
+        witness = len(logs) + 1
+        logs[witness] = LEADER_LOG
+        terms[witness] = TERMS["leader"]
+    check(logs, terms)
+    return Cluster(size=len(logs), seed=seed, latency=latency, fast_backoff=fast_backoff,
                    logs=logs, terms=terms, check_invariants=check_invariants)
 
 

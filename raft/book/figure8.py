@@ -47,7 +47,7 @@ def naive_advance_commit_index(node, now):
     match = {**node.match_index, node.id: node.log.last_index}
     n = node.config.quorum_index(match)
     if n > node.commit_index:  # missing: and node.log.term_at(n) == node.current_term
-        node._set_commit_index(n, "leader-commit", now)
+        node.set_commit_index(n, "leader-commit", now)
 
 
 class NaiveCommitNode(Figure2Node):

@@ -1,0 +1,202 @@
+"""The trace's vocabulary: every kind of record is in ``raft.trace.KINDS`` and every rule of
+``raft.node.RULES`` is used.
+
+A kind missing from the table would have no sentence and no rank; a rule no code emits is a
+sentence of the paper the pictures can never show. Both are checked two ways: by reading the
+source (every kind and rule named in ``raft/``'s node, simulator and bug zoo is known) and by
+running a few seeded clusters that between them take every path (every record they write has a
+known kind, carrying a rule its kind allows, and together they use every rule).
+"""
+
+from __future__ import annotations
+
+import ast
+import pathlib
+import re
+
+import pytest
+
+from raft import Cluster
+from raft.errors import RaftError, TraceError
+from raft.node import RULES
+from raft.trace import KINDS, TraceRecord, sentence, step_caption, step_rule
+
+RAFT = pathlib.Path(__file__).resolve().parent.parent / "raft"
+WRITERS = ("node.py", "cluster.py", "bugs.py")   # the modules that write notes and records
+
+# Rules no run below emits, because only a mechanism that is off by default reaches them; each
+# has its own test (named here) that switches the mechanism on.
+OFF_BY_DEFAULT = {
+    "ae-two-leaders": "two leaders in one term, which only the unsafe membership switch makes "
+                      "possible (tests/test_core_rules.py::"
+                      "test_leader_refuses_append_entries_of_its_own_term_as_two_leaders)",
+}
+
+
+# -- reading the source ------------------------------------------------------------------------
+
+def _calls(module):
+    """(method name, first argument) for every call of the form ``x.name("literal", ...)``."""
+    tree = ast.parse((RAFT / module).read_text())
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args
+                and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            yield node.func.attr, node.args[0].value
+
+
+def _hyphenated_arguments(module):
+    """Every string constant of the form ``word-word`` (how kinds and rules are spelled) given
+    as an argument to a call, or as the value of an assignment to ``rule``."""
+    tree = ast.parse((RAFT / module).read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            values = node.args + [k.value for k in node.keywords]
+        elif isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "rule"
+                                                  for t in node.targets):
+            values = [node.value]
+        else:
+            continue
+        for value in values:
+            for leaf in ast.walk(value):   # also inside `a if c else b`
+                if isinstance(leaf, ast.Constant) and isinstance(leaf.value, str) \
+                        and re.fullmatch(r"[a-z]+(-[a-z]+)+", leaf.value):
+                    yield leaf.value
+
+
+@pytest.mark.parametrize("module", WRITERS)
+def test_every_kind_written_in_the_source_is_in_the_table(module):
+    """A note or record written with a literal kind names a kind of KINDS."""
+    written = {kind for name, kind in _calls(module)
+               if name in ("note", "_note", "_record", "_record_msg")}
+    assert written, f"found no notes or records in raft/{module}"
+    assert written <= set(KINDS), f"kinds not in raft.trace.KINDS: {written - set(KINDS)}"
+
+
+@pytest.mark.parametrize("module", WRITERS)
+def test_every_hyphenated_name_in_the_source_is_a_kind_or_a_rule(module):
+    """A misspelled rule or kind (``"rv-grnat"``) in the node, the simulator or the zoo."""
+    found = set(_hyphenated_arguments(module))
+    assert found, f"found no kinds or rules in raft/{module}"
+    unknown = found - set(KINDS) - set(RULES)
+    assert not unknown, f"neither a kind nor a rule: {sorted(unknown)}"
+
+
+# -- the table itself --------------------------------------------------------------------------
+
+def test_table_ranks_are_distinct_and_its_rules_exist():
+    headline = [k.headline for k in KINDS.values() if k.headline is not None]
+    caption = [k.caption for k in KINDS.values() if k.caption is not None]
+    assert len(set(headline)) == len(headline) and len(set(caption)) == len(caption)
+    for name, kind in KINDS.items():
+        assert kind.rules, name
+        assert {r for r in kind.rules if r is not None} <= set(RULES), name
+
+
+def test_unknown_kind_fails_loudly():
+    """A misspelled kind is an error naming it, not a default sentence."""
+    record = TraceRecord(1, 0.0, "comit", 2, "leader-commit", {"commit_index": 3})
+    with pytest.raises(TraceError, match="'comit'") as caught:
+        sentence(record)
+    assert isinstance(caught.value, RaftError)
+    with pytest.raises(TraceError, match="'comit'"):
+        step_caption([record])
+
+
+def test_unknown_rule_fails_loudly():
+    record = TraceRecord(1, 0.0, "commit", 2, "leader-comit", {"commit_index": 3})
+    assert sentence(record) == "S2 advanced its commit index to 3"
+    with pytest.raises(TraceError, match="'leader-comit'"):
+        step_rule([record])
+
+
+# -- running: every path -----------------------------------------------------------------------
+
+def _load(cluster, count, every):
+    for k in range(count):
+        if cluster.leader() is not None:
+            cluster.submit(f"k{k % 5}={k}")
+        cluster.run(every)
+
+
+def _faults():
+    """Loss, duplication, reordering, crashes, a partition, given logs that conflict."""
+    logs = {1: [1, 1, 1, 4, 4, 5, 5, 6, 6, 6], 2: [1, 1, 1, 4], 3: [1, 1, 1, 4, 4, 5, 5, 6, 6],
+            4: [1, 1, 1, 4, 4, 5, 5, 6, 7, 7, 7], 5: [1, 1, 1, 2, 2, 2]}
+    c = Cluster(size=5, seed=11, logs=logs, terms={2: 8}, drop=0.1, duplicate=0.1, reorder=0.2)
+    c.run_until(lambda c: c.leader() is not None, 5000)
+    _load(c, 30, 6)
+    c.crash(c.leader())
+    _load(c, 20, 9)
+    c.partition([1, 2], [3, 4, 5])
+    _load(c, 20, 9)
+    c.heal()
+    for i in sorted(c.crashed):
+        c.restart(i)
+    c.set_network(drop=0, duplicate=0, reorder=0)
+    _load(c, 10, 9)
+    return c
+
+
+def _by_hand():
+    """Forced elections, a server cut off and reconnected, messages delivered and lost by hand."""
+    c = Cluster(size=3, seed=3)
+    c.elect(1)
+    c.timeout(2)
+    c.run(1)
+    c.drop(c.in_flight()[0])
+    c.deliver(c.in_flight()[0])
+    c.run(300)
+    c.disconnect(c.leader())
+    c.run(600)
+    c.connect(next(i for i in c.ids if c.nodes[i].role == "leader"))
+    c.run(300)
+    return c
+
+
+def _membership():
+    """A removed server that missed C_new campaigns (and is ignored, §6), a new server that
+    never catches up (the change is abandoned), a leader removing itself, the unsafe switch."""
+    c = Cluster(size=5, seed=3)
+    c.elect(1)
+    _load(c, 5, 5)
+    c.change_membership([1, 2, 3, 4])
+    c.run_until(lambda c: c.nodes[5].config.is_joint, 2000)
+    c.disconnect(5)
+    c.run_until(lambda c: not c.nodes[1].config_change_in_progress(), 2000)
+    c.connect(5)
+    c.run(1000)
+    c.change_membership([1, 2, 3, 4, 6])
+    c.crash(6)
+    c.run(2500)
+    c.change_membership([2, 3, 4])              # the leader, S1, removes itself
+    c.run(1500)
+    c.change_membership([2, 3, 4, 5], unsafe=True)
+    c.run(500)
+    return c
+
+
+RUNS = {"faults": _faults, "by hand": _by_hand, "membership": _membership}
+
+
+@pytest.fixture(scope="module")
+def traces():
+    return {name: run().trace for name, run in RUNS.items()}
+
+
+def test_every_record_has_a_known_kind_and_a_rule_its_kind_allows(traces):
+    for name, trace in traces.items():
+        for r in trace:
+            assert r.kind in KINDS, f"{name}: unknown kind in {r.as_dict()}"
+            assert r.rule in KINDS[r.kind].rules, f"{name}: rule {r.rule!r} on {r.as_dict()}"
+            assert r.sentence
+
+
+def test_every_kind_is_written_by_some_run(traces):
+    written = {r.kind for trace in traces.values() for r in trace}
+    assert set(KINDS) - written == set()
+
+
+def test_every_rule_is_emitted_or_is_off_by_default(traces):
+    emitted = {r.rule for trace in traces.values() for r in trace}
+    assert set(RULES) - emitted == set(OFF_BY_DEFAULT)
+    assert set(OFF_BY_DEFAULT) <= set(RULES)
