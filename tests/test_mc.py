@@ -22,16 +22,19 @@ from raft.errors import InvariantViolation, RaftError, ScenarioError
 from raft.invariants import PROPERTIES
 from raft.labs.skeleton import Lab1Node
 from raft.mc import (APPLY_RULE, CONFIG_RULE, EXCEPTION, LEADER_COMMIT_RULE, MATCH_RULE,
-                     ONE_VOTE_RULE, PERSIST_RULE, PREV_RULE, STALE_REPLY_RULE, TRUNCATE_RULE,
+                     ONE_VOTE_RULE, PERSIST_RULE, PREV_RULE, STALE_REPLY_RULE,
+                     STALE_REQUEST_RULE, TRUNCATE_RULE,
                      VOTE_LOG_RULE, Checker, action_text, check, make_bounds, replay)
 from raft.mc.__main__ import main
 from raft.mc.state import LONG_AGO, NOW
 from raft.node import Node
 
-from test_classroom_grader_gaps import (CommitToLogEnd, CountsEarlierTerms, DirectSwitch,
-                                        EagerNewConfig, HalfIsEnough, JointAndNewTogether,
-                                        LongerLogWins, MatchMovesBack, NoTermCheckReply,
-                                        StaleRepliesAndMatchBack, TermNotMarked, VoteNotMarked)
+from test_classroom_grader_gaps import (CommitToLogEnd, CountsEarlierTerms, CountsStaleVotes,
+                                        DirectSwitch, EagerNewConfig, ForgetsTimerRestart,
+                                        GrantsStaleCandidate, HalfIsEnough, HeartbeatKeepsTimer,
+                                        JointAndNewTogether, LongerLogWins, MatchMovesBack,
+                                        NoTermCheckReply, StaleRepliesAndMatchBack, TermNotMarked,
+                                        VoteNotMarked)
 
 FULL = os.environ.get("RAFT_MC_FULL") == "1"
 
@@ -56,6 +59,9 @@ CASES = [
     (BUGS["apply-uncommitted"], dict(max_term=2, commands=1, crashes=0), APPLY_RULE, 9),
     (BUGS["leader-keeps-leading"], dict(max_term=2, commands=0, crashes=0), "Election Safety", 9),
     (BUGS["prev-log-off-by-one"], dict(max_term=1, commands=1, crashes=0), PREV_RULE, 7),
+    (CountsStaleVotes, dict(max_term=2, commands=0, crashes=0), STALE_REPLY_RULE, 5),
+    (GrantsStaleCandidate, dict(max_term=2, commands=0, crashes=0, per_link=2),
+     STALE_REQUEST_RULE, 4),
     (CommitToLogEnd, dict(max_term=4, commands=0, crashes=0, **STORY_RULE_5),
      "State Machine Safety", 12),
     (NoTermCheckReply, dict(max_term=3, commands=1, crashes=1), STALE_REPLY_RULE, 15),
@@ -93,13 +99,25 @@ def _name(cls):
     return getattr(cls, "name", "") or cls.__name__
 
 
+# Mistakes about when a timer restarts: the model lets a timer fire whenever its server's rules
+# allow, so a deadline that is never reset changes nothing it can see (they are liveness bugs).
+TIMER_BUGS = {BUGS["vote-keeps-timer"], ForgetsTimerRestart, HeartbeatKeepsTimer}
+
+
 def test_every_case_is_covered():
-    """All 12 known-wrong lab nodes of the grader-gaps test, and every bug of the zoo but the
-    liveness one (the model has no clock to miss a timer reset with)."""
+    """Every known-wrong lab node of the grader-gaps test and every bug of the zoo, but the
+    three timer mistakes."""
     import test_classroom_grader_gaps as gaps
     labs = {c[0] for c in gaps.CASES}
-    assert len(labs) == 12 and labs <= {c[0] for c in CASES}
-    assert set(BUGS.values()) - {c[0] for c in CASES} == {BUGS["vote-keeps-timer"]}
+    covered = {c[0] for c in CASES}
+    assert len(labs) == 16 and labs - covered == {ForgetsTimerRestart, HeartbeatKeepsTimer}
+    assert set(BUGS.values()) - covered == {BUGS["vote-keeps-timer"]}
+
+
+@pytest.mark.parametrize("cls", sorted(TIMER_BUGS, key=lambda c: c.__name__))
+def test_timer_mistakes_are_outside_the_model(cls):
+    result = check(cls, max_term=2, commands=1, crashes=0, time_budget=None)
+    assert result.ok and result.complete
 
 
 @pytest.mark.parametrize("cls, bounds, prop, length", CASES + [c[:2] + c[2:] for c in HARM],

@@ -21,6 +21,7 @@ PERSIST_RULE = "persist before responding (Figure 2)"
 ONE_VOTE_RULE = "one vote per term (§5.2)"
 VOTE_LOG_RULE = "vote only for an up-to-date candidate (§5.4.1)"
 STALE_REPLY_RULE = "a reply from an earlier term changes nothing (§5.1)"
+STALE_REQUEST_RULE = "refuse a request from an earlier term (§5.1)"
 PREV_RULE = ("AppendEntries carries the leader's entries after prev_log_index/prev_log_term "
              "(Figure 2)")
 TRUNCATE_RULE = "delete entries only from a conflict (AppendEntries rule 3)"
@@ -29,7 +30,8 @@ LEADER_COMMIT_RULE = "a leader commits an entry of its term stored on a majority
 APPLY_RULE = "apply only committed entries (Figure 2)"
 MATCH_RULE = "match_index only increases (Figure 2)"
 CONFIG_RULE = "one configuration change at a time (§6)"
-RULES = (PERSIST_RULE, ONE_VOTE_RULE, VOTE_LOG_RULE, STALE_REPLY_RULE, PREV_RULE, TRUNCATE_RULE,
+RULES = (PERSIST_RULE, ONE_VOTE_RULE, VOTE_LOG_RULE, STALE_REQUEST_RULE, STALE_REPLY_RULE,
+         PREV_RULE, TRUNCATE_RULE,
          FOLLOWER_COMMIT_RULE, LEADER_COMMIT_RULE, APPLY_RULE, MATCH_RULE, CONFIG_RULE)
 EXCEPTION = "no exception"
 ALL_PROPERTIES = PROPERTIES + RULES
@@ -75,6 +77,21 @@ def _vote_log(c, before, after, node, inp, out, disk, same_leader):
         return (VOTE_LOG_RULE, f"S{after.slot} (last entry {len(before.log)}/{last_term}) "
                 f"granted its vote to S{msg.candidate_id}, whose log ends at "
                 f"{msg.last_log_index}/{msg.last_log_term}, less up-to-date")
+    return None
+
+
+def _stale_request(c, before, after, node, inp, out, disk, same_leader):
+    """RequestVote and AppendEntries receiver rule 1: reply false if term < current_term."""
+    if type(inp) is not int:
+        return None
+    msg = c.msgs[inp]
+    if type(msg) not in (RequestVote, AppendEntries) or msg.term >= before.term:
+        return None
+    for m in out.messages:
+        if (type(m) is RequestVoteReply and m.vote_granted) or \
+                (type(m) is AppendEntriesReply and m.success):
+            return (STALE_REQUEST_RULE, f"S{after.slot} (term {before.term}) accepted the "
+                    f"{type(msg).__name__} of term {msg.term} from S{msg.src}")
     return None
 
 
@@ -195,8 +212,8 @@ def _config(c, before, after, node, inp, out, disk, same_leader):
     return None
 
 
-RULE_CHECKS = (_persist, _one_vote, _vote_log, _stale_reply, _prev, _truncate, _follower_commit,
-                _leader_commit, _apply_committed, _match, _config)
+RULE_CHECKS = (_persist, _one_vote, _vote_log, _stale_request, _stale_reply, _prev, _truncate,
+               _follower_commit, _leader_commit, _apply_committed, _match, _config)
 
 
 def _config_rule(node, slot, term, index, entry, log):

@@ -39,8 +39,10 @@ from ..node import Log, Ready
 #: Attributes that are the same in every state of one server: taken from a freshly built node.
 CONSTANT = frozenset({"id", "rng", "election_timeout", "heartbeat_interval", "fast_backoff",
                       "disruption_guard", "max_entries_per_message", "initial_config"})
-#: Attributes not kept at all (restored to "long ago", or a fresh output buffer).
-DROPPED = frozenset({"_out", "election_deadline", "election_timer_start"})
+#: Attributes not kept at all (restored to "long ago"). The output buffer (the attribute that
+#: holds a ``Ready``, ``out`` or formerly ``_out``) is not kept either: it is empty between
+#: actions, and a thawed node gets a fresh one.
+DROPPED = frozenset({"election_deadline", "election_timer_start"})
 #: Clock readings: None, NOW or LONG_AGO (also a field of the membership change dataclass).
 READINGS = frozenset({"last_heard", "round_start"})
 #: Deadlines kept only as "set or not" (after a pause they are due).
@@ -115,6 +117,8 @@ class Codec:
         self.node_class = node_class
         self.pause = pause
         self.constants = {k: v for k, v in vars(template).items() if k in CONSTANT}
+        self.buffers = tuple(k for k, v in vars(template).items() if isinstance(v, Ready))
+        self._dropped = DROPPED | set(self.buffers)
         self._plans = {}   # tuple of attribute names in dict order -> sorted variable names
 
     # -- freezing ----------------------------------------------------------------------------
@@ -126,7 +130,7 @@ class Codec:
         order = tuple(attrs)
         names = self._plans.get(order)
         if names is None:
-            names = tuple(sorted(k for k in order if k not in CONSTANT and k not in DROPPED))
+            names = tuple(sorted(k for k in order if k not in CONSTANT and k not in self._dropped))
             self._plans[order] = names
         values = []
         for name in names:
@@ -191,7 +195,8 @@ class Codec:
             attrs[name] = v
         attrs["election_timer_start"] = old
         attrs["election_deadline"] = old
-        attrs["_out"] = Ready()
+        for name in self.buffers:
+            attrs[name] = Ready()
         return node
 
 

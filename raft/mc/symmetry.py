@@ -26,7 +26,7 @@ ID_FIELDS = {"voted_for": "id", "leader_id": "id", "votes": "set", "learners": "
              "pending_change": "change", "log": "log"}
 #: Attributes that name no server.
 PLAIN_FIELDS = frozenset({"current_term", "commit_index", "last_applied", "role",
-                          "_config_index", "heartbeat_due", "last_heard"})
+                          "config_index", "_config_index", "heartbeat_due", "last_heard"})
 
 
 class Symmetry:
