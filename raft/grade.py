@@ -1368,11 +1368,7 @@ def _graded_cluster(node_class, **kwargs):
 
 
 def _story_cluster(text, node_class):
-    base = scenario_mod.parse(text)
-    kwargs = dict(base._init)
-    for name in ("check_invariants", "trace", "node_class"):
-        kwargs.pop(name, None)
-    return _graded_cluster(node_class, **kwargs)
+    return _graded_cluster(node_class, **scenario_mod.load(text).setup.kwargs())
 
 
 def _dedent(text):
