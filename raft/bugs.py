@@ -58,7 +58,7 @@ class NaiveCommit(Bug):
         "Our reference leader appends a no-op at the start of its term (§8), which hides this "
         "mistake, so this class also leaves the no-op out, as the paper's Figure 8 does.")
     finds = "Leader Completeness or State Machine Safety"
-    profile = dict(size=3, length=16, weights=dict(isolate_leader=3, submit=3, heal=1),
+    profile = dict(size=3, length=16, weights={"isolate leader": 3, "submit": 3, "heal": 1},
                    run_ms=(150, 500), pause=0.5)
     bound = 150
 
@@ -89,8 +89,8 @@ class VoteWithoutLogCheck(Bug):
         "committed entries of the latest term can then win an election and overwrite them on "
         "the others.")
     finds = "Leader Completeness"
-    profile = dict(size=3, length=14, weights=dict(run=4, submit=4, isolate=3, heal=2,
-                                                   crash_leader=2, restart=2, timeout=3),
+    profile = dict(size=3, length=14, weights={"run": 4, "submit": 4, "isolate": 3, "heal": 2,
+                                               "crash leader": 2, "restart any": 2, "timeout": 3},
                    run_ms=(20, 300))
 
     def candidate_log_is_up_to_date(self, last_log_index, last_log_term):
@@ -114,7 +114,7 @@ class ForgetVoteInSameTerm(Bug):
         "and makes a leader step down on the first reply from its followers. The checker finds "
         "the loud symptom first: leaders never last, and no client command is ever committed.")
     finds = "stall"
-    profile = dict(size=3, length=6, weights=dict(run=3, timeout=2, submit=1))
+    profile = dict(size=3, length=6, weights={"run": 3, "timeout": 2, "submit": 1})
     bound = 10
 
     def adopt_newer_term(self, msg, now):
@@ -139,7 +139,7 @@ class StaleVoteReplies(Bug):
         "current term: the candidate can become leader without a real majority, while another "
         "server wins the same term honestly.")
     finds = "Election Safety"
-    profile = dict(size=5, length=10, weights=dict(run=4, timeout=5, network=1),
+    profile = dict(size=5, length=10, weights={"run": 4, "timeout": 5, "network": 1},
                    run_ms=(5, 120), network=dict(reorder=(0.3, 0.6), latency=((20, 60),)))
 
     def handle_request_vote_reply(self, msg, now):
@@ -166,7 +166,8 @@ class HardStateNotPersisted(Bug):
         "memory of its vote, so it can vote a second time in a term in which it already voted, "
         "and two leaders can be elected in one term.")
     finds = "Election Safety"
-    profile = dict(size=3, length=20, weights=dict(run=2, timeout=2, crash=5, restart=5),
+    profile = dict(size=3, length=20, weights={"run": 2, "timeout": 2, "crash": 5,
+                                               "restart any": 5},
                    run_ms=(1, 300), pause=0.6)
 
     def ready(self):
@@ -191,8 +192,9 @@ class TruncateAlways(Bug):
         "believes the followers hold entries they have cut off, never sends those again, and "
         "has every later AppendEntries refused.")
     finds = "Leader Completeness, or a stall"
-    profile = dict(size=3, length=30, weights=dict(run=3, submit=6, crash_leader=2, restart=2,
-                                                   network=1, heal=1, isolate=1),
+    profile = dict(size=3, length=30, weights={"run": 3, "submit": 6, "crash leader": 2,
+                                               "restart any": 2, "network": 1, "heal": 1,
+                                               "isolate": 1},
                    run_ms=(5, 150), network=dict(reorder=(0.3, 0.6), duplicate=(0.2, 0.5)))
 
     def find_conflict(self, prev_log_index, entries):
@@ -219,9 +221,9 @@ class ApplyUncommitted(Bug):
         "back a command it has executed: the server ends up having applied a command that the "
         "cluster decided differently.")
     finds = "State Machine Safety"
-    profile = dict(size=5, length=16, initial=[("network", (("drop", 0.3),))], run_ms=(1, 60),
-                   pause=0.5, weights=dict(submit=6, isolate_leader=2, heal=2, crash_leader=1,
-                                           restart=1))
+    profile = dict(size=5, length=16, initial=["network drop=0.3"], run_ms=(1, 60),
+                   pause=0.5, weights={"submit": 6, "isolate leader": 2, "heal": 2,
+                                       "crash leader": 1, "restart any": 1})
     bound = 300
 
     def apply_committed(self):
@@ -243,7 +245,8 @@ class LeaderIgnoresHigherTerm(Bug):
         "must adopt it and become a follower. This leader adopts the new term but keeps leading, "
         "now in a term that another server legitimately won: two leaders in one term.")
     finds = "Election Safety"
-    profile = dict(size=3, length=10, weights=dict(run=4, isolate_leader=4, heal=3, submit=2),
+    profile = dict(size=3, length=10, weights={"run": 4, "isolate leader": 4, "heal": 3,
+                                               "submit": 2},
                    run_ms=(50, 500))
 
     def adopt_newer_term(self, msg, now):
@@ -269,8 +272,9 @@ class PrevLogOffByOne(Bug):
         "leader's log, and the new entries are appended after an entry the leader never had: "
         "two logs then agree on an index and term but differ before it.")
     finds = "Log Matching"
-    profile = dict(size=3, length=18, weights=dict(run=3, submit=6, isolate_leader=3, heal=2,
-                                                   crash_leader=1, restart=1, timeout=1),
+    profile = dict(size=3, length=18, weights={"run": 3, "submit": 6, "isolate leader": 3,
+                                               "heal": 2, "crash leader": 1, "restart any": 1,
+                                               "timeout": 1},
                    run_ms=(5, 300))
     bound = 150
 
@@ -300,7 +304,7 @@ class VoteKeepsTimer(Bug):
         "are slow compared with the spread of election timeouts, elections keep interrupting "
         "each other and the cluster stops making progress: a liveness bug.")
     finds = "stall"
-    profile = dict(size=5, length=30, weights=dict(run=2, crash_leader=3, network=1),
+    profile = dict(size=5, length=30, weights={"run": 2, "crash leader": 3, "network": 1},
                    run_ms=(100, 400), network=dict(latency=((25, 40),)),
                    election_timeout=(150, 200))
     bound = 60

@@ -2,9 +2,11 @@
 
 Theory of operation
 -------------------
-A *schedule* is a short list of actions done to a simulated cluster, one per line of text::
+A *schedule* is a cluster's setup and a short list of actions done to it, written in the
+scenario language (:mod:`raft.actions`, one action per line) with ``mode lenient``::
 
-    size=3 seed=7 election_timeout=150..300
+    cluster size=3 seed=7
+    mode lenient
     run 120ms
     isolate leader        # cut the current leader off from everyone
     submit x=1            # a client command to the current leader
@@ -14,13 +16,11 @@ A *schedule* is a short list of actions done to a simulated cluster, one per lin
     partition 1 2 | 3
     network drop=0.1 duplicate=0.2 reorder=0.3 latency=20..60
 
-The first line may also set ``max_entries=1`` (entries per AppendEntries) and
-``fast_backoff=yes`` (the cluster options of the same names).
-
-An action that makes no sense when its turn comes (crash a server that is down, submit with no
-leader) is skipped, so any sub-list of a schedule is still a schedule. :func:`generate` draws a
-schedule from a seed and a *profile* (how often each kind of action comes up, how long runs
-last); the same seed and profile always give the same schedule.
+In lenient mode an action that makes no sense when its turn comes (crash a server that is
+down, submit with no leader) is skipped, so any sub-list of a schedule is still a schedule, and
+a shrunk counterexample is a scenario file that ``raft.scenario.run`` replays. :func:`generate`
+draws a schedule from a seed and a *profile* (how often each kind of action comes up, how long
+runs last); the same seed and profile always give the same schedule.
 
 :func:`run_schedule` plays a schedule on ``Cluster(node_class=...)`` and judges it with one
 generic checker:
@@ -68,12 +68,15 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import checks
 from . import scenario as scenario_mod
+from .actions import (ANY, LEADER as TARGET_LEADER, OLD_LEADER, Action, Crash, Heal, Isolate,
+                      Members, Network, Partition, Reboot, Restart, Run, Setup, Submit, Timeout)
 from .cluster import Cluster
+from .scenario import PROBE
 from .errors import (ConfigurationError, ExpectationFailed, InvariantViolation, RaftError,
                      ScenarioError, StuckTimer)
 from .invariants import SafetyChecker
+from .trace import KINDS
 from .node import (LEADER, MAX_ENTRIES_PER_MESSAGE, AppendEntries, AppendEntriesReply, Node,
                    RequestVote, RequestVoteReply)
 
@@ -89,135 +92,84 @@ _PACKAGE_DIR = str(Path(__file__).resolve().parent)
 
 @dataclass(frozen=True)
 class Schedule:
-    """A cluster's settings and the actions done to it."""
+    """A cluster's setup and the actions done to it, done leniently (an action that makes no
+    sense when its turn comes is skipped, so any sub-list of a schedule is still a schedule).
+    Its text is a scenario (``mode lenient``) that ``raft.scenario.run`` replays."""
 
-    size: int
-    seed: int
+    setup: Setup
     actions: tuple
-    election_timeout: tuple = (150, 300)
-    max_entries: int = MAX_ENTRIES_PER_MESSAGE   # entries per AppendEntries, at most
-    fast_backoff: bool = False                   # the leader's back-off uses the reply's hint
 
     def text(self):
-        low, high = self.election_timeout
-        head = f"size={self.size} seed={self.seed} election_timeout={low:g}..{high:g}"
-        if self.max_entries != MAX_ENTRIES_PER_MESSAGE:
-            head += f" max_entries={self.max_entries}"
-        if self.fast_backoff:
-            head += " fast_backoff=yes"
-        lines = [head] + [action_text(a) for a in self.actions]
+        lines = [str(self.setup), "mode lenient"] + [str(a) for a in self.actions]
         return "\n".join(lines) + "\n"
 
+    def scenario(self, stall_ms=STALL_MS):
+        """The schedule as the grader judges it: its text and, last, the liveness check
+        (``expect progress within 3000ms``). ``raft.scenario.run(text, node_class=...)``
+        replays it and fails where the grader did (a safety violation or a stall)."""
+        return self.text() + str(scenario_mod.ExpectProgress(stall_ms)) + "\n"
+
     def replace(self, actions):
-        return Schedule(self.size, self.seed, tuple(actions), self.election_timeout,
-                        self.max_entries, self.fast_backoff)
+        return Schedule(self.setup, tuple(actions))
 
     def __len__(self):
         return len(self.actions)
 
 
-def action_text(action):
-    kind = action[0]
-    if kind == "run":
-        return f"run {action[1]:g}ms"
-    if kind in ("crash", "restart", "isolate", "timeout", "reboot"):
-        return f"{kind} {action[1]}"
-    if kind == "submit":
-        return f"submit {action[1]}" + (" to old-leader" if action[2:] == ("old",) else "")
-    if kind == "heal":
-        return "heal"
-    if kind == "members":
-        return "members " + " ".join(str(i) for i in action[1])
-    if kind == "partition":
-        return "partition " + " | ".join(" ".join(str(i) for i in g) for g in action[1])
-    if kind == "network":
-        parts = []
-        for name, value in action[1]:
-            if name == "latency":
-                parts.append(f"latency={value[0]:g}..{value[1]:g}")
-            else:
-                parts.append(f"{name}={value:g}")
-        return "network " + " ".join(parts)
-    raise ValueError(f"unknown action {action!r}")
-
-
 def parse_schedule(text):
-    """The inverse of :meth:`Schedule.text`. Text it cannot read raises ScenarioError (a
-    ValueError) naming the line."""
-    if not isinstance(text, str):
-        raise ScenarioError(f"a schedule is text, got {type(text).__name__}")
-    lines = [(number, line.split("#", 1)[0].strip())
-             for number, line in enumerate(text.strip().splitlines(), 1)]
-    lines = [(number, line) for number, line in lines if line]
-    if not lines:
+    """The inverse of :meth:`Schedule.text` and :meth:`Schedule.scenario` (the older first
+    line ``size=3 seed=7 ...`` reads too). Text it cannot read raises ScenarioError (a ValueError) naming the line."""
+    script = scenario_mod.load(text)
+    if not script.lines and not text.strip():
         raise ScenarioError("an empty schedule")
-    number, line = lines[0]
-    try:
-        head = dict(word.split("=", 1) for word in line.split())
-        low, high = (float(x) for x in head.get("election_timeout", "150..300").split(".."))
-        schedule = Schedule(int(head["size"]), int(head["seed"]), (), (low, high),
-                            int(head.get("max_entries", MAX_ENTRIES_PER_MESSAGE)),
-                            head.get("fast_backoff", "no") == "yes")
-    except (ValueError, KeyError) as e:
-        raise ScenarioError(f"the first line gives the cluster, e.g. 'size=3 seed=7 "
-                            f"election_timeout=150..300' ({type(e).__name__}: {e})",
-                            number, line) from None
-    actions = []
-    for number, line in lines[1:]:
-        try:
-            actions.append(_parse_action(line))
-        except (ValueError, IndexError, RaftError) as e:
-            raise ScenarioError(f"cannot read this action ({e})", number, line) from None
-    return schedule.replace(actions)
+    lines = list(script.lines)
+    if lines and isinstance(lines[-1].item, scenario_mod.ExpectProgress):
+        lines.pop()   # the grader checks progress after every schedule anyway
+    for line in lines:
+        if not isinstance(line.item, Action):
+            raise ScenarioError("a schedule holds actions only (an expect line belongs in a "
+                                "scenario: raft.scenario.run)", line.number, line.text)
+    return Schedule(script.setup, tuple(script.actions))
 
 
-def _parse_action(line):
-    words = line.split()
-    kind = words[0]
-    if kind == "run":
-        return ("run", checks.duration("run", float(words[1].removesuffix("ms"))))
-    if kind in ("crash", "restart", "isolate", "timeout", "reboot"):
-        who = words[1]
-        return (kind, who if who in ("leader", "any") else checks.server_id(int(who)))
-    if kind == "submit":
-        if words[2:] == ["to", "old-leader"]:
-            return ("submit", words[1], "old")
-        return ("submit", words[1])
-    if kind == "heal":
-        return ("heal",)
-    if kind == "members":
-        return ("members", tuple(checks.server_id(int(i)) for i in words[1:]))
-    if kind == "partition":
-        return ("partition", tuple(tuple(checks.server_id(int(i)) for i in g.split())
-                                   for g in " ".join(words[1:]).split("|")))
-    if kind == "network":
-        settings = []
-        for word in words[1:]:
-            name, value = word.split("=", 1)
-            if name == "latency":
-                a, b = value.split("..")
-                settings.append((name, (float(a), float(b))))
-            else:
-                settings.append((name, float(value)))
-        return ("network", tuple(settings))
-    raise ValueError(f"unknown action {kind!r}")
-
+#: The kinds of action a profile weighs (a profile's ``weights`` keys), in the order the
+#: generator offers them to its random draws: fixed, so that a profile always gives the same
+#: schedules. Each is the scenario line it produces, "N" standing for a random server id.
+PROFILE_KINDS = ("crash", "crash leader", "heal", "isolate", "isolate leader", "members",
+                 "network", "partition", "reboot", "reboot leader", "restart any", "run",
+                 "submit", "submit to old-leader", "timeout")
+#: Older names of kinds, still read in profiles.
+PROFILE_ALIASES = {"crash_leader": "crash leader", "isolate_leader": "isolate leader",
+                "reboot_leader": "reboot leader", "restart": "restart any",
+                "submit_old": "submit to old-leader"}
 
 DEFAULT_PROFILE = dict(size=5, length=14,
-                       weights=dict(run=4, submit=3, crash=1, crash_leader=1, restart=2,
-                                    isolate=1, isolate_leader=1, heal=2, timeout=1, partition=1,
-                                    network=1),
+                       weights={"run": 4, "submit": 3, "crash": 1, "crash leader": 1,
+                                "restart any": 2, "isolate": 1, "isolate leader": 1, "heal": 2,
+                                "timeout": 1, "partition": 1, "network": 1},
                        run_ms=(10, 300))
+
+
+def _weights(weights):
+    """A profile's weights by kind, in PROFILE_KINDS order (an unknown kind is an error)."""
+    named = {}
+    for kind, weight in weights.items():
+        name = PROFILE_ALIASES.get(kind, kind)
+        if name not in PROFILE_KINDS:
+            raise ConfigurationError(f"unknown action kind {kind!r} in profile (known: "
+                                     f"{', '.join(PROFILE_KINDS)})")
+        named[name] = weight
+    return ([k for k in PROFILE_KINDS if k in named],
+            [named[k] for k in PROFILE_KINDS if k in named])
 
 
 def generate(seed, profile=None):
     """A random schedule from ``seed``, biased by ``profile`` (a dict; see DEFAULT_PROFILE).
 
-    Profile keys: ``size``, ``length`` (number of actions), ``weights`` (kind -> weight; kinds:
-    run, submit, submit_old, crash, crash_leader, restart, reboot, reboot_leader, isolate,
-    isolate_leader, heal, timeout, partition, network, members), ``run_ms`` (range of a run),
-    ``pause`` (probability that a run follows each other action), ``initial`` (actions put
-    first), ``warmup`` (ms run next; default 300), ``network`` (name -> (low, high) range for
+    Profile keys: ``size``, ``length`` (number of actions), ``weights`` (kind -> weight; the
+    kinds are :data:`PROFILE_KINDS`), ``run_ms`` (range of a run), ``pause`` (probability that
+    a run follows each other action), ``initial`` (actions put first: Action values or scenario
+    lines), ``warmup`` (ms run next; default 300), ``network`` (name -> (low, high) range for
     drop/duplicate/reorder, or a tuple of latency ranges), ``election_timeout``,
     ``max_entries`` and ``fast_backoff`` (cluster options: a value, or a tuple of values to
     choose from for each seed). Keys and kinds added later draw from the generator only when a
@@ -226,61 +178,58 @@ def generate(seed, profile=None):
     p.update(profile or {})
     rng = random.Random(f"schedule-{seed}")
     size = p["size"]
-    kinds = sorted(p["weights"])
-    weights = [p["weights"][k] for k in kinds]
+    kinds, weights = _weights(p["weights"])
     low, high = p["run_ms"]
     actions = []
     values = 0
     pause = p.get("pause", 0.8)
     for action in p.get("initial", ()):
-        actions.append(tuple(action))  # fixed opening actions, e.g. a network setting
+        # fixed opening actions, e.g. a network setting
+        actions.append(Action.parse(action) if isinstance(action, str) else action)
     if p.get("warmup", 300):
-        actions.append(("run", float(p.get("warmup", 300))))  # time to elect a first leader
+        actions.append(Run(float(p.get("warmup", 300))))  # time to elect a first leader
+    on_server = {"crash": Crash, "isolate": Isolate, "timeout": Timeout, "reboot": Reboot}
     for _ in range(p["length"]):
-        if actions and actions[-1][0] != "run" and rng.random() < pause:
-            actions.append(("run", float(rng.randint(int(low), int(high)))))
+        if actions and not isinstance(actions[-1], Run) and rng.random() < pause:
+            actions.append(Run(float(rng.randint(int(low), int(high)))))
             continue
         kind = rng.choices(kinds, weights)[0]
         if kind == "run":
-            actions.append(("run", float(rng.randint(int(low), int(high)))))
-        elif kind == "submit":
+            actions.append(Run(float(rng.randint(int(low), int(high)))))
+        elif kind in ("submit", "submit to old-leader"):
             values += 1
-            actions.append(("submit", f"{rng.choice('xyz')}={values}"))
-        elif kind == "submit_old":
-            values += 1
-            actions.append(("submit", f"{rng.choice('xyz')}={values}", "old"))
-        elif kind in ("crash", "isolate", "timeout", "reboot"):
-            actions.append((kind, rng.randint(1, size)))
-        elif kind in ("crash_leader", "isolate_leader", "reboot_leader"):
-            actions.append((kind.split("_")[0], "leader"))
-        elif kind == "restart":
-            actions.append(("restart", "any"))
+            command = f"{rng.choice('xyz')}={values}"
+            actions.append(Submit(command, OLD_LEADER if kind != "submit" else None))
+        elif kind in on_server:
+            actions.append(on_server[kind](rng.randint(1, size)))
+        elif kind in ("crash leader", "isolate leader", "reboot leader"):
+            actions.append(on_server[kind.split()[0]](TARGET_LEADER))
+        elif kind == "restart any":
+            actions.append(Restart(ANY))
         elif kind == "heal":
-            actions.append(("heal",))
+            actions.append(Heal())
         elif kind == "members":
             # A new set of voters drawn from the servers and two spare ids (new servers):
             # growing, shrinking, or replacing servers, possibly removing the leader.
             pool = list(range(1, size + 3))
             count = rng.randint(max(1, size - 2), min(len(pool), size + 1))
-            actions.append(("members", tuple(sorted(rng.sample(pool, count)))))
+            actions.append(Members(tuple(sorted(rng.sample(pool, count)))))
         elif kind == "partition":
             ids = list(range(1, size + 1))
             rng.shuffle(ids)
             cut = rng.randint(1, size - 1)
-            actions.append(("partition", (tuple(sorted(ids[:cut])), tuple(sorted(ids[cut:])))))
-        elif kind == "network":
+            actions.append(Partition((tuple(sorted(ids[:cut])), tuple(sorted(ids[cut:])))))
+        else:   # network
             net = p.get("network") or dict(drop=(0.0, 0.2), duplicate=(0.0, 0.2),
                                            reorder=(0.0, 0.3))
-            settings = []
+            settings = {}
             for name in ("drop", "duplicate", "reorder"):
                 if name in net:
                     a, b = net[name]
-                    settings.append((name, round(rng.uniform(a, b), 2)))
+                    settings[name] = round(rng.uniform(a, b), 2)
             if "latency" in net:
-                settings.append(("latency", rng.choice(net["latency"])))
-            actions.append(("network", tuple(settings)))
-        else:
-            raise ValueError(f"unknown action kind {kind!r} in profile")
+                settings["latency"] = rng.choice(net["latency"])
+            actions.append(Network(**settings))
     # Cluster options: a value, or a tuple of values to choose from for each seed (with a
     # generator of their own, so that the actions do not depend on them).
     options = {}
@@ -289,8 +238,11 @@ def generate(seed, profile=None):
         if isinstance(value, tuple):
             value = random.Random(f"{name}-{seed}").choice(value)
         options[name] = value
-    return Schedule(size, seed, tuple(actions), tuple(p.get("election_timeout", (150, 300))),
-                    **options)
+    setup = Setup(size=size, seed=seed,
+                  election_timeout=tuple(p.get("election_timeout", (150, 300))),
+                  max_entries_per_message=options["max_entries"],
+                  fast_backoff=options["fast_backoff"])
+    return Schedule(setup, tuple(actions))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -434,16 +386,9 @@ class GradeChecker(SafetyChecker):
                               "can decide without the new ones")
 
 
-class _Stall(Exception):
-    pass
-
-
 def _new_cluster(node_class, schedule, trace):
-    cluster = Cluster(size=schedule.size, seed=schedule.seed,
-                      election_timeout=schedule.election_timeout, node_class=node_class,
-                      check_invariants=False, trace=trace,
-                      max_entries_per_message=schedule.max_entries,
-                      fast_backoff=schedule.fast_backoff)
+    cluster = Cluster(**schedule.setup.kwargs(), node_class=node_class, check_invariants=False,
+                      trace=trace)
     # The checker is attached by hand (not check_invariants=True) so that cluster.replay(),
     # which the players use, rebuilds the run without raising at the violation again.
     cluster.checker = GradeChecker(cluster)
@@ -451,111 +396,26 @@ def _new_cluster(node_class, schedule, trace):
 
 
 def _do(cluster, action):
-    """Carry out one action; returns False if it made no sense now (and was skipped)."""
-    kind = action[0]
-    up = [i for i in cluster.ids if i not in cluster.crashed]
-    if kind == "run":
-        cluster.run(action[1])
-    elif kind == "submit":
-        if action[2:] == ("old",):
-            # The running leader with the lowest term: a deposed leader that has not heard
-            # of its successor yet still takes commands (its entries are doomed).
-            leaders = [i for i in up if cluster.nodes[i].role == LEADER]
-            leader = min(leaders, key=lambda i: (cluster.nodes[i].current_term, i),
-                         default=None)
-        else:
-            leader = cluster.leader()
-        if leader is None:
-            return False
-        cluster.submit(action[1], node=leader)
-    elif kind in ("crash", "isolate", "reboot"):
-        who = cluster.leader() if action[1] == "leader" else action[1]
-        if who is None or who not in cluster.nodes:
-            return False
-        if kind == "reboot":
-            # Crash and restart at once: the server keeps only what it wrote to disk.
-            if who not in up:
-                return False
-            cluster.crash(who)
-            cluster.restart(who)
-        elif kind == "crash":
-            if who not in up or len(up) <= 1:
-                return False
-            cluster.crash(who)
-        else:
-            cluster.partition([who], [i for i in cluster.ids if i != who])
-    elif kind == "restart":
-        down = sorted(cluster.crashed)
-        who = down[0] if action[1] == "any" and down else action[1]
-        if who not in cluster.crashed:
-            return False
-        cluster.restart(who)
-    elif kind == "heal":
-        if cluster.partition_groups is None and not cluster.disconnected:
-            return False
-        cluster.heal()
-    elif kind == "partition":
-        # Servers a membership change added after the schedule was drawn are in no group:
-        # each is cut off on its own.
-        listed = {i for g in action[1] for i in g}
-        cluster.partition(*action[1], *[[i] for i in cluster.ids if i not in listed])
-    elif kind == "timeout":
-        who = action[1]
-        if who not in up or cluster.nodes[who].role == LEADER \
-                or who not in cluster.nodes[who].config.members:
-            return False
-        cluster.timeout(who)
-    elif kind == "network":
-        cluster.set_network(**dict(action[1]))
-    elif kind == "members":
-        leader = cluster.leader()
-        if leader is None:
-            return False
-        node = cluster.nodes[leader]
-        try:   # the cluster's own checks: a change that makes no sense now is skipped
-            checks.membership_change(action[1], node)
-        except RaftError:
-            return False
-        try:
-            cluster.change_membership(action[1])
-        except RaftError as e:
-            # The checks above passed, so the refusal came from the node's own code.
+    """Carry out one action leniently; returns False if it made no sense now (and was
+    skipped)."""
+    try:
+        return cluster.do(action, lenient=True) is not None
+    except RaftError as e:
+        if isinstance(action, Members):
+            # Lenient mode checked the change was valid, so the refusal came from the node's
+            # own code.
             raise NodeRefused(f"{type(e).__name__}: {e}") from e
-    else:
-        raise ValueError(f"unknown action {action!r}")
-    return True
+        raise
 
 
 class NodeRefused(Exception):
     """The node's own change_membership refused a change the grader had checked was valid."""
 
 
-PROBE = "probe=1"
-
-
 def _settle(cluster, stall_ms):
-    """End the faults, then require a client command to be committed within stall_ms."""
-    if cluster.partition_groups is not None or cluster.disconnected:
-        cluster.heal()
-    for i in sorted(cluster.crashed):
-        cluster.restart(i)
-    if cluster.drop_rate or cluster.duplicate_rate or cluster.reorder_rate:
-        cluster.set_network(drop=0, duplicate=0, reorder=0)
-    start = cluster.now
-    tried = set()
-    while cluster.now - start < stall_ms:
-        leader = cluster.leader()
-        if leader is not None and (leader, cluster.nodes[leader].current_term) not in tried:
-            tried.add((leader, cluster.nodes[leader].current_term))
-            cluster.submit(PROBE, node=leader, client_id="probe", seq=1)
-        cluster.run(25)
-        if any(PROBE in cluster.state_machines[i].applied for i in cluster.ids):
-            return
-    leader = cluster.leader()
-    raise _Stall(f"with every server up and the network healed, no client command was "
-                 f"committed within {stall_ms} ms (leader now: "
-                 f"{'none' if leader is None else f'S{leader}'}, "
-                 f"{len(tried)} leader term(s) tried)")
+    """End the faults, then require a client command to be committed within stall_ms
+    (``expect progress``); returns what went wrong, or None."""
+    return scenario_mod.ExpectProgress(stall_ms).failure(cluster)
 
 
 def _node_frame(exc):
@@ -581,12 +441,11 @@ def run_schedule(node_class, schedule, *, trace=False, liveness=True, stall_ms=S
     try:
         for action in schedule.actions:
             _do(cluster, action)
-        if liveness:
-            _settle(cluster, stall_ms)
+        stalled = _settle(cluster, stall_ms) if liveness else None
+        if stalled:
+            found = Finding("stall", "no progress", stalled, cluster.steps)
     except InvariantViolation as e:
         found = Finding("violation", e.prop, e.details, cluster.steps)
-    except _Stall as e:
-        found = Finding("stall", "no progress", str(e), cluster.steps)
     except StuckTimer as e:
         # Replays stop at the first of the repeated firings: what led there is the story.
         found = Finding("stuck", f"{e.timer} timer", str(e), e.first_step)
@@ -647,8 +506,8 @@ def shrink(node_class, schedule, finding, *, max_runs=150, stall_ms=STALL_MS):
     # spent: a schedule of twenty "run" lines in a row is hard to read.
     k = 0
     while k < len(actions) - 1:
-        if actions[k][0] == "run" and actions[k + 1][0] == "run":
-            merged = actions[:k] + [("run", actions[k][1] + actions[k + 1][1])] + actions[k + 2:]
+        if isinstance(actions[k], Run) and isinstance(actions[k + 1], Run):
+            merged = actions[:k] + [Run(actions[k].ms + actions[k + 1].ms)] + actions[k + 2:]
             got = fails(schedule.replace(merged))
             if got is not None:
                 actions, finding = merged, got
@@ -656,8 +515,8 @@ def shrink(node_class, schedule, finding, *, max_runs=150, stall_ms=STALL_MS):
         k += 1
     # Shorten each run, halving while the failure stays.
     for k in range(len(actions)):
-        while actions[k][0] == "run" and actions[k][1] >= 2 and runs < max_runs:
-            shorter = actions[:k] + [("run", float(int(actions[k][1] // 2)))] + actions[k + 1:]
+        while isinstance(actions[k], Run) and actions[k].ms >= 2 and runs < max_runs:
+            shorter = actions[:k] + [Run(float(int(actions[k].ms // 2)))] + actions[k + 1:]
             got = fails(schedule.replace(shorter))
             if got is None:
                 break
@@ -669,17 +528,11 @@ def shrink(node_class, schedule, finding, *, max_runs=150, stall_ms=STALL_MS):
 # Counterexamples
 # ---------------------------------------------------------------------------------------------
 
-# (No "force-timeout": the role change that always follows says it, "S1 was told to campaign and
-# became candidate for term 2".)
-_KEY_KINDS = {"role", "vote", "term", "commit", "truncate", "crash", "restart", "partition",
-              "heal", "submit", "network", "apply", "reject"}
-
-
 def key_events(cluster, limit=30):
     """A cluster's key events (roles, votes, terms, commits, faults...) in plain English,
     the last ``limit`` of them."""
     lines = [f"[{r.time:7.1f} ms] {r.sentence}" for r in cluster.trace
-             if r.kind in _KEY_KINDS and not (r.kind == "apply" and "no-op" in r.sentence)]
+             if KINDS[r.kind].key and not (r.kind == "apply" and r.data["what"] == "no-op")]
     if len(lines) > limit:
         lines = [f"... ({len(lines) - limit} earlier events)"] + lines[-limit:]
     return lines
@@ -694,6 +547,7 @@ class Counterexample:
     finding: Finding
     tried: int               # schedules run before this one failed (seeds tried)
     shrink_runs: int = 0
+    stall_ms: int = STALL_MS
     _cluster: object = field(default=None, repr=False)
 
     def cluster(self):
@@ -716,7 +570,7 @@ class Counterexample:
                f"shrunk from {len(self.original)} to {len(self.schedule)} actions "
                f"in {self.shrink_runs} reruns",
                "  the shrunk schedule:"]
-        out += ["    " + line for line in self.schedule.text().splitlines()]
+        out += ["    " + line for line in self.schedule.scenario(self.stall_ms).splitlines()]
         out.append("  what happened (key events):")
         out += ["    " + line for line in self.sentences()]
         return "\n".join(out)
@@ -731,7 +585,7 @@ def find_counterexample(node_class, profile, seeds, *, minimize=True, stall_ms=S
             continue
         small, finding, runs = (shrink(node_class, schedule, found, stall_ms=stall_ms)
                                 if minimize else (schedule, found, 0))
-        return Counterexample(node_class, seed, schedule, small, finding, tried, runs)
+        return Counterexample(node_class, seed, schedule, small, finding, tried, runs, stall_ms)
     return None
 
 
@@ -1275,8 +1129,9 @@ _MEMBERSHIP_STORIES = (
 )
 
 _LAB_PROFILE = dict(size=5, length=12,
-                    weights=dict(run=4, submit=3, crash_leader=1, crash=1, restart=2,
-                                 isolate_leader=1, heal=2, timeout=1, network=1),
+                    weights={"run": 4, "submit": 3, "crash leader": 1, "crash": 1,
+                             "restart any": 2, "isolate leader": 1, "heal": 2, "timeout": 1,
+                             "network": 1},
                     run_ms=(20, 300))
 
 # The random schedules of labs 2-4 are tuned to the faults each lab's mistakes need (measured
@@ -1312,30 +1167,31 @@ _LAB_PROFILE = dict(size=5, length=12,
 # candidate of that term).
 _LAB2_PROFILE = dict(size=3, length=30, run_ms=(1, 80), pause=0.3, max_entries=1,
                      fast_backoff=True,
-                     weights=dict(run=5, submit=4, submit_old=5, crash=1, crash_leader=3,
-                                  restart=1, heal=3, timeout=3, partition=3, network=5,
-                                  isolate_leader=3, isolate=2),
+                     weights={"run": 5, "submit": 4, "submit to old-leader": 5, "crash": 1,
+                              "crash leader": 3, "restart any": 1, "heal": 3, "timeout": 3,
+                              "partition": 3, "network": 5, "isolate leader": 3, "isolate": 2},
                      network=dict(drop=(0, 0), duplicate=(0.2, 0.5), reorder=(0.3, 0.6),
                                   latency=((10, 15), (5, 60))))
 _LAB3_PROFILE = dict(size=3, length=24, run_ms=(5, 150), pause=0.5, max_entries=(1, 64),
-                     weights=dict(run=2, submit=5, submit_old=3, restart=3, isolate=2,
-                                  isolate_leader=3, partition=5, network=3, timeout=2, heal=2,
-                                  crash_leader=1),
+                     weights={"run": 2, "submit": 5, "submit to old-leader": 3, "restart any": 3,
+                              "isolate": 2, "isolate leader": 3, "partition": 5, "network": 3,
+                              "timeout": 2, "heal": 2, "crash leader": 1},
                      network=dict(drop=(0, 0.2), duplicate=(0, 0), reorder=(0, 0),
                                   latency=((5, 40),)))
 _LAB4_PROFILE = dict(size=3, length=30, run_ms=(5, 40), pause=0.8, max_entries=1,
-                     weights=dict(run=2, submit=5, timeout=1, crash=5, restart=5,
-                                  reboot_leader=5, isolate=5, isolate_leader=3, network=2,
-                                  partition=3),
+                     weights={"run": 2, "submit": 5, "timeout": 1, "crash": 5, "restart any": 5,
+                              "reboot leader": 5, "isolate": 5, "isolate leader": 3, "network": 2,
+                              "partition": 3},
                      network=dict(drop=(0, 0), duplicate=(0.2, 0.5), reorder=(0, 0),
                                   latency=((10, 15), (20, 60))))
 
 LABS = {
     1: Lab(1, "leader election",
            ("handle_request_vote", "handle_request_vote_reply", "start_election"),
-           _ELECTION_STORIES, dict(_LAB_PROFILE, weights=dict(run=4, timeout=3, crash_leader=2,
-                                                              restart=2, isolate_leader=1,
-                                                              heal=2, submit=1))),
+           _ELECTION_STORIES, dict(_LAB_PROFILE, weights={"run": 4, "timeout": 3,
+                                                          "crash leader": 2, "restart any": 2,
+                                                          "isolate leader": 1, "heal": 2,
+                                                          "submit": 1})),
     2: Lab(2, "log replication", ("handle_append_entries", "handle_append_entries_reply"),
            _REPLICATION_STORIES, _LAB2_PROFILE),
     3: Lab(3, "commitment and safety", ("advance_commit_index", "candidate_log_is_up_to_date"),
@@ -1344,7 +1200,7 @@ LABS = {
            _LAB4_PROFILE),
     5: Lab(5, "membership change", ("change_membership", "_after_commit_as_leader"),
            _MEMBERSHIP_STORIES,
-           dict(_LAB_PROFILE, weights=dict(_LAB_PROFILE["weights"], members=2))),
+           dict(_LAB_PROFILE, weights={**_LAB_PROFILE["weights"], "members": 2})),
 }
 
 
@@ -1620,7 +1476,8 @@ def check(node_class, lab, *, seeds=None, quiet=False, minimize=True):
             if cx.finding.prop != "NotImplementedError":   # nothing to watch yet
                 message.append(f"seed {cx.seed}; shrunk from {len(cx.original)} to "
                                f"{len(cx.schedule)} actions:")
-                message += ["  " + line for line in cx.schedule.text().splitlines()]
+                message += ["  " + line
+                            for line in cx.schedule.scenario(lab.stall_ms).splitlines()]
                 events = cx.sentences(limit=20)
                 if events:
                     message.append("what happened (key events, simulated time):")

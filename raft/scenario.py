@@ -30,6 +30,7 @@ what happens to it, with ``expect`` lines that must hold::
     expect applied 2 = x=1 y=2
     expect voted_for 2 = 1
     expect error NotLeader: submit x=1 to 2
+    expect progress within 3000ms   # liveness: the faults end, then a command must commit
 
 Every action line is a value of :mod:`raft.actions` (``Action.parse(line)``, ``str(action)``),
 done with ``cluster.do``; this module adds the file around them: comments, the header, the
@@ -47,7 +48,7 @@ import re
 from dataclasses import dataclass
 
 from . import errors
-from .actions import VERBS, Action, Setup
+from .actions import VERBS, Action, Setup, _ms, number_text
 from .cluster import Cluster
 from .errors import ExpectationFailed, ScenarioError
 from .node import Node
@@ -55,7 +56,8 @@ from .node import Node
 _COMMENT = re.compile(r"(?:^|\s)#(?=\s|$)")  # "# note" is a comment; "#17" is a message id
 _STATE = ("log", "term", "vote")
 _MODES = {"strict": False, "lenient": True}
-_EXPECT = ("leader", "term", "role", "commit", "log", "applied", "voted_for", "error")
+_EXPECT = ("leader", "term", "role", "commit", "log", "applied", "voted_for", "error",
+           "progress")
 
 
 # -- expectations ------------------------------------------------------------------------------
@@ -116,6 +118,47 @@ class ExpectError:
         except cls:
             return None
         return f"expected {self.error} from '{self.command}'"
+
+
+#: The client command ``expect progress`` sends (as client "probe", sequence number 1).
+PROBE = "probe=1"
+
+
+@dataclass(frozen=True)
+class ExpectProgress:
+    """``expect progress within 3000ms``: liveness. Every fault ends (the network heals, every
+    crashed server restarts, no more loss, duplication or reordering; latency stays), then a
+    client command must be committed and applied within that many simulated ms. The command
+    (:data:`PROBE`) is sent to each leader as it appears, as client ``probe`` with sequence
+    number 1, so a retry is applied once (§8). The grader ends every random schedule with it."""
+
+    within: float = 3000.0
+
+    def __str__(self):
+        return f"expect progress within {number_text(self.within)}ms"
+
+    def failure(self, cluster):
+        if cluster.partition_groups is not None or cluster.disconnected:
+            cluster.heal()
+        for i in sorted(cluster.crashed):
+            cluster.restart(i)
+        if cluster.drop_rate or cluster.duplicate_rate or cluster.reorder_rate:
+            cluster.set_network(drop=0, duplicate=0, reorder=0)
+        start = cluster.now
+        tried = set()
+        while cluster.now - start < self.within:
+            leader = cluster.leader()
+            if leader is not None and (leader, cluster.nodes[leader].current_term) not in tried:
+                tried.add((leader, cluster.nodes[leader].current_term))
+                cluster.submit(PROBE, node=leader, client_id="probe", seq=1)
+            cluster.run(25)
+            if any(PROBE in cluster.state_machines[i].applied for i in cluster.ids):
+                return None
+        leader = cluster.leader()
+        return (f"with every server up and the network healed, no client command was "
+                f"committed within {number_text(self.within)} ms (leader now: "
+                f"{'none' if leader is None else f'S{leader}'}, "
+                f"{len(tried)} leader term(s) tried)")
 
 
 # -- a scenario as values ----------------------------------------------------------------------
@@ -303,6 +346,10 @@ def _read_expect(words):
             if isinstance(e, cls) or isinstance(e.__cause__, cls):
                 return ExpectError(name, command, None)
             raise
+    if what == "progress":
+        if rest and (len(rest) != 2 or rest[0] != "within"):
+            raise ScenarioError("write 'expect progress' or 'expect progress within 3000ms'")
+        return ExpectProgress(_ms(rest[1])) if rest else ExpectProgress()
     if what == "leader":
         if len(rest) != 1:
             raise ScenarioError("expected one server id")

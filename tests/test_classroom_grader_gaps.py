@@ -19,6 +19,7 @@ import re
 import pytest
 
 from raft import grade
+from raft.actions import Members
 from raft.errors import MembershipChangeInProgress, NotLeader
 from raft.labs.skeleton import Lab1Node, Lab2Node, Lab3Node, Lab4Node, Lab5Node
 from raft.node import CANDIDATE, FOLLOWER, LEADER, Configuration, Entry, Node, RequestVote
@@ -426,14 +427,14 @@ def test_random_schedules_of_lab_5_change_membership_and_catch_a_direct_switch()
     (seeds 0..39, the default)."""
     profile = grade.LABS[5].profile
     schedules = [grade.generate(seed, profile) for seed in range(grade.LABS[5].seeds)]
-    changes = [a for s in schedules for a in s.actions if a[0] == "members"]
+    changes = [a for s in schedules for a in s.actions if isinstance(a, Members)]
     assert len(changes) >= 20
-    assert any(max(a[1]) > profile["size"] for a in changes)  # new servers join
-    schedule = next(s for s in schedules if any(a[0] == "members" for a in s.actions))
+    assert any(max(a.voters) > profile["size"] for a in changes)  # new servers join
+    schedule = next(s for s in schedules if any(isinstance(a, Members) for a in s.actions))
     assert grade.parse_schedule(schedule.text()) == schedule
     cx = grade.find_counterexample(DirectSwitch, profile, range(grade.LABS[5].seeds))
     assert cx is not None and cx.finding.kind == "rule" and cx.finding.prop == "§6"
-    assert any(a[0] == "members" for a in cx.schedule.actions)
+    assert any(isinstance(a, Members) for a in cx.schedule.actions)
     assert "rule of §6 broken" in cx.finding.headline()
 
 

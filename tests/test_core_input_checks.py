@@ -88,7 +88,7 @@ CASES = [
     ("bugs.hunt('nosuchbug')", lambda: bugs.hunt("nosuchbug"), ConfigurationError,
      "no bug named 'nosuchbug' in the zoo"),
     ("grade.parse_schedule(... run nan)", lambda: grade.parse_schedule("size=3 seed=1\nrun nan"),
-     ScenarioError, "line 2: cannot read this action (run must be a finite number"),
+     ScenarioError, "line 2: expected a time such as 300ms, got 'nan'"),
 ]
 
 
