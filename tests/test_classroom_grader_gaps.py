@@ -19,10 +19,11 @@ import re
 import pytest
 
 from raft import grade
-from raft.actions import Members
+from raft.classroom.grader import _run_story
 from raft.errors import MembershipChangeInProgress, NotLeader
 from raft.labs.skeleton import Lab1Node, Lab2Node, Lab3Node, Lab4Node, Lab5Node
 from raft.node import CANDIDATE, FOLLOWER, LEADER, Configuration, Entry, Node, RequestVote
+from raft.sim.actions import Members
 
 
 # -- Lab 1 --------------------------------------------------------------------------------------
@@ -416,7 +417,7 @@ def test_the_stuck_timer_is_a_finding_of_the_random_schedules_too():
 @pytest.mark.parametrize("lab", [1, 2, 3, 4, 5])
 def test_reference_passes_every_story(lab):
     for name, story in grade.LABS[lab].stories:
-        run = grade._run_story(Node, story)
+        run = _run_story(Node, story)
         assert run.passed, f"lab {lab}, {name}: {run.message}"
         assert run.cluster.checker.rule_break is None
 

@@ -2,7 +2,7 @@
 and the zoo's bugs of the same topics, are flagged by a seed within the lab's default seeds.
 
 Each case names the first seed (of 0..lab.seeds-1) whose schedule the checker flags, and what
-it reports; the reference node passes those same schedules. The table in raft/grade.py, above
+it reports; the reference node passes those same schedules. The table in raft/classroom/labs.py, above
 the labs' profiles, lists these seeds (and the mistakes only the stories catch). The profiles
 draw their schedules from fixed seeds, so a change of profile that loses one of these fails here.
 """

@@ -1,7 +1,7 @@
 """Randomized fault schedules with the five properties of Figure 3 checked after every step.
 
 Each schedule is drawn from ``random.Random(seed)``: a network with 0-30% loss, duplication
-and reordering, then a list of actions (values of ``raft.actions``: crash, restart, partition,
+and reordering, then a list of actions (values of ``raft.sim.actions``: crash, restart, partition,
 heal, membership change, client commands, running for a while), each drawn against the cluster
 as it is then and done as written; one the cluster refuses (no leader, a change in progress) is
 skipped. The cluster runs with ``check_invariants=True``, so a
@@ -23,8 +23,8 @@ import pytest
 from raft import (Cluster, ConfigurationError, InvariantViolation, MembershipChangeInProgress,
                   NotLeader, scenario)
 from raft import bugs
-from raft.actions import Crash, Heal, Members, Partition, Restart, Run, Submit
-from raft.invariants import SafetyChecker
+from raft.sim.actions import Crash, Heal, Members, Partition, Restart, Run, Submit
+from raft.check import SafetyChecker
 from raft.node import Node
 
 SCHEDULES = int(os.environ.get("RAFT_FUZZ_SCHEDULES", "2000"))

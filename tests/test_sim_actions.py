@@ -8,9 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from raft import Cluster, ConfigurationError, NodeCrashed, NotLeader, ScenarioError, scenario
-from raft.actions import (ANY, LEADER, OLD_LEADER, VERBS, Action, Clock, Connect, Crash, Deliver,
-                          Disconnect, Drop, Elect, Heal, Isolate, Members, Network, Partition,
-                          Reboot, Restart, Run, RunUntil, Setup, Step, Submit, Timeout)
+from raft.sim.actions import (ANY, LEADER, OLD_LEADER, VERBS, Action, Clock, Connect, Crash,
+                              Deliver, Disconnect, Drop, Elect, Heal, Isolate, Members, Network,
+                              Partition, Reboot, Restart, Run, RunUntil, Setup, Step, Submit,
+                              Timeout)
 
 # -- generated actions: str() then parse() gives the same value --------------------------------
 

@@ -4,7 +4,7 @@ import dataclasses
 import re
 
 from raft import Cluster, Entry
-from raft.invariants import PROPERTIES
+from raft.check import PROPERTIES
 from raft.viz import InvariantMonitor, log_scene, render_log_svg, state_rows
 from raft.viz import palette as P
 from raft.viz.checks import Violation, render_light

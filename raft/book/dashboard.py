@@ -1,10 +1,10 @@
 """The invariant dashboard: many random fault schedules, each run with the safety checker.
 
-A *schedule* is a seeded random list of actions (values of :mod:`raft.actions`) on a small
+A *schedule* is a seeded random list of actions (values of :mod:`raft.sim.actions`) on a small
 cluster: let time pass, submit a command, crash or restart a server, cut the leader off just as it
 takes a command, cut the network into two groups or heal it, and change how often the network
 loses, duplicates or reorders messages. After every step of every schedule the
-:class:`~raft.invariants.SafetyChecker` checks the five properties of Figure 3 (§5.2-§5.4).
+:class:`~raft.check.checker.SafetyChecker` checks the five properties of Figure 3 (§5.2-§5.4).
 
 Each action is done as written (``cluster.do``); one the cluster refuses at that moment (no
 leader to crash or to take a command, a server already down) is skipped. Two rules of the
@@ -21,11 +21,11 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from ..actions import (ANY, LEADER, Crash, Heal, Isolate, Network, Partition, Restart, Run,
-                       Submit)
-from ..cluster import Cluster
+from ..sim.actions import (ANY, LEADER, Crash, Heal, Isolate, Network, Partition, Restart,
+                           Run, Submit)
+from ..sim.cluster import Cluster
 from ..errors import ConfigurationError, NodeCrashed, NotLeader
-from ..invariants import PROPERTIES, SafetyChecker
+from ..check import PROPERTIES, SafetyChecker
 from ..node import Node
 
 

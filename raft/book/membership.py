@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..cluster import Cluster
+from ..sim.cluster import Cluster
 from ..errors import ScenarioError
 from ..node import LEADER, Configuration, Node
 

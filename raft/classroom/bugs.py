@@ -11,22 +11,23 @@ Switch a bug on by giving its class to a cluster::
 
 Each class carries its own explanation as data (``title``, ``section``, ``explanation``,
 ``finds``) so the book's bug-zoo page renders the same words the code holds, and a *profile*:
-how the random schedule generator of :mod:`raft.grade` should bias its choices to provoke this
+how the random schedule generator of :mod:`raft.fuzz.generate` should bias its choices to provoke this
 bug (a persistence bug needs crashes right after votes; a stale-reply bug needs slow, reordered
 messages). The checker that judges a run is the same for every bug: the five safety properties
 of Figure 3 after every step (``raft.invariants``), plus a liveness check after the faults end
-(see :func:`raft.grade.run_schedule`).
+(see :func:`raft.fuzz.run.run_schedule`).
 
 ``hunt(name)`` runs seeded schedules against one bug until the checker flags one, then shrinks
-that schedule to a short counterexample (see :mod:`raft.grade`).
+that schedule to a short counterexample (see :mod:`raft.fuzz`).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from .errors import ConfigurationError
-from .node import CANDIDATE, FOLLOWER, AppendEntries, Node, Ready
+from ..errors import ConfigurationError
+from ..fuzz.counterexample import find_counterexample
+from ..node import CANDIDATE, FOLLOWER, AppendEntries, Node, Ready
 
 
 class Bug(Node):
@@ -38,7 +39,7 @@ class Bug(Node):
     method = ""        # the one method the bug overrides
     explanation = ""   # one paragraph, in our words
     finds = ""         # what the checker reports: a property of Figure 3, or "stall"
-    profile = {}       # generator bias, see raft.grade.generate
+    profile = {}       # generator bias, see raft.fuzz.generate
     bound = 100        # seeds tried, 0..bound-1: the test proves a seed below it is flagged
 
 
@@ -333,12 +334,11 @@ BUGS = {cls.name: cls for cls in ZOO}
 def hunt(name, seeds=None, minimize=True):
     """Search seeded schedules for a counterexample to bug ``name`` and shrink it.
 
-    Returns a :class:`raft.grade.Counterexample` (or None if no seed below the bound found
+    Returns a :class:`raft.fuzz.counterexample.Counterexample` (or None if no seed below the bound found
     one)."""
-    from . import grade
     if name not in BUGS:
         raise ConfigurationError(f"no bug named {name!r} in the zoo; its bugs: "
                                  f"{', '.join(BUGS)}")
     cls = BUGS[name]
     seeds = range(cls.bound) if seeds is None else seeds
-    return grade.find_counterexample(cls, cls.profile, seeds, minimize=minimize)
+    return find_counterexample(cls, cls.profile, seeds, minimize=minimize)

@@ -6,6 +6,9 @@ paper asks; the reference answers live in ``raft/node.py`` (read them only after
 
 from __future__ import annotations
 
+import inspect
+import textwrap
+
 from ..node import Node
 
 
@@ -88,3 +91,23 @@ class Lab5Node(Node):
 
 
 LAB_NODES = {1: Lab1Node, 2: Lab2Node, 3: Lab3Node, 4: Lab4Node, 5: Lab5Node}
+
+
+class Source:
+    """Source code that displays as a highlighted Python block in Jupyter and in the book."""
+
+    def __init__(self, text):
+        self.text = text
+
+    def _repr_markdown_(self):
+        return f"```python\n{self.text}\n```"
+
+    def __repr__(self):
+        return self.text
+
+
+def show_source(*objects):
+    """The source of classes or functions of the ``raft`` package (read from its files, so it
+    is always the code that runs), one after the other."""
+    return Source("\n\n\n".join(textwrap.dedent(inspect.getsource(o)).rstrip()
+                                for o in objects))

@@ -32,7 +32,7 @@ what happens to it, with ``expect`` lines that must hold::
     expect error NotLeader: submit x=1 to 2
     expect progress within 3000ms   # liveness: the faults end, then a command must commit
 
-Every action line is a value of :mod:`raft.actions` (``Action.parse(line)``, ``str(action)``),
+Every action line is a value of :mod:`raft.sim.actions` (``Action.parse(line)``, ``str(action)``),
 done with ``cluster.do``; this module adds the file around them: comments, the header, the
 starting state, the mode, the expectations and line numbers. The older spellings still read:
 ``heartbeat=`` and ``max_entries=`` in the header, and the grader's older first line
@@ -47,11 +47,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from . import errors
-from .actions import VERBS, Action, Setup, _ms, number_text
-from .cluster import Cluster
-from .errors import ExpectationFailed, ScenarioError
-from .node import Node
+from .. import errors
+from ..errors import ExpectationFailed, ScenarioError
+from ..node import Node
+from ..sim.actions import VERBS, Action, Setup, _ms, number_text
+from ..sim.cluster import Cluster
 
 _COMMENT = re.compile(r"(?:^|\s)#(?=\s|$)")  # "# note" is a comment; "#17" is a message id
 _STATE = ("log", "term", "vote")

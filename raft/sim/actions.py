@@ -2,7 +2,7 @@
 
 Theory of operation
 -------------------
-Every action a caller can take on a :class:`~raft.cluster.Cluster` (crash a server, let time
+Every action a caller can take on a :class:`~raft.sim.cluster.Cluster` (crash a server, let time
 pass, cut the network, send a client command...) is a small frozen value, one class per verb.
 A value prints itself as one line of the scenario language and parses back from it::
 
@@ -35,9 +35,10 @@ import re
 from dataclasses import dataclass, fields
 from typing import ClassVar
 
-from . import checks, kv
-from .errors import ConfigurationError, RaftError, ScenarioError
-from .node import MAX_ENTRIES_PER_MESSAGE
+from .. import checks
+from ..errors import ConfigurationError, RaftError, ScenarioError
+from ..node import MAX_ENTRIES_PER_MESSAGE
+from . import kv
 
 #: The symbolic targets, and what each stands for.
 LEADER, OLD_LEADER, ANY = "leader", "old-leader", "any"

@@ -14,8 +14,8 @@ One seeded ``random.Random`` drives everything that is random (election timeouts
 latency, loss, duplication and reordering), so a cluster built with the same arguments and
 driven by the same calls always produces the same trace. Calls from outside (``crash``,
 ``partition``, ``submit``, ...) are steps too. Each is remembered as an action of
-:mod:`raft.actions` (``cluster.done``), which is how ``replay`` rebuilds the cluster as it was at
-any earlier step and ``scenario_text`` writes the run down; ``do(action)`` performs any action,
+:mod:`raft.sim.actions` (``cluster.done``), which is how ``replay`` rebuilds the cluster as it
+was at any earlier step and ``scenario_text`` writes the run down; ``do(action)`` performs any action,
 including those that name a server symbolically (``crash leader``, ``restart any``).
 
 The simulator only reads a node's state and calls its public inputs; it never changes the
@@ -30,13 +30,14 @@ import random
 from collections import Counter
 from typing import NamedTuple
 
-from . import checks, kv
+from .. import checks
+from ..errors import (ConfigurationError, ExpectationFailed, NodeCrashed, NotLeader, RaftError,
+                      StuckTimer, UnknownNode)
+from ..node import LEADER, MAX_ENTRIES_PER_MESSAGE, AppendEntries, Configuration, Entry, Node
+from . import kv
 from .actions import (ANY, LEADER as TARGET_LEADER, OLD_LEADER, Clock, Connect, Crash, Deliver,
                       Disconnect, Drop, Elect, Heal, Isolate, Members, Network, Partition, Reboot,
                       Restart, Run, RunUntil, Setup, Step, Submit, Timeout)
-from .errors import (ConfigurationError, ExpectationFailed, NodeCrashed, NotLeader, RaftError,
-                     StuckTimer, UnknownNode)
-from .node import LEADER, MAX_ENTRIES_PER_MESSAGE, AppendEntries, Configuration, Entry, Node
 from .trace import TraceRecord, step_caption
 
 _DELIVER, _TIMER = 0, 1
@@ -83,7 +84,7 @@ class Cluster:
     Times are in milliseconds. ``logs``, ``terms`` and ``votes`` start servers from given
     persistent state (a log is a list of terms, of ``(term, command)`` pairs or of Entry), so
     the paper's figures can be replayed exactly. ``check_invariants=True`` checks the five
-    safety properties after every step (see ``raft.invariants``); ``trace=False`` keeps no
+    safety properties after every step (see ``raft.check``); ``trace=False`` keeps no
     trace, for large experiments where only the outcome matters.
     """
 
@@ -154,7 +155,7 @@ class Cluster:
 
         self.checker = None
         if check_invariants:
-            from .invariants import SafetyChecker
+            from ..check.checker import SafetyChecker
             self.checker = SafetyChecker(self)
 
     # -- reading the cluster --------------------------------------------------------------------
@@ -420,7 +421,7 @@ class Cluster:
     # -- any action, as a value ------------------------------------------------------------------
 
     def do(self, action, *, lenient=False):
-        """Perform one action of :mod:`raft.actions` (``cluster.do(Crash("leader"))``,
+        """Perform one action of :mod:`raft.sim.actions` (``cluster.do(Crash("leader"))``,
         ``cluster.do(Action.parse("restart any"))``); the one entry point for every action.
 
         A symbolic target is resolved against the cluster now: ``leader`` is ``leader()``,
@@ -439,7 +440,7 @@ class Cluster:
         restart; ``step`` and ``run until`` only process events), or None if it was skipped."""
         perform = self._DO.get(type(action))
         if perform is None:
-            raise ConfigurationError(f"cannot do {action!r}: not an action of raft.actions")
+            raise ConfigurationError(f"cannot do {action!r}: not an action of raft.sim.actions")
         before = len(self.done)
         if perform(self, action, lenient) is False:
             return None

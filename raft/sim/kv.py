@@ -14,7 +14,7 @@ is recognised as a retry and not applied twice (§8).
 import re
 from functools import lru_cache
 
-from .errors import CommandError
+from ..errors import CommandError
 
 _SET = re.compile(r"^\s*([A-Za-z_][\w.-]*)\s*=\s*(.*?)\s*$")
 _DEL = re.compile(r"^\s*del\s+([A-Za-z_][\w.-]*)\s*$")

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .errors import TraceError
-from .node import AppendEntries, AppendEntriesReply, RequestVote, RequestVoteReply, RULES
+from ..errors import TraceError
+from ..node import AppendEntries, AppendEntriesReply, RequestVote, RequestVoteReply, RULES
 
 
 class TraceRecord:
@@ -87,7 +87,7 @@ def _s(node):
 # Every record's kind is a key of KINDS below, which says in one place how a record of that kind
 # reads and how much it tells about its step. A kind that is not in the table is an error
 # (TraceError), not a default sentence: a misspelled kind fails loudly, and
-# tests/test_core_trace_kinds.py checks that every kind the node and the simulator write is here.
+# tests/test_sim_trace.py checks that every kind the node and the simulator write is here.
 
 class Kind(NamedTuple):
     """How a record of one kind reads, and how it ranks among the records of its step."""

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..invariants import (PROPERTIES, committed_entries_agree, election_safety,
-                          leader_append_only, leader_completeness, log_matching,
-                          state_machine_safety)
+from ..check.properties import (PROPERTIES, committed_entries_agree, election_safety,
+                                leader_append_only, leader_completeness, log_matching,
+                                state_machine_safety)
 from . import palette as P
 from .svg import esc, group, num, t, text
 

@@ -21,7 +21,7 @@ import ipywidgets as widgets
 from .. import scenario as _scenario
 from ..errors import RaftError
 from ..player import needs_kernel
-from ..trace import describe_message
+from ..sim.trace import describe_message
 from .checks import InvariantMonitor
 from .view import VIEW_CSS, caption_html, frame_parts
 
