@@ -66,8 +66,9 @@ class StuckTimer(RaftError):
         self.count = count
         self.first_step = first_step
         if timer == "election":
-            hint = ("restart it when you start an election (self._reset_election_timer(now); "
-                    "Figure 2, Rules for Servers: Candidates)")
+            hint = ("restart it when you start an election (self.reset_election_timer(now), "
+                    "formerly self._reset_election_timer; Figure 2, Rules for Servers: "
+                    "Candidates)")
         else:
             hint = ("a leader sets the time of its next heartbeats when it sends them "
                     "(heartbeat_due)")

@@ -90,9 +90,9 @@ LABS = {
            REPLICATION_STORIES, _LAB2_PROFILE),
     3: Lab(3, "commitment and safety", ("advance_commit_index", "candidate_log_is_up_to_date"),
            SAFETY_STORIES, _LAB3_PROFILE),
-    4: Lab(4, "persistence", ("_record_vote", "_set_term"), PERSISTENCE_STORIES,
+    4: Lab(4, "persistence", ("record_vote", "set_term"), PERSISTENCE_STORIES,
            _LAB4_PROFILE),
-    5: Lab(5, "membership change", ("change_membership", "_after_commit_as_leader"),
+    5: Lab(5, "membership change", ("change_membership", "after_commit_as_leader"),
            MEMBERSHIP_STORIES,
            dict(_LAB_PROFILE, weights={**_LAB_PROFILE["weights"], "members": 2})),
 }
