@@ -45,7 +45,7 @@ class ConfigurationError(RaftError, ValueError):
 
 
 class CommandError(RaftError, ValueError):
-    """A client command the key-value store cannot parse (``raft.kv``: 'x=3' or 'del x').
+    """A client command the key-value store cannot parse (``raft.sim.kv``: 'x=3' or 'del x').
 
     It is a ValueError too, so code written as ``except ValueError`` keeps working."""
 
@@ -114,8 +114,21 @@ class InvariantViolation(RaftError, AssertionError):
 class TraceError(RaftError, KeyError):
     """A trace record of a kind, or naming a rule, that the trace does not know (a misspelling?).
 
-    The kinds are the keys of ``raft.trace.KINDS``, the rules those of ``raft.node.RULES``.
+    The kinds are the keys of ``raft.sim.trace.KINDS``, the rules those of ``raft.node.RULES``.
     """
 
     def __str__(self):  # KeyError would otherwise quote the message
         return self.args[0]
+
+
+class HistoryError(RaftError, ValueError):
+    """A malformed history given to the linearizability checker.
+
+    ``index`` is the position of the bad operation in the history (or None when the history as a
+    whole is wrong) and ``field`` the key at fault (``'ret'``, ``'value'``, ...).
+    """
+
+    def __init__(self, message, index=None, field=None):
+        self.index = index
+        self.field = field
+        super().__init__(message)

@@ -20,7 +20,7 @@ RAFT = ROOT / "raft"
 LAYERS = (
     ("base", ("raft.errors", "raft.checks")),
     ("node", ("raft.node",)),
-    ("check", ("raft.check",)),
+    ("check", ("raft.check", "raft.linearizability")),   # checks of runs and of histories
     ("sim", ("raft.sim",)),
     ("script", ("raft.script", "raft.scenario")),
     ("fuzz", ("raft.fuzz",)),

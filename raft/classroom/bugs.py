@@ -14,7 +14,7 @@ Each class carries its own explanation as data (``title``, ``section``, ``explan
 how the random schedule generator of :mod:`raft.fuzz.generate` should bias its choices to provoke this
 bug (a persistence bug needs crashes right after votes; a stale-reply bug needs slow, reordered
 messages). The checker that judges a run is the same for every bug: the five safety properties
-of Figure 3 after every step (``raft.invariants``), plus a liveness check after the faults end
+of Figure 3 after every step (``raft.check``), plus a liveness check after the faults end
 (see :func:`raft.fuzz.run.run_schedule`).
 
 ``hunt(name)`` runs seeded schedules against one bug until the checker flags one, then shrinks
