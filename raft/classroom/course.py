@@ -14,7 +14,9 @@ For each lab this writes ``OUTDIR/<name>.ipynb``, the nbgrader *source* version,
 * each stub is a solution region that calls the reference method (``### BEGIN SOLUTION`` ...
   ``### END SOLUTION``), and the cell is nbgrader's solution cell ``labN-solution``;
 * the grading cell (``assert raft.grade.check(StudentNode, lab=N).passed``) is a locked
-  graded cell ``labN-grade`` worth :data:`POINTS` points.
+  graded cell ``labN-grade`` worth :data:`POINTS` points;
+* the page's MyST target (``(lab-election)=``, the book's label for cross-references) is left
+  out, since plain Markdown in Jupyter would show it as a stray line above the title.
 
 ``nbgrader generate_assignment`` replaces each region with the very stub it came from, so the
 students' release reads exactly like the book's page. The teacher's version passes the grader
@@ -112,8 +114,17 @@ def teacher_notebook(path):
     grade_cell.metadata["nbgrader"] = {
         "grade": True, "grade_id": f"lab{lab}-grade", "locked": True, "points": POINTS,
         "schema_version": 3, "solution": False, "task": False}
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            cell.source = without_targets(cell.source)
     notebook.metadata.pop("jupytext", None)
     return notebook
+
+
+def without_targets(markdown):
+    """Markdown without its MyST targets (``(lab-election)=`` lines): the book's cross-reference
+    labels, which a notebook's plain Markdown would show as a stray line above the title."""
+    return re.sub(r"^\([\w.:-]+\)=[ \t]*\n", "", markdown, flags=re.M)
 
 
 def main(argv=None):

@@ -4,10 +4,11 @@ lives in :mod:`raft.classroom.course`)."""
 import sys
 
 from ..classroom.course import (LABS_DIR, POINTS, STUB, grading_cell, lab_pages, main,
-                                student_cell, stubbed_methods, teacher_notebook, teacher_source)
+                                student_cell, stubbed_methods, teacher_notebook, teacher_source,
+                                without_targets)
 
 __all__ = ["LABS_DIR", "POINTS", "STUB", "grading_cell", "lab_pages", "main", "student_cell",
-           "stubbed_methods", "teacher_notebook", "teacher_source"]
+           "stubbed_methods", "teacher_notebook", "teacher_source", "without_targets"]
 
 if __name__ == "__main__":
     sys.exit(main())
