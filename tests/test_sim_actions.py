@@ -3,6 +3,8 @@ back, names servers symbolically if it likes, and is remembered concretely for r
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -240,3 +242,21 @@ def test_replay_from_the_record_matches_the_run_step_for_step():
     for step in (0, 5, c.steps // 2, c.steps):
         twin = c.replay(step)
         assert twin.steps == step and twin.caption() == whole[step]
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(ACTIONS)
+def test_an_action_built_from_checked_values_is_the_same_value(action):
+    """``checked`` (the cluster's fast path for its own record) builds the same value as the
+    class does, field for field."""
+    values = [getattr(action, f.name) for f in dataclasses.fields(action)]
+    again = type(action).checked(*values)
+    assert again == action and hash(again) == hash(action) and str(again) == str(action)
+
+
+def test_submit_refuses_a_bad_client_id_through_the_cluster_too():
+    c = led()
+    with pytest.raises(ConfigurationError, match="a client id is a word"):
+        c.submit("x=1", client_id="two words", seq=1)
+    with pytest.raises(ConfigurationError, match="a sequence number is a whole number"):
+        c.submit("x=1", client_id="alice", seq="1")

@@ -50,6 +50,7 @@ TARGETS = {
 
 #: verb -> Action class; every class below registers itself here.
 VERBS = {}
+_FIELD_NAMES = {}    # Action class -> the names of its fields, in order (for checked())
 
 _TIME = re.compile(r"^(\d+(?:\.\d+)?(?:e[-+]?\d+)?)(ms)?$")
 _DEFAULT_WITHIN = 10_000.0
@@ -75,6 +76,7 @@ class Action:
     """Base of the actions. ``str(action)`` is its scenario line; ``Action.parse(line)`` the
     inverse. Subclasses are frozen dataclasses whose fields are the line's arguments."""
 
+    __slots__ = ()   # each action keeps its fields in slots (no __dict__): a light value
     verb: ClassVar[str] = ""
     #: The symbolic targets this verb accepts in place of a server id.
     targets: ClassVar[tuple] = ()
@@ -84,6 +86,19 @@ class Action:
 
     def _words(self):
         return []
+
+    @classmethod
+    def checked(cls, *values):
+        """The action with these field values, which the caller has already checked (the
+        cluster's record of what it did, built once per step on its busiest paths): the same
+        value as ``cls(*values)``, without checking them again."""
+        names = _FIELD_NAMES.get(cls)
+        if names is None:
+            names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+        action = object.__new__(cls)
+        for name, value in zip(names, values, strict=True):
+            object.__setattr__(action, name, value)
+        return action
 
     @property
     def symbolic(self):
@@ -176,7 +191,7 @@ def _check_target(cls, value, name="node"):
 # Time and events.
 
 @_verb("run")
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Run(Action):
     """``run 300ms``: let ``ms`` simulated milliseconds pass."""
 
@@ -197,7 +212,7 @@ class Run(Action):
         return cls(_ms(words[0]))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RunUntil(Action):
     """``run until leader``, ``run until commit 1 4`` (S1's commit index reaches 4), optionally
     ``... within 2000ms`` (default 10 s): process events until the condition holds."""
@@ -242,7 +257,7 @@ class RunUntil(Action):
 
 
 @_verb("step")
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Step(Action):
     """``step 12``: process exactly ``count`` events (messages arriving, timers firing)."""
 
@@ -262,7 +277,7 @@ class Step(Action):
 
 
 @_verb("clock")
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Clock(Action):
     """``clock 1500``: process events until the simulated clock reads ``to`` ms."""
 
@@ -283,7 +298,7 @@ class Clock(Action):
 
 # Servers.
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _OnServer(Action):
     node: int | str
 
@@ -299,7 +314,7 @@ class _OnServer(Action):
 
 
 @_verb("crash")
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Crash(_OnServer):
     """``crash 2``, ``crash leader``: stop a server; its volatile state and the messages on
     their way to it are lost."""
@@ -308,7 +323,7 @@ class Crash(_OnServer):
 
 
 @_verb("restart")
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Restart(_OnServer):
     """``restart 2``, ``restart any``: start a crashed server again from its disk."""
 
@@ -316,7 +331,7 @@ class Restart(_OnServer):
 
 
 @_verb("reboot")
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reboot(_OnServer):
     """``reboot 2``, ``reboot leader``: crash and restart at once; only what the server wrote
     to disk survives."""
@@ -325,7 +340,7 @@ class Reboot(_OnServer):
 
 
 @_verb("disconnect")
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Disconnect(_OnServer):
     """``disconnect 3``, ``disconnect leader``: cut one server off the network (until
     ``connect 3`` or ``heal``)."""
@@ -334,13 +349,13 @@ class Disconnect(_OnServer):
 
 
 @_verb("connect")
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Connect(_OnServer):
     """``connect 3``: undo ``disconnect 3``."""
 
 
 @_verb("isolate")
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Isolate(_OnServer):
     """``isolate 2``, ``isolate leader``: a partition with that server alone on one side
     (``partition 2 | 1 3 4 5``)."""
@@ -349,13 +364,13 @@ class Isolate(_OnServer):
 
 
 @_verb("timeout")
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Timeout(_OnServer):
     """``timeout 4``: server 4 starts an election now, as if its timer had fired."""
 
 
 @_verb("elect")
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Elect(_OnServer):
     """``elect 1``: server 1 starts an election now, and events run until it leads (an error if
     it cannot win within two seconds)."""
@@ -364,7 +379,7 @@ class Elect(_OnServer):
 # Clients.
 
 @_verb("submit")
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Submit(Action):
     """``submit x=1``: a client command to the leader; ``... to 2`` (or ``to old-leader``) to
     another server; ``... as alice:3`` with a client id and sequence number (§8)."""
@@ -376,14 +391,13 @@ class Submit(Action):
     targets: ClassVar[tuple] = (LEADER, OLD_LEADER)
 
     def __post_init__(self):
-        kv.parse_command(self.command)
+        kv._parse_applied(self.command)     # (remembered: the cluster parses it once more)
         if self.to is not None:
             _check_target(type(self), self.to, "to")
         if (self.client is None) != (self.seq is None):
             raise ConfigurationError("submit: give the client id and the sequence number together")
         if self.client is not None:
-            if not isinstance(self.client, str) or not self.client or \
-                    any(c.isspace() for c in self.client):
+            if not isinstance(self.client, str) or self.client.split() != [self.client]:
                 raise ConfigurationError(f"submit: a client id is a word such as 'alice', got "
                                     f"{self.client!r}")
             if not (isinstance(self.seq, int) and not isinstance(self.seq, bool)):
@@ -416,7 +430,7 @@ class Submit(Action):
 # The network.
 
 @_verb("partition")
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Partition(Action):
     """``partition 1 2 | 3 4 5``: servers in one group reach each other, no message crosses
     between groups."""
@@ -448,7 +462,7 @@ class Partition(Action):
 
 
 @_verb("heal")
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Heal(Action):
     """``heal``: remove every partition and reconnect every server."""
 
@@ -460,7 +474,7 @@ class Heal(Action):
 
 
 @_verb("network")
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Network(Action):
     """``network drop=0.2 duplicate=0.1 reorder=0.1 latency=10..20``: change how the network
     treats messages from now on (settings not named stay as they are)."""
@@ -504,7 +518,7 @@ class Network(Action):
 
 
 @_verb("deliver")
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Deliver(Action):
     """``deliver #17``: deliver one message on the network now (by its id)."""
 
@@ -526,7 +540,7 @@ class Deliver(Action):
 
 
 @_verb("drop")
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Drop(Deliver):
     """``drop #17``: lose one message on the network."""
 
@@ -534,7 +548,7 @@ class Drop(Deliver):
 # Membership.
 
 @_verb("members")
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Members(Action):
     """``members 1 2 3 4 5``: ask the leader to change to these voters by joint consensus
     (§6); ``... unsafe`` switches directly instead (Figure 10)."""

@@ -15,8 +15,8 @@ latency, loss, duplication and reordering), so a cluster built with the same arg
 driven by the same calls always produces the same trace. Calls from outside (``crash``,
 ``partition``, ``submit``, ...) are steps too. Each is remembered as an action of
 :mod:`raft.sim.actions` (``cluster.done``), which is how ``replay`` rebuilds the cluster as it
-was at any earlier step and ``scenario_text`` writes the run down; ``do(action)`` performs any action,
-including those that name a server symbolically (``crash leader``, ``restart any``).
+was at any earlier step and ``scenario_text`` writes the run down; ``do(action)`` performs any
+action, including those that name a server symbolically (``crash leader``, ``restart any``).
 
 The simulator only reads a node's state and calls its public inputs; it never changes the
 algorithm's state behind its back (a crash throws the node away and builds a new one from
@@ -286,7 +286,7 @@ class Cluster:
         while self.step(until=end) is not None:
             pass
         if end > self.now:
-            self._act(Run(ms), started, end)
+            self._act(Run.checked(ms), started, end)
         return self
 
     def run_to(self, time):
@@ -331,7 +331,7 @@ class Cluster:
         """Send a client command to ``node`` (default: the leader); returns its log index.
 
         Raises NotLeader (with the leader hint) if that server is not the leader."""
-        kv.parse_command(command)
+        kv._parse_applied(command)
         if node is None:
             node = self.leader()
             if node is None:
@@ -344,7 +344,11 @@ class Cluster:
             raise ConfigurationError("give seq together with client_id")
         if self.nodes[node].role != LEADER:
             raise NotLeader(node, self.nodes[node].leader_id)
-        return self._act(Submit(command, node, client_id, seq))
+        if not (isinstance(client_id, str) and client_id.split() == [client_id]):
+            raise ConfigurationError(f"a client id is a word such as 'alice', got {client_id!r}")
+        if not (isinstance(seq, int) and not isinstance(seq, bool)):
+            raise ConfigurationError(f"a sequence number is a whole number, got {seq!r}")
+        return self._act(Submit.checked(command, node, client_id, seq))
 
     def crash(self, i):
         """Stop server ``i``: its volatile state and the messages on their way to it are lost."""

@@ -40,6 +40,8 @@ _parse_cached = lru_cache(maxsize=1024)(parse_command)
 
 
 def _parse_applied(command):
+    """parse_command, remembered for the commands seen lately (a command is parsed when it is
+    submitted, and again by every server that applies it)."""
     return _parse_cached(command) if isinstance(command, str) else parse_command(command)
 
 
