@@ -19,7 +19,7 @@ import pytest
 from raft import scenario
 from raft.bugs import BUGS
 from raft.errors import InvariantViolation, RaftError, ScenarioError
-from raft.invariants import PROPERTIES
+from raft.check.properties import PROPERTIES
 from raft.labs.skeleton import Lab1Node
 from raft.mc import (APPLY_RULE, CONFIG_RULE, EXCEPTION, LEADER_COMMIT_RULE, MATCH_RULE,
                      ONE_VOTE_RULE, PERSIST_RULE, PREV_RULE, STALE_REPLY_RULE,
@@ -229,7 +229,8 @@ def test_the_search_is_deterministic_whatever_the_hash_seed():
     outputs = []
     for seed in ("1", "2"):
         env = dict(os.environ, PYTHONHASHSEED=seed)
-        out = subprocess.run([sys.executable, "-m", "raft.mc", "--bug", "leader-keeps-leading",
+        out = subprocess.run([sys.executable, "-m", "raft.mc", "--node",
+                              "raft.bugs:LeaderIgnoresHigherTerm",
                               "--max-term", "2", "--commands", "0", "--crashes", "0",
                               "--time-budget", "none", "--quiet"],
                              capture_output=True, text=True, env=env, check=False)
@@ -336,8 +337,8 @@ def test_bad_arguments_get_a_one_line_error(kwargs, words):
 
 
 def test_the_command_line(capsys):
-    assert main(["--bug", "leader-keeps-leading", "--max-term", "2", "--commands", "0",
-                 "--crashes", "0", "--quiet"]) == 1
+    assert main(["--node", "raft.bugs:LeaderIgnoresHigherTerm", "--max-term", "2",
+                 "--commands", "0", "--crashes", "0", "--quiet"]) == 1
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("checking LeaderIgnoresHigherTerm: servers=3 max_term=2")
     assert "fire 1" in out and SUMMARY.fullmatch(out[-1])
@@ -347,8 +348,8 @@ def test_the_command_line(capsys):
     assert main(["--servers", "0"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: servers must be") and err.count("\n") == 1
-    assert main(["--bug", "no-such-bug"]) == 2
-    assert "no bug 'no-such-bug'" in capsys.readouterr().err
+    assert main(["--node", "raft.bugs:NoSuchBug"]) == 2
+    assert "no Node subclass 'NoSuchBug'" in capsys.readouterr().err
     with pytest.raises(SystemExit) as caught:
         main(["--servers", "three"])
     err = capsys.readouterr().err

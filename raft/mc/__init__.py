@@ -12,12 +12,12 @@ Figure 3 (and the grader's rules) in every state and returns a :class:`Result` w
 
 and whose ``violation`` (if any) is the shortest run that breaks a property: ``.scenario()``
 prints it in the scenario language (``raft.scenario.run(text, node_class=...)`` replays it) and
-``.cluster()`` replays it on a :class:`~raft.scenario.ManualCluster` for ``raft.viz.play``.
+``.cluster()`` replays it on a :class:`~raft.sim.manual.ManualCluster` for ``raft.viz.play``.
 From a shell: ``python -m raft.mc --help``. The model (time, randomness, history, hashing,
 bounds) is explained in ``docs/model-checking.md``.
 """
 
-from ..scenario import ManualCluster
+from ..sim.manual import ManualCluster
 from .replay import ReplayDiverged, replay
 from .rules import (ALL_PROPERTIES, APPLY_RULE, CONFIG_RULE, EXCEPTION, FOLLOWER_COMMIT_RULE,
                     LEADER_COMMIT_RULE, MATCH_RULE, ONE_VOTE_RULE, PERSIST_RULE, PREV_RULE, RULES,

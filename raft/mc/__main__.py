@@ -1,7 +1,7 @@
 """``python -m raft.mc``: model-check a Node class from a shell.
 
     python -m raft.mc                                   # the reference node, default bounds
-    python -m raft.mc --bug naive-commit                # a bug of the zoo (raft.bugs)
+    python -m raft.mc --node raft.bugs:NaiveCommit      # a bug of the zoo (raft.bugs)
     python -m raft.mc --node my_node.py:MyNode --max-term 3 --commands 1 --crashes 1
     python -m raft.mc --node raft.labs.skeleton:Lab1Node
 
@@ -26,12 +26,6 @@ from pathlib import Path
 from ..errors import RaftError
 from ..node import MAX_ENTRIES_PER_MESSAGE, Node
 from .search import Bounds, action_text, check, stderr_progress
-
-
-def _zoo():
-    """The bug zoo, by name: the one place this package imports it from."""
-    from ..bugs import BUGS
-    return BUGS
 
 
 def load_class(spec):
@@ -82,10 +76,8 @@ def parser():
     p = _Parser(prog="python -m raft.mc", description=(
         "Explore every state a small cluster of a Node class can reach within the bounds, "
         "breadth first; report the shortest run that breaks a safety property."))
-    who = p.add_mutually_exclusive_group()
-    who.add_argument("--node", metavar="SPEC", help="module:Class or file.py:Class "
-                     "(default: the reference raft.node:Node)")
-    who.add_argument("--bug", metavar="NAME", help="a bug of the zoo (raft.bugs.BUGS)")
+    p.add_argument("--node", metavar="SPEC", help="module:Class or file.py:Class, e.g. "
+                   "raft.bugs:NaiveCommit (default: the reference raft.node:Node)")
     b = p.add_argument_group("bounds")
     b.add_argument("--servers", type=int, default=d.servers,
                    help="servers at the start (%(default)s)")
@@ -128,12 +120,7 @@ def parser():
 def main(argv=None):
     args = parser().parse_args(argv)
     try:
-        if args.bug:
-            zoo = _zoo()
-            if args.bug not in zoo:
-                raise RaftError(f"no bug {args.bug!r} in the zoo (known: {', '.join(zoo)})")
-            node_class = zoo[args.bug]
-        elif args.node:
+        if args.node:
             node_class = load_class(args.node)
         else:
             node_class = Node

@@ -1,4 +1,4 @@
-"""A run of the model checker, replayed on a :class:`~raft.scenario.ManualCluster`.
+"""A run of the model checker, replayed on a :class:`~raft.sim.manual.ManualCluster`.
 
 Each action of the run becomes one call on a cluster in which nothing happens by itself
 (``deliver`` of the flight carrying the message, after ``duplicate`` if the network keeps a
@@ -12,7 +12,7 @@ flight): the replay is the proof that the model and the simulator agree on the r
 
 from __future__ import annotations
 
-from ..scenario import ManualCluster
+from ..sim.manual import ManualCluster
 from .rules import EXCEPTION
 from .state import ABSENT, DOWN
 

@@ -11,7 +11,7 @@ the order of configuration entries), the model checker all of them (``rules=True
 
 from __future__ import annotations
 
-from ..invariants import PROPERTIES
+from ..check.properties import PROPERTIES
 from ..node import LEADER, AppendEntries, AppendEntriesReply, RequestVote, RequestVoteReply
 
 # Rules of Figure 2 (and §5, §6) that a wrong node breaks before a property of Figure 3 fails,

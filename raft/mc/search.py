@@ -36,10 +36,10 @@ from itertools import combinations
 from dataclasses import dataclass, field
 
 from ..errors import ConfigurationError, RaftError
-from ..invariants import (_fmt, committed_entries_agree, election_safety, leader_append_only,
-                          leader_completeness, log_matching)
+from ..check.properties import (_fmt, committed_entries_agree, election_safety,
+                                leader_append_only, leader_completeness, log_matching)
 from ..node import LEADER, MAX_ENTRIES_PER_MESSAGE, Configuration, Node
-from ..scenario import ManualCluster
+from ..sim.manual import ManualCluster
 from .rules import EXCEPTION, RULE_CHECKS
 from .state import ABSENT, DOWN, UP, Codec, FixedRng, Server
 
@@ -161,7 +161,7 @@ class Violation:
         return replay(self.checker, self.actions).scenario_text()
 
     def cluster(self, check=True):
-        """The run replayed on a :class:`~raft.scenario.ManualCluster` (no invariant checker),
+        """The run replayed on a :class:`~raft.sim.manual.ManualCluster` (no invariant checker),
         stopped at the violation: give it to ``raft.viz.play``. With ``check`` every step is
         compared with the search's state."""
         from .replay import replay
@@ -217,7 +217,7 @@ class Result:
 
 def action_text(action):
     """One line for an action of a run, in words (the scenario text numbers the messages)."""
-    from ..trace import describe_message
+    from ..sim.trace import describe_message
     kind = action[0]
     if kind == "lose":
         lost = "; ".join(f"{describe_message(m)} S{m.src}->S{m.dst}" for m in action[1])
