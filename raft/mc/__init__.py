@@ -22,7 +22,8 @@ from .replay import ReplayDiverged, replay
 from .rules import (ALL_PROPERTIES, APPLY_RULE, CONFIG_RULE, EXCEPTION, FOLLOWER_COMMIT_RULE,
                     LEADER_COMMIT_RULE, MATCH_RULE, ONE_VOTE_RULE, PERSIST_RULE, PREV_RULE, RULES,
                     STALE_REPLY_RULE, STALE_REQUEST_RULE, TRUNCATE_RULE, VOTE_LOG_RULE)
-from .search import Bounds, Checker, Result, Violation, action_text, check, make_bounds
+from .result import Bounds, Result, Violation, action_text, make_bounds
+from .search import Checker, check
 
 __all__ = ["check", "Result", "Violation", "Bounds", "Checker", "ManualCluster", "replay",
            "ReplayDiverged", "action_text", "make_bounds", "ALL_PROPERTIES", "RULES", "EXCEPTION",

@@ -25,7 +25,8 @@ from pathlib import Path
 
 from ..errors import RaftError
 from ..node import MAX_ENTRIES_PER_MESSAGE, Node
-from .search import Bounds, action_text, check, stderr_progress
+from .result import Bounds, action_text
+from .search import check, stderr_progress
 
 
 def load_class(spec):
