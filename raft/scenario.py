@@ -6,6 +6,7 @@ what happens to it, with ``expect`` lines that must hold::
     cluster size=5 seed=7 election_timeout=150..300 heartbeat=50 latency=10..15
                           # also: drop= duplicate= reorder= fast_backoff=yes
                           # disruption_guard=no max_entries=64
+                          # snapshot_threshold=20 (log compaction, §7)
     log 1: 1 1 2          # optional starting state: terms of S1's log, index 1 first
     term 1: 3             # S1's current_term (default: its last log term)
     vote 1: 1             # S1's voted_for
@@ -16,6 +17,7 @@ what happens to it, with ``expect`` lines that must hold::
     run until leader      # ... or until there is a leader (within 10 s, or "within 2000ms")
     step 12               # process exactly 12 events
     crash 2 / restart 2 / disconnect 3 / connect 3 / timeout 4
+    compact 2             # S2 snapshots its state machine now and compacts its log (§7)
     partition 1 2 | 3 4 5 / heal
     network drop=0.2 duplicate=0.1 reorder=0.1 latency=10..20
     members 1 2 3 4 5     # membership change by joint consensus ("... unsafe": direct switch)
@@ -44,6 +46,7 @@ _OPTIONS = {
     "size": int, "seed": int, "heartbeat": float, "election_timeout": "range",
     "latency": "range", "drop": float, "duplicate": float, "reorder": float,
     "fast_backoff": "bool", "disruption_guard": "bool", "max_entries": int,
+    "snapshot_threshold": int,
 }
 _OPTION_NAMES = {"heartbeat": "heartbeat_interval", "max_entries": "max_entries_per_message"}
 _BOOL = {"yes": True, "on": True, "true": True, "no": False, "off": False, "false": False}
@@ -358,6 +361,7 @@ _COMMANDS = {
     "disconnect": lambda c, a, n, r: c.disconnect(_one_id(a, n, r)),
     "connect": lambda c, a, n, r: c.connect(_one_id(a, n, r)),
     "timeout": lambda c, a, n, r: c.timeout(_one_id(a, n, r)),
+    "compact": lambda c, a, n, r: c.compact(_one_id(a, n, r)),
     "partition": _cmd_partition,
     "heal": lambda c, a, n, r: c.heal(),
     "network": _cmd_network,
@@ -399,6 +403,8 @@ def to_text(cluster):
     head += f" disruption_guard={'yes' if init['disruption_guard'] else 'no'}"
     if init.get("max_entries_per_message", MAX_ENTRIES_PER_MESSAGE) != MAX_ENTRIES_PER_MESSAGE:
         head += f" max_entries={init['max_entries_per_message']}"
+    if init.get("snapshot_threshold") is not None:
+        head += f" snapshot_threshold={init['snapshot_threshold']}"
     lines = [note + head]
     for kind, key in (("log", "logs"), ("term", "terms"), ("vote", "votes")):
         for i, value in sorted((init[key] or {}).items()):
@@ -448,7 +454,8 @@ def _action_text(name, args):
             return f"run {_number(args[1])!r}ms"
         return f"clock {_number(args[0])!r}"
     simple = {"_crash": "crash", "_restart": "restart", "_disconnect": "disconnect",
-              "_connect": "connect", "_heal": "heal", "_force_timeout": "timeout"}
+              "_connect": "connect", "_heal": "heal", "_force_timeout": "timeout",
+              "_compact": "compact"}
     if name in simple:
         return " ".join([simple[name]] + [str(a) for a in args])
     if name in ("_deliver_now", "_drop_now"):
