@@ -53,7 +53,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from .errors import InvariantViolation
-from .node import LEADER, Configuration
+from .node import LEADER
 
 PROPERTIES = ("Election Safety", "Leader Append-Only", "Log Matching", "Leader Completeness",
               "State Machine Safety")
@@ -469,15 +469,18 @@ class SafetyChecker:
             return Breach("State Machine Safety", f"S{i}'s snapshot through index {index} holds "
                           f"a different state than applying the entries up to index {index} "
                           "gives", (i,), (index,))
+        # The latest configuration entry up to the snapshot's index, and what it holds. With no
+        # such entry (index 0) a snapshot carries the configuration its server was started
+        # with, which no entry records: only the index can be judged then.
         config_index = next((k for k in range(index, 0, -1)
                              if reference[k - 1].kind == "config"), 0)
-        config = reference[config_index - 1].command if config_index else \
-            Configuration(frozenset(range(1, self.cluster._init["size"] + 1)))
-        if (snapshot.config_index, snapshot.config) != (config_index, config):
+        if snapshot.config_index != config_index or (
+                config_index and snapshot.config != reference[config_index - 1].command):
+            latest = (f"{reference[config_index - 1].command} (index {config_index})"
+                      if config_index else "the one it started with (no entry)")
             return Breach("State Machine Safety", f"S{i}'s snapshot through index {index} holds "
                           f"configuration {snapshot.config} (index {snapshot.config_index}), "
-                          f"but the latest one up to there is {config} (index {config_index})",
-                          (i,), (index,))
+                          f"but the latest one up to there is {latest}", (i,), (index,))
         return None
 
     def _reference_through(self, index):
