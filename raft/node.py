@@ -664,6 +664,7 @@ class Node:
         # included index; None until the application hands one over (``compact``) or a leader
         # sends one (``handle_install_snapshot``). Persistent state, like the log.
         self.snapshot = None
+        self.snapshots_sent = {}       # as leader: peer -> (term, index, when) of the last sent
         if snapshot is not None:
             self._restart_from_snapshot(snapshot)
 
@@ -1153,10 +1154,23 @@ class Node:
 
     def send_install_snapshot(self, peer):
         """Leaders: the entry ``peer`` needs next is already in the snapshot, so send the
-        snapshot instead (§7). Heartbeats resend it until the follower acknowledges it (our
-        snapshots are small; hashicorp/raft and etcd send one and wait for its outcome)."""
+        snapshot instead (§7).
+
+        A snapshot can be large, so while one is on its way to ``peer`` the leader does not send
+        it again with every AppendEntries it would have sent (etcd pauses the follower's
+        replication until the snapshot is reported; hashicorp/raft waits for the call to
+        return). It sends it again only if a heartbeat interval has passed without an answer,
+        in case it was lost. The node reads no clock: the time is that of its latest broadcast,
+        ``heartbeat_due - heartbeat_interval``, at most one interval behind."""
         snapshot = self.snapshot
-        self.sent_index[peer] = snapshot.last_included_index
+        index, due = snapshot.last_included_index, self.heartbeat_due
+        now = due - self.heartbeat_interval if due is not None else None
+        sent = self.snapshots_sent.get(peer)
+        if sent is not None and now is not None and sent[:2] == (self.current_term, index) \
+                and now - sent[2] < self.heartbeat_interval:
+            return   # a copy is on its way
+        self.snapshots_sent[peer] = (self.current_term, index, now if now is not None else 0.0)
+        self.sent_index[peer] = index
         self.note("snapshot", "snap-send", peer=peer, next_index=self.next_index[peer],
                   index=snapshot.last_included_index)
         self.send(InstallSnapshot(

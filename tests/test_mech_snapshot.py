@@ -178,6 +178,23 @@ def test_leader_sends_install_snapshot_when_the_next_entry_is_gone():
                                   config_index=0)
 
 
+def test_leader_sends_a_snapshot_once_per_heartbeat_interval():
+    """A snapshot can be large: while one is on its way the leader does not resend it with
+    every AppendEntries it would have sent (client commands, here every 10 ms); it resends it
+    once a heartbeat interval has passed with no answer, in case it was lost."""
+    leader = make_leader([1, 1, 1, 1], term=2)
+    leader.compact(5, data="s")
+    leader.next_index[3] = 2
+    now, snapshots = 0.0, []
+    for k in range(12):                       # a client command every 10 ms for 120 ms
+        now += 10
+        leader.propose(f"x={k}", now)
+        snapshots += [now for m in sent(leader, InstallSnapshot) if m.dst == 3]
+    assert snapshots == [10.0, 60.0, 110.0]  # once per heartbeat interval (50 ms), not 12 times
+    leader.step(InstallSnapshotReply(src=3, dst=1, term=2, last_included_index=5), now)
+    assert leader.next_index[3] == 6 and not sent(leader, InstallSnapshot)
+
+
 def test_leader_sends_append_entries_after_the_snapshot_index():
     """§7: the snapshot keeps its last included index and term so that the consistency check of
     the first AppendEntries after it still works: a follower that needs only what follows the
