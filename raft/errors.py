@@ -120,6 +120,19 @@ class TraceError(RaftError, KeyError):
         return self.args[0]
 
 
+class HistoryError(RaftError, ValueError):
+    """A malformed history given to the linearizability checker.
+
+    ``index`` is the position of the bad operation in the history (or None when the history as a
+    whole is wrong) and ``field`` the key at fault (``'ret'``, ``'value'``, ...).
+    """
+
+    def __init__(self, message, index=None, field=None):
+        self.index = index
+        self.field = field
+        super().__init__(message)
+
+
 class LogCompacted(RaftError, IndexError):
     """A log index that is not in the log: it was compacted into a snapshot (§7), or is below 1.
 
