@@ -190,6 +190,8 @@ def _snapshots():
     c.crash(lagger)
     _load(c, 20, 8)
     c.restart(lagger)
+    c.run_until(lambda c: c.leader() is not None and c.nodes[c.leader()].last_applied
+                > c.nodes[c.leader()].log.snapshot_index, 5000)
     c.compact(c.leader())
     _load(c, 20, 8)
     c.set_network(drop=0, duplicate=0, reorder=0)
