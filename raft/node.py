@@ -54,9 +54,13 @@ Beyond Figure 2, each marked where it is: the no-op of a new leader (§8, ``beco
 batching and ``sent_index`` (``send_append_entries``), ``AppendEntriesReply.match_index`` and
 its conflict hint, and, in the section "Beyond Figure 2" at the end of ``Node``: forced elections
 (``timeout_now``), the §6 disruption guard (``_ignores_request_vote``, called first thing in
-``step``), the faster back-off of §5.3 (``_conflict_hint``) and membership changes (§6).
-Later mechanisms (pre-vote, check-quorum, snapshots, leadership transfer) belong there too,
-each behind a switch that is off by default.
+``step``), the faster back-off of §5.3 (``_conflict_hint``), log compaction (§7, Figures 12
+and 13: ``compact``, ``send_install_snapshot``, ``handle_install_snapshot`` and its reply,
+``skip_snapshotted_entries``; the log past a snapshot is a ``CompactedLog``; Figure 2's code
+reaches them by one line in ``dispatch``, ``send_append_entries`` and ``handle_append_entries``,
+and nothing there runs until the application calls ``compact``) and membership changes (§6).
+Later mechanisms (pre-vote, check-quorum, leadership transfer) belong there too, each behind a
+switch that is off by default.
 
 The hooks a subclass (a lab, a bug of the zoo) may override or call are listed in ``Node``'s
 docstring.
@@ -1065,8 +1069,8 @@ class Node:
 
     # =============================================================================================
     # Beyond Figure 2. Each mechanism below is marked with where it comes from; none changes a
-    # rule above. (Pre-vote, check-quorum, snapshots and leadership transfer will live here too,
-    # each behind a switch that is off by default.)
+    # rule above. (Pre-vote, check-quorum and leadership transfer will live here too, each behind
+    # a switch that is off by default.)
     # =============================================================================================
 
     # -- a forced election (used by leadership transfer, dissertation §3.10) -------------------
