@@ -9,7 +9,7 @@ import pytest
 
 from raft import Cluster, ConfigurationError, InvariantViolation, NodeCrashed, scenario
 from raft.errors import CommandError, UnknownNode
-from raft.kv import KeyValueStore, StoreSnapshot
+from raft.sim.kv import KeyValueStore, StoreSnapshot
 from raft.node import Entry, InstallSnapshot, Node
 
 

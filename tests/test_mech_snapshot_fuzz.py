@@ -10,6 +10,10 @@ that servers compact often and lagging or restarted servers are caught up with I
 paired with each of ``OTHER_SWITCHES``, the other mechanisms beyond Figure 2 (the hook for
 issue 16's pairwise runs: add the other switches' option dicts there as they land).
 
+The last test runs schedules of ``raft.fuzz.generate`` (a profile with ``snapshot_threshold``
+and ``compact``) through ``raft.fuzz.run.run_schedule``, the grader's judge: the five
+properties, the grader's rules, liveness, stuck timers and crashes.
+
 The normal run covers ``RAFT_FUZZ_SNAPSHOT_SCHEDULES`` schedules (default 1200, about 3 s
 per chunk); set it higher (e.g. 20000) for a long search. A failure prints the seed, the options
 and the scenario text that replays it (``raft.scenario.run(text)``).
@@ -22,6 +26,9 @@ import pytest
 
 from raft import (Cluster, ConfigurationError, InvariantViolation, MembershipChangeInProgress,
                   NodeCrashed, NotLeader, scenario)
+from raft.fuzz.generate import DEFAULT_PROFILE, generate
+from raft.fuzz.run import run_schedule
+from raft.node import Node
 
 SCHEDULES = int(os.environ.get("RAFT_FUZZ_SNAPSHOT_SCHEDULES", "1200"))
 CHUNKS = 4
@@ -167,3 +174,26 @@ def test_failing_seed_prints_a_replayable_scenario():
     replayed = scenario.run(cluster.scenario_text())
     assert [r.sentence for r in replayed.trace] == [r.sentence for r in cluster.trace]
     assert "snapshot_threshold=" in cluster.scenario_text()
+
+
+# -- the same, through the fuzz package (the grader's judge: safety, its rules, liveness) ----------
+
+#: A profile of raft.fuzz.generate with compaction on (thresholds drawn per seed) and compaction
+#: by hand among the actions, on top of the default faults and membership changes.
+PROFILE = dict(DEFAULT_PROFILE, snapshot_threshold=(3, 8, 20),
+               weights=dict(DEFAULT_PROFILE["weights"], compact=1, members=1))
+PACKAGE_SCHEDULES = max(1, SCHEDULES // 8)
+
+
+def test_generated_schedules_with_snapshots_find_nothing():
+    """raft.fuzz's generated schedules (``snapshot_threshold`` and ``compact`` in the profile)
+    on the reference node: no safety violation, no broken rule of the grader, no stall, no
+    crash, and the schedules really send snapshots."""
+    installs = 0
+    for seed in range(PACKAGE_SCHEDULES):
+        schedule = generate(seed, PROFILE)
+        assert schedule.setup.snapshot_threshold in (3, 8, 20)
+        found, cluster = run_schedule(Node, schedule, trace=True)
+        assert found is None, f"seed {seed}: {found.headline()}\n{schedule.scenario()}"
+        installs += sum(1 for r in cluster.trace if r.kind == "install")
+    assert installs > 0

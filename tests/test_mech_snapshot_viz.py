@@ -1,7 +1,7 @@
 """Pictures of compacted logs (§7): the picture snapshot, the scene and the safety light.
 
 A compacted log has no entries before its snapshot's last included index. The picture keeps the
-entries it still holds (``raft.snapshot.LogTail``), the scene says where the snapshot ends, the
+entries it still holds (``raft.sim.snapshot.LogTail``), the scene says where the snapshot ends, the
 painter draws that part as one block, and the safety light compares only what the logs still
 hold, so compaction alone never turns it red.
 """
@@ -11,7 +11,7 @@ import pytest
 from raft import Cluster
 from raft.book import compaction as cp
 from raft.node import Entry
-from raft.snapshot import LogTail, log_base, snapshot
+from raft.sim.snapshot import LogTail, log_base, snapshot
 from raft.viz.checks import InvariantMonitor
 from raft.viz.scene import SceneError, message_label, scenes_of, validate_scene
 from raft.node import InstallSnapshot, InstallSnapshotReply

@@ -2,7 +2,7 @@
 
 Theory of operation
 -------------------
-Each function builds a :class:`~raft.cluster.Cluster`, drives it with ordinary calls (client
+Each function builds a :class:`~raft.sim.cluster.Cluster`, drives it with ordinary calls (client
 commands at a steady rate, a crash, a restart) and measures what a chapter quotes. Nothing here
 changes the algorithm; compaction is the cluster's ``snapshot_threshold`` option.
 
@@ -25,8 +25,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import scenario
-from ..cluster import Cluster
+from ..script import scenario
+from ..sim.cluster import Cluster
 from ..errors import ScenarioError
 from ..node import AppendEntries, InstallSnapshot
 

@@ -9,7 +9,7 @@ plays it with no kernel and no widget library, and a notebook shows the very sam
 
 from __future__ import annotations
 
-from ..snapshot import log_base
+from ..sim.snapshot import log_base
 from .embed import PainterError, painter_html
 from .scene import scenes_of
 
