@@ -405,6 +405,10 @@ def test_readable_on_a_phone_in_both_themes(browser, http_root, dark):
                     ".raft-questions button", ".raft-questions .rq-progress span"):
             for item in page.evaluate(COLOURS, sel):
                 assert contrast(item["fg"], item["bg"]) >= 4.5, (sel, item)
+        if dark:   # no light output card around the block (the theme's, see raft-book.css)
+            cards = page.evaluate("() => [...document.querySelectorAll('.raft-questions')].map(b =>"
+                                  " getComputedStyle(b.closest('.text_html') || b).backgroundColor)")
+            assert all(c in ("rgba(0, 0, 0, 0)", "transparent") for c in cards), cards
         sizes = page.evaluate("() => [...document.querySelectorAll('.raft-questions button')]"
                               ".filter(b => b.offsetParent).map(b => b.getBoundingClientRect().height)")
         assert min(sizes) >= 32
