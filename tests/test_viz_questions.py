@@ -322,3 +322,49 @@ def test_every_question_in_the_book_is_the_run_replayed(path: Path):
         # The player the page shows above the question draws exactly the run's frames.
         above = [s for at, s in players if at < where]
         assert r["player_steps"] in above, f"no player above {r['ask']!r} shows its run"
+
+
+# -- a notebook's output: the scripts inline, no book around them -------------------------------------
+
+def test_inline_outputs_work_on_their_own_in_chromium(tmp_path):
+    """A player and a quiz as a notebook shows them (each with its script inline), in a bare
+    page opened from file:// with every other request aborted: the quiz finds its player, and
+    an answer gets its feedback and moves the player to the answer's frame."""
+    from playwright.sync_api import sync_playwright
+
+    player = play(election(), title="an election")
+    q = first_candidate_question(player)
+    page_file = tmp_path / "notebook-output.html"
+    page_file.write_text("<!doctype html><meta charset=utf-8><body>" + player.html()
+                         + "<p>Some prose between the cells.</p>" + quiz(q).html() + "</body>",
+                         encoding="utf-8")
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        context = browser.new_context(reduced_motion="reduce")
+        blocked, errors = [], []
+        context.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:")
+                      else (blocked.append(r.request.url), r.abort()))
+        page = context.new_page()
+        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        page.goto(page_file.as_uri())
+        page.wait_for_selector(".raft-questions[data-bound=true]", timeout=20_000)
+        wrong = next(c for c in q.choices if c != q.answer)
+        page.click(f"button[data-choice='{wrong}']")
+        assert page.inner_text(".rq-feedback").startswith("✗ Not quite")
+        assert page.evaluate("document.querySelector('.raft-painter').raftPainter.index") \
+            == q.reveal_index
+        page.click(f"button[data-choice='{q.answer}']")
+        assert page.inner_text(".rq-feedback").startswith("✓ Right")
+        assert not blocked and not errors, (blocked, errors)
+        # A quiz whose player is not above it says so, loudly (and in the console).
+        other = play(election(seed=1))
+        lonely = tmp_path / "lonely.html"
+        lonely.write_text("<!doctype html><meta charset=utf-8><body>" + other.html()
+                          + quiz(q).html() + "</body>", encoding="utf-8")
+        page.goto(lonely.as_uri())
+        page.wait_for_selector(".raft-questions[data-bound=false]", timeout=20_000)
+        assert "missing from this page" in page.inner_text(".rq-error")
+        assert any("raft questions" in e for e in errors)
+        browser.close()
