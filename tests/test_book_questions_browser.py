@@ -324,6 +324,13 @@ def test_playing_stops_at_an_unanswered_question(browser, http_root):
             "(k) => document.querySelector(\"[data-test-player='1']\").raftPainter.index > k",
             arg=q["at"]["index"], timeout=10_000)
         assert not note.is_visible()
+        # With stops switched off (RaftQuestions.stopAtQuestions), playing goes past it.
+        page.evaluate("() => { window.RaftQuestions.stopAtQuestions = false; window.RaftQuestions.clear();"
+                      " const p = document.querySelector(\"[data-test-player='1']\").raftPainter;"
+                      " p.pause(); p.show(0); p.play(); }")
+        page.wait_for_function(
+            "(k) => document.querySelector(\"[data-test-player='1']\").raftPainter.index > k",
+            arg=q["at"]["index"], timeout=30_000)
     finally:
         context.close()
 

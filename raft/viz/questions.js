@@ -203,7 +203,7 @@
         if (d.index === c.stopAt) { c.stopAt = null; painter.pause(); }
         return;
       }
-      if (!painter.playing) return;
+      if (!painter.playing || !root.RaftQuestions.stopAtQuestions) return;
       var saved = loadAll();
       for (var i = 0; i < c.items.length; i++) {
         var it = c.items[i];
@@ -520,6 +520,9 @@
   root.RaftQuestions = {
     version: VERSION, mountAll: mountAll, mountHere: mountHere, pageKey: pageKey,
     blocks: blocks, clear: clearAll,
+    // false: playing an animation no longer stops at unanswered questions (tests of the
+    // painter's own controls set it; answering still plays to the answer).
+    stopAtQuestions: true,
   };
 
   mountHere();
