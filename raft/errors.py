@@ -132,3 +132,18 @@ class HistoryError(RaftError, ValueError):
         self.index = index
         self.field = field
         super().__init__(message)
+
+
+class LogCompacted(RaftError, IndexError):
+    """A log index that is not in the log: it was compacted into a snapshot (§7), or is below 1.
+
+    ``index`` is the index asked for and ``snapshot_index`` the last index the snapshot
+    replaces (0 if there is none). It is an IndexError too, as a bad index always was."""
+
+    def __init__(self, message, index=None, snapshot_index=0):
+        self.index = index
+        self.snapshot_index = snapshot_index
+        super().__init__(message)
+
+    def __str__(self):
+        return self.args[0]

@@ -54,9 +54,13 @@ Beyond Figure 2, each marked where it is: the no-op of a new leader (§8, ``beco
 batching and ``sent_index`` (``send_append_entries``), ``AppendEntriesReply.match_index`` and
 its conflict hint, and, in the section "Beyond Figure 2" at the end of ``Node``: forced elections
 (``timeout_now``), the §6 disruption guard (``_ignores_request_vote``, called first thing in
-``step``), the faster back-off of §5.3 (``_conflict_hint``) and membership changes (§6).
-Later mechanisms (pre-vote, check-quorum, snapshots, leadership transfer) belong there too,
-each behind a switch that is off by default.
+``step``), the faster back-off of §5.3 (``_conflict_hint``), log compaction (§7, Figures 12
+and 13: ``compact``, ``send_install_snapshot``, ``handle_install_snapshot`` and its reply,
+``skip_snapshotted_entries``; the log past a snapshot is a ``CompactedLog``; Figure 2's code
+reaches them by one line in ``dispatch``, ``send_append_entries`` and ``handle_append_entries``,
+and nothing there runs until the application calls ``compact``) and membership changes (§6).
+Later mechanisms (pre-vote, check-quorum, leadership transfer) belong there too, each behind a
+switch that is off by default.
 
 The hooks a subclass (a lab, a bug of the zoo) may override or call are listed in ``Node``'s
 docstring.
@@ -68,7 +72,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from . import checks
-from .errors import ConfigurationError, MembershipChangeInProgress, NotLeader
+from .errors import ConfigurationError, LogCompacted, MembershipChangeInProgress, NotLeader
 
 FOLLOWER = "follower"
 CANDIDATE = "candidate"
@@ -147,6 +151,24 @@ RULES = {
     "config-catchup": "New servers first join as non-voting members and catch up (§6).",
     "config-unsafe": "Not a rule but the mistake Figure 10 warns about, kept for the book: "
                      "the leader appends C_new directly, without C_old,new (§6).",
+    # Beyond Figure 2: log compaction (§7, Figures 12 and 13), off unless snapshots are taken.
+    "snap-take": "Log compaction (§7): a server snapshots its state machine as of an applied "
+                 "index, keeping that index's term and the latest configuration, and discards "
+                 "the log up to that index.",
+    "snap-send": "Log compaction (§7): when the leader has already discarded the next entry a "
+                 "follower needs, it sends that follower its snapshot (InstallSnapshot).",
+    "snap-matched": "Log compaction (§7): once a follower acknowledges a snapshot, the leader "
+                    "sets its match_index to the snapshot's last included index and goes on "
+                    "with AppendEntries from the next one.",
+    "is-stale": "InstallSnapshot receiver 1: reply immediately if term < current_term "
+                "(Figure 13).",
+    "is-old": "InstallSnapshot receiver 5: only a snapshot with a smaller index is discarded; a "
+              "server keeps one at least as new as the snapshot it receives (Figure 13).",
+    "is-retain": "InstallSnapshot receiver 6: if the log holds an entry with the snapshot's "
+                 "last included index and term, keep the entries that follow it (Figure 13).",
+    "is-discard": "InstallSnapshot receiver 7: otherwise discard the entire log (Figure 13).",
+    "is-restore": "InstallSnapshot receiver 8: reset the state machine using the snapshot's "
+                  "contents, and load the snapshot's configuration (Figure 13).",
 }
 
 
@@ -237,12 +259,20 @@ class Log:
 
     ``log.entries`` is the list itself, item 0 holding index 1: observers (the invariant
     checker, after every step) read it without a copy. Read it only; the node changes its log
-    through ``append`` and ``delete_from``."""
+    through ``append`` and ``delete_from`` (and, beyond Figure 2, ``compact``).
 
-    __slots__ = ("entries",)
+    Beyond Figure 2 (§7), a log whose prefix a snapshot has replaced is a :class:`CompactedLog`;
+    a plain log has no snapshot: ``snapshot_index`` and ``snapshot_term`` are 0 and its first
+    index is 1."""
+
+    __slots__ = ("entries", "snapshot_index", "snapshot_term")
+
+    first_index = 1      # the first index the log holds an entry for
 
     def __init__(self, entries=()):
         self.entries = list(entries)
+        self.snapshot_index = 0   # beyond Figure 2: the last index a snapshot replaces (none)
+        self.snapshot_term = 0    # and that entry's term
 
     def __len__(self):
         return len(self.entries)
@@ -257,7 +287,7 @@ class Log:
             stop = len(self.entries) + 1 if index.stop is None else index.stop
             return self.entries[start - 1:stop - 1]
         if index < 1:
-            raise IndexError(f"log indexes start at 1, got {index}")
+            raise LogCompacted(f"log indexes start at 1, got {index}", index)
         return self.entries[index - 1]
 
     def term_at(self, index):
@@ -282,12 +312,98 @@ class Log:
         """Delete the entry at ``index`` and all that follow it."""
         del self.entries[index - 1:]
 
+    def compact(self, index, term):
+        """Beyond Figure 2 (§7): the log with its entries up to and including ``index`` (of
+        term ``term``) discarded, a snapshot now replacing them; see :class:`CompactedLog`."""
+        return CompactedLog(self.entries[index:], index, term)
+
     @property
     def _entries(self):   # the name `entries` had before it was public
         return self.entries
 
     def __repr__(self):
         return f"Log({self.terms()})"
+
+
+class CompactedLog(Log):
+    """Beyond Figure 2 (§7, log compaction): a log whose entries up to and including
+    ``snapshot_index`` (the paper's lastIncludedIndex; that entry's term is ``snapshot_term``,
+    its lastIncludedTerm) were discarded, a snapshot replacing them.
+
+    Indexes stay absolute: ``log[i]`` is valid for ``snapshot_index < i <= last_index``,
+    ``len(log)`` is still the last index, ``log.term_at(snapshot_index)`` is ``snapshot_term``
+    (what the consistency check of the next AppendEntries needs), and asking for an earlier
+    index raises :class:`~raft.errors.LogCompacted`. ``entries`` holds the entries still there,
+    item 0 being index ``snapshot_index + 1``; iterating and ``terms()`` give those."""
+
+    __slots__ = ()
+
+    def __init__(self, entries=(), snapshot_index=0, snapshot_term=0):
+        super().__init__(entries)
+        self.snapshot_index = snapshot_index
+        self.snapshot_term = snapshot_term
+
+    @property
+    def first_index(self):
+        return self.snapshot_index + 1
+
+    def __len__(self):
+        return self.snapshot_index + len(self.entries)
+
+    def __getitem__(self, index):
+        first = self.snapshot_index + 1
+        if isinstance(index, slice):
+            start = first if index.start is None else index.start
+            stop = len(self) + 1 if index.stop is None else index.stop
+            if start < first:
+                self._compacted(start)
+            return self.entries[start - first:max(stop - first, 0)]
+        if index < first:
+            self._compacted(index)
+        return self.entries[index - first]
+
+    def term_at(self, index):
+        """The term of the entry at ``index``, the snapshot's last included term for its last
+        included index, 0 before index 1; an index inside the snapshot raises LogCompacted."""
+        snapshot_index = self.snapshot_index
+        if index > snapshot_index:
+            return self.entries[index - snapshot_index - 1].term
+        if index == snapshot_index:
+            return self.snapshot_term
+        if index <= 0:
+            return 0
+        self._compacted(index)
+
+    @property
+    def last_index(self):
+        return self.snapshot_index + len(self.entries)
+
+    @property
+    def last_term(self):
+        return self.entries[-1].term if self.entries else self.snapshot_term
+
+    def delete_from(self, index):
+        if index <= self.snapshot_index:
+            self._compacted(index)
+        del self.entries[index - self.snapshot_index - 1:]
+
+    def compact(self, index, term):
+        """Discard the entries up to and including ``index`` too (a newer snapshot, Figure 12);
+        the entries after it stay. Returns this log."""
+        del self.entries[:index - self.snapshot_index]
+        self.snapshot_index, self.snapshot_term = index, term
+        return self
+
+    def _compacted(self, index):
+        if index < 1:
+            raise LogCompacted(f"log indexes start at 1, got {index}", index, self.snapshot_index)
+        raise LogCompacted(f"log index {index} was compacted: a snapshot replaces the entries "
+                           f"up to index {self.snapshot_index} (§7); the log starts at "
+                           f"{self.snapshot_index + 1}", index, self.snapshot_index)
+
+    def __repr__(self):
+        return (f"CompactedLog(snapshot through {self.snapshot_index}/{self.snapshot_term}, "
+                f"{self.terms()})")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -346,7 +462,60 @@ class AppendEntriesReply(NamedTuple):
     conflict_term: int = 0
 
 
-MESSAGE_TYPES = (RequestVote, RequestVoteReply, AppendEntries, AppendEntriesReply)
+# Beyond Figure 2: the RPC of Figure 13 (§7), for a follower whose next entry the leader has
+# already discarded into a snapshot.
+
+class InstallSnapshot(NamedTuple):
+    """Invoked by the leader to send its snapshot to a follower that lags behind (§7, Figure 13).
+
+    Figure 13 sends the snapshot's bytes in chunks (arguments ``offset`` and ``done``) so that a
+    large one need not travel in one message. Ours are small values sent whole, as if every
+    message were the one chunk: offset 0, done true. The book's chapter on log compaction says
+    what chunking adds."""
+
+    src: int
+    dst: int
+    term: int                  # leader's term
+    leader_id: int             # so a follower can redirect clients
+    last_included_index: int   # the snapshot replaces all entries up to and including this index
+    last_included_term: int    # term of last_included_index
+    data: object               # the snapshot of the state machine (whole, not a chunk)
+    # Not in Figure 13's arguments but part of every snapshot (Figure 12; dissertation §5.1):
+    # the latest configuration as of last_included_index, and the index of its entry (0: the
+    # configuration the cluster started with). hashicorp/raft's InstallSnapshotRequest carries
+    # them the same way (Configuration, ConfigurationIndex).
+    config: object = None
+    config_index: int = 0
+
+
+class InstallSnapshotReply(NamedTuple):
+    src: int
+    dst: int
+    term: int                  # current_term, for the leader to update itself
+    # Not in Figure 13: the snapshot this reply is about, so that the leader can move match_index
+    # on even when replies are late, lost or duplicated (Ra's install_snapshot_result carries it
+    # too). 0 when the request was refused for its stale term.
+    last_included_index: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A server's snapshot (§7, Figure 12): what the log up to ``last_included_index`` held.
+
+    ``data`` is the state machine's state as the application handed it over (for our key-value
+    store, its data and its client de-duplication table, §8); ``config`` is the latest
+    configuration as of ``last_included_index`` and ``config_index`` the index of its entry (0
+    when it is the configuration the cluster started with)."""
+
+    last_included_index: int
+    last_included_term: int
+    config: object
+    config_index: int
+    data: object
+
+
+MESSAGE_TYPES = (RequestVote, RequestVoteReply, AppendEntries, AppendEntriesReply,
+                 InstallSnapshot, InstallSnapshotReply)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -370,6 +539,24 @@ class Ready:
     messages: list = field(default_factory=list)  # then send these
     apply: list = field(default_factory=list)     # then apply these (index, entry) pairs
     notes: list = field(default_factory=list)
+    # Beyond Figure 2 (§7): a new snapshot, to write together with the log (it replaces the log's
+    # prefix up to its last included index); with ``restore``, the state machine must also be
+    # reset from it (Figure 13, receiver rule 8) before ``apply`` goes on from there.
+    snapshot: Snapshot | None = None
+    restore: bool = False
+
+    def __init__(self, persist_hard_state=False, persist_log_from=None, messages=None,
+                 apply=None, notes=None, snapshot=None, restore=False):
+        # Written out instead of the generated __init__ (whose list fields each call a default
+        # factory): one Ready is built for every input, and this one costs about 800 fewer
+        # machine instructions (scripts/bench_core.py). It takes the same arguments.
+        self.persist_hard_state = persist_hard_state
+        self.persist_log_from = persist_log_from
+        self.messages = [] if messages is None else messages
+        self.apply = [] if apply is None else apply
+        self.notes = [] if notes is None else notes
+        self.snapshot = snapshot
+        self.restore = restore
 
 
 @dataclass(slots=True)
@@ -402,7 +589,7 @@ class Node:
 
     ``config`` is the configuration the cluster started with; any configuration entry in the
     log replaces it (§6). ``current_term``, ``voted_for`` and ``log`` are the persistent state
-    to restart from after a crash. ``fast_backoff`` turns on the faster back-off at the end of
+    to restart from after a crash, with ``snapshot`` (§7) once the log has been compacted. ``fast_backoff`` turns on the faster back-off at the end of
     §5.3; ``disruption_guard`` is the rule of §6 that stops removed servers from disrupting.
 
     The hooks a subclass may override or call (the labs and the bug zoo do): every state
@@ -437,7 +624,7 @@ class Node:
     def __init__(self, node_id, config, *, rng, now=0.0, election_timeout=(150, 300),
                  heartbeat_interval=50, fast_backoff=False, disruption_guard=True,
                  current_term=0, voted_for=None, log=(),
-                 max_entries_per_message=MAX_ENTRIES_PER_MESSAGE):
+                 max_entries_per_message=MAX_ENTRIES_PER_MESSAGE, snapshot=None):
         low, high = checks.timing(election_timeout, heartbeat_interval)
         self.id = node_id
         self.rng = rng
@@ -478,6 +665,13 @@ class Node:
         self.election_timer_start = now
         self.heartbeat_due = None      # as leader: when to send the next heartbeats
         self.out = Ready()             # output since the last ready()
+        # Beyond Figure 2 (§7): the latest snapshot, which replaces the log up to its last
+        # included index; None until the application hands one over (``compact``) or a leader
+        # sends one (``handle_install_snapshot``). Persistent state, like the log.
+        self.snapshot = None
+        self.snapshots_sent = {}       # as leader: peer -> (term, index, when) of the last sent
+        if snapshot is not None:
+            self._restart_from_snapshot(snapshot)
 
         self._recompute_config_index()
         self.reset_election_timer(now)
@@ -514,6 +708,10 @@ class Node:
             self.handle_append_entries(msg, now)
         elif isinstance(msg, AppendEntriesReply):
             self.handle_append_entries_reply(msg, now)
+        elif isinstance(msg, InstallSnapshot):       # beyond Figure 2: §7, Figure 13
+            self.handle_install_snapshot(msg, now)
+        elif isinstance(msg, InstallSnapshotReply):
+            self.handle_install_snapshot_reply(msg, now)
         else:
             raise TypeError(f"S{self.id} cannot handle {msg!r}")
 
@@ -641,6 +839,8 @@ class Node:
         """Send ``peer`` the entries from its next_index on (none if it is up to date), at
         most ``max_entries_per_message`` of them."""
         prev_log_index = self.next_index[peer] - 1
+        if prev_log_index < self.log.snapshot_index:   # beyond Figure 2 (§7): they are gone
+            return self.send_install_snapshot(peer)
         last = min(self.log.last_index, prev_log_index + self.max_entries_per_message)
         self.sent_index[peer] = last
         self.send(AppendEntries(
@@ -666,6 +866,8 @@ class Node:
         self.leader_id = msg.leader_id
         self.last_heard = now
         self.reset_election_timer(now)
+        if msg.prev_log_index < self.log.snapshot_index:   # beyond Figure 2 (§7)
+            msg = self.skip_snapshotted_entries(msg)
 
         # 2. Reply false if the log has no entry at prev_log_index whose term matches
         #    prev_log_term (§5.3): the consistency check.
@@ -867,8 +1069,8 @@ class Node:
 
     # =============================================================================================
     # Beyond Figure 2. Each mechanism below is marked with where it comes from; none changes a
-    # rule above. (Pre-vote, check-quorum, snapshots and leadership transfer will live here too,
-    # each behind a switch that is off by default.)
+    # rule above. (Pre-vote, check-quorum and leadership transfer will live here too, each behind
+    # a switch that is off by default.)
     # =============================================================================================
 
     # -- a forced election (used by leadership transfer, dissertation §3.10) -------------------
@@ -902,21 +1104,200 @@ class Node:
             return msg.prev_log_index, 0   # the paper's simple scheme: one entry back
         if msg.prev_log_index > self.log.last_index:
             return self.log.last_index + 1, 0  # our log is too short: start after its end
-        # The faster scheme: skip every entry of the conflicting term in one round trip.
+        # The faster scheme: skip every entry of the conflicting term in one round trip (no
+        # further back than the log goes: a snapshot holds only committed entries).
         conflict_term = self.log.term_at(msg.prev_log_index)
         first = msg.prev_log_index
-        while first > 1 and self.log.term_at(first - 1) == conflict_term:
+        while first > self.log.first_index and self.log.term_at(first - 1) == conflict_term:
             first -= 1
         return first, conflict_term
+
+    # -- log compaction and InstallSnapshot (§7, Figures 12 and 13; dissertation chapter 5) ------
+    #
+    # Who decides what. Taking a snapshot needs the state machine's state, which the node does
+    # not own (it only hands committed entries out through ``ready()``). So, as in etcd's raft
+    # library, the *application* decides when to snapshot and hands the state over:
+    # ``compact(index, data)`` after it has applied ``index``. The node then forgets the log up
+    # to ``index`` and asks for the snapshot to be saved (``Ready.snapshot``). The simulator
+    # does this when a server has applied ``snapshot_threshold`` entries since its last snapshot
+    # (etcd's server counts applied entries the same way; hashicorp/raft keeps the threshold
+    # inside the library and asks the state machine for its state). With no ``compact`` call, as
+    # by default, nothing here ever runs: a log with no snapshot never needs InstallSnapshot.
+
+    def compact(self, index, data):
+        """The application's snapshot of its state machine as of applied ``index``: keep it
+        and discard the log up to and including ``index`` (§7, Figure 12).
+
+        ``data`` is whatever the state machine needs to be rebuilt (the node never looks inside
+        it). Each server compacts on its own, only what it has applied, so only committed
+        entries (§7). The snapshot also keeps the index's term (for the consistency check of the
+        next AppendEntries) and the latest configuration as of ``index`` (§6)."""
+        if not isinstance(index, int) or isinstance(index, bool):
+            raise ConfigurationError(f"a snapshot's index is a log index, got {index!r}")
+        if index > self.last_applied:
+            raise ConfigurationError(
+                f"S{self.id} cannot snapshot through index {index}: its state machine has "
+                f"applied only up to index {self.last_applied} (§7: only applied, committed "
+                "entries go into a snapshot)")
+        if index <= self.log.snapshot_index:
+            raise ConfigurationError(
+                f"S{self.id} already holds a snapshot through index {self.log.snapshot_index}; "
+                f"a snapshot through {index} would not replace anything")
+        term = self.log.term_at(index)
+        config_index = self._config_index_at(index)
+        if config_index > self.log.snapshot_index:
+            config = self.log[config_index].command
+        elif self.snapshot is not None:
+            config = self.snapshot.config
+        else:
+            config = self.initial_config
+        discarded = index - self.log.snapshot_index
+        self.snapshot = Snapshot(index, term, config, config_index, data)
+        self.log = self.log.compact(index, term)
+        self._snapshot_taken()
+        self.note("snapshot", "snap-take", index=index, term=term, discarded=discarded)
+
+    def send_install_snapshot(self, peer):
+        """Leaders: the entry ``peer`` needs next is already in the snapshot, so send the
+        snapshot instead (§7).
+
+        A snapshot can be large, so while one is on its way to ``peer`` the leader does not send
+        it again with every AppendEntries it would have sent (etcd pauses the follower's
+        replication until the snapshot is reported; hashicorp/raft waits for the call to
+        return). It sends it again only if a heartbeat interval has passed without an answer,
+        in case it was lost. The node reads no clock: the time is that of its latest broadcast,
+        ``heartbeat_due - heartbeat_interval``, at most one interval behind."""
+        snapshot = self.snapshot
+        index, due = snapshot.last_included_index, self.heartbeat_due
+        now = due - self.heartbeat_interval if due is not None else None
+        sent = self.snapshots_sent.get(peer)
+        if sent is not None and now is not None and sent[:2] == (self.current_term, index) \
+                and now - sent[2] < self.heartbeat_interval:
+            return   # a copy is on its way
+        self.snapshots_sent[peer] = (self.current_term, index, now if now is not None else 0.0)
+        self.sent_index[peer] = index
+        self.note("snapshot", "snap-send", peer=peer, next_index=self.next_index[peer],
+                  index=snapshot.last_included_index)
+        self.send(InstallSnapshot(
+            src=self.id, dst=peer, term=self.current_term, leader_id=self.id,
+            last_included_index=snapshot.last_included_index,
+            last_included_term=snapshot.last_included_term, data=snapshot.data,
+            config=snapshot.config, config_index=snapshot.config_index))
+
+    def handle_install_snapshot(self, msg, now):
+        """InstallSnapshot RPC, receiver implementation (Figure 13), for a snapshot sent whole."""
+        # 1. Reply immediately if term < current_term.
+        if msg.term < self.current_term:
+            self.note("install", "is-stale", leader=msg.src, index=msg.last_included_index)
+            self.send(InstallSnapshotReply(src=self.id, dst=msg.src, term=self.current_term))
+            return
+        if self.role == LEADER:
+            # Two leaders in one term (as for AppendEntries, only the unsafe switch can do it).
+            self.note("install", "ae-two-leaders", leader=msg.src, index=msg.last_included_index)
+            return
+        # The sender is the current leader: as for AppendEntries, a candidate gives up (§5.2)
+        # and everyone notes who leads and restarts its election timer.
+        if self.role == CANDIDATE:
+            self.become(FOLLOWER, now, "candidate-leader-found")
+        self.leader_id = msg.leader_id
+        self.last_heard = now
+        self.reset_election_timer(now)
+        index, term = msg.last_included_index, msg.last_included_term
+        # 2-4. Create the snapshot file at offset 0, write the chunk, wait for more unless
+        #      done: a snapshot sent whole is complete as soon as it arrives.
+        # 5. Save the snapshot, discarding any existing one with a smaller index. One at least
+        #    as new as this one is kept instead, and nothing changes.
+        if index <= self.log.snapshot_index:
+            self.note("install", "is-old", leader=msg.src, index=index,
+                      have=self.log.snapshot_index)
+            self.send(InstallSnapshotReply(src=self.id, dst=msg.src, term=self.current_term,
+                                           last_included_index=index))
+            return
+        config_before = self.config
+        self.snapshot = Snapshot(index, term, msg.config, msg.config_index, msg.data)
+        if self.log_matches(index, term):
+            # 6. If an existing entry has the same index and term as the snapshot's last
+            #    included entry, retain the entries that follow it.
+            self.log = self.log.compact(index, term)
+            rule = "is-retain"
+        else:
+            # 7. Otherwise discard the entire log.
+            self.log = CompactedLog((), index, term)
+            rule = "is-discard"
+        self._snapshot_taken()
+        # 8. Reset the state machine using the snapshot's contents (and load its configuration).
+        #    Figure 13 does this only after rule 7, but after rule 6 too the state machine may
+        #    not yet have applied what the discarded prefix held; then it is reset as well.
+        #    Everything in a snapshot is committed, so the commit index is at least its index.
+        self.note("install", rule, leader=msg.src, index=index, term=term,
+                  kept=len(self.log.entries))
+        if index > self.last_applied:
+            self.out.apply.clear()       # entries not yet handed over: the snapshot holds them
+            self.out.restore = True
+            self.last_applied = index
+            self.note("restore", "is-restore", index=index)
+        self.commit_index = max(self.commit_index, index)
+        if self.config != config_before:
+            self.note("config", "config-latest", index=self.config_index, config=self.config)
+        self.send(InstallSnapshotReply(src=self.id, dst=msg.src, term=self.current_term,
+                                       last_included_index=index))
+
+    def handle_install_snapshot_reply(self, msg, now):
+        """Leaders: the follower now holds everything up to the snapshot's last included index,
+        so its match_index is at least that; replication goes on from the next entry (§7)."""
+        if self.role != LEADER or msg.term != self.current_term:
+            self.note("ignore", "reply-stale", msg=msg)
+            return
+        peer = msg.src
+        if peer not in self.next_index:
+            return  # a server we no longer replicate to (removed by a membership change)
+        self.match_index[peer] = max(self.match_index[peer], msg.last_included_index)
+        self.next_index[peer] = max(self.next_index[peer], self.match_index[peer] + 1)
+        self.note("matched", "snap-matched", peer=peer, match_index=self.match_index[peer])
+        self.advance_commit_index(now)
+        if self.pending_change is not None:
+            self.check_catch_up(now)
+        if self.role == LEADER and peer in self.next_index \
+                and self.next_index[peer] <= self.log.last_index:
+            self.send_append_entries(peer)
+
+    def skip_snapshotted_entries(self, msg):
+        """An AppendEntries whose prev_log_index is inside our snapshot (a late or duplicated
+        message, or a leader that has not heard of our snapshot yet): the snapshot holds only
+        committed entries, which every current leader holds too (Leader Completeness, §5.4),
+        so the leader's log agrees with it up to its last included index. Read the message
+        from there on: what it says about earlier indexes is already in the snapshot."""
+        skip = self.log.snapshot_index - msg.prev_log_index
+        return msg._replace(prev_log_index=self.log.snapshot_index,
+                            prev_log_term=self.log.snapshot_term, entries=msg.entries[skip:])
+
+    def _snapshot_taken(self):
+        """The log was compacted: save the snapshot, and the log from its new start (§7)."""
+        self.out.snapshot = self.snapshot
+        self._log_changed_from(self.log.first_index)
+        self._recompute_config_index()
+
+    def _restart_from_snapshot(self, snapshot):
+        """A server restarts from its snapshot plus the log after it (§7): what the snapshot
+        holds is committed and is in the state machine the application rebuilds from it."""
+        self.snapshot = snapshot
+        self.log = CompactedLog(self.log.entries, snapshot.last_included_index,
+                                snapshot.last_included_term)
+        self.commit_index = self.last_applied = snapshot.last_included_index
 
     # -- membership changes (§6) ------------------------------------------------------------------
 
     @property
     def config(self):
-        """The latest configuration in the log, committed or not (§6)."""
-        if self.config_index:
-            return self.log[self.config_index].command
-        return self.initial_config
+        """The latest configuration in the log, committed or not (§6); once the log has been
+        compacted past its entry, the one the snapshot holds (§7). (A snapshot's configuration
+        with no entry, index 0, is the one the cluster started with.)"""
+        index = self.config_index
+        if not index:
+            return self.initial_config
+        if index > self.log.snapshot_index:
+            return self.log[index].command
+        return self.snapshot.config   # its entry is in the snapshot (§7)
 
     def config_change_in_progress(self):
         """True from the moment a change is requested until C_new is committed."""
@@ -1009,11 +1390,15 @@ class Node:
             self.sent_index.pop(peer, None)
 
     def _recompute_config_index(self):
-        self.config_index = 0
-        for index in range(self.log.last_index, 0, -1):
+        self.config_index = self._config_index_at(self.log.last_index)
+
+    def _config_index_at(self, last):
+        """The index of the latest configuration entry at or before ``last`` (the snapshot's
+        if the log no longer holds one, §7; 0 if there is none)."""
+        for index in range(last, self.log.snapshot_index, -1):
             if self.log[index].kind == "config":
-                self.config_index = index
-                return
+                return index
+        return self.snapshot.config_index if self.snapshot is not None else 0
 
     def _replication_targets(self):
         return sorted((self.config.members | self.learners) - {self.id})

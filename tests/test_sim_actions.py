@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from raft import Cluster, ConfigurationError, NodeCrashed, NotLeader, ScenarioError, scenario
-from raft.sim.actions import (ANY, LEADER, OLD_LEADER, VERBS, Action, Clock, Connect, Crash,
-                              Deliver, Disconnect, Drop, Elect, Heal, Isolate, Members, Network,
-                              Partition, Reboot, Restart, Run, RunUntil, Setup, Step, Submit,
-                              Timeout)
+from raft.sim.actions import (ANY, LEADER, OLD_LEADER, VERBS, Action, Clock, Compact, Connect,
+                              Crash, Deliver, Disconnect, Drop, Elect, Heal, Isolate, Members,
+                              Network, Partition, Reboot, Restart, Run, RunUntil, Setup, Step,
+                              Submit, Timeout)
 
 # -- generated actions: str() then parse() gives the same value --------------------------------
 
@@ -54,7 +54,7 @@ ACTIONS = st.one_of(
     st.builds(Step, st.integers(1, 500)),
     st.builds(Clock, ms),
     *[on_server(c) for c in (Crash, Restart, Reboot, Disconnect, Connect, Isolate, Timeout,
-                             Elect)],
+                             Elect, Compact)],
     st.builds(Submit, commands, st.one_of(st.none(), ids, st.sampled_from([LEADER, OLD_LEADER]))),
     st.builds(Submit, commands, st.one_of(st.none(), ids),
               st.sampled_from(["client", "alice", "probe", "c-7"]), st.integers(0, 10**6)),
@@ -85,7 +85,7 @@ def test_every_verb_is_generated_above():
     """The strategy covers every registered verb, so a new action cannot skip the round trip."""
     covered = {"run", "step", "clock", "crash", "restart", "reboot", "disconnect", "connect",
                "isolate", "timeout", "elect", "submit", "partition", "heal", "network", "members",
-               "deliver", "drop"}
+               "deliver", "drop", "compact"}
     assert set(VERBS) == covered
 
 
@@ -227,7 +227,7 @@ def test_every_action_class_can_be_done():
     examples = [Deliver(flight), Run(10), RunUntil("leader"), Step(1), Clock(1000), Crash(3),
                 Restart(3), Reboot(2), Disconnect(2), Connect(2), Isolate(3), Heal(), Timeout(2),
                 Submit("y=1"), Partition(((1, 2), (3,))), Network(drop=0.0), Heal(),
-                Members((1, 2, 3, 4)), Drop(10**6)]
+                Members((1, 2, 3, 4)), Drop(10**6), Compact(1)]
     done = [c.do(action, lenient=True) for action in examples]
     assert sum(d is not None for d in done) >= len(examples) - 3
     assert {type(a) for a in examples} | {Elect} == set(VERBS.values()) | {RunUntil}

@@ -47,6 +47,13 @@ def _rules(*names):
     return tuple(f"{RULES_FILE}::{name}" for name in names)
 
 
+SNAPSHOT_FILE = "test_mech_snapshot.py"
+
+
+def _snap(*names):
+    return tuple(f"{SNAPSHOT_FILE}::{name}" for name in names)
+
+
 #: rule key -> (the Node methods that carry it out, the tests that check it as "file::test").
 ROWS = {
     # Rules for Servers, all servers
@@ -119,6 +126,23 @@ ROWS = {
         f"{MEMBERSHIP_FILE}::test_removed_leader_manages_until_c_new_commits_then_steps_down",)),
     "config-catchup": (("change_membership", "check_catch_up"),
                        (f"{MEMBERSHIP_FILE}::test_new_servers_catch_up_as_non_voters_first",)),
+    # Beyond Figure 2: log compaction (§7, Figures 12 and 13)
+    "snap-take": (("compact",), _snap(
+        "test_compact_discards_the_prefix_and_keeps_index_term_and_configuration")),
+    "snap-send": (("send_append_entries", "send_install_snapshot"),
+                  _snap("test_leader_sends_install_snapshot_when_the_next_entry_is_gone")),
+    "snap-matched": (("handle_install_snapshot_reply",), _snap(
+        "test_acknowledged_snapshot_moves_match_index_and_replication_goes_on")),
+    "is-stale": (("handle_install_snapshot",),
+                 _snap("test_receiver_1_replies_at_once_to_a_stale_term")),
+    "is-old": (("handle_install_snapshot",),
+               _snap("test_receiver_5_keeps_a_snapshot_at_least_as_new")),
+    "is-retain": (("handle_install_snapshot",),
+                  _snap("test_receiver_6_keeps_the_entries_after_a_snapshot_its_log_already_has")),
+    "is-discard": (("handle_install_snapshot",),
+                   _snap("test_receiver_7_discards_the_entire_log_otherwise")),
+    "is-restore": (("handle_install_snapshot",),
+                   _snap("test_receiver_8_resets_the_state_machine_and_loads_the_configuration")),
 }
 
 #: The card's sections, in the order of the paper's figure, and the rule keys each one holds.

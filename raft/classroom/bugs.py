@@ -281,6 +281,8 @@ class PrevLogOffByOne(Bug):
 
     def send_append_entries(self, peer):
         prev_log_index = self.next_index[peer] - 1
+        if prev_log_index < self.log.snapshot_index:   # beyond Figure 2 (§7): they are gone
+            return self.send_install_snapshot(peer)
         last = min(self.log.last_index, prev_log_index + self.max_entries_per_message)
         self.sent_index[peer] = last
         self.send(AppendEntries(

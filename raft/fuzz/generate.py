@@ -7,8 +7,9 @@ import random
 
 from ..errors import ConfigurationError
 from ..node import MAX_ENTRIES_PER_MESSAGE
-from ..sim.actions import (ANY, LEADER, OLD_LEADER, Action, Crash, Heal, Isolate, Members,
-                           Network, Partition, Reboot, Restart, Run, Setup, Submit, Timeout)
+from ..sim.actions import (ANY, LEADER, OLD_LEADER, Action, Compact, Crash, Heal, Isolate,
+                           Members, Network, Partition, Reboot, Restart, Run, Setup, Submit,
+                           Timeout)
 from .schedule import Schedule
 
 
@@ -17,7 +18,7 @@ from .schedule import Schedule
 #: schedules. Each is the scenario line it produces, "N" standing for a random server id.
 PROFILE_KINDS = ("crash", "crash leader", "heal", "isolate", "isolate leader", "members",
                  "network", "partition", "reboot", "reboot leader", "restart any", "run",
-                 "submit", "submit to old-leader", "timeout")
+                 "submit", "submit to old-leader", "timeout", "compact")
 #: Older names of kinds, still read in profiles.
 PROFILE_ALIASES = {"crash_leader": "crash leader", "isolate_leader": "isolate leader",
                 "reboot_leader": "reboot leader", "restart": "restart any",
@@ -51,8 +52,8 @@ def generate(seed, profile=None):
     a run follows each other action), ``initial`` (actions put first: Action values or scenario
     lines), ``warmup`` (ms run next; default 300), ``network`` (name -> (low, high) range for
     drop/duplicate/reorder, or a tuple of latency ranges), ``election_timeout``,
-    ``max_entries`` and ``fast_backoff`` (cluster options: a value, or a tuple of values to
-    choose from for each seed). Keys and kinds added later draw from the generator only when a
+    ``max_entries``, ``fast_backoff`` and ``snapshot_threshold`` (cluster options: a value, or a
+    tuple of values to choose from for each seed). Keys and kinds added later draw from the generator only when a
     profile uses them, so the schedules of older profiles stay the same."""
     p = dict(DEFAULT_PROFILE)
     p.update(profile or {})
@@ -68,7 +69,8 @@ def generate(seed, profile=None):
         actions.append(Action.parse(action) if isinstance(action, str) else action)
     if p.get("warmup", 300):
         actions.append(Run(float(p.get("warmup", 300))))  # time to elect a first leader
-    on_server = {"crash": Crash, "isolate": Isolate, "timeout": Timeout, "reboot": Reboot}
+    on_server = {"crash": Crash, "isolate": Isolate, "timeout": Timeout, "reboot": Reboot,
+                 "compact": Compact}
     for _ in range(p["length"]):
         if actions and not isinstance(actions[-1], Run) and rng.random() < pause:
             actions.append(Run(float(rng.randint(int(low), int(high)))))
@@ -113,7 +115,8 @@ def generate(seed, profile=None):
     # Cluster options: a value, or a tuple of values to choose from for each seed (with a
     # generator of their own, so that the actions do not depend on them).
     options = {}
-    for name, default in (("max_entries", MAX_ENTRIES_PER_MESSAGE), ("fast_backoff", False)):
+    for name, default in (("max_entries", MAX_ENTRIES_PER_MESSAGE), ("fast_backoff", False),
+                          ("snapshot_threshold", None)):
         value = p.get(name, default)
         if isinstance(value, tuple):
             value = random.Random(f"{name}-{seed}").choice(value)
@@ -121,5 +124,6 @@ def generate(seed, profile=None):
     setup = Setup(size=size, seed=seed,
                   election_timeout=tuple(p.get("election_timeout", (150, 300))),
                   max_entries_per_message=options["max_entries"],
-                  fast_backoff=options["fast_backoff"])
+                  fast_backoff=options["fast_backoff"],
+                  snapshot_threshold=options["snapshot_threshold"])
     return Schedule(setup, tuple(actions))

@@ -6,6 +6,7 @@ what happens to it, with ``expect`` lines that must hold::
     cluster size=5 seed=7 election_timeout=150..300 heartbeat_interval=50 latency=10..15
                           # also: drop= duplicate= reorder= fast_backoff=yes
                           # disruption_guard=no max_entries_per_message=64
+                          # snapshot_threshold=20 (log compaction, §7)
     log 1: 1 1 2          # optional starting state: terms of S1's log, index 1 first
     term 1: 3             # S1's current_term (default: its last log term)
     vote 1: 1             # S1's voted_for
@@ -18,6 +19,7 @@ what happens to it, with ``expect`` lines that must hold::
     run until leader      # ... or until there is a leader (within 10 s, or "within 2000ms")
     step 12               # process exactly 12 events
     crash 2 / restart 2 / disconnect 3 / connect 3 / timeout 4 / isolate 2 / reboot 2
+    compact 2             # S2 snapshots its state machine now and compacts its log (§7)
     crash leader / restart any / isolate leader / reboot leader / disconnect leader
     partition 1 2 | 3 4 5 / heal
     network drop=0.2 duplicate=0.1 reorder=0.1 latency=10..20

@@ -369,6 +369,15 @@ class Timeout(_OnServer):
     """``timeout 4``: server 4 starts an election now, as if its timer had fired."""
 
 
+@_verb("compact")
+@dataclass(frozen=True, slots=True)
+class Compact(_OnServer):
+    """``compact 2``: server 2 snapshots its state machine now and discards its log up to the
+    last entry it has applied (log compaction, §7)."""
+
+    targets: ClassVar[tuple] = (LEADER,)
+
+
 @_verb("elect")
 @dataclass(frozen=True, slots=True)
 class Elect(_OnServer):
@@ -579,6 +588,7 @@ SETTINGS = {
     "size": "int", "seed": "int", "election_timeout": "range", "heartbeat_interval": "float",
     "latency": "range", "drop": "float", "duplicate": "float", "reorder": "float",
     "fast_backoff": "bool", "disruption_guard": "bool", "max_entries_per_message": "int",
+    "snapshot_threshold": "int",
 }
 #: Older spellings of settings, still read: ``heartbeat=``, ``max_entries=``.
 SETTING_ALIASES = {"heartbeat": "heartbeat_interval", "max_entries": "max_entries_per_message"}
@@ -608,6 +618,7 @@ class Setup:
     logs: dict | None = None     # server -> log (terms, (term, command) pairs or Entry)
     terms: dict | None = None    # server -> current_term
     votes: dict | None = None    # server -> voted_for
+    snapshot_threshold: int | None = None   # beyond Figure 2: log compaction (§7)
 
     def kwargs(self):
         """The keyword arguments of ``Cluster`` that rebuild this setup."""

@@ -36,8 +36,8 @@ from ..errors import (ConfigurationError, ExpectationFailed, NodeCrashed, NotLea
 from ..node import LEADER, MAX_ENTRIES_PER_MESSAGE, AppendEntries, Configuration, Entry, Node
 from . import kv
 from .actions import (ANY, LEADER as TARGET_LEADER, OLD_LEADER, Clock, Connect, Crash, Deliver,
-                      Disconnect, Drop, Elect, Heal, Isolate, Members, Network, Partition, Reboot,
-                      Restart, Run, RunUntil, Setup, Step, Submit, Timeout)
+                      Compact, Disconnect, Drop, Elect, Heal, Isolate, Members, Network,
+                      Partition, Reboot, Restart, Run, RunUntil, Setup, Step, Submit, Timeout)
 from .trace import TraceRecord, step_caption
 
 _DELIVER, _TIMER = 0, 1
@@ -68,14 +68,17 @@ class Done(NamedTuple):
 
 
 class Disk:
-    """What a server keeps across a crash: current_term, voted_for and the log (Figure 2)."""
+    """What a server keeps across a crash: current_term, voted_for and the log (Figure 2), and
+    beyond Figure 2 its latest snapshot (§7). ``log`` holds the entries after the snapshot's
+    last included index (from index 1 when there is no snapshot)."""
 
-    __slots__ = ("current_term", "voted_for", "log")
+    __slots__ = ("current_term", "voted_for", "log", "snapshot")
 
-    def __init__(self, current_term=0, voted_for=None, log=()):
+    def __init__(self, current_term=0, voted_for=None, log=(), snapshot=None):
         self.current_term = current_term
         self.voted_for = voted_for
         self.log = list(log)
+        self.snapshot = snapshot
 
 
 class Cluster:
@@ -86,19 +89,25 @@ class Cluster:
     the paper's figures can be replayed exactly. ``check_invariants=True`` checks the five
     safety properties after every step (see ``raft.check``); ``trace=False`` keeps no
     trace, for large experiments where only the outcome matters.
+
+    Beyond Figure 2, ``snapshot_threshold=N`` turns on log compaction (§7): a server that has
+    applied N entries since its last snapshot snapshots its key-value store and discards that
+    part of its log, and leaders catch up followers with InstallSnapshot when the entries they
+    need are gone. Off (None) by default.
     """
 
     def __init__(self, size=5, seed=0, election_timeout=(150, 300), heartbeat_interval=50,
                  latency=(10, 15), drop=0.0, duplicate=0.0, reorder=0.0, fast_backoff=False,
                  disruption_guard=True, logs=None, terms=None, votes=None, node_class=Node,
-                 check_invariants=False, trace=True, max_entries_per_message=MAX_ENTRIES_PER_MESSAGE):
+                 check_invariants=False, trace=True, max_entries_per_message=MAX_ENTRIES_PER_MESSAGE,
+                 snapshot_threshold=None):
         # The settings as given, so that replay() rebuilds exactly this cluster.
         self.setup = Setup(size=size, seed=seed, election_timeout=election_timeout,
                            heartbeat_interval=heartbeat_interval, latency=latency, drop=drop,
                            duplicate=duplicate, reorder=reorder, fast_backoff=fast_backoff,
                            disruption_guard=disruption_guard,
                            max_entries_per_message=max_entries_per_message, logs=logs,
-                           terms=terms, votes=votes)
+                           terms=terms, votes=votes, snapshot_threshold=snapshot_threshold)
         self._check_invariants = check_invariants
         checks.positive_int("size", size)
         low, high = checks.timing(election_timeout, heartbeat_interval)
@@ -112,6 +121,9 @@ class Cluster:
         self.node_class = node_class
         checks.positive_int("max_entries_per_message", max_entries_per_message)
         self.max_entries_per_message = max_entries_per_message
+        if snapshot_threshold is not None:
+            checks.positive_int("snapshot_threshold", snapshot_threshold)
+        self.snapshot_threshold = snapshot_threshold
         # Options passed to each node only when they differ from Node's default.
         self._node_options = ({} if max_entries_per_message == MAX_ENTRIES_PER_MESSAGE
                               else {"max_entries_per_message": max_entries_per_message})
@@ -398,6 +410,17 @@ class Cluster:
                                      "campaign")
         self._act(Timeout(i))
 
+    def compact(self, i):
+        """Make server ``i`` snapshot its state machine now and discard its log up to the last
+        entry it has applied (§7). Works with or without ``snapshot_threshold``."""
+        self._require_up(i)
+        node = self.nodes[i]
+        if node.last_applied <= node.log.snapshot_index:
+            raise ConfigurationError(
+                f"S{i} has applied nothing since its last snapshot (through index "
+                f"{node.log.snapshot_index}): there is nothing to compact")
+        self._act(Compact(i))
+
     def deliver(self, flight):
         """Deliver one message on the network now (a Flight from ``in_flight()``, or its id)."""
         flight = self._flight(flight)
@@ -605,12 +628,20 @@ class Cluster:
             return False
         (self.drop if type(a) is Drop else self.deliver)(a.message)
 
+    def _do_compact(self, a, lenient):
+        who = self._resolve(a.node, lenient)
+        if lenient and (who not in self._up()
+                        or self.nodes[who].last_applied <= self.nodes[who].log.snapshot_index):
+            return False
+        self.compact(who)
+
     #: action class -> how ``do`` performs it (a subclass may add its own actions here).
     _DO = {Crash: _do_crash, Restart: _do_restart, Reboot: _do_reboot, Isolate: _do_isolate,
            Disconnect: _do_disconnect, Connect: _do_connect, Timeout: _do_timeout,
            Elect: _do_elect, Submit: _do_submit, Run: _do_run, RunUntil: _do_run_until,
            Step: _do_step, Clock: _do_clock, Partition: _do_partition, Heal: _do_heal,
-           Network: _do_network, Members: _do_members, Deliver: _do_deliver, Drop: _do_deliver}
+           Network: _do_network, Members: _do_members, Deliver: _do_deliver, Drop: _do_deliver,
+           Compact: _do_compact}
 
     # -- replay -------------------------------------------------------------------------------
 
@@ -719,12 +750,17 @@ class Cluster:
 
     def _boot(self, i, config):
         disk = self.disks[i]
+        options = self._node_options
+        if disk.snapshot is not None:   # beyond Figure 2 (§7): restart from snapshot + log
+            options = {**options, "snapshot": disk.snapshot}
         self.nodes[i] = self.node_class(
             i, config, rng=self.rng, now=self.now, election_timeout=self.election_timeout,
             heartbeat_interval=self.heartbeat_interval, fast_backoff=self.fast_backoff,
             disruption_guard=self.disruption_guard, current_term=disk.current_term,
-            voted_for=disk.voted_for, log=disk.log, **self._node_options)
-        self.state_machines[i] = kv.KeyValueStore()
+            voted_for=disk.voted_for, log=disk.log, **options)
+        machine = self.state_machines[i] = kv.KeyValueStore()
+        if disk.snapshot is not None:
+            machine.restore(disk.snapshot.data)
         self._schedule_timer(i)
 
     def _drain(self, i):
@@ -735,8 +771,11 @@ class Cluster:
         if out.persist_hard_state:
             disk.current_term, disk.voted_for = node.current_term, node.voted_for
         if out.persist_log_from is not None:
-            start = out.persist_log_from
-            disk.log[start - 1:] = node.log[start:]
+            if out.snapshot is not None:
+                self._save_snapshot(i, node, out)   # beyond Figure 2 (§7)
+            else:
+                start = out.persist_log_from
+                disk.log[start - 1 - node.log.snapshot_index:] = node.log[start:]
         if self.tracing:
             for note in out.notes:
                 self.trace.append(TraceRecord(self.steps, self.now, note.kind, i, note.rule,
@@ -749,7 +788,35 @@ class Cluster:
             self._record("apply", i, "all-apply", index=index, what=_entry_label(entry))
             if self.checker is not None:
                 self.checker.on_apply(i, index, entry)
+        if self.snapshot_threshold is not None:   # beyond Figure 2 (§7): compact the log
+            self._maybe_compact(i, node)
         self._schedule_timer(i)
+
+    # -- log compaction (§7), only with snapshot_threshold or compact() ----------------------------
+
+    def _save_snapshot(self, i, node, out):
+        """Write a new snapshot and the log after it (the log's prefix is gone). A snapshot
+        received from the leader also resets the state machine (Figure 13, receiver rule 8);
+        that changes nothing the messages about to be sent depend on, so it is done here, and
+        the entries to apply go on from the snapshot."""
+        disk = self.disks[i]
+        disk.snapshot = out.snapshot
+        disk.log = list(node.log.entries)
+        if out.restore:
+            self.state_machines[i].restore(out.snapshot.data)
+            if self.checker is not None:
+                self.checker.on_restore(i, out.snapshot)
+
+    def _maybe_compact(self, i, node):
+        """Like etcd's server, snapshot once ``snapshot_threshold`` entries were applied since
+        the last snapshot (the node decides nothing here: it has no state machine, §7)."""
+        if node.last_applied - node.log.snapshot_index >= self.snapshot_threshold:
+            self._compact_node(i)
+
+    def _compact_node(self, i):
+        node = self.nodes[i]
+        node.compact(node.last_applied, self.state_machines[i].snapshot())
+        self._drain(i)
 
     def _schedule_timer(self, i):
         deadline = self.nodes[i].next_deadline()
@@ -864,7 +931,13 @@ class Cluster:
         config = self.nodes[i].initial_config
         self._boot(i, config)
         disk = self.disks[i]
-        self._record("restart", i, None, term=disk.current_term, log=len(disk.log))
+        if disk.snapshot is None:
+            self._record("restart", i, None, term=disk.current_term, log=len(disk.log))
+        else:
+            self._record("restart", i, None, term=disk.current_term, log=len(disk.log),
+                         snapshot=disk.snapshot.last_included_index)
+            if self.checker is not None:
+                self.checker.on_restore(i, disk.snapshot)
 
     def _disconnect(self, a):
         self._begin_step()
@@ -907,6 +980,11 @@ class Cluster:
         self.nodes[i].timeout_now(self.now)
         self._drain(i)
 
+    def _compact(self, a):
+        self._begin_step()
+        self._record("compact", a.node)
+        self._compact_node(a.node)
+
     def _deliver_now(self, a):
         self._begin_step()
         self._deliver(self._flights.pop(a.message))
@@ -940,7 +1018,7 @@ class Cluster:
     _PERFORM = {Submit: _submit, Crash: _crash, Restart: _restart, Disconnect: _disconnect,
                 Connect: _connect, Partition: _partition, Isolate: _isolate, Heal: _heal,
                 Network: _network, Timeout: _force_timeout, Deliver: _deliver_now,
-                Drop: _drop_now, Members: _change_membership}
+                Drop: _drop_now, Members: _change_membership, Compact: _compact}
 
     def _set_network(self, drop=None, duplicate=None, reorder=None, latency=None):
         _check_network(drop, duplicate, reorder, latency)

@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ..errors import TraceError
-from ..node import AppendEntries, AppendEntriesReply, RequestVote, RequestVoteReply, RULES
+from ..node import (AppendEntries, AppendEntriesReply, InstallSnapshot, InstallSnapshotReply,
+                    RequestVote, RequestVoteReply, RULES)
 
 
 class TraceRecord:
@@ -57,7 +58,8 @@ class TraceRecord:
 
 
 def _is_message(value):
-    return isinstance(value, (RequestVote, RequestVoteReply, AppendEntries, AppendEntriesReply))
+    return isinstance(value, (RequestVote, RequestVoteReply, AppendEntries, AppendEntriesReply,
+                              InstallSnapshot, InstallSnapshotReply))
 
 
 def describe_message(msg):
@@ -75,6 +77,13 @@ def describe_message(msg):
         if msg.success:
             return f"append ok (term {msg.term}, match {msg.match_index})"
         return f"append failed (term {msg.term}, retry at {msg.conflict_index})"
+    if isinstance(msg, InstallSnapshot):
+        return (f"InstallSnapshot(term {msg.term}, through {msg.last_included_index}/"
+                f"{msg.last_included_term})")
+    if isinstance(msg, InstallSnapshotReply):
+        if msg.last_included_index:
+            return f"snapshot ok (term {msg.term}, through {msg.last_included_index})"
+        return f"snapshot refused (term {msg.term})"
     return repr(msg)
 
 
@@ -94,9 +103,9 @@ class Kind(NamedTuple):
 
     sentence: object     # a str.format template over n ("S3", or "the cluster") and the record's
     #                      data, or a function (n, data, rule) -> str when the words vary
-    headline: int | None  # rank when choosing the rule that explains a step (1 = asked first);
+    headline: float | None  # rank when choosing the rule that explains a step (1 = asked first);
     #                       None: never the step's rule
-    caption: int | None  # rank among the consequences a step's caption lists after its lead;
+    caption: float | None  # rank among the consequences a step's caption lists after its lead;
     #                      None: never listed (it can still lead, being the step's first record)
     leads: bool          # as a step's first record its sentence leads the caption; False: the
     #                      role change it caused says the same, better, and leads instead
@@ -182,6 +191,34 @@ def _catchup_failed(n, d, rule):
     return f"{n} abandoned the membership change for {_servers(d['learners'])}"
 
 
+def _snapshot(n, d, rule):
+    if rule == "snap-send":
+        return (f"{n} no longer holds entry {d['next_index']}, which S{d['peer']} needs: it sent "
+                f"its snapshot through index {d['index']} instead")
+    return (f"{n} took a snapshot through index {d['index']} (term {d['term']}) and discarded "
+            f"{d['discarded']} log entr{'y' if d['discarded'] == 1 else 'ies'}")
+
+
+def _install(n, d, rule):
+    leader, index = _s(d["leader"]), d["index"]
+    if rule == "is-stale":
+        return f"{n} refused a snapshot from {leader}: stale term"
+    if rule == "ae-two-leaders":
+        return f"{n} refused a snapshot from {leader}: it leads the same term itself"
+    if rule == "is-old":
+        return (f"{n} ignored {leader}'s snapshot through index {index}: it holds one through "
+                f"index {d['have']} already")
+    kept = (f"kept the {d['kept']} entr{'y' if d['kept'] == 1 else 'ies'} after it"
+            if rule == "is-retain" else "discarded its whole log")
+    return f"{n} installed {leader}'s snapshot through index {index} and {kept}"
+
+
+def _restart(n, d, rule):
+    snapshot = d.get("snapshot")
+    held = f", a snapshot through index {snapshot}" if snapshot is not None else ""
+    return f"{n} restarted with term {d['term']}{held} and {d['log']} log entries from its disk"
+
+
 def _partition(n, d, rule):
     groups = " | ".join(" ".join(_s(i) for i in g) for g in d["groups"])
     return f"the network split into {groups}"
@@ -226,7 +263,7 @@ KINDS = {
     "truncate": Kind(_truncate, 11, 4, True, ("ae-truncate",), key=True),
     "reject": Kind(_reject, 18, 7, True, ("ae-stale", "ae-mismatch", "ae-two-leaders"), key=True),
     "matched": Kind("{n} learned that S{peer} matches up to index {match_index}", None, None,
-                    True, ("leader-success",)),
+                    True, ("leader-success", "snap-matched")),
     "backoff": Kind("{n} moved next_index of S{peer} from {before} to {next_index}", 19, None,
                     True, ("leader-backoff",)),
     "commit": Kind("{n} advanced its commit index to {commit_index}", 12, 5, True,
@@ -238,10 +275,16 @@ KINDS = {
                    ("config-latest",)),
     "catchup": Kind(_catchup, None, None, True, ("config-catchup",)),
     "catchup-failed": Kind(_catchup_failed, None, None, True, ("config-catchup",)),
+    # -- log compaction (§7; only when snapshots are taken). Their ranks fall between two
+    #    existing ones, so they are not whole numbers.
+    "snapshot": Kind(_snapshot, 16.5, 6.5, True, ("snap-take", "snap-send")),
+    "install": Kind(_install, 11.5, 4.5, True, ("is-stale", "is-old", "is-retain", "is-discard",
+                                                "ae-two-leaders"), key=True),
+    "restore": Kind("{n} resets its state machine from the snapshot through index {index}", None,
+                    None, True, ("is-restore",)),
     # -- what the simulator's user does (written by the simulator)
     "crash": Kind("{n} crashed", 2, None, True, (None,), key=True),
-    "restart": Kind("{n} restarted with term {term} and {log} log entries from its disk", 3,
-                    None, True, (None,), key=True),
+    "restart": Kind(_restart, 3, None, True, (None,), key=True),
     "partition": Kind(_partition, 4, None, True, (None,), key=True),
     "heal": Kind("the network healed: every server can reach every other", 5, None, True,
                  (None,), key=True),
@@ -253,6 +296,7 @@ KINDS = {
     # (not a key event: the role change that always follows says it, "S1 was told to
     # campaign and became candidate for term 2")
     "force-timeout": Kind("{n} was told to start an election now", 10, None, False, (None,)),
+    "compact": Kind("{n} was told to take a snapshot now", 10.5, None, True, (None,)),
     "network": Kind(_network, 25, None, True, (None,), key=True),
     "advance": Kind("time passed to {to:.0f} ms", 26, None, True, (None,)),
 }

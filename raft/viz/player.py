@@ -9,6 +9,7 @@ plays it with no kernel and no widget library, and a notebook shows the very sam
 
 from __future__ import annotations
 
+from ..sim.snapshot import log_base
 from .embed import PainterError, painter_html
 from .scene import scenes_of
 
@@ -19,7 +20,7 @@ def visible_state(snap):
     """What a frame shows, minus the clock: two steps with equal visible_state look the same
     (apart from the timer rings), so the second one is left out of an animation."""
     nodes = tuple((i, n.role, n.crashed, n.current_term, n.voted_for, tuple(e.term for e in n.log),
-                   n.commit_index, n.last_applied, tuple(sorted(n.next_index.items())),
+                   log_base(n.log), n.commit_index, n.last_applied, tuple(sorted(n.next_index.items())),
                    tuple(sorted(n.match_index.items())), tuple(sorted(n.votes)))
                   for i, n in sorted(snap.nodes.items()))
     flights = tuple(f.id for f in snap.flights)

@@ -54,7 +54,10 @@ server::
                             the leader)
     log                     {"terms": [int] (from logs.first on), "configs": [int] (indexes of
                             configuration entries), "truncate_from": int? (the next step
-                            deletes entries from here on)}
+                            deletes entries from here on), "snapshot"?: {"index": int >= 1,
+                            "term": int}? (beyond Figure 2, §7: the entries up to "index" are
+                            compacted into a snapshot whose last entry had "term"; "terms" holds
+                            0 for them)}
 
 message::
 
@@ -62,9 +65,10 @@ message::
     from, to                int
     sent, due               number: it leaves ``from`` at ``sent`` and arrives at ``due``
     kind                    "RequestVote" | "RequestVoteReply" | "AppendEntries" |
-                            "AppendEntriesReply" (the class name of any other message)
+                            "AppendEntriesReply" (the class name of any other message, such as
+                            "InstallSnapshot" and "InstallSnapshotReply", §7)
     label                   str, the short mark drawn on it: "RV", "vote ✓", "vote ✗", "AE 2",
-                            "hb", "ok", "fail"
+                            "hb", "ok", "fail", "snap", "snap ok", "snap ✗"
     reply                   bool
     ok                      bool?  a reply's verdict (granted / success); null for requests
     term                    int
@@ -80,7 +84,9 @@ from __future__ import annotations
 
 from ..check.properties import PROPERTIES
 from ..errors import RaftError
-from ..node import AppendEntries, AppendEntriesReply, RequestVote, RequestVoteReply
+from ..node import (AppendEntries, AppendEntriesReply, InstallSnapshot, InstallSnapshotReply,
+                    RequestVote, RequestVoteReply)
+from ..sim.snapshot import log_base
 from ..sim.trace import describe_message
 from .checks import InvariantMonitor, flagged_cells
 
@@ -111,17 +117,23 @@ def message_label(msg):
         return f"AE {len(msg.entries)}" if msg.entries else "hb"
     if isinstance(msg, AppendEntriesReply):
         return "ok" if msg.success else "fail"
+    if isinstance(msg, InstallSnapshot):
+        return "snap"
+    if isinstance(msg, InstallSnapshotReply):
+        return "snap ok" if msg.last_included_index else "snap ✗"
     return type(msg).__name__
 
 
 def message_data(flight):
     m = flight.msg
-    reply = isinstance(m, (RequestVoteReply, AppendEntriesReply))
+    reply = isinstance(m, (RequestVoteReply, AppendEntriesReply, InstallSnapshotReply))
     ok = None
     if isinstance(m, RequestVoteReply):
         ok = bool(m.vote_granted)
     elif isinstance(m, AppendEntriesReply):
         ok = bool(m.success)
+    elif isinstance(m, InstallSnapshotReply):
+        ok = bool(m.last_included_index)
     return {"id": flight.id, "from": m.src, "to": m.dst, "sent": _ms(flight.sent_at),
             "due": _ms(flight.deliver_at), "kind": type(m).__name__, "label": message_label(m),
             "reply": reply, "ok": ok, "term": m.term,
@@ -140,7 +152,7 @@ def _truncations(records):
 def _log_window(snap, window):
     leader = snap.leader()
     lview = snap.nodes[leader] if leader is not None else None
-    longest = max((len(n.log) for n in snap.nodes.values()), default=0)
+    longest = max((log_base(n.log) + len(n.log) for n in snap.nodes.values()), default=0)
     last = longest
     if lview is not None and lview.next_index:
         last = max(last, min(max(lview.next_index.values()), longest + 1))
@@ -165,16 +177,24 @@ def _server(snap, n, first, doomed, lview):
     if lview is not None and n.id != lview.id and n.id in lview.next_index:
         nxt, mat = lview.next_index[n.id], lview.match_index.get(n.id, 0)
     log = n.log
-    return {
+    base = log_base(log)           # beyond Figure 2 (§7): indexes up to it are in a snapshot
+    length = base + len(log)
+    out = {
         "id": n.id, "role": n.role, "crashed": bool(n.crashed), "term": n.current_term,
         "voter": n.id in n.config.members, "voted_for": n.voted_for, "timer": timer,
         "votes": votes, "commit_index": n.commit_index, "last_applied": n.last_applied,
-        "log_length": len(log), "last_log_term": log[-1].term if log else 0,
+        "log_length": length,
+        "last_log_term": log[-1].term if log else (log.snapshot_term if base else 0),
         "next_index": nxt, "match_index": mat,
-        "log": {"terms": [e.term for e in log[first - 1:]],
-                "configs": [k for k in range(first, len(log) + 1) if log[k - 1].kind == "config"],
+        "log": {"terms": [log[k - base - 1].term if k > base else 0
+                          for k in range(first, length + 1)],
+                "configs": [k for k in range(max(first, base + 1), length + 1)
+                            if log[k - base - 1].kind == "config"],
                 "truncate_from": doomed.get(n.id)},
     }
+    if base:
+        out["log"]["snapshot"] = {"index": base, "term": log.snapshot_term}
+    return out
 
 
 def _names(ids):
@@ -393,6 +413,14 @@ def validate_scene(scene):
                   f"{logs['first']} on (log_length {s['log_length']}), got {len(log['terms'])}")
         _ints(f"{w}.log.configs", log["configs"])
         _int(f"{w}.log.truncate_from", log["truncate_from"], 1, null=True)
+        snap = log.get("snapshot")
+        if snap is not None:
+            _keys(f"{w}.log.snapshot", snap, ("index", "term"))
+            _int(f"{w}.log.snapshot.index", snap["index"], 1)
+            _int(f"{w}.log.snapshot.term", snap["term"], 0)
+            if snap["index"] > s["log_length"]:
+                _fail(f"{w}.log.snapshot.index", f"beyond the log's last index "
+                      f"{s['log_length']}: {snap['index']}")
     _int("scene.leader", scene["leader"], null=True)
     if scene["leader"] is not None and scene["leader"] not in known:
         _fail("scene.leader", f"no server S{scene['leader']} in the scene")
