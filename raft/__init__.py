@@ -9,8 +9,8 @@
 
 from .cluster import Cluster, Flight
 from .errors import (CommandError, ConfigurationError, ExpectationFailed, InvariantViolation,
-                     MembershipChangeInProgress, NodeCrashed, NotLeader, RaftError,
-                     ScenarioError, StuckTimer, UnknownNode)
+                     LeadershipTransferInProgress, MembershipChangeInProgress, NodeCrashed,
+                     NotLeader, RaftError, ScenarioError, StuckTimer, UnknownNode)
 from .node import (AppendEntries, AppendEntriesReply, Configuration, Entry, Node, RequestVote,
                    RequestVoteReply)
 
@@ -19,4 +19,5 @@ __all__ = [
     "AppendEntries", "AppendEntriesReply", "RaftError", "NotLeader", "NodeCrashed",
     "UnknownNode", "ConfigurationError", "MembershipChangeInProgress", "ScenarioError",
     "ExpectationFailed", "InvariantViolation", "CommandError", "StuckTimer",
+    "LeadershipTransferInProgress",
 ]

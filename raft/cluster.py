@@ -29,7 +29,8 @@ from collections import Counter
 from typing import NamedTuple
 
 from . import checks, kv
-from .errors import ConfigurationError, NodeCrashed, NotLeader, StuckTimer, UnknownNode
+from .errors import (ConfigurationError, LeadershipTransferInProgress, NodeCrashed, NotLeader,
+                     StuckTimer, UnknownNode)
 from .node import LEADER, MAX_ENTRIES_PER_MESSAGE, AppendEntries, Configuration, Entry, Node
 from .trace import TraceRecord, step_caption
 
@@ -68,12 +69,17 @@ class Cluster:
     the paper's figures can be replayed exactly. ``check_invariants=True`` checks the five
     safety properties after every step (see ``raft.invariants``); ``trace=False`` keeps no
     trace, for large experiments where only the outcome matters.
+
+    Beyond Figure 2, off by default: ``pre_vote`` (dissertation §9.6) and ``check_quorum``
+    (§6.2) switch those mechanisms on in every node; ``transfer_leadership`` and the
+    single-server changes (``add_server``, ``promote``, ``remove_server``) are requests.
     """
 
     def __init__(self, size=5, seed=0, election_timeout=(150, 300), heartbeat_interval=50,
                  latency=(10, 15), drop=0.0, duplicate=0.0, reorder=0.0, fast_backoff=False,
                  disruption_guard=True, logs=None, terms=None, votes=None, node_class=Node,
-                 check_invariants=False, trace=True, max_entries_per_message=MAX_ENTRIES_PER_MESSAGE):
+                 check_invariants=False, trace=True, max_entries_per_message=MAX_ENTRIES_PER_MESSAGE,
+                 *, pre_vote=False, check_quorum=False):
         self._init = dict(size=size, seed=seed, election_timeout=election_timeout,
                           heartbeat_interval=heartbeat_interval, latency=latency, drop=drop,
                           duplicate=duplicate, reorder=reorder, fast_backoff=fast_backoff,
@@ -81,6 +87,8 @@ class Cluster:
                           votes=votes, node_class=node_class,
                           check_invariants=check_invariants, trace=trace,
                           max_entries_per_message=max_entries_per_message)
+        if pre_vote or check_quorum:   # (only when on, so older runs' arguments stay the same)
+            self._init.update(pre_vote=pre_vote, check_quorum=check_quorum)
         checks.positive_int("size", size)
         low, high = checks.timing(election_timeout, heartbeat_interval)
         self.seed = seed
@@ -93,9 +101,15 @@ class Cluster:
         self.node_class = node_class
         checks.positive_int("max_entries_per_message", max_entries_per_message)
         self.max_entries_per_message = max_entries_per_message
+        self.pre_vote = bool(pre_vote)
+        self.check_quorum = bool(check_quorum)
         # Options passed to each node only when they differ from Node's default.
         self._node_options = ({} if max_entries_per_message == MAX_ENTRIES_PER_MESSAGE
                               else {"max_entries_per_message": max_entries_per_message})
+        if pre_vote:
+            self._node_options["pre_vote"] = True
+        if check_quorum:
+            self._node_options["check_quorum"] = True
         self.latency = (1.0, 1.0)
         self.drop_rate = self.duplicate_rate = self.reorder_rate = 0.0
         self._set_network(latency=latency, drop=drop, duplicate=duplicate, reorder=reorder)
@@ -297,9 +311,22 @@ class Cluster:
         return predicate(self)
 
     def elect(self, i, timeout=2_000):
-        """Make server ``i`` campaign now and run until it leads; raises if it cannot win."""
+        """Make server ``i`` the leader now and run until it leads; raises if it cannot win.
+
+        If a running leader and ``i`` can reach each other, the leader hands over with the whole
+        transfer protocol (``transfer_leadership``). Otherwise (no leader, or none that can reach
+        ``i``) ``i`` campaigns at once as a transfer's target does when TimeoutNow arrives
+        (``take_over``): a shortcut for building states in scripts, which a real cluster would
+        reach only through timers. ``timeout(i)`` is the ordinary early election."""
         checks.duration("elect: timeout", timeout)
-        self.timeout(i)
+        leader = self.leader()
+        self._require_up(i)
+        if (leader is not None and leader != i and self.can_reach(leader, i)
+                and self.can_reach(i, leader) and i in self.nodes[leader].config.members
+                and self.nodes[leader].transfer_target is None):
+            self.transfer_leadership(i)
+        else:
+            self.take_over(i)
         if not self.run_until(lambda c: c.leader() == i and c.nodes[i].current_term
                               == max(n.current_term for n in c.nodes.values()), timeout):
             raise ConfigurationError(f"S{i} did not become leader within {timeout} ms "
@@ -365,15 +392,69 @@ class Cluster:
                   tuple(latency) if latency is not None else None)
 
     def timeout(self, i):
-        """Make server ``i`` start an election now, as if its timer had fired."""
-        self._require_up(i)
-        node = self.nodes[i]
-        if node.role == LEADER:
-            raise ConfigurationError(f"S{i} is already the leader")
-        if i not in node.config.members:
-            raise ConfigurationError(f"S{i} is not a voter in {node.config}, so it cannot "
-                                     "campaign")
+        """Make server ``i``'s election timer fire now: an ordinary early election (after a
+        pre-vote, if ``pre_vote`` is on). Servers that heard from a leader within the minimum
+        election timeout ignore it, as they would any election (§6); a handover is
+        ``transfer_leadership``."""
+        self._require_campaigner(i)
         self._act("_force_timeout", i)
+
+    def take_over(self, i):
+        """Make server ``i`` campaign at once as the target of a leadership transfer does when
+        TimeoutNow arrives (dissertation §3.10): no pre-vote, and its RequestVote is marked so
+        that the §6 guard lets it through. Without the leader's half of the protocol (catching
+        ``i`` up, pausing client requests) this is a shortcut for scripts; ``elect`` uses it
+        when no leader can hand over."""
+        self._require_campaigner(i)
+        self._act("_take_over", i)
+
+    def transfer_leadership(self, to):
+        """Ask the leader to hand over to the voter ``to`` (dissertation §3.10): it stops taking
+        client requests (``submit`` raises LeadershipTransferInProgress), brings ``to``'s log up
+        to date, then sends it TimeoutNow; it gives up after an election timeout."""
+        checks.server_id(to, self.ids)
+        leader = self.leader()
+        if leader is None:
+            raise NotLeader(None, None)
+        node = self.nodes[leader]
+        if node.transfer_target is not None:
+            raise LeadershipTransferInProgress(leader, node.transfer_target)
+        if to == leader:
+            raise ConfigurationError(f"S{to} is already the leader")
+        if to not in node.config.members:
+            raise ConfigurationError(f"S{to} is not a voter in {node.config}, so it cannot lead")
+        self._act("_transfer", leader, to)
+
+    # Single-server membership changes (dissertation §4.1), beside joint consensus.
+
+    def add_server(self, i, voter=True):
+        """Ask the leader to add server ``i`` with one configuration entry: as a voter at once,
+        or with ``voter=False`` as a non-voter that receives the log until ``promote(i)``. A new
+        id gets a fresh, empty server."""
+        checks.server_id(i)
+        node = self._leader_for_change()
+        if i in node.config.members or i in node.config.non_voters:
+            raise ConfigurationError(f"S{i} is already in the configuration {node.config}")
+        self._act("_single_change", "add", i, bool(voter))
+
+    def promote(self, i):
+        """Ask the leader to make the non-voter ``i`` a voter (once it has caught up)."""
+        node = self._leader_for_change()
+        if i not in node.config.non_voters:
+            raise ConfigurationError(f"S{i} is not a non-voting member of {node.config}")
+        if node.match_index.get(i, 0) < node.commit_index:
+            node.promote(i, self.now)   # raises, saying how far behind it is
+        self._act("_single_change", "promote", i, True)
+
+    def remove_server(self, i):
+        """Ask the leader to remove server ``i`` (a voter or a non-voter) from the configuration."""
+        node = self._leader_for_change()
+        config = node.config
+        if i not in config.members and i not in config.non_voters:
+            raise ConfigurationError(f"S{i} is not in the configuration {config}")
+        if config.voters == {i}:
+            raise ConfigurationError(f"S{i} is the last voter of {config}")
+        self._act("_single_change", "remove", i, False)
 
     def deliver(self, flight):
         """Deliver one message on the network now (a Flight from ``in_flight()``, or its id)."""
@@ -589,6 +670,24 @@ class Cluster:
         if i in self.crashed:
             raise NodeCrashed(f"S{i} is crashed; restart it first")
 
+    def _require_campaigner(self, i):
+        self._require_up(i)
+        node = self.nodes[i]
+        if node.role == LEADER:
+            raise ConfigurationError(f"S{i} is already the leader")
+        if i not in node.config.members:
+            raise ConfigurationError(f"S{i} is not a voter in {node.config}, so it cannot "
+                                     "campaign")
+
+    def _leader_for_change(self):
+        """The leader, if it may start a single-server change now (its own rules decide)."""
+        leader = self.leader()
+        if leader is None:
+            raise NotLeader(None, None)
+        node = self.nodes[leader]
+        node.check_membership_change()
+        return node
+
     # The actions proper. Each one is a step; they are called through `_act` (or by replay).
 
     def _submit(self, command, node, client_id, seq):
@@ -651,6 +750,33 @@ class Cluster:
         self._record("force-timeout", i)
         self.nodes[i].timeout_now(self.now)
         self._drain(i)
+
+    def _take_over(self, i):
+        self._begin_step()
+        self._record("force-timeout", i)
+        self.nodes[i].take_over(self.now)
+        self._drain(i)
+
+    def _transfer(self, leader, to):
+        self._begin_step()
+        self.nodes[leader].transfer_leadership(to, self.now)
+        self._drain(leader)
+
+    def _single_change(self, change, i, voter):
+        self._begin_step()
+        leader = self.leader()
+        if i not in self.nodes:
+            self.disks[i] = Disk()
+            self._boot(i, Configuration(frozenset()))
+        self._record("membership", leader, "ss-change", change=change, server=i, voter=voter)
+        node = self.nodes[leader]
+        if change == "add":
+            node.add_server(i, self.now, voter=voter)
+        elif change == "promote":
+            node.promote(i, self.now)
+        else:
+            node.remove_server(i, self.now)
+        self._drain(leader)
 
     def _deliver_now(self, fid):
         self._begin_step()

@@ -5,20 +5,24 @@ what happens to it, with ``expect`` lines that must hold::
 
     cluster size=5 seed=7 election_timeout=150..300 heartbeat=50 latency=10..15
                           # also: drop= duplicate= reorder= fast_backoff=yes
-                          # disruption_guard=no max_entries=64
+                          # disruption_guard=no max_entries=64 pre_vote=yes check_quorum=yes
     log 1: 1 1 2          # optional starting state: terms of S1's log, index 1 first
     term 1: 3             # S1's current_term (default: its last log term)
     vote 1: 1             # S1's voted_for
-    elect 1               # S1 campaigns now; run until it leads
+    elect 1               # make S1 leader now (see Cluster.elect); run until it leads
     submit x=1            # a client command to the leader ("submit x=1 to 2" for S2;
                           # "... as alice:3" gives the client id and sequence number)
     run 300ms             # let 300 simulated milliseconds pass
     run until leader      # ... or until there is a leader (within 10 s, or "within 2000ms")
     step 12               # process exactly 12 events
-    crash 2 / restart 2 / disconnect 3 / connect 3 / timeout 4
+    crash 2 / restart 2 / disconnect 3 / connect 3
+    timeout 4             # S4's election timer fires now: an ordinary election
+    takeover 4            # S4 campaigns as a transfer's target does (passes the §6 guard)
+    transfer 4            # the leader hands over to S4 (dissertation §3.10)
     partition 1 2 | 3 4 5 / heal
     network drop=0.2 duplicate=0.1 reorder=0.1 latency=10..20
     members 1 2 3 4 5     # membership change by joint consensus ("... unsafe": direct switch)
+    add 6 / add 6 nonvoter / promote 6 / remove 2   # single-server changes (§4.1)
     deliver #17 / drop #17  # a message on the network, by its id
     clock 1500            # time passes to 1500 ms (nothing may be due before then)
     expect leader 1       # or: expect leader none
@@ -44,6 +48,7 @@ _OPTIONS = {
     "size": int, "seed": int, "heartbeat": float, "election_timeout": "range",
     "latency": "range", "drop": float, "duplicate": float, "reorder": float,
     "fast_backoff": "bool", "disruption_guard": "bool", "max_entries": int,
+    "pre_vote": "bool", "check_quorum": "bool",
 }
 _OPTION_NAMES = {"heartbeat": "heartbeat_interval", "max_entries": "max_entries_per_message"}
 _BOOL = {"yes": True, "on": True, "true": True, "no": False, "off": False, "false": False}
@@ -266,6 +271,13 @@ def _cmd_members(c, args, n, raw):
     c.change_membership(_ids(args[:-1] if unsafe else args, n, raw), unsafe=unsafe)
 
 
+def _cmd_add(c, args, n, raw):
+    voter = not (len(args) == 2 and args[1] == "nonvoter")
+    if len(args) not in (1, 2) or (len(args) == 2 and voter):
+        raise ScenarioError("write 'add 6' (a voter) or 'add 6 nonvoter'", n, raw)
+    c.add_server(_int(args[0], n, raw), voter=voter)
+
+
 def _flight_id(args, n, raw):
     if len(args) != 1 or not args[0].startswith("#"):
         raise ScenarioError("write a message id such as #17", n, raw)
@@ -358,10 +370,15 @@ _COMMANDS = {
     "disconnect": lambda c, a, n, r: c.disconnect(_one_id(a, n, r)),
     "connect": lambda c, a, n, r: c.connect(_one_id(a, n, r)),
     "timeout": lambda c, a, n, r: c.timeout(_one_id(a, n, r)),
+    "takeover": lambda c, a, n, r: c.take_over(_one_id(a, n, r)),
+    "transfer": lambda c, a, n, r: c.transfer_leadership(_one_id(a, n, r)),
     "partition": _cmd_partition,
     "heal": lambda c, a, n, r: c.heal(),
     "network": _cmd_network,
     "members": _cmd_members,
+    "add": _cmd_add,
+    "promote": lambda c, a, n, r: c.promote(_one_id(a, n, r)),
+    "remove": lambda c, a, n, r: c.remove_server(_one_id(a, n, r)),
     "deliver": lambda c, a, n, r: c.deliver(_flight_id(a, n, r)),
     "drop": lambda c, a, n, r: c.drop(_flight_id(a, n, r)),
     "clock": _cmd_clock,
@@ -399,6 +416,9 @@ def to_text(cluster):
     head += f" disruption_guard={'yes' if init['disruption_guard'] else 'no'}"
     if init.get("max_entries_per_message", MAX_ENTRIES_PER_MESSAGE) != MAX_ENTRIES_PER_MESSAGE:
         head += f" max_entries={init['max_entries_per_message']}"
+    for name in ("pre_vote", "check_quorum"):   # (written only when on, as older texts lack them)
+        if init.get(name):
+            head += f" {name}=yes"
     lines = [note + head]
     for kind, key in (("log", "logs"), ("term", "terms"), ("vote", "votes")):
         for i, value in sorted((init[key] or {}).items()):
@@ -443,12 +463,18 @@ def _action_text(name, args):
     if name == "_change_membership":
         ids, unsafe = args
         return "members " + " ".join(str(i) for i in ids) + (" unsafe" if unsafe else "")
+    if name == "_transfer":
+        return f"transfer {args[1]}"
+    if name == "_single_change":
+        change, i, voter = args
+        return f"{change} {i}" + (" nonvoter" if change == "add" and not voter else "")
     if name == "_advance":
         if len(args) == 3:
             return f"run {_number(args[1])!r}ms"
         return f"clock {_number(args[0])!r}"
     simple = {"_crash": "crash", "_restart": "restart", "_disconnect": "disconnect",
-              "_connect": "connect", "_heal": "heal", "_force_timeout": "timeout"}
+              "_connect": "connect", "_heal": "heal", "_force_timeout": "timeout",
+              "_take_over": "takeover"}
     if name in simple:
         return " ".join([simple[name]] + [str(a) for a in args])
     if name in ("_deliver_now", "_drop_now"):
