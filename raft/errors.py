@@ -133,3 +133,16 @@ class TraceError(RaftError, KeyError):
 
     def __str__(self):  # KeyError would otherwise quote the message
         return self.args[0]
+
+
+class HistoryError(RaftError, ValueError):
+    """A malformed history given to the linearizability checker.
+
+    ``index`` is the position of the bad operation in the history (or None when the history as a
+    whole is wrong) and ``field`` the key at fault (``'ret'``, ``'value'``, ...).
+    """
+
+    def __init__(self, message, index=None, field=None):
+        self.index = index
+        self.field = field
+        super().__init__(message)
