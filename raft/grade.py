@@ -15,6 +15,7 @@ A *schedule* is a short list of actions done to a simulated cluster, one per lin
     submit y=2 to old-leader  # to the running leader of the lowest term (a deposed one)
     partition 1 2 | 3
     network drop=0.1 duplicate=0.2 reorder=0.3 latency=20..60
+    add 6 / add 6 nonvoter / promote 6 / remove 2 / remove leader   # single-server changes
 
 The first line may also set ``max_entries=1`` (entries per AppendEntries) and
 ``fast_backoff=yes`` (the cluster options of the same names).
@@ -73,8 +74,8 @@ from pathlib import Path
 from . import checks
 from . import scenario as scenario_mod
 from .cluster import Cluster
-from .errors import (ConfigurationError, ExpectationFailed, InvariantViolation, RaftError,
-                     ScenarioError, StuckTimer)
+from .errors import (ConfigurationError, ExpectationFailed, InvariantViolation,
+                     MembershipChangeInProgress, RaftError, ScenarioError, StuckTimer)
 from .invariants import SafetyChecker
 from .node import (LEADER, MAX_ENTRIES_PER_MESSAGE, AppendEntries, AppendEntriesReply, Node,
                    RequestVote, RequestVoteReply)
@@ -130,6 +131,10 @@ def action_text(action):
         return "heal"
     if kind == "members":
         return "members " + " ".join(str(i) for i in action[1])
+    if kind == "add":
+        return f"add {action[1]}" + ("" if action[2] else " nonvoter")
+    if kind in ("promote", "remove"):
+        return f"{kind} {action[1]}"
     if kind == "partition":
         return "partition " + " | ".join(" ".join(str(i) for i in g) for g in action[1])
     if kind == "network":
@@ -189,6 +194,13 @@ def _parse_action(line):
         return ("heal",)
     if kind == "members":
         return ("members", tuple(checks.server_id(int(i)) for i in words[1:]))
+    if kind == "add":
+        if words[2:] not in ([], ["nonvoter"]):
+            raise ValueError("write 'add 6' or 'add 6 nonvoter'")
+        return ("add", checks.server_id(int(words[1])), not words[2:])
+    if kind in ("promote", "remove"):
+        who = words[1]
+        return (kind, who if who == "leader" else checks.server_id(int(who)))
     if kind == "partition":
         return ("partition", tuple(tuple(checks.server_id(int(i)) for i in g.split())
                                    for g in " ".join(words[1:]).split("|")))
@@ -217,7 +229,8 @@ def generate(seed, profile=None):
 
     Profile keys: ``size``, ``length`` (number of actions), ``weights`` (kind -> weight; kinds:
     run, submit, submit_old, crash, crash_leader, restart, reboot, reboot_leader, isolate,
-    isolate_leader, heal, timeout, partition, network, members), ``run_ms`` (range of a run),
+    isolate_leader, heal, timeout, partition, network, members, and the single-server changes
+    add, add_nonvoter, promote, remove, remove_leader), ``run_ms`` (range of a run),
     ``pause`` (probability that a run follows each other action), ``initial`` (actions put
     first), ``warmup`` (ms run next; default 300), ``network`` (name -> (low, high) range for
     drop/duplicate/reorder, or a tuple of latency ranges), ``election_timeout``,
@@ -265,6 +278,17 @@ def generate(seed, profile=None):
             pool = list(range(1, size + 3))
             count = rng.randint(max(1, size - 2), min(len(pool), size + 1))
             actions.append(("members", tuple(sorted(rng.sample(pool, count)))))
+        elif kind in ("add", "add_nonvoter"):
+            # A new server (one of two spare ids), or back one that was removed.
+            actions.append(("add", rng.randint(size + 1, size + 2) if rng.random() < 0.7
+                            else rng.randint(1, size), kind == "add"))
+        elif kind == "promote":
+            actions.append(("promote", rng.randint(size + 1, size + 2)))
+        elif kind == "remove":
+            spare = 2 if {"add", "add_nonvoter"} & set(kinds) else 0   # servers added later
+            actions.append(("remove", rng.randint(1, size + spare)))
+        elif kind == "remove_leader":
+            actions.append(("remove", "leader"))
         elif kind == "partition":
             ids = list(range(1, size + 1))
             rng.shuffle(ids)
@@ -424,6 +448,14 @@ class GradeChecker(SafetyChecker):
                                   f"configuration {prev} at index {prev_index} was not "
                                   f"committed (commit index {n.commit_index})")
             return
+        if not prev.is_joint and len(prev.voters ^ new.voters) <= 1:
+            # A single-server change (dissertation §4.1): allowed directly, one at a time.
+            if prev_index > n.commit_index:
+                self._break("§4.1", f"{who} appended {new} at index {index} while the "
+                                    f"configuration {prev} at index {prev_index} was not "
+                                    f"committed (commit index {n.commit_index}); one "
+                                    "single-server change at a time")
+            return
         if not prev.is_joint or prev.voters != new.voters:
             self._break("§6", f"{who} switched from {prev} to C_new {new} at index {index} "
                               "without the joint configuration C_old,new: a majority of the "
@@ -526,6 +558,21 @@ def _do(cluster, action):
         except RaftError as e:
             # The checks above passed, so the refusal came from the node's own code.
             raise NodeRefused(f"{type(e).__name__}: {e}") from e
+    elif kind in ("add", "promote", "remove"):
+        # Single-server changes (§4.1). Whether one may start now (one at a time; the 2015 fix)
+        # is the node's own rule, so a refusal skips the action rather than judging the node.
+        who = cluster.leader() if action[1] == "leader" else action[1]
+        if who is None or cluster.leader() is None:
+            return False
+        try:
+            if kind == "add":
+                cluster.add_server(who, voter=action[2])
+            elif kind == "promote":
+                cluster.promote(who)
+            else:
+                cluster.remove_server(who)
+        except (ConfigurationError, MembershipChangeInProgress):
+            return False
     else:
         raise ValueError(f"unknown action {action!r}")
     return True
@@ -677,7 +724,7 @@ def shrink(node_class, schedule, finding, *, max_runs=150, stall_ms=STALL_MS):
 # (No "force-timeout": the role change that always follows says it, "S1 was told to campaign and
 # became candidate for term 2".)
 _KEY_KINDS = {"role", "vote", "term", "commit", "truncate", "crash", "restart", "partition",
-              "heal", "submit", "network", "apply", "reject"}
+              "heal", "submit", "network", "apply", "reject", "membership"}
 
 
 def key_events(cluster, limit=30):
