@@ -7,16 +7,16 @@ itself: for each page whose source is a notebook (it has a kernelspec), copy
 ``_build/jupyter_execute/<page>.ipynb`` next to the page's source and set ``ipynb_source``, which
 the theme's download button reads.
 
-The downloadable copy keeps every ordinary output (text, tables, images) but not the embedded
-ipywidgets state: that state already sits in the HTML page, where it makes the animations play
-without a kernel, and in a notebook it would only duplicate megabytes of frames that running the
-cell recreates. Widget outputs keep their plain-text fallback, so Jupyter shows a one-line
-placeholder until the reader runs the cell.
+The downloadable copy keeps every ordinary output (text, tables, images, the players' scenes) but
+not the ipywidgets state nor the painter's script that each player carries inline in a notebook:
+Jupyter does not run scripts in a downloaded (untrusted) notebook, so a player shows its picture
+in words until the reader runs the cell. Widget outputs keep their plain-text fallback.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from sphinx.application import Sphinx
@@ -25,10 +25,15 @@ from sphinx.util import logging
 logger = logging.getLogger(__name__)
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+# The painter's script, inlined after every player in a notebook's output (raft.viz.embed).
+INLINE_PAINTER = re.compile(r'<script class="raft-painter-inline">.*?</script>', re.S)
 
 
 def without_widget_state(notebook: dict) -> dict:
-    """The notebook minus its saved widget state and the widget views that need it."""
+    """The notebook minus its saved widget state and the widget views that need it, and minus
+    the painter's script inlined after each player (about 50 KB a player): a downloaded notebook
+    is not trusted, so Jupyter would not run it anyway. Each player keeps its scenes and its
+    picture in words, and running the cell draws it again."""
     notebook.get("metadata", {}).pop("widgets", None)
     for cell in notebook.get("cells", []):
         for output in cell.get("outputs", []):
@@ -36,6 +41,11 @@ def without_widget_state(notebook: dict) -> dict:
             if data and WIDGET_VIEW in data:
                 del data[WIDGET_VIEW]
                 data.setdefault("text/plain", "(a widget: run this cell to show it)")
+            html = data.get("text/html") if data else None
+            if html:
+                text = "".join(html) if isinstance(html, list) else html
+                if "raft-painter-inline" in text:
+                    data["text/html"] = INLINE_PAINTER.sub("", text)
     return notebook
 
 

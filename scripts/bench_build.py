@@ -3,8 +3,9 @@
 Builds the book twice into a temporary folder (your _build/ is left alone):
   1. clean: empty output folder and execution cache, so every notebook is executed;
   2. cached rebuild: every page written again (--all), notebooks taken from the cache.
-Then reports the heaviest page (its HTML, which embeds the widget state and inline images, plus
-the local images it loads from _images/) and the size of the whole site.
+Then reports the heaviest page (its HTML, which holds the players' scenes and inline images, plus
+the local images it loads from _images/) and the size of the whole site. Everything a page loads
+in the browser (scripts, styles, fonts included) is measured by scripts/bench_painter.py --weights.
 
 Run it in the project's environment, after `bash scripts/build_book.sh` has set that up:
     .venv/bin/python scripts/bench_build.py
@@ -79,8 +80,8 @@ def main() -> None:
         for size, page in weights[1:4]:
             print(f"  next:                 {mb(size)}  ({page.relative_to(site)})")
         print(f"whole site:             {mb(folder_size(site))}  ({len(pages)} pages)")
-        print(f"  of which vendored JS/fonts (_static/jupyter-widgets, _static/mathjax): "
-              f"{mb(folder_size(site / '_static' / 'jupyter-widgets') + folder_size(site / '_static' / 'mathjax'))}")
+        print(f"  of which MathJax's fonts (_static/mathjax) and the painter: "
+              f"{mb(folder_size(site / '_static' / 'mathjax') + (site / '_static' / 'raft-painter.js').stat().st_size)}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

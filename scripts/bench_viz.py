@@ -1,12 +1,15 @@
-"""Benchmark the pictures: explorer redraw time per step, and the weight of a play() animation.
+"""Benchmark the Python side of the pictures: the explorer's time per step, and the weight of a
+play() animation in a page.
 
 Run: .venv/bin/python scripts/bench_viz.py [--steps 300] [--seed 1]
 
 Prints, for a five-server cluster with a leader, client traffic and a crash on the way:
-* the time of one explorer step (cluster step + snapshot + drawing + widget updates), median
-  and p90 over ``--steps`` steps, and of the drawing alone (scene data + SVG + table);
-* for play() over 100 steps: frames kept, bytes per frame (mean and max) and the size of the
-  widget state that the built page embeds (JSON), i.e. its page weight.
+* the time of one explorer step (cluster step + snapshot + safety check + scene + the message
+  to the painter), median and p90 over ``--steps`` steps, and of the scene alone;
+* for play() over 300 steps: scenes kept, bytes per scene as JSON and as the page carries them
+  (compressed), and the whole player's HTML without the painter's script (the book loads that
+  once per page: raft/viz/painter.js).
+The browser side (frames per second while playing) is scripts/bench_painter.py.
 """
 
 from __future__ import annotations
@@ -16,11 +19,9 @@ import json
 import statistics
 import time
 
-from ipywidgets import embed
-
 from raft import Cluster
-from raft.viz import explore, play
-from raft.viz.view import frame_parts
+from raft.viz import explore, play, scene_of
+from raft.viz.embed import pack, painter_source
 
 
 def percentile(xs, q):
@@ -46,40 +47,34 @@ def main():
 
     c = busy_cluster(args.seed)
     ex = explore(c)
-    step_times, draw_times = [], []
+    ex._ensure_loaded()
+    step_times, scene_times = [], []
     for k in range(args.steps):
         if k == args.steps // 3:
-            ex.server.value = 3
-            ex.crash_button.click()
+            ex.do("crash", 3)
         if k % 25 == 0:
-            ex.request.value = f"x={k}"
-            ex.submit_button.click()
+            ex.do("submit", f"x={k}")
         t0 = time.perf_counter()
-        ex.step_button.click()
+        ex.step()
         step_times.append(time.perf_counter() - t0)
-        snap = ex.shown
+        snap = ex.cluster.snapshot()
         t0 = time.perf_counter()
-        frame_parts(snap)
-        draw_times.append(time.perf_counter() - t0)
+        scene_of(snap)
+        scene_times.append(time.perf_counter() - t0)
     ms = 1000
-    print(f"explorer step + redraw over {len(step_times)} steps: median "
-          f"{statistics.median(step_times) * ms:.1f} ms, p90 {percentile(step_times, 0.9) * ms:.1f} ms")
-    print(f"drawing alone (scenes + SVG + table): median {statistics.median(draw_times) * ms:.1f} ms, "
-          f"p90 {percentile(draw_times, 0.9) * ms:.1f} ms")
+    print(f"explorer step (step + snapshot + checks + scene + push), {args.steps} steps: "
+          f"median {statistics.median(step_times) * ms:.2f} ms, p90 {percentile(step_times, 0.9) * ms:.2f} ms")
+    print(f"scene alone: median {statistics.median(scene_times) * ms:.2f} ms, "
+          f"p90 {percentile(scene_times, 0.9) * ms:.2f} ms")
 
-    c = busy_cluster(args.seed)
-    start = c.steps
-    while c.steps < start + 100:
-        c.step()
-    t0 = time.perf_counter()
-    player = play(c, start=start)
-    build = time.perf_counter() - t0
-    sizes = [len(f.encode()) + len(cap.encode()) for f, cap in zip(player.frames, player.captions)]
-    state = json.dumps(embed.dependency_state([player], drop_defaults=True))
-    print(f"play() over 100 steps: {player.frame_count} frames ({len(player.skipped_steps)} no-op "
-          f"steps left out), built in {build:.2f} s")
-    print(f"frame + caption bytes: mean {statistics.mean(sizes) / 1024:.1f} KB, max "
-          f"{max(sizes) / 1024:.1f} KB; embedded widget state {len(state) / 1024:.0f} KB")
+    player = play(ex.cluster, start=max(0, ex.cluster.steps - 300), max_frames=1000)
+    raw = [len(json.dumps(s, separators=(",", ":"), ensure_ascii=False).encode()) for s in player.scenes]
+    packed = len(pack(player.scenes))
+    html = len(player.html(inline_js=False).encode())
+    print(f"play() over 300 steps: {player.frame_count} scenes; JSON {statistics.mean(raw):.0f} bytes "
+          f"a scene (max {max(raw)}); as the page carries them {packed / player.frame_count:.0f} bytes "
+          f"a scene; player HTML {html / 1000:.1f} KB; the painter script "
+          f"{len(painter_source().encode()) / 1000:.1f} KB (once per page)")
 
 
 if __name__ == "__main__":

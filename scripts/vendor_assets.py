@@ -1,7 +1,8 @@
 """Copy the front-end files the built pages load from node_modules/ into _vendor/.
 
 Sphinx copies _vendor/ into _build/html/_static/ (html_static_path in _config.yml), so the pages
-load the ipywidgets manager and MathJax from local files, never from a CDN. Only the files that
+load MathJax's fonts from local files, never from a CDN. (The players need no vendored library: the
+painter, raft/viz/painter.js, is the book's own plain script; _ext/raft_painter.py copies it.) Only the files that
 pages actually request are copied (see MANIFEST); the browser test fails on any 404, so a missing
 file here shows up there.
 
@@ -20,20 +21,10 @@ VENDOR = ROOT / "_vendor"
 
 # (source under node_modules, destination under _vendor, glob or None for a single file)
 MANIFEST: list[tuple[str, str, str | None]] = [
-    # ipywidgets' HTML manager, the non-AMD bundle: it renders the built-in widgets from the
-    # widget state embedded in each page and needs no require.js. It finds its Font Awesome 5
-    # fonts (icons of the Play widget) next to itself; browsers only fetch the woff2 files.
-    ("@jupyter-widgets/html-manager/dist/embed.js", "jupyter-widgets/embed.js", None),
-    ("@jupyter-widgets/html-manager/dist/embed.js.LICENSE.txt", "jupyter-widgets/embed.js.LICENSE.txt", None),
-    ("@jupyter-widgets/html-manager/dist", "jupyter-widgets", "*.woff2"),
-    # MathJax 3: the TeX-to-CHTML component Sphinx loads, its fonts, the TeX extensions it
-    # autoloads on demand, and the menu / assistive-MathML pieces it loads at start-up.
-    ("mathjax/es5/tex-chtml.js", "mathjax/tex-chtml.js", None),
-    ("mathjax/LICENSE", "mathjax/LICENSE", None),
-    ("mathjax/es5/output/chtml/fonts/woff-v2", "mathjax/output/chtml/fonts/woff-v2", "*.woff"),
-    ("mathjax/es5/input/tex/extensions", "mathjax/input/tex/extensions", "*.js"),
-    ("mathjax/es5/a11y", "mathjax/a11y", "*.js"),
-    ("mathjax/es5/ui", "mathjax/ui", "*.js"),
+    # MathJax's CHTML fonts: the book's math is typeset at build time (_ext/raft_math.py, with
+    # the mathjax-full package), and the pages load only the fonts their characters use.
+    ("mathjax-full/LICENSE", "mathjax/LICENSE", None),
+    ("mathjax-full/es5/output/chtml/fonts/woff-v2", "mathjax/output/chtml/fonts/woff-v2", "*.woff"),
 ]
 
 

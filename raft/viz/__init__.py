@@ -1,24 +1,37 @@
-"""Pictures of a Raft cluster, a kernel-free player for the built book, and a live explorer.
+"""Pictures of a Raft cluster: scenes computed in Python, drawn by one painter in the browser.
 
-* :func:`show` — a static picture of a cluster or snapshot (servers, roles, terms, election
-  timers, messages in flight, logs, invariant light, state table, caption);
 * :func:`play` — replay a run's steps as an animation that needs no kernel;
-* :func:`explore` — drive a live cluster from a notebook (needs a kernel);
-* :func:`draw_role_diagram` — Figure 4, drawn from ``raft.node.TRANSITIONS``.
+* :func:`show` — a still picture of a cluster or snapshot;
+* :func:`explore` — drive a live cluster from a notebook (needs a kernel and ipywidgets);
+* :func:`draw_role_diagram` — Figure 4, drawn from ``raft.node.TRANSITIONS``;
+* :func:`gallery` — precomputed pictures to pick from, with no kernel.
 
-Each picture is computed as plain data first (:func:`cluster_scene`, :func:`log_scene`,
-:func:`role_scene`, :func:`state_rows`), then drawn as hand-written SVG; networkx places the
-servers and the roles. Colours come from the Okabe-Ito palette and are never the only cue.
+Every picture of a cluster is a *scene* (:mod:`raft.viz.scene`: plain data, with a documented,
+versioned schema) drawn by ``painter.js`` (:mod:`raft.viz.embed` puts both in a page). The
+scene, picture and player modules use only the standard library, so ``import raft.viz`` works
+without ipywidgets, IPython, numpy or networkx (the live page runs it in Pyodide); the widgets
+(:mod:`raft.viz.widgets`) are imported only when :func:`explore` is used, and networkx only when
+the role diagram is drawn.
 """
 
 from .checks import InvariantMonitor
-from .cluster_view import cluster_scene, render_cluster_svg
-from .explorer import Explorer, explore
-from .log_view import log_scene, render_log_svg
-from .player import play, select_frames
+from .embed import PainterError, painter_html
+from .gallery import gallery
+from .player import Player, play, select_frames
 from .roles import render_role_svg, role_graph, role_scene, transition_of
-from .table import state_rows, state_table_html
-from .view import Picture, caption_html, frame_html, show
+from .scene import SCHEMA_VERSION, SceneError, describe, scene_of, scenes_of, validate_scene
+from .session import Session
+from .view import Picture, show
+
+_WIDGETS = ("explore", "Explorer", "PainterWidget", "needs_kernel")
+
+
+def __getattr__(name):
+    # The widgets need ipywidgets, anywidget and IPython: import them on first use only.
+    if name in _WIDGETS:
+        from . import widgets
+        return getattr(widgets, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def draw_role_diagram(highlight=None):
@@ -32,7 +45,8 @@ def draw_role_diagram(highlight=None):
                    f"{render_role_svg(role_scene(highlight))}</div>")
 
 
-__all__ = ["show", "play", "explore", "draw_role_diagram", "Explorer", "Picture",
-           "InvariantMonitor", "cluster_scene", "render_cluster_svg", "log_scene",
-           "render_log_svg", "role_graph", "role_scene", "render_role_svg", "state_rows",
-           "state_table_html", "frame_html", "caption_html", "select_frames", "transition_of"]
+__all__ = ["show", "play", "explore", "draw_role_diagram", "gallery", "Explorer", "PainterWidget",
+           "needs_kernel", "Picture", "Player", "Session", "InvariantMonitor", "scene_of",
+           "scenes_of", "validate_scene", "describe", "SCHEMA_VERSION", "SceneError",
+           "PainterError", "painter_html", "role_graph", "role_scene", "render_role_svg",
+           "select_frames", "transition_of"]

@@ -1,4 +1,4 @@
-"""The invariant light: the five safety properties of Figure 3, green or red.
+"""The safety verdicts the pictures show: the five properties of Figure 3, judged over snapshots.
 
 :class:`InvariantMonitor` watches a sequence of snapshots (it reads them and nothing else) and
 judges each property with the same function the simulator's checker uses
@@ -17,13 +17,6 @@ from dataclasses import dataclass
 from ..invariants import (PROPERTIES, committed_entries_agree, election_safety,
                           leader_append_only, leader_completeness, log_matching,
                           state_machine_safety)
-from . import palette as P
-from .svg import esc, group, num, t, text
-
-SHORT = {"Election Safety": "Election", "Leader Append-Only": "Append-only",
-         "Log Matching": "Log Matching", "Leader Completeness": "Completeness",
-         "State Machine Safety": "State machine"}
-
 
 @dataclass(frozen=True)
 class Violation:
@@ -137,35 +130,3 @@ class InvariantMonitor:
 
 def flagged_cells(status):
     return {c for v in status.values() if v is not None for c in v.cells}
-
-
-LIGHT_HEIGHT = 48
-
-
-def render_light(status, y, width=360):
-    """The five properties as lights in two rows (SVG fragment), red ones with details."""
-    dots, marks, names, bad_names = [], [], [], []
-    for k, prop in enumerate(PROPERTIES):
-        v = status.get(prop)
-        x = 4 + k * 118 if k < 3 else 4 + (k - 3) * 150
-        yy = y + (0 if k < 3 else 14)
-        tip = f"{prop}: {v.details}" if v else f"{prop} holds"
-        dots.append(f'<circle cx="{num(x + 6)}" cy="{num(yy + 6)}" r="6" '
-                    f'fill="{P.FAIL if v else P.PASS}"><title>{esc(tip)}</title></circle>')
-        marks.append(t(x + 6, yy + 9.5, "✗" if v else "✓"))
-        (bad_names if v else names).append(t(x + 15, yy + 10, prop))
-    out = [group('class="raft-light"', dots),
-           group('text-anchor="middle" font-size="9" font-weight="bold" fill="#fff"', marks),
-           group(f'font-size="9.5" fill="{P.MUTED}"', names),
-           group(f'font-size="9.5" font-weight="bold" fill="{P.FAIL}"', bad_names)]
-    bad = [v for v in status.values() if v is not None]
-    if bad:
-        v = bad[0]
-        line = f"✗ step {v.step}: {v.details}"
-        if len(line) > 78:   # the tooltip has it all; cut here between words
-            line = line[:77].rsplit(" ", 1)[0] + " …"
-        out.append(text(4, y + 40, line, 9.5, P.FAIL, "start", "bold"))
-    else:
-        out.append(text(4, y + 40, "✓ the five safety properties of Figure 3 hold", 9.5,
-                        P.MUTED, "start"))
-    return "".join(out)

@@ -1,18 +1,18 @@
-"""``play()``: a run replayed as a kernel-free animation for the built book.
+"""``play()``: a run replayed as an animation that needs no kernel.
 
-The cluster's history is replayed step by step (``cluster.history``), steps that change
-nothing visible are left out, and each remaining step becomes one frame (the same picture as
-:func:`raft.viz.show`) with its caption, in a :class:`raft.player.FramePlayer`. Frames are
-hand-written SVG, about 10-20 KB each.
+The cluster's history is replayed step by step (``cluster.history``), steps that change nothing
+visible are left out, and each remaining step becomes one scene (:mod:`raft.viz.scene`). The
+scenes go to the painter (``painter.js``) as data, which draws them and lets time run between
+them: messages travel, timers run down. The result is plain HTML (no widget), so the built book
+plays it with no kernel and no widget library, and a notebook shows the very same painter.
 """
 
 from __future__ import annotations
 
-import html as _html
+from .embed import PainterError, painter_html
+from .scene import scenes_of
 
-from ..player import FramePlayer
-from .checks import InvariantMonitor
-from .view import VIEW_CSS, caption_html, frame_html
+__all__ = ["play", "Player", "select_frames"]
 
 
 def visible_state(snap):
@@ -64,55 +64,76 @@ def select_frames(snaps, max_frames=150):
     return kept, skipped, cut
 
 
-def _ranges(steps):
-    out, run = [], []
-    for s in steps:
-        if run and s == run[-1] + 1:
-            run.append(s)
-        else:
-            if run:
-                out.append(run)
-            run = [s]
-    if run:
-        out.append(run)
-    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in out)
+def _note(kept, skipped, cut):
+    """A line for readers under the title, if the animation stops before the run does."""
+    if not cut:
+        return ""
+    more = len(cut)
+    return (f"The animation stops after {len(kept)} events; the run goes on for {more} more "
+            f"step{'s' if more != 1 else ''}.")
 
 
-def play(cluster, start=0, end=None, *, title=None, max_frames=150, interval=800, table=True):
-    """Replay ``cluster`` from step ``start`` to ``end`` (default: now) as a player that works
-    with no kernel: Play, a slider, a frame number, and one picture + caption per step.
+class Player:
+    """A run as scenes for the painter. Displays itself as HTML (``_repr_html_``).
+
+    Attributes: ``scenes`` (the list of scene dicts, one per frame), ``steps`` (the run's step
+    number of each frame), ``skipped_steps`` (steps left out: nothing visible changed),
+    ``cut_steps`` (steps after the ``max_frames`` cap), ``options`` (for the painter)."""
+
+    def __init__(self, scenes, options=None, steps=(), skipped_steps=(), cut_steps=()):
+        self.scenes = list(scenes)
+        if not self.scenes:
+            raise PainterError("a player needs at least one scene")
+        self.options = dict(options or {})
+        self.steps = tuple(steps) or tuple(s["step"] for s in self.scenes)
+        self.skipped_steps = tuple(skipped_steps)
+        self.cut_steps = tuple(cut_steps)
+        painter_html(self.scenes[:1], self.options, inline_js=False)   # check the options now
+
+    @property
+    def frame_count(self):
+        return len(self.scenes)
+
+    def html(self, inline_js=True):
+        """The player's HTML; ``inline_js=False`` leaves out the painter's script (a page
+        that loads ``painter.js`` itself)."""
+        return painter_html(self.scenes, self.options, inline_js=inline_js)
+
+    def _repr_html_(self):
+        return self.html()
+
+    def __repr__(self):
+        title = self.options.get("title")
+        return (f"<Player{' ' + repr(title) if title else ''}: {len(self.scenes)} scenes, "
+                f"steps {self.steps[0]}-{self.steps[-1]}>")
+
+
+def play(cluster, start=0, end=None, *, title=None, max_frames=150, table=True, speed=None):
+    """Replay ``cluster`` from step ``start`` to ``end`` (default: now) as an animation that
+    works with no kernel: play, pause, step back and forth, a speed control, a slider, one
+    picture and caption per event, time running smoothly between events.
 
     Steps that change nothing visible (only time passing) are left out, including those at
     ``start``: a player never opens on a "time passed" step, so ``start=cluster.steps`` taken
     right after ``cluster.run(...)`` opens on the next step that does something. At most
-    ``max_frames`` frames are kept (the first ones). The note under the title says what was
-    left out."""
-    if max_frames < 1:
-        raise ValueError("max_frames must be at least 1")
+    ``max_frames`` frames are kept (the first ones); a note under the title says what was left
+    out. ``speed`` is the initial speed ("event", "slow", "normal", "fast")."""
+    if isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 1:
+        raise PainterError(f"max_frames must be a whole number of at least 1, got {max_frames!r}")
     snaps = list(cluster.history(start, end))
-    monitor = InvariantMonitor()
-    statuses = {}
-    for s in snaps:
-        statuses[s.step] = dict(monitor.observe(s))
     kept, skipped, cut = select_frames(snaps, max_frames)
-    after = {a.step: b for a, b in zip(snaps, snaps[1:])}
-    frames, captions = [], []
-    for s in kept:
-        frames.append(frame_html(s, after.get(s.step), statuses[s.step], table=table))
-        captions.append(caption_html(s))
-    notes = []
-    if skipped:
-        notes.append(f"{len(skipped)} step{'s' if len(skipped) != 1 else ''} that changed nothing "
-                     f"visible left out ({_ranges(skipped)})")
-    if cut:
-        notes.append(f"stopped at max_frames={max_frames}: steps {_ranges(cut)} not shown")
-    head = VIEW_CSS + (_html.escape(title) if title else "")
-    if notes:
-        note = _html.escape("; ".join(notes))
-        head += (f'<div class="raft-player-note" style="font-weight:normal;font-size:0.8em;'
-                 f'color:#57606a">{note}.</div>')
-    player = FramePlayer(frames, captions, title=head, interval=interval)
-    player.steps = tuple(s.step for s in kept)
-    player.skipped_steps = tuple(skipped)
-    player.cut_steps = tuple(cut)
-    return player
+    all_scenes = {s["step"]: s for s in scenes_of(snaps)}
+    scenes = [all_scenes[s.step] for s in kept]
+    options = {}
+    if title:
+        options["title"] = str(title)
+    note = _note(kept, skipped, cut)
+    if note:
+        options["note"] = note
+    if not table:
+        options["table"] = False
+    if speed is not None:
+        options["speed"] = speed
+    if len(scenes) == 1:
+        options["controls"] = False
+    return Player(scenes, options, tuple(s.step for s in kept), tuple(skipped), tuple(cut))

@@ -1,7 +1,7 @@
 """Figure 4, the role diagram, drawn from ``raft.node.TRANSITIONS`` (the same table that
 ``Node._become`` enforces), so the picture cannot disagree with the code.
 
-networkx holds the graph and places it (a layered layout: follower, then candidate, then
+networkx holds the graph and places it (imported when the diagram is drawn, at build time) (a layered layout: follower, then candidate, then
 leader, by distance from follower); :func:`role_scene` computes the picture as data and
 :func:`render_role_svg` draws it.
 """
@@ -12,10 +12,9 @@ import math
 import textwrap
 from dataclasses import dataclass
 
-import networkx as nx
-
 from ..node import TRANSITIONS
 from . import palette as P
+from .scene import SceneError
 from .svg import num, open_svg, text
 
 WIDTH, HEIGHT = 520, 236
@@ -24,6 +23,8 @@ R = 38
 
 def role_graph():
     """The role transitions as a networkx DiGraph; each edge's ``label`` is its condition."""
+    import networkx as nx   # at build time only: the page's Python (Pyodide) has no networkx
+
     g = nx.DiGraph()
     for (a, b), label in TRANSITIONS.items():
         g.add_edge(a, b, label=label)
@@ -49,6 +50,8 @@ class RoleScene:
 
 
 def _layers(g, start="follower"):
+    import networkx as nx
+
     for layer, nodes in enumerate(nx.bfs_layers(g, [start])):
         for n in nodes:
             g.nodes[n]["layer"] = layer
@@ -56,6 +59,8 @@ def _layers(g, start="follower"):
 
 def role_scene(highlight=None):
     """The diagram as data. ``highlight`` is an (old_role, new_role) pair, or None."""
+    import networkx as nx
+
     g = role_graph()
     _layers(g)
     pos = nx.multipartite_layout(g, subset_key="layer", align="vertical")
@@ -64,7 +69,7 @@ def role_scene(highlight=None):
     nodes = {n: (118 + (p[0] - lo) / ((hi - lo) or 1) * (WIDTH - 170), 104)
              for n, p in pos.items()}
     if highlight is not None and tuple(highlight) not in TRANSITIONS:
-        raise ValueError(f"{highlight!r} is not a transition of Figure 4; the transitions are "
+        raise SceneError(f"{highlight!r} is not a transition of Figure 4; the transitions are "
                          f"{sorted(TRANSITIONS)}")
     edges = []
     for a, b, data in g.edges(data=True):

@@ -1,0 +1,184 @@
+"""A live session on a cluster: the one Python object behind every explorer.
+
+A :class:`Session` owns a cluster and the timeline of its scenes (one per step, from step 0).
+It steps the cluster, performs the reader's actions (crash, restart, partition, submit, deliver
+or drop a message, ...) and answers with the new scenes. Looking at an earlier step and then
+acting forks a new future, as in RaftScope: the cluster is replaced by ``cluster.replay(step)``
+and the old future is forgotten.
+
+The notebook explorer (:mod:`raft.viz.widgets`) drives a Session from its buttons; the live page
+(issue 14) will drive the same class from a web worker. It imports no widget library, so it
+runs in Pyodide too.
+"""
+
+from __future__ import annotations
+
+from .. import scenario as _scenario
+from ..errors import NotLeader, RaftError
+from .checks import InvariantMonitor
+from .scene import scene_of
+from .view import status_of
+
+
+class NothingToDo(RaftError):
+    """Step was asked for, but no message or timer is pending."""
+
+
+def _parse_groups(text):
+    try:
+        groups = [[int(w.strip().lstrip("Ss")) for w in g.split()] for g in str(text).split("|")]
+    except ValueError:
+        groups = []
+    groups = [g for g in groups if g]
+    if not groups:
+        raise RaftError(f"could not read groups {text!r}; write them like 1 2 | 3 4 5")
+    return groups
+
+
+#: The actions a reader can take, by name: (method of Cluster, what its argument is).
+ACTIONS = {
+    "crash": "server", "restart": "server", "disconnect": "server", "connect": "server",
+    "timeout": "server", "partition": "groups", "heal": None, "submit": "command",
+    "deliver": "message", "drop": "message",
+}
+
+
+class Session:
+    """A cluster, the scenes of every step it took, and the actions that move it on."""
+
+    def __init__(self, cluster):
+        self.cluster = cluster
+        self.forks = 0
+        self.view = cluster.steps      # the step on show (acting from an earlier one forks)
+        self._snaps = None             # step -> snapshot of the current timeline (lazy)
+        self._scenes = {}
+        self._monitor = None
+        self._statuses = None
+
+    # -- the timeline -------------------------------------------------------------------------
+
+    def _load(self):
+        if self._snaps is None:
+            self._snaps = list(self.cluster.history(0))
+            self._monitor = InvariantMonitor()
+            self._statuses = [dict(self._monitor.observe(s)) for s in self._snaps]
+            self._scenes = {}
+
+    @property
+    def steps(self):
+        return self.cluster.steps
+
+    @property
+    def at_past(self):
+        return self.view < self.cluster.steps
+
+    def scene(self, step=None):
+        """The scene after ``step`` (default: the step on show) of the current timeline."""
+        self._load()
+        step = self.view if step is None else step
+        if not 0 <= step <= self.cluster.steps:
+            raise RaftError(f"step must be between 0 and {self.cluster.steps}, got {step!r}")
+        if step not in self._scenes:
+            nxt = self._snaps[step + 1] if step + 1 < len(self._snaps) else None
+            self._scenes[step] = scene_of(self._snaps[step], self._statuses[step], nxt)
+        return self._scenes[step]
+
+    def scenes(self):
+        """Every scene of the current timeline, step 0 first."""
+        return [self.scene(k) for k in range(self.cluster.steps + 1)]
+
+    def current_scene(self):
+        """The scene of the cluster now, judged on the present alone (no history replayed):
+        what a still picture of the explorer shows."""
+        if self._snaps is not None:
+            return self.scene(self.cluster.steps)
+        snap = self.cluster.snapshot()
+        return scene_of(snap, status_of(self.cluster, snap))
+
+    def snapshot(self, step=None):
+        self._load()
+        return self._snaps[self.view if step is None else step]
+
+    def _record(self):
+        """Take in the steps the cluster made since the last look; returns their scenes."""
+        self._load()
+        new = []
+        while len(self._snaps) <= self.cluster.steps:
+            if len(self._snaps) == self.cluster.steps:
+                snap = self.cluster.snapshot()
+            else:   # an action that took several steps: replay the ones in between
+                snap = self.cluster.replay(len(self._snaps)).snapshot()
+            self._snaps.append(snap)
+            self._statuses.append(dict(self._monitor.observe(snap)))
+            self._scenes.pop(len(self._snaps) - 2, None)   # it now knows what the next step deletes
+            new.append(len(self._snaps) - 1)
+        self.view = self.cluster.steps
+        return [self.scene(k) for k in new]
+
+    def fork(self, step):
+        """Make ``step`` the present: replay the cluster to it, forgetting the later steps."""
+        self._load()
+        self.cluster = self.cluster.replay(step)
+        self.forks += 1
+        self._snaps = self._snaps[:step + 1]
+        self._statuses = self._statuses[:step + 1]
+        self._scenes = {k: s for k, s in self._scenes.items() if k < step}
+        self._monitor = InvariantMonitor()
+        for s in self._snaps:
+            self._monitor.observe(s)
+        self.view = step
+
+    # -- acting -------------------------------------------------------------------------------
+
+    def act(self, action):
+        """Run ``action(cluster)`` on the present, forking first if an earlier step is on show.
+        Returns (result, new scenes, forked_from) where forked_from is the step forked from, or
+        None. Errors (a crashed server, no leader, ...) are raised as RaftError."""
+        self._load()   # the timeline so far, before the action adds to it
+        forked = None
+        if self.at_past:
+            forked = self.view
+            self.fork(self.view)
+        result = action(self.cluster)
+        return result, self._record(), forked
+
+    def step(self):
+        """Process one event (a message arriving or a timer firing)."""
+        def one(c):
+            if c.step() is None:
+                raise NothingToDo("nothing is scheduled: no message or timer is pending")
+        return self.act(one)
+
+    def do(self, name, arg=None):
+        """Perform a named action (see :data:`ACTIONS`): ``do("crash", 3)``,
+        ``do("partition", "1 2 | 3 4 5")``, ``do("submit", "x=1")``, ``do("deliver", 17)``."""
+        if name not in ACTIONS:
+            raise RaftError(f"unknown action {name!r}; the actions are {', '.join(ACTIONS)}")
+        if name == "partition":
+            groups = _parse_groups(arg)
+            return self.act(lambda c: c.partition(*groups))
+        if name == "heal":
+            return self.act(lambda c: c.heal())
+        return self.act(lambda c: getattr(c, name)(arg))
+
+    def save(self):
+        """This session as scenario text (up to the present)."""
+        return self.cluster.scenario_text()
+
+    def load(self, text):
+        """Start over from a scenario text (``raft.scenario.run``)."""
+        cluster = _scenario.run(text)
+        self.cluster = cluster
+        self._snaps, self._scenes, self._monitor, self._statuses = None, {}, None, None
+        self.view = cluster.steps
+        return cluster
+
+
+def explain(error):
+    """A reader's sentence for an error raised by an action (buttons, not code)."""
+    if isinstance(error, NotLeader) and error.node_id is None:
+        return ("NotLeader: there is no leader yet. Press Step or Play until one is elected, "
+                "then submit again.")
+    if isinstance(error, NotLeader):
+        return f"NotLeader: {error}. Press Step or Play until the leader is known, then try again."
+    return f"{type(error).__name__}: {error}"
