@@ -125,6 +125,8 @@ class Cluster:
         self.crashed = set()
         self._groups = None          # node id -> partition group number, or None
         self._disconnected = set()
+        self._cut_links = set()      # frozenset({a, b}): a link cut in both directions
+        self._faults = False         # any of the three above (read on every message)
         self._queue = []
         self._seq = 0
         self._flights = {}
@@ -205,6 +207,8 @@ class Cluster:
         """True if the network currently carries messages from ``a`` to ``b``."""
         if a in self._disconnected or b in self._disconnected:
             return False
+        if self._cut_links and frozenset((a, b)) in self._cut_links:
+            return False
         return self._groups is None or self._groups.get(a, -a) == self._groups.get(b, -b)
 
     @property
@@ -220,6 +224,11 @@ class Cluster:
     @property
     def disconnected(self):
         return frozenset(self._disconnected)
+
+    @property
+    def cut_links(self):
+        """The links cut by ``cut_link``, as sorted pairs."""
+        return frozenset(tuple(sorted(link)) for link in self._cut_links)
 
     def step_records(self, step):
         """The trace records of one step."""
@@ -352,6 +361,8 @@ class Cluster:
             raise ConfigurationError("give seq together with client_id")
         if self.nodes[node].role != LEADER:
             raise NotLeader(node, self.nodes[node].leader_id)
+        if self.nodes[node].transfer_target is not None:   # (§3.10: handing over)
+            raise LeadershipTransferInProgress(node, self.nodes[node].transfer_target)
         return self._act("_submit", command, node, client_id, seq)
 
     def crash(self, i):
@@ -382,8 +393,18 @@ class Cluster:
         self._act("_partition", checks.partition_groups(groups, self.ids))
 
     def heal(self):
-        """Remove every partition and reconnect every server."""
+        """Remove every partition, reconnect every server and restore every cut link."""
         self._act("_heal")
+
+    def cut_link(self, a, b):
+        """Cut the link between servers ``a`` and ``b`` in both directions, and only that link:
+        a *partial* partition, in which ``a`` and ``b`` may still reach each other's peers (as
+        groups cannot express). ``heal()`` restores it."""
+        self.node(a)
+        self.node(b)
+        if a == b:
+            raise ConfigurationError(f"a link joins two servers, got S{a} twice")
+        self._act("_cut_link", *sorted((a, b)))
 
     def set_network(self, drop=None, duplicate=None, reorder=None, latency=None):
         """Change the network: loss, duplication and reordering probabilities, latency range."""
@@ -603,8 +624,7 @@ class Cluster:
     def _cut(self, src, dst):
         """True if the network does not carry messages from ``src`` to ``dst`` right now."""
         # Most of the time there is no partition and no one is disconnected: skip the lookups.
-        return (self._groups is not None or bool(self._disconnected)) \
-            and not self.can_reach(src, dst)
+        return self._faults and not self.can_reach(src, dst)
 
     def _send(self, msg):
         self.stats[type(msg).__name__] += 1
@@ -619,7 +639,7 @@ class Cluster:
         if dst in self.crashed:
             self._record("drop", dst, None, msg=msg, reason=f"S{dst} is down")
             return
-        if self._groups is not None or self._disconnected:   # (_cut, inlined)
+        if self._faults:   # (_cut, inlined)
             if not self.can_reach(msg.src, dst):
                 self._record("drop", dst, None, msg=msg, reason="the link is cut")
                 return
@@ -720,22 +740,33 @@ class Cluster:
     def _disconnect(self, i):
         self._begin_step()
         self._disconnected.add(i)
+        self._faults = True
         self._record("disconnect", i)
 
     def _connect(self, i):
         self._begin_step()
         self._disconnected.discard(i)
+        self._faults = bool(self._groups is not None or self._disconnected or self._cut_links)
         self._record("connect", i)
 
     def _partition(self, groups):
         self._begin_step()
         self._groups = {i: n for n, g in enumerate(groups) for i in g}
+        self._faults = True
         self._record("partition", None, groups=[list(g) for g in groups])
+
+    def _cut_link(self, a, b):
+        self._begin_step()
+        self._cut_links.add(frozenset((a, b)))
+        self._faults = True
+        self._record("cut", None, a=a, b=b)
 
     def _heal(self):
         self._begin_step()
         self._groups = None
         self._disconnected.clear()
+        self._cut_links.clear()
+        self._faults = False
         self._record("heal", None)
 
     def _network(self, drop, duplicate, reorder, latency):

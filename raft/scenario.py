@@ -20,6 +20,7 @@ what happens to it, with ``expect`` lines that must hold::
     takeover 4            # S4 campaigns as a transfer's target does (passes the §6 guard)
     transfer 4            # the leader hands over to S4 (dissertation §3.10)
     partition 1 2 | 3 4 5 / heal
+    cut 1 2               # cut only the link between S1 and S2 (a partial partition)
     network drop=0.2 duplicate=0.1 reorder=0.1 latency=10..20
     members 1 2 3 4 5     # membership change by joint consensus ("... unsafe": direct switch)
     add 6 / add 6 nonvoter / promote 6 / remove 2   # single-server changes (§4.1)
@@ -248,6 +249,12 @@ def _one_id(args, n, raw):
     return _int(args[0], n, raw)
 
 
+def _two_ids(args, n, raw):
+    if len(args) != 2:
+        raise ScenarioError("write 'cut 1 2' (the two ends of a link)", n, raw)
+    return _int(args[0], n, raw), _int(args[1], n, raw)
+
+
 def _cmd_partition(c, args, n, raw):
     groups = [g.split() for g in " ".join(args).split("|")]
     if any(not g for g in groups):
@@ -374,6 +381,7 @@ _COMMANDS = {
     "transfer": lambda c, a, n, r: c.transfer_leadership(_one_id(a, n, r)),
     "partition": _cmd_partition,
     "heal": lambda c, a, n, r: c.heal(),
+    "cut": lambda c, a, n, r: c.cut_link(*_two_ids(a, n, r)),
     "network": _cmd_network,
     "members": _cmd_members,
     "add": _cmd_add,
@@ -463,6 +471,8 @@ def _action_text(name, args):
     if name == "_change_membership":
         ids, unsafe = args
         return "members " + " ".join(str(i) for i in ids) + (" unsafe" if unsafe else "")
+    if name == "_cut_link":
+        return f"cut {args[0]} {args[1]}"
     if name == "_transfer":
         return f"transfer {args[1]}"
     if name == "_single_change":

@@ -288,6 +288,8 @@ KINDS = {
     "partition": Kind(_partition, 4, None, True, (None,)),
     "heal": Kind("the network healed: every server can reach every other", 5, None, True,
                  (None,)),
+    "cut": Kind("the link between S{a} and S{b} was cut (both can still reach the others)", 29,
+                None, True, (None,)),
     "disconnect": Kind("{n} was cut off from the network", 6, None, True, (None,)),
     "connect": Kind("{n} was reconnected to the network", 7, None, True, (None,)),
     "submit": Kind("a client sent {command!r} to {n}; it is log index {index}", 8, None, True,

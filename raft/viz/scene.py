@@ -28,7 +28,8 @@ scene::
     leader       int?          the leader with the highest term, if any
     servers      [server]      by id
     messages     [message]     every message on the network, soonest delivery first
-    network      {"partition": [[int]]? (groups), "disconnected": [int]}
+    network      {"partition": [[int]]? (groups), "disconnected": [int],
+                  "cut"? [[int, int]] (single links cut, only when there are any)}
     logs         {"first": int >= 1 (first index drawn), "last": int >= 0 (last index drawn),
                   "hidden": int >= 0 (indexes before "first" left out)}
     safety       [{"property": str, "ok": bool, "step": int?, "details": str?}]: the five
@@ -62,9 +63,10 @@ message::
     from, to                int
     sent, due               number: it leaves ``from`` at ``sent`` and arrives at ``due``
     kind                    "RequestVote" | "RequestVoteReply" | "AppendEntries" |
-                            "AppendEntriesReply" (the class name of any other message)
+                            "AppendEntriesReply" (the class name of any other message:
+                            "PreVote", "PreVoteReply", "TimeoutNow" beyond Figure 2)
     label                   str, the short mark drawn on it: "RV", "vote ✓", "vote ✗", "AE 2",
-                            "hb", "ok", "fail"
+                            "hb", "ok", "fail"; "PV", "pre ✓", "pre ✗" (pre-vote), "TN"
     reply                   bool
     ok                      bool?  a reply's verdict (granted / success); null for requests
     term                    int
@@ -80,7 +82,8 @@ from __future__ import annotations
 
 from ..errors import RaftError
 from ..invariants import PROPERTIES
-from ..node import AppendEntries, AppendEntriesReply, RequestVote, RequestVoteReply
+from ..node import (AppendEntries, AppendEntriesReply, PreVote, PreVoteReply, RequestVote,
+                    RequestVoteReply, TimeoutNow)
 from ..trace import describe_message
 from .checks import InvariantMonitor, flagged_cells
 
@@ -111,14 +114,20 @@ def message_label(msg):
         return f"AE {len(msg.entries)}" if msg.entries else "hb"
     if isinstance(msg, AppendEntriesReply):
         return "ok" if msg.success else "fail"
+    if isinstance(msg, PreVote):               # beyond Figure 2: pre-vote (§9.6)
+        return "PV"
+    if isinstance(msg, PreVoteReply):
+        return "pre ✓" if msg.vote_granted else "pre ✗"
+    if isinstance(msg, TimeoutNow):            # beyond Figure 2: leadership transfer (§3.10)
+        return "TN"
     return type(msg).__name__
 
 
 def message_data(flight):
     m = flight.msg
-    reply = isinstance(m, (RequestVoteReply, AppendEntriesReply))
+    reply = isinstance(m, (RequestVoteReply, AppendEntriesReply, PreVoteReply))
     ok = None
-    if isinstance(m, RequestVoteReply):
+    if isinstance(m, (RequestVoteReply, PreVoteReply)):
         ok = bool(m.vote_granted)
     elif isinstance(m, AppendEntriesReply):
         ok = bool(m.success)
@@ -210,6 +219,8 @@ def describe(scene, limit=6):
         parts.append(f"The network is split: {groups}.")
     if net["disconnected"]:
         parts.append(f"{_names(net['disconnected'])} cut off from the network.")
+    for a, b in net.get("cut", ()):
+        parts.append(f"The link between S{a} and S{b} is cut.")
     msgs = scene["messages"]
     if msgs:
         shown = [f"{m['label']} S{m['from']} to S{m['to']}" for m in msgs[:limit]]
@@ -248,7 +259,9 @@ def scene_of(snap, status=None, next_snap=None, window=WINDOW):
         "messages": [message_data(f) for f in snap.flights
                      if f.msg.src in snap.nodes and f.msg.dst in snap.nodes],
         "network": {"partition": [list(g) for g in snap.partition] if snap.partition else None,
-                    "disconnected": sorted(snap.disconnected)},
+                    "disconnected": sorted(snap.disconnected),
+                    **({"cut": sorted(list(link) for link in snap.cut_links)}
+                       if snap.cut_links else {})},
         "logs": {"first": first, "last": last, "hidden": first - 1},
         "safety": [({"property": p, "ok": True, "step": None, "details": None}
                     if status.get(p) is None else
@@ -425,6 +438,8 @@ def validate_scene(scene):
         for k, g in enumerate(net["partition"]):
             _ints(f"scene.network.partition[{k}]", g, known)
     _ints("scene.network.disconnected", net["disconnected"], known)
+    for k, link in enumerate(net.get("cut", ())):
+        _ints(f"scene.network.cut[{k}]", link, known)
     safety = scene["safety"]
     if not isinstance(safety, list) or [p.get("property") if isinstance(p, dict) else p
                                         for p in safety] != list(PROPERTIES):
