@@ -206,9 +206,10 @@ def test_grow_a_cluster_one_server_at_a_time_with_a_non_voter_first():
 
 # The 2015 bug as a script: S4 leads term 1 (a client command commits) and is cut off; it
 # removes S2 anyway (C1 = {1,3,4}, on S4 alone). S2 wins term 2 with S1 and S3, and at once
-# removes S4 (C2 = {1,2,3}); the network splits S3 S4 | S1 S2 before S3 hears of it. S2 commits C2 with S1; S4 and S3 then make a
-# majority of C1 and elect S4, whose log lacks the committed C2. The schedule the zoo's search
-# found and shrank (raft.bugs.hunt("change-before-own-commit")), plus that client command.
+# removes S4 (C2 = {1,2,3}); the network splits S3 S4 | S1 S2 before S3 hears of it. S2 commits
+# C2 with S1; S4 and S3 then make a majority of C1 and elect S4, whose log lacks the committed
+# C2. The schedule the zoo's search found and shrank (raft.bugs.hunt("change-before-own-commit")),
+# plus that client command.
 STORY_2015 = """
 cluster size=4 seed=17
 run 300ms
