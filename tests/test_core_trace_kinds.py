@@ -203,6 +203,9 @@ def _beyond_figure_2():
     c.run(300)
     c.remove_server(4)
     c.run(300)
+    c.cut_link(1, 2)                                        # a partial partition
+    c.run(300)
+    c.heal()
     return c
 
 
