@@ -322,20 +322,13 @@ class Cluster:
     def elect(self, i, timeout=2_000):
         """Make server ``i`` the leader now and run until it leads; raises if it cannot win.
 
-        If a running leader and ``i`` can reach each other, the leader hands over with the whole
-        transfer protocol (``transfer_leadership``). Otherwise (no leader, or none that can reach
-        ``i``) ``i`` campaigns at once as a transfer's target does when TimeoutNow arrives
-        (``take_over``): a shortcut for building states in scripts, which a real cluster would
-        reach only through timers. ``timeout(i)`` is the ordinary early election."""
+        ``i`` takes over at once, as the target of a leadership transfer does when TimeoutNow
+        arrives (``take_over``: its RequestVote passes the §6 guard): a shortcut for building
+        states in scripts, which a real cluster reaches through its timers or through the whole
+        transfer protocol (``transfer_leadership``). ``timeout(i)`` is the ordinary early
+        election."""
         checks.duration("elect: timeout", timeout)
-        leader = self.leader()
-        self._require_up(i)
-        if (leader is not None and leader != i and self.can_reach(leader, i)
-                and self.can_reach(i, leader) and i in self.nodes[leader].config.members
-                and self.nodes[leader].transfer_target is None):
-            self.transfer_leadership(i)
-        else:
-            self.take_over(i)
+        self.take_over(i)
         if not self.run_until(lambda c: c.leader() == i and c.nodes[i].current_term
                               == max(n.current_term for n in c.nodes.values()), timeout):
             raise ConfigurationError(f"S{i} did not become leader within {timeout} ms "

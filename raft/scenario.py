@@ -9,7 +9,7 @@ what happens to it, with ``expect`` lines that must hold::
     log 1: 1 1 2          # optional starting state: terms of S1's log, index 1 first
     term 1: 3             # S1's current_term (default: its last log term)
     vote 1: 1             # S1's voted_for
-    elect 1               # make S1 leader now (see Cluster.elect); run until it leads
+    elect 1               # S1 takes over now (as "takeover 1"); run until it leads
     submit x=1            # a client command to the leader ("submit x=1 to 2" for S2;
                           # "... as alice:3" gives the client id and sequence number)
     run 300ms             # let 300 simulated milliseconds pass
