@@ -19,7 +19,7 @@ import pytest
 from raft import Cluster, bugs, scenario
 from raft.errors import (ConfigurationError, InvariantViolation, MembershipChangeInProgress,
                          NotLeader)
-from raft.node import CANDIDATE, FOLLOWER, LEADER, AppendEntries, Entry, RequestVote
+from raft.node import CANDIDATE, FOLLOWER, LEADER, AppendEntries, Entry, Node, RequestVote
 
 from mech_nodes import ELECTION, ack, make_leader, notes, sent
 
@@ -238,14 +238,14 @@ def test_the_2015_bug_loses_a_committed_change_and_the_fix_prevents_it():
     assert caught.value.prop == "Leader Completeness"
     assert "config {1,2,3}" in caught.value.details and "S4" in caught.value.details
 
-    class FixWithoutNoop(bugs.Node):
+    class FixWithoutNoop(Node):
         noop_on_election = False
 
     refused = STORY_2015.replace("remove 4\n",
                                  "expect error MembershipChangeInProgress: remove 4\n")
     cluster = scenario.run(refused, cluster=_cluster(FixWithoutNoop))
     assert cluster.checker.violations == []
-    cluster = scenario.run(STORY_2015, cluster=_cluster(bugs.Node))
+    cluster = scenario.run(STORY_2015, cluster=_cluster(Node))
     assert cluster.config(2).voters == {1, 2, 3} and not cluster.checker.violations
 
 

@@ -30,9 +30,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..cluster import Cluster
-from ..errors import ScenarioError
+from ..check.checker import SafetyChecker
+from ..errors import MembershipChangeInProgress, ScenarioError
 from ..node import LEADER, Node
+from ..sim.cluster import Cluster
 from .membership import Marks, leader_timeline
 
 
@@ -207,26 +208,28 @@ run 600ms
 
 
 def bug_2015(node_class=Node):
-    """Run :data:`STORY_2015` with ``node_class`` and no checker raising (the checker collects
-    what it sees, so the run goes on past a violation). Returns ``(cluster, marks, violations)``:
-    marks ``second_change`` (S2's removal of S4) and ``split``."""
-    from .. import scenario
-    from ..invariants import SafetyChecker
+    """Run the story of :data:`STORY_2015` with ``node_class``, the checker collecting what it
+    sees (so the run goes on past a violation). Returns ``(cluster, marks, violations)``: marks
+    ``second_change`` (S2's removal of S4), ``split``; fact ``refused`` if S2 refused it."""
     c = Cluster(size=4, seed=17, node_class=node_class)
     c.checker = SafetyChecker(c, raise_on_violation=False)
-    lines = [line for line in STORY_2015.strip().splitlines() if not line.startswith("cluster")]
     m = Marks()
-    for line in lines:
-        if line == "remove 4":
-            try:
-                scenario.run(line, cluster=c)
-            except ScenarioError:
-                m.facts["refused"] = True      # the fix: not before an entry of term 2 commits
-            m.steps["second_change"] = c.steps
-            continue
-        if line.startswith("partition 3 4"):
-            m.steps["split"] = c.steps + 1
-        scenario.run(line, cluster=c)
+    c.run(300)
+    _require(c.leader() == 4, "S4 did not lead term 1")
+    c.submit("x=1")
+    c.run(100)
+    c.partition([4], [1, 2, 3])
+    c.remove_server(2)                    # C1 = {1,3,4}, on S4 alone
+    c.run(296)
+    _require(c.leader() == 2, "S2 did not win term 2")
+    try:
+        c.remove_server(4)                # C2 = {1,2,3}
+    except MembershipChangeInProgress:
+        m.facts["refused"] = True         # the fix: not before an entry of term 2 commits
+    m.steps["second_change"] = c.steps
+    c.partition([3, 4], [1, 2])
+    m.steps["split"] = c.steps
+    c.run(600)
     return c, m, list(c.checker.violations)
 
 

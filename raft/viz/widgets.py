@@ -28,7 +28,7 @@ import traitlets
 from IPython.display import HTML
 
 from ..errors import RaftError
-from ..trace import describe_message
+from ..sim.trace import describe_message
 from .embed import check_options, pack, painter_html, painter_source
 from .session import ACTIONS, Session, explain
 
