@@ -208,8 +208,8 @@ def test_grow_a_cluster_one_server_at_a_time_with_a_non_voter_first():
 # removes S2 anyway (C1 = {1,3,4}, on S4 alone). S2 wins term 2 with S1 and S3, and at once
 # removes S4 (C2 = {1,2,3}); the network splits S3 S4 | S1 S2 before S3 hears of it. S2 commits
 # C2 with S1; S4 and S3 then make a majority of C1 and elect S4, whose log lacks the committed
-# C2. The schedule the zoo's search found and shrank (raft.bugs.hunt("change-before-own-commit")),
-# plus that client command.
+# C2. The "two removals" the zoo's search finds (raft.bugs.hunt("change-before-own-commit")),
+# written out, plus that client command.
 STORY_2015 = """
 cluster size=4 seed=17
 run 300ms

@@ -189,8 +189,8 @@ def grow(seed=4, entries=30):
     return c, m
 
 
-# The 2015 bug as a scenario (the schedule the bug zoo's search found and shrank, plus a client
-# command so that a leader without the no-op still commits an entry of its term 1 first).
+# The 2015 bug as a scenario (the "two removals" the bug zoo's search finds, written out, plus a
+# client command so that a leader without the no-op still commits an entry of its term 1 first).
 STORY_2015 = """
 cluster size=4 seed=17
 run 300ms
