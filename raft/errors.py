@@ -26,7 +26,22 @@ class NotLeader(RaftError):
 
 
 class MembershipChangeInProgress(RaftError):
-    """A second membership change was requested while one is still in flight (§6)."""
+    """A second membership change was requested while one is still in flight (§6), or a
+    single-server change before the leader committed an entry of its own term (§4.1, the 2015
+    fix)."""
+
+
+class LeadershipTransferInProgress(RaftError):
+    """The leader is handing over to another server (dissertation §3.10) and takes no client
+    request or second transfer until that completes or is given up (after an election timeout).
+
+    ``node_id`` is the leader, ``target`` the server it is handing over to."""
+
+    def __init__(self, node_id, target):
+        self.node_id = node_id
+        self.target = target
+        super().__init__(f"S{node_id} is handing leadership over to S{target}; retry at the new "
+                         "leader (or after an election timeout, if the transfer is given up)")
 
 
 class UnknownNode(RaftError, KeyError):

@@ -54,13 +54,15 @@ Beyond Figure 2, each marked where it is: the no-op of a new leader (§8, ``beco
 batching and ``sent_index`` (``send_append_entries``), ``AppendEntriesReply.match_index`` and
 its conflict hint, and, in the section "Beyond Figure 2" at the end of ``Node``: forced elections
 (``timeout_now``), the §6 disruption guard (``_ignores_request_vote``, called first thing in
-``step``), the faster back-off of §5.3 (``_conflict_hint``), log compaction (§7, Figures 12
-and 13: ``compact``, ``send_install_snapshot``, ``handle_install_snapshot`` and its reply,
-``skip_snapshotted_entries``; the log past a snapshot is a ``CompactedLog``; Figure 2's code
-reaches them by one line in ``dispatch``, ``send_append_entries`` and ``handle_append_entries``,
-and nothing there runs until the application calls ``compact``) and membership changes (§6).
-Later mechanisms (pre-vote, check-quorum, leadership transfer) belong there too, each behind a
-switch that is off by default.
+``step``), the faster back-off of §5.3 (``_conflict_hint``) and membership changes (§6). The
+mechanisms of real deployments follow there, each reached from Figure 2's code by one marked
+line and idle until used: log compaction (§7, Figures 12 and 13: ``compact``,
+``send_install_snapshot``, ``handle_install_snapshot`` and its reply,
+``skip_snapshotted_entries``; the log past a snapshot is a ``CompactedLog``; nothing runs until
+the application calls ``compact``), pre-vote (dissertation §9.6, ``pre_vote``), check-quorum
+(§6.2, ``check_quorum``), both switches off by default, leadership transfer (§3.10,
+``transfer_leadership``) and single-server membership changes with non-voting servers (§4.1,
+``add_server``, ``promote``, ``remove_server``).
 
 The hooks a subclass (a lab, a bug of the zoo) may override or call are listed in ``Node``'s
 docstring.
@@ -72,7 +74,8 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from . import checks
-from .errors import ConfigurationError, LogCompacted, MembershipChangeInProgress, NotLeader
+from .errors import (ConfigurationError, LeadershipTransferInProgress, LogCompacted,
+                     MembershipChangeInProgress, NotLeader)
 
 FOLLOWER = "follower"
 CANDIDATE = "candidate"
@@ -169,6 +172,32 @@ RULES = {
     "is-discard": "InstallSnapshot receiver 7: otherwise discard the entire log (Figure 13).",
     "is-restore": "InstallSnapshot receiver 8: reset the state machine using the snapshot's "
                   "contents, and load the snapshot's configuration (Figure 13).",
+    # -- beyond Figure 2: the mechanisms of real deployments, each behind a switch ---------------
+    "pv-start": "Pre-vote (dissertation §9.6): a server whose election timer fires first asks "
+                "the others whether they would vote for it in the next term; its own term "
+                "does not change yet.",
+    "pv-grant": "Pre-vote: a server answers yes if the proposed term is above its own and the "
+                "candidate's log is at least as up-to-date as its own; it changes neither its "
+                "term nor its vote.",
+    "pv-refuse": "Pre-vote: a server answers no if the proposed term is not above its own or "
+                 "the candidate's log is less up-to-date than its own.",
+    "pv-count": "Pre-vote: the server counts each yes for the term it proposed.",
+    "pv-win": "Pre-vote: with yes from a majority the server starts a real election (§5.2).",
+    "cq-step-down": "Check-quorum (dissertation §6.2): a leader that has not heard from a "
+                    "majority of its cluster within an election timeout steps down.",
+    "tr-start": "Leadership transfer (dissertation §3.10): the leader stops taking client "
+                "requests and brings the target's log up to date.",
+    "tr-timeout-now": "Leadership transfer: once the target's log matches its own, the leader "
+                      "sends it TimeoutNow.",
+    "candidate-transfer": "Leadership transfer: a server told to take over (by TimeoutNow "
+                          "from its leader, or by a script) starts an election at once, marked "
+                          "so that the §6 guard lets it through (dissertation §3.10, §4.2.3).",
+    "tr-abort": "Leadership transfer: if the target has not taken over within an election "
+                "timeout, the leader gives up and takes client requests again.",
+    "ss-change": "Single-server change (dissertation §4.1): the leader appends a configuration "
+                 "that adds or removes one server (or makes a non-voter a voter) and uses it "
+                 "at once; the next change waits until this one is committed, and the first "
+                 "until the leader has committed an entry of its own term.",
 }
 
 
@@ -210,11 +239,36 @@ class Configuration:
             index = min(index, _majority_index(match_index, self.old_voters))
         return index
 
+    # Servers that receive the log without voting; only configurations made by single-server
+    # changes have any (``ConfigurationWithNonVoters``, below).
+    non_voters = frozenset()
+
     def __str__(self):
         new = "{" + ",".join(str(i) for i in sorted(self.voters)) + "}"
         if not self.is_joint:
             return new
         return "{" + ",".join(str(i) for i in sorted(self.old_voters)) + "}+" + new
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigurationWithNonVoters(Configuration):
+    """Beyond Figure 2: a configuration that also lists *non-voting* servers (learners in etcd,
+    non-voters in hashicorp/raft and Ra). They receive the log and apply it, but they neither
+    vote nor campaign, and no majority counts them. Single-server changes add a new server this
+    way and make it a voter once it has caught up (dissertation §4.2.1)."""
+
+    non_voters: frozenset = frozenset()
+
+    def __str__(self):
+        return (Configuration.__str__(self) + " non-voting {"
+                + ",".join(str(i) for i in sorted(self.non_voters)) + "}")
+
+
+def make_configuration(voters, non_voters=frozenset()):
+    """A configuration of ``voters``, with ``non_voters`` if there are any."""
+    if non_voters:
+        return ConfigurationWithNonVoters(frozenset(voters), None, frozenset(non_voters))
+    return Configuration(frozenset(voters))
 
 
 def _is_majority(ids, voters):
@@ -514,8 +568,43 @@ class Snapshot:
     data: object
 
 
+
+# Beyond Figure 2: the messages of pre-vote (dissertation §9.6) and leadership transfer (§3.10).
+
+class PreVote(NamedTuple):
+    """Pre-vote (dissertation §9.6): "would you vote for me in term ``next_term``?", asked
+    before a server disrupts the cluster with a real election."""
+
+    src: int
+    dst: int
+    term: int                # always 0: a PreVote changes no one's term, so the rule of §5.1
+    #                          for all servers (``adopt_newer_term``) must find none in it
+    next_term: int           # the term the candidate would campaign in: its current_term + 1
+    candidate_id: int
+    last_log_index: int
+    last_log_term: int
+
+
+class PreVoteReply(NamedTuple):
+    src: int
+    dst: int
+    term: int                # the voter's current_term (a candidate behind it adopts it)
+    vote_granted: bool
+    next_term: int           # the term the answered PreVote proposed, so that a late answer
+    #                          to an earlier poll is not counted
+
+
+class TimeoutNow(NamedTuple):
+    """Leadership transfer (dissertation §3.10): the leader tells the target, whose log now
+    matches its own, to start an election at once."""
+
+    src: int
+    dst: int
+    term: int                # the leader's term
+
+
 MESSAGE_TYPES = (RequestVote, RequestVoteReply, AppendEntries, AppendEntriesReply,
-                 InstallSnapshot, InstallSnapshotReply)
+                 InstallSnapshot, InstallSnapshotReply, PreVote, PreVoteReply, TimeoutNow)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -591,6 +680,8 @@ class Node:
     log replaces it (§6). ``current_term``, ``voted_for`` and ``log`` are the persistent state
     to restart from after a crash, with ``snapshot`` (§7) once the log has been compacted. ``fast_backoff`` turns on the faster back-off at the end of
     §5.3; ``disruption_guard`` is the rule of §6 that stops removed servers from disrupting.
+    Beyond Figure 2, off by default: ``pre_vote`` (dissertation §9.6) and ``check_quorum``
+    (§6.2); leadership transfer and single-server changes are requests, not switches.
 
     The hooks a subclass may override or call (the labs and the bug zoo do): every state
     change goes through one of them, so overriding one changes that rule everywhere.
@@ -607,6 +698,7 @@ class Node:
     * ``note(kind, rule, **data)``: a record for the trace (a kind of
       ``raft.sim.trace.KINDS``, a rule of ``RULES``);
     * ``check_catch_up(now)``, ``after_commit_as_leader(now)``: membership changes (§6);
+    * ``check_membership_change()``: may this leader start a single-server change now (§4.1)?
     * ``out``: the :class:`Ready` being filled until ``ready()`` hands it over (Lab 4 sets
       ``out.persist_hard_state``); ``config_index``: where the latest configuration entry is.
 
@@ -621,10 +713,23 @@ class Node:
     # replay of Figure 8 needs one).
     noop_on_election = True
 
+    # Beyond Figure 2, off unless asked for: the two switches and the state of a pre-vote poll or
+    # a leadership transfer. They are class-level defaults that a server sets on itself only when
+    # it uses them: CPython 3.11 reads an object's attributes fastest while it has at most 29 of
+    # its own, and the state of Figure 2 and §6 already takes 28 (speed with everything off is
+    # unchanged; scripts/bench_core.py).
+    pre_vote = False          # ask before campaigning (dissertation §9.6)
+    check_quorum = False      # a leader cut off from its majority steps down (§6.2)
+    pre_votes = None          # pre-vote: who said yes in the poll under way, or None
+    poll_start = None         # pre-vote: when that poll began
+    transfer_target = None    # leadership transfer, as leader: to whom, or None
+    transfer_deadline = None  # ... and when it is given up
+
     def __init__(self, node_id, config, *, rng, now=0.0, election_timeout=(150, 300),
                  heartbeat_interval=50, fast_backoff=False, disruption_guard=True,
                  current_term=0, voted_for=None, log=(),
-                 max_entries_per_message=MAX_ENTRIES_PER_MESSAGE, snapshot=None):
+                 max_entries_per_message=MAX_ENTRIES_PER_MESSAGE, pre_vote=False,
+                 check_quorum=False, snapshot=None):
         low, high = checks.timing(election_timeout, heartbeat_interval)
         self.id = node_id
         self.rng = rng
@@ -634,6 +739,10 @@ class Node:
         self.disruption_guard = disruption_guard
         checks.positive_int("max_entries_per_message", max_entries_per_message)
         self.max_entries_per_message = max_entries_per_message
+        if pre_vote:
+            self.pre_vote = True
+        if check_quorum:
+            self.check_quorum = True
 
         # Persistent state on all servers (Figure 2)
         self.current_term = current_term  # latest term this server has seen
@@ -664,6 +773,7 @@ class Node:
         self.election_deadline = 0.0   # when our election timer fires
         self.election_timer_start = now
         self.heartbeat_due = None      # as leader: when to send the next heartbeats
+        self.heard_from = {}           # as leader: when each server last answered (§6, §6.2)
         self.out = Ready()             # output since the last ready()
         # Beyond Figure 2 (§7): the latest snapshot, which replaces the log up to its last
         # included index; None until the application hands one over (``compact``) or a leader
@@ -712,6 +822,13 @@ class Node:
             self.handle_install_snapshot(msg, now)
         elif isinstance(msg, InstallSnapshotReply):
             self.handle_install_snapshot_reply(msg, now)
+        # Beyond Figure 2: pre-vote (dissertation §9.6) and leadership transfer (§3.10).
+        elif isinstance(msg, PreVote):
+            self.handle_pre_vote(msg, now)
+        elif isinstance(msg, PreVoteReply):
+            self.handle_pre_vote_reply(msg, now)
+        elif isinstance(msg, TimeoutNow):
+            self.handle_timeout_now(msg, now)
         else:
             raise TypeError(f"S{self.id} cannot handle {msg!r}")
 
@@ -719,16 +836,23 @@ class Node:
         """Time has reached ``now``: fire whichever timer is due."""
         if self.role == LEADER:
             if self.heartbeat_due is not None and now >= self.heartbeat_due:
+                if self.check_quorum and self.lost_quorum(now):   # Beyond Figure 2 (§6.2)
+                    return
                 self.note("heartbeat", "leader-heartbeat")
                 self.broadcast_append_entries(now)
             if self.pending_change is not None:
                 self.check_catch_up(now)
+            if self.transfer_target is not None:   # Beyond Figure 2 (§3.10)
+                self.check_transfer(now)
         elif now >= self.election_deadline:
             # A server outside its latest configuration still campaigns while that configuration
             # is not known to be committed: it may still be needed (dissertation §4.2.2).
-            if self._is_voter() or self.config_index > self.commit_index:
+            if self.may_campaign():
                 rule = "follower-timeout" if self.role == FOLLOWER else "candidate-timeout"
-                self.start_election(now, rule)
+                if self.pre_vote:   # Beyond Figure 2 (§9.6): ask before campaigning
+                    self.start_pre_vote(now, rule)
+                else:
+                    self.start_election(now, rule)
             else:
                 # A server outside a committed configuration never campaigns; it waits to be told.
                 self.reset_election_timer(now)
@@ -737,6 +861,8 @@ class Node:
         """A client command (§8). Only the leader takes it; it returns the entry's index."""
         if self.role != LEADER:
             raise NotLeader(self.id, self.leader_id)
+        if self.transfer_target is not None:   # Beyond Figure 2 (§3.10): handing over
+            raise LeadershipTransferInProgress(self.id, self.transfer_target)
         self.append_entries_to_log([Entry(self.current_term, command, client_id, seq)],
                                    "leader-client")
         self.broadcast_append_entries(now)
@@ -820,6 +946,8 @@ class Node:
         for peer in self._replication_targets():
             self.next_index[peer] = self.log.last_index + 1
             self.match_index[peer] = 0
+        # Beyond Figure 2 (§6, dissertation §6.2): the votes just won count as answers.
+        self.heard_from = dict.fromkeys(self._replication_targets(), now)
         # §8: a new leader does not know which entries are committed until it commits an
         # entry of its own term, so it appends a no-op at once.
         if self.noop_on_election:
@@ -927,6 +1055,7 @@ class Node:
         peer = msg.src
         if peer not in self.next_index:
             return  # a server we no longer replicate to (removed by a membership change)
+        self.heard_from[peer] = now   # Beyond Figure 2 (§6): any answer shows it reachable
         if msg.success:
             # Leaders: on success, update next_index and match_index (§5.3). `max` keeps a
             # late reply from moving them backwards.
@@ -936,6 +1065,8 @@ class Node:
             self.advance_commit_index(now)
             if self.pending_change is not None:
                 self.check_catch_up(now)
+            if self.transfer_target is not None:   # Beyond Figure 2 (§3.10): caught up?
+                self.send_timeout_now_if_caught_up(peer)
             # Send what is left, unless a message already on its way carries it.
             retry = self.match_index.get(peer, 0) >= self.sent_index.get(peer, 0)
         else:
@@ -1001,6 +1132,8 @@ class Node:
                           learners=sorted(self.pending_change.learners))
             self.pending_change = None
             self.learners = frozenset()
+            if self.transfer_target is not None:   # (§3.10)
+                self.transfer_target = self.transfer_deadline = None
             self.reset_election_timer(now)
 
     def set_term(self, term):
@@ -1069,21 +1202,34 @@ class Node:
 
     # =============================================================================================
     # Beyond Figure 2. Each mechanism below is marked with where it comes from; none changes a
-    # rule above. (Pre-vote, check-quorum and leadership transfer will live here too, each behind
-    # a switch that is off by default.)
+    # rule above. Figure 2's code reaches the switchable ones (log compaction, pre-vote,
+    # check-quorum, leadership transfer) by one marked line each, and does nothing more while they are off.
     # =============================================================================================
 
-    # -- a forced election (used by leadership transfer, dissertation §3.10) -------------------
+    # -- a forced election ------------------------------------------------------------------------
 
     def timeout_now(self, now):
-        """Campaign at once, as if the election timer had fired (used to force an election)."""
+        """Behave as if the election timer had fired now: an ordinary early election (with a
+        pre-vote first if ``pre_vote`` is on), which the §6 guard treats like any other. A
+        leadership transfer is something else: see ``transfer_leadership``."""
         if self.role == LEADER:
             raise ConfigurationError(f"S{self.id} is already the leader")
         if not self._is_voter():
             raise ConfigurationError(f"S{self.id} is not a voter in {self.config}")
-        self.start_election(now, "candidate-forced", leadership_transfer=True)
+        if self.pre_vote:
+            self.start_pre_vote(now, "candidate-forced")
+        else:
+            self.start_election(now, "candidate-forced")
 
-    # -- the disruption guard (§6) --------------------------------------------------------------
+    def may_campaign(self):
+        """Whether this server's election timer starts an election: a voter does; so does a
+        server outside its latest configuration while that is uncommitted, since it may still be
+        needed (dissertation §4.2.2); a non-voter never does."""
+        if self._is_voter():
+            return True
+        return self.config_index > self.commit_index and self.id not in self.config.non_voters
+
+    # -- the disruption guard (§6; dissertation §4.2.3) ------------------------------------------
 
     def _ignores_request_vote(self, msg, now):
         """§6, removed servers: a server that heard from a current leader within the minimum
@@ -1091,10 +1237,143 @@ class Node:
         may bypass this (dissertation §4.2.3)."""
         if not self.disruption_guard or msg.leadership_transfer or msg.term <= self.current_term:
             return False
+        return self.heard_from_leader_recently(now)
+
+    def heard_from_leader_recently(self, now):
+        """The test behind the §6 guard (and pre-vote's, §9.6): has this server heard from a
+        current leader within the minimum election timeout?
+
+        A follower knows when its leader last spoke. A leader is its own current leader, but
+        the dissertation protects it only "while a leader is able to get heartbeats to its
+        cluster" (§4.2.3): so a leader counts as heard from only if a majority of the voters
+        answered it within the minimum election timeout (``reaches_quorum``, the same test
+        check-quorum uses). A leader cut off from its majority processes RequestVote as Figure 2
+        says, and a higher term deposes it. (etcd's ``inLease`` test covers the leader only
+        when CheckQuorum is on, which makes such a leader step down on its own.)"""
         if self.role == LEADER:
-            return True
-        return (self.last_heard is not None
-                and now - self.last_heard < self.election_timeout[0])
+            return self.reaches_quorum(now)
+        return self.last_heard is not None and now - self.last_heard < self.election_timeout[0]
+
+    # -- pre-vote (dissertation §9.6) ----------------------------------------------------------
+
+    def start_pre_vote(self, now, rule):
+        """Instead of starting an election, ask the voters whether they would vote for us in the
+        next term. Nothing changes yet: no new term, no vote for ourselves on disk. If the poll
+        fails, the election timer (restarted here) tries again later."""
+        self.pre_votes = {self.id}
+        self.poll_start = now
+        self.reset_election_timer(now)
+        self.note("pre-vote", "pv-start", term=self.current_term + 1, cause=rule)
+        for peer in sorted(self.config.members - {self.id}):
+            self.send(PreVote(src=self.id, dst=peer, term=0, next_term=self.current_term + 1,
+                              candidate_id=self.id, last_log_index=self.log.last_index,
+                              last_log_term=self.log.last_term))
+        self.count_pre_votes(now)  # a one-server cluster needs no one else's word
+
+    def handle_pre_vote(self, msg, now):
+        """Pre-vote, receiver: answer as RequestVote's rules would for ``msg.next_term``, but
+        change nothing: no new term, no vote recorded, no timer restarted. A server that heard
+        from a current leader recently ignores it, as it would a RequestVote (§6): that is the
+        rule that makes pre-vote hold under a partial partition."""
+        if self.disruption_guard and self.heard_from_leader_recently(now):
+            self.note("ignore", "rv-ignore", msg=msg)
+            return
+        if msg.next_term <= self.current_term:
+            granted, rule, reason = False, "pv-refuse", "its term is stale"
+        elif not self.candidate_log_is_up_to_date(msg.last_log_index, msg.last_log_term):
+            granted, rule, reason = False, "pv-refuse", "its log is not up-to-date"
+        else:
+            granted, rule, reason = True, "pv-grant", ""
+        self.note("vote", rule, candidate=msg.candidate_id, granted=granted, reason=reason)
+        self.send(PreVoteReply(src=self.id, dst=msg.src, term=self.current_term,
+                               vote_granted=granted, next_term=msg.next_term))
+
+    def handle_pre_vote_reply(self, msg, now):
+        """Pre-vote, candidate: count a yes for the poll under way. The poll is over once the
+        term moved on, or once a leader was heard from since it began."""
+        if (self.pre_votes is None or self.role == LEADER
+                or msg.next_term != self.current_term + 1
+                or (self.last_heard is not None and self.last_heard >= self.poll_start)):
+            self.note("ignore", "reply-stale", msg=msg)
+            return
+        if msg.vote_granted:
+            self.pre_votes.add(msg.src)
+            self.note("votes", "pv-count", src=msg.src, votes=sorted(self.pre_votes))
+            self.count_pre_votes(now)
+
+    def count_pre_votes(self, now):
+        if self.config.has_quorum(self.pre_votes):
+            self.pre_votes = None
+            self.start_election(now, "pv-win")
+
+    # -- check-quorum (dissertation §6.2) ------------------------------------------------------
+
+    def reaches_quorum(self, now):
+        """As leader: did a majority of the voters (counting ourselves) answer us within the
+        minimum election timeout? (``heard_from`` is kept by every leader, switch or not: the
+        §6 guard reads it too.)"""
+        window = self.election_timeout[0]
+        recent = {peer for peer, at in self.heard_from.items() if now - at < window}
+        recent.add(self.id)
+        return self.config.has_quorum(recent)
+
+    def lost_quorum(self, now):
+        """Check-quorum, at each heartbeat: a leader that has not heard from a majority within
+        an election timeout steps down, rather than keep taking requests it may never commit.
+        Returns True if it stepped down."""
+        if self.reaches_quorum(now):
+            return False
+        self.become(FOLLOWER, now, "cq-step-down")
+        return True
+
+    # -- leadership transfer (dissertation §3.10) -------------------------------------------------
+
+    def transfer_leadership(self, target, now):
+        """Hand leadership to the voter ``target``: stop taking client requests, bring its log up
+        to date, then send it TimeoutNow. Given up after an election timeout
+        (``check_transfer``)."""
+        if self.role != LEADER:
+            raise NotLeader(self.id, self.leader_id)
+        if self.transfer_target is not None:
+            raise LeadershipTransferInProgress(self.id, self.transfer_target)
+        if target == self.id:
+            raise ConfigurationError(f"S{target} is already the leader")
+        if target not in self.config.members:
+            raise ConfigurationError(f"S{target} is not a voter in {self.config}, so it cannot "
+                                     "lead")
+        self.transfer_target = target
+        self.transfer_deadline = now + self.election_timeout[0]
+        self.note("transfer", "tr-start", target=target)
+        if self.match_index.get(target, 0) < self.log.last_index:
+            if self.next_index[target] <= self.log.last_index:
+                self.send_append_entries(target)
+        else:
+            self.send_timeout_now_if_caught_up(target)
+
+    def send_timeout_now_if_caught_up(self, peer):
+        """Once the target holds everything we hold, tell it to campaign now."""
+        if peer == self.transfer_target and self.match_index[peer] >= self.log.last_index:
+            self.note("transfer", "tr-timeout-now", target=peer)
+            self.send(TimeoutNow(src=self.id, dst=peer, term=self.current_term))
+
+    def check_transfer(self, now):
+        """Give the transfer up after an election timeout, and take requests again."""
+        if now >= self.transfer_deadline:
+            self.note("transfer", "tr-abort", target=self.transfer_target)
+            self.transfer_target = self.transfer_deadline = None
+
+    def handle_timeout_now(self, msg, now):
+        """The target of a transfer: TimeoutNow from the leader of our term says take over."""
+        if msg.term != self.current_term or self.role != FOLLOWER or not self._is_voter():
+            self.note("ignore", "reply-stale", msg=msg)
+            return
+        self.take_over(now)
+
+    def take_over(self, now):
+        """Campaign at once, as the target of a transfer does: without pre-vote (the leader
+        asked for this election), and with the RequestVote marked as a transfer, so that
+        servers that heard from that leader moments ago still answer (dissertation §4.2.3)."""
+        self.start_election(now, "candidate-transfer", leadership_transfer=True)
 
     # -- the faster back-off (end of §5.3) ------------------------------------------------------
 
@@ -1316,6 +1595,10 @@ class Node:
             raise MembershipChangeInProgress(
                 f"a membership change is already in progress (configuration {self.config}); "
                 "only one change at a time is allowed (§6)")
+        if self.config.non_voters:
+            raise ConfigurationError(f"the configuration {self.config} has non-voting servers, "
+                                     "which joint consensus does not know: promote or remove "
+                                     "them with single-server changes first")
         voters = frozenset(voters)
         if not voters:
             raise ConfigurationError("a configuration needs at least one server")
@@ -1377,6 +1660,87 @@ class Node:
             # C_new is committed and we are not in it: step down (§6).
             self.become(FOLLOWER, now, "config-removed")
 
+    # -- single-server changes (dissertation §4.1), with non-voting servers (§4.2.1) ----------
+
+    def check_membership_change(self):
+        """May this leader start a single-server change now? Raises if not.
+
+        One change at a time: the previous configuration must be committed (§4.1). And, the fix
+        Ongaro posted to raft-dev in 2015 ("bug in single-server membership changes"): not before
+        this leader has committed an entry of its own term. Until then, a configuration from an
+        earlier term may still be half-replicated on servers this leader has not heard from, and
+        a change of its own could be committed by a majority that no longer overlaps the
+        majorities of that other configuration. Committing the no-op of its term settles it."""
+        if self.role != LEADER:
+            raise NotLeader(self.id, self.leader_id)
+        if self.config_change_in_progress() or self.transfer_target is not None:
+            busy = (f"a transfer of leadership to S{self.transfer_target}"
+                    if self.transfer_target is not None else f"configuration {self.config}")
+            raise MembershipChangeInProgress(
+                f"a change is already in progress ({busy}); one change at a time (§4.1)")
+        committed_own_term = self.log.term_at(self.commit_index) == self.current_term
+        if not committed_own_term:
+            raise MembershipChangeInProgress(
+                f"S{self.id} has not yet committed an entry of its term {self.current_term} "
+                "(its no-op); until it has, a change from an earlier term may still be under "
+                "way (the 2015 fix to single-server changes)")
+
+    def add_server(self, server, now, voter=True):
+        """Add ``server`` with one configuration entry: as a voter at once (hashicorp/raft's
+        AddVoter, etcd's AddNode), or with ``voter=False`` as a non-voter that receives the log
+        and can be promoted once it has caught up (dissertation §4.2.1)."""
+        self.check_membership_change()
+        config = self.config
+        if server in config.members or server in config.non_voters:
+            raise ConfigurationError(f"S{server} is already in the configuration {config}")
+        if voter:
+            new = make_configuration(config.voters | {server}, config.non_voters)
+        else:
+            new = make_configuration(config.voters, config.non_voters | {server})
+        # A new server: replicate to it from the end of our log, backing off as usual.
+        self.next_index[server] = self.log.last_index + 1
+        self.match_index[server] = 0
+        self.heard_from[server] = now
+        self._change_one_server(new, now)
+
+    def promote(self, server, now):
+        """Make the non-voter ``server`` a voter, once its log holds every entry this leader has
+        committed (Ra promotes the same way; etcd's server refuses a learner that lags)."""
+        self.check_membership_change()
+        config = self.config
+        if server not in config.non_voters:
+            raise ConfigurationError(f"S{server} is not a non-voting member of {config}")
+        if self.match_index.get(server, 0) < self.commit_index:
+            raise ConfigurationError(
+                f"S{server} has not caught up yet: it holds up to index "
+                f"{self.match_index.get(server, 0)}, the leader has committed up to "
+                f"{self.commit_index}; promote it once it has")
+        new = make_configuration(config.voters | {server}, config.non_voters - {server})
+        self._change_one_server(new, now)
+
+    def remove_server(self, server, now):
+        """Remove the voter or non-voter ``server``. A leader that removes itself keeps leading,
+        without counting itself, until the change is committed, then steps down (§6)."""
+        self.check_membership_change()
+        config = self.config
+        if server in config.non_voters:
+            new = make_configuration(config.voters, config.non_voters - {server})
+        elif server in config.members:
+            if config.voters == {server}:
+                raise ConfigurationError(f"S{server} is the last voter of {config}")
+            new = make_configuration(config.voters - {server}, config.non_voters)
+        else:
+            raise ConfigurationError(f"S{server} is not in the configuration {config}")
+        self._change_one_server(new, now)
+
+    def _change_one_server(self, new, now):
+        # Adding or removing one voter: every majority of the old voters overlaps every majority
+        # of the new ones, so the leader can switch directly, and uses the new configuration as
+        # soon as it is in its log (§4.1).
+        self.append_entries_to_log([Entry(self.current_term, new)], "ss-change")
+        self.broadcast_append_entries(now)
+        self.advance_commit_index(now)   # removing a voter can make a majority at once
+
     def _abandon_change(self, change):
         self.note("catchup-failed", "config-catchup", learners=sorted(change.learners))
         self._forget_servers(change.learners)
@@ -1401,7 +1765,8 @@ class Node:
         return self.snapshot.config_index if self.snapshot is not None else 0
 
     def _replication_targets(self):
-        return sorted((self.config.members | self.learners) - {self.id})
+        config = self.config
+        return sorted((config.members | self.learners | config.non_voters) - {self.id})
 
     def _is_voter(self):
         return self.id in self.config.members

@@ -113,6 +113,14 @@ class GradeChecker(SafetyChecker):
                                   f"configuration {prev} at index {prev_index} was not "
                                   f"committed (commit index {n.commit_index})")
             return
+        if not prev.is_joint and len(prev.voters ^ new.voters) <= 1:
+            # A single-server change (dissertation §4.1): allowed directly, one at a time.
+            if prev_index > n.commit_index:
+                self._break("§4.1", f"{who} appended {new} at index {index} while the "
+                                    f"configuration {prev} at index {prev_index} was not "
+                                    f"committed (commit index {n.commit_index}); one "
+                                    "single-server change at a time")
+            return
         if not prev.is_joint or prev.voters != new.voters:
             self._break("§6", f"{who} switched from {prev} to C_new {new} at index {index} "
                               "without the joint configuration C_old,new: a majority of the "

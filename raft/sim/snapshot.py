@@ -84,6 +84,10 @@ class ClusterSnapshot:
     election_timeout: tuple
     heartbeat_interval: float
 
+    # Links cut by Cluster.cut_link, as sorted pairs: set on the snapshot only when there are any,
+    # outside the dataclass's fields, so that snapshots of runs without them hash as they did.
+    cut_links = frozenset()
+
     def leader(self):
         best = None
         for n in self.nodes.values():
@@ -110,9 +114,12 @@ def snapshot(cluster):
     while start and trace[start - 1].step == cluster.steps:
         start -= 1
     records = tuple(trace[start:])
-    return ClusterSnapshot(
+    snap = ClusterSnapshot(
         step=cluster.steps, now=cluster.now, nodes=nodes, flights=tuple(cluster.in_flight()),
         partition=cluster.partition_groups, disconnected=cluster.disconnected, records=records,
         caption=step_caption(list(records)) if cluster.steps else step_caption([]),
         rule=step_rule(list(records)), election_timeout=cluster.election_timeout,
         heartbeat_interval=cluster.heartbeat_interval)
+    if cluster.cut_links:
+        object.__setattr__(snap, "cut_links", cluster.cut_links)
+    return snap

@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ..errors import TraceError
-from ..node import (AppendEntries, AppendEntriesReply, InstallSnapshot, InstallSnapshotReply,
-                    RequestVote, RequestVoteReply, RULES)
+from ..node import (MESSAGE_TYPES, AppendEntries, AppendEntriesReply, InstallSnapshot,
+                    InstallSnapshotReply, PreVote, PreVoteReply, RequestVote, RequestVoteReply,
+                    RULES, TimeoutNow)
 
 
 class TraceRecord:
@@ -58,8 +59,7 @@ class TraceRecord:
 
 
 def _is_message(value):
-    return isinstance(value, (RequestVote, RequestVoteReply, AppendEntries, AppendEntriesReply,
-                              InstallSnapshot, InstallSnapshotReply))
+    return isinstance(value, MESSAGE_TYPES)
 
 
 def describe_message(msg):
@@ -84,6 +84,15 @@ def describe_message(msg):
         if msg.last_included_index:
             return f"snapshot ok (term {msg.term}, through {msg.last_included_index})"
         return f"snapshot refused (term {msg.term})"
+    # Beyond Figure 2: pre-vote (dissertation §9.6) and leadership transfer (§3.10).
+    if isinstance(msg, PreVote):
+        return (f"PreVote(for term {msg.next_term}, last {msg.last_log_index}/"
+                f"{msg.last_log_term})")
+    if isinstance(msg, PreVoteReply):
+        return (f"pre-vote {'granted' if msg.vote_granted else 'denied'} "
+                f"(for term {msg.next_term}, term {msg.term})")
+    if isinstance(msg, TimeoutNow):
+        return f"TimeoutNow(term {msg.term})"
     return repr(msg)
 
 
@@ -133,23 +142,34 @@ def _duplicate(n, d, rule):
 
 def _role(n, d, rule):
     if d["new"] == "candidate":
-        cause = "timed out" if rule in ("follower-timeout", "candidate-timeout") \
-            else "was told to campaign"
+        cause = {"follower-timeout": "timed out", "candidate-timeout": "timed out",
+                 "pv-win": "won its pre-vote", "candidate-transfer": "was told to take over"
+                 }.get(rule, "was told to campaign")
         return f"{n} {cause} and became candidate for term {d['term']}"
     if d["new"] == "leader":
         return f"{n} won the election and became leader for term {d['term']}"
     if rule == "config-removed":
         return f"{n} stepped down: it is not in the new configuration"
+    if rule == "cq-step-down":
+        return (f"{n} stepped down in term {d['term']}: no majority answered it within an "
+                "election timeout (check-quorum)")
     return f"{n} stepped down from {d['old']} to follower in term {d['term']}"
 
 
 def _vote(n, d, rule):
+    if rule in ("pv-grant", "pv-refuse"):
+        if d["granted"]:
+            return f"{n} said yes to {_s(d['candidate'])}'s pre-vote"
+        return f"{n} said no to {_s(d['candidate'])}'s pre-vote: {d['reason']}"
     if d["granted"]:
         return f"{n} granted its vote to {_s(d['candidate'])}"
     return f"{n} denied its vote to {_s(d['candidate'])}: {d['reason']}"
 
 
 def _votes(n, d, rule):
+    if rule == "pv-count":
+        return (f"{n} counted a yes to its pre-vote from {_s(d['src'])}; it has "
+                f"{', '.join(_s(v) for v in d['votes'])}")
     return f"{n} counted a vote from {_s(d['src'])}; it has {', '.join(_s(v) for v in d['votes'])}"
 
 
@@ -175,7 +195,8 @@ def _reject(n, d, rule):
 
 def _ignore(n, d, rule):
     if rule == "rv-ignore":
-        return f"{n} ignored RequestVote from {_s(d['msg'].src)}: it heard from a leader recently"
+        return (f"{n} ignored {type(d['msg']).__name__} from {_s(d['msg'].src)}: it heard from "
+                "a leader recently")
     return f"{n} ignored a stale {type(d['msg']).__name__} from {_s(d['msg'].src)}"
 
 
@@ -225,9 +246,27 @@ def _partition(n, d, rule):
 
 
 def _membership(n, d, rule):
+    if rule == "ss-change":
+        what = {"add": "add S{server} as a voter" if d["voter"] else "add S{server} as a non-voter",
+                "promote": "make the non-voter S{server} a voter",
+                "remove": "remove S{server}"}[d["change"]].format(server=d["server"])
+        return f"{n} was asked to {what} (a single-server change)"
     voters = "{" + ",".join(str(i) for i in d["voters"]) + "}"
     return (f"{n} was asked to change the configuration to {voters}"
             f"{' (unsafe switch)' if d['unsafe'] else ''}")
+
+
+def _pre_vote(n, d, rule):
+    return (f"{n} asked the others whether they would vote for it in term {d['term']} "
+            "(pre-vote); its own term stays")
+
+
+def _transfer(n, d, rule):
+    if rule == "tr-start":
+        return f"{n} began handing leadership over to {_s(d['target'])}; it takes no requests now"
+    if rule == "tr-timeout-now":
+        return f"{n} sent TimeoutNow to {_s(d['target'])}, whose log now matches its own"
+    return f"{n} gave up handing leadership over to {_s(d['target'])}; it takes requests again"
 
 
 def _network(n, d, rule):
@@ -235,7 +274,8 @@ def _network(n, d, rule):
 
 
 _STEP_DOWN = ("all-term", "candidate-leader-found", "config-removed")
-_CANDIDATE = ("follower-timeout", "candidate-timeout", "candidate-forced")
+_CANDIDATE = ("follower-timeout", "candidate-timeout", "candidate-forced", "candidate-transfer",
+              "pv-win")
 
 #: kind -> Kind. In the order of a run: the network, timers, elections, replication, membership,
 #: then what the simulator's user does.
@@ -249,17 +289,20 @@ KINDS = {
     "timeout": Kind("{n}'s election timer fired", 22, None, False, (None,)),
     "term": Kind("{n} saw term {term} from S{src} and adopted it", None, None, True,
                  ("all-term",), key=True),
-    "role": Kind(_role, 1, 1, True, _STEP_DOWN + _CANDIDATE + ("candidate-win",), key=True),
+    "role": Kind(_role, 1, 1, True, _STEP_DOWN + _CANDIDATE + ("candidate-win", "cq-step-down"),
+                 key=True),
     "election": Kind("{n} voted for itself and asked the others for votes in term {term}",
                      None, None, True, ("candidate-start",)),
-    "vote": Kind(_vote, 13, 2, True, ("rv-stale", "rv-grant", "rv-refuse"), key=True),
-    "votes": Kind(_votes, 14, 3, True, ("candidate-count",)),
+    "vote": Kind(_vote, 13, 2, True, ("rv-stale", "rv-grant", "rv-refuse", "pv-grant",
+                                      "pv-refuse"), key=True),
+    "votes": Kind(_votes, 14, 3, True, ("candidate-count", "pv-count")),
     "ignore": Kind(_ignore, None, None, True, ("rv-ignore", "reply-stale")),
     # -- log replication
     "heartbeat": Kind("{n} sent heartbeats (AppendEntries) to its followers", 24, None, True,
                       ("leader-heartbeat",)),
     "append": Kind(_append, 20, None, True, ("leader-noop", "leader-client", "ae-append",
-                                              "config-begin", "config-joint", "config-unsafe")),
+                                              "config-begin", "config-joint", "config-unsafe",
+                                              "ss-change")),
     "truncate": Kind(_truncate, 11, 4, True, ("ae-truncate",), key=True),
     "reject": Kind(_reject, 18, 7, True, ("ae-stale", "ae-mismatch", "ae-two-leaders"), key=True),
     "matched": Kind("{n} learned that S{peer} matches up to index {match_index}", None, None,
@@ -288,17 +331,24 @@ KINDS = {
     "partition": Kind(_partition, 4, None, True, (None,), key=True),
     "heal": Kind("the network healed: every server can reach every other", 5, None, True,
                  (None,), key=True),
+    "cut": Kind("the link between S{a} and S{b} was cut (both can still reach the others)", 29,
+                None, True, (None,), key=True),
     "disconnect": Kind("{n} was cut off from the network", 6, None, True, (None,)),
     "connect": Kind("{n} was reconnected to the network", 7, None, True, (None,)),
     "submit": Kind("a client sent {command!r} to {n}; it is log index {index}", 8, None, True,
                    ("leader-client",), key=True),
-    "membership": Kind(_membership, 9, None, True, ("config-catchup", "config-unsafe")),
+    "membership": Kind(_membership, 9, None, True, ("config-catchup", "config-unsafe",
+                                                    "ss-change"), key=True),
     # (not a key event: the role change that always follows says it, "S1 was told to
     # campaign and became candidate for term 2")
     "force-timeout": Kind("{n} was told to start an election now", 10, None, False, (None,)),
     "compact": Kind("{n} was told to take a snapshot now", 10.5, None, True, (None,)),
     "network": Kind(_network, 25, None, True, (None,), key=True),
     "advance": Kind("time passed to {to:.0f} ms", 26, None, True, (None,)),
+    # -- beyond Figure 2: pre-vote (dissertation §9.6) and leadership transfer (§3.10)
+    "pre-vote": Kind(_pre_vote, 27, 8, True, ("pv-start",)),
+    "transfer": Kind(_transfer, 28, 9, True, ("tr-start", "tr-timeout-now", "tr-abort"),
+                     key=True),
 }
 
 # The kinds by rank, most telling first (for step_rule and step_caption).

@@ -734,11 +734,13 @@
       scene.network.partition.forEach(function (g, k) { g.forEach(function (i) { groups[i] = k; }); });
     }
     scene.network.disconnected.forEach(function (i) { cutOff[i] = true; });
+    var cutLink = {};
+    (scene.network.cut || []).forEach(function (l) { cutLink[l[0] + "-" + l[1]] = true; });
     var ids = this._ids, links = [];
     for (var a = 0; a < ids.length; a++) {
       for (var b = a + 1; b < ids.length; b++) {
         var i = ids[a], j = ids[b];
-        var cut = cutOff[i] || cutOff[j] ||
+        var cut = cutOff[i] || cutOff[j] || cutLink[Math.min(i, j) + "-" + Math.max(i, j)] ||
           (groups && (groups[i] === undefined ? -i : groups[i]) !== (groups[j] === undefined ? -j : groups[j]));
         links.push('<path d="M' + n1(pos[i].x) + " " + n1(pos[i].y) + "L" + n1(pos[j].x) + " " +
           n1(pos[j].y) + '" class="rp-link' + (cut ? " rp-cut" : "") + '" data-link="' + i + "-" + j + '"/>');
@@ -978,6 +980,9 @@
         return "S" + i;
       }).join(" ") + "</span>");
     }
+    (scene.network.cut || []).forEach(function (l) {
+      bits.push('<span class="rp-net">link S' + l[0] + "–S" + l[1] + " cut</span>");
+    });
     this.status.innerHTML = bits.join("");
     this.clusterSvg.setAttribute("aria-label", scene.description);
     // Caption, read out by screen readers as it changes.

@@ -28,7 +28,8 @@ scene::
     leader       int?          the leader with the highest term, if any
     servers      [server]      by id
     messages     [message]     every message on the network, soonest delivery first
-    network      {"partition": [[int]]? (groups), "disconnected": [int]}
+    network      {"partition": [[int]]? (groups), "disconnected": [int],
+                  "cut"? [[int, int]] (single links cut, only when there are any)}
     logs         {"first": int >= 1 (first index drawn), "last": int >= 0 (last index drawn),
                   "hidden": int >= 0 (indexes before "first" left out)}
     safety       [{"property": str, "ok": bool, "step": int?, "details": str?}]: the five
@@ -65,10 +66,12 @@ message::
     from, to                int
     sent, due               number: it leaves ``from`` at ``sent`` and arrives at ``due``
     kind                    "RequestVote" | "RequestVoteReply" | "AppendEntries" |
-                            "AppendEntriesReply" (the class name of any other message, such as
-                            "InstallSnapshot" and "InstallSnapshotReply", §7)
+                            "AppendEntriesReply" (the class name of any other message:
+                            "InstallSnapshot", "InstallSnapshotReply" (§7), "PreVote",
+                            "PreVoteReply", "TimeoutNow" beyond Figure 2)
     label                   str, the short mark drawn on it: "RV", "vote ✓", "vote ✗", "AE 2",
-                            "hb", "ok", "fail", "snap", "snap ok", "snap ✗"
+                            "hb", "ok", "fail"; "snap", "snap ok", "snap ✗" (§7); "PV", "pre ✓",
+                            "pre ✗" (pre-vote), "TN"
     reply                   bool
     ok                      bool?  a reply's verdict (granted / success); null for requests
     term                    int
@@ -85,7 +88,7 @@ from __future__ import annotations
 from ..check.properties import PROPERTIES
 from ..errors import RaftError
 from ..node import (AppendEntries, AppendEntriesReply, InstallSnapshot, InstallSnapshotReply,
-                    RequestVote, RequestVoteReply)
+                    PreVote, PreVoteReply, RequestVote, RequestVoteReply, TimeoutNow)
 from ..sim.snapshot import log_base
 from ..sim.trace import describe_message
 from .checks import InvariantMonitor, flagged_cells
@@ -121,14 +124,21 @@ def message_label(msg):
         return "snap"
     if isinstance(msg, InstallSnapshotReply):
         return "snap ok" if msg.last_included_index else "snap ✗"
+    if isinstance(msg, PreVote):               # beyond Figure 2: pre-vote (§9.6)
+        return "PV"
+    if isinstance(msg, PreVoteReply):
+        return "pre ✓" if msg.vote_granted else "pre ✗"
+    if isinstance(msg, TimeoutNow):            # beyond Figure 2: leadership transfer (§3.10)
+        return "TN"
     return type(msg).__name__
 
 
 def message_data(flight):
     m = flight.msg
-    reply = isinstance(m, (RequestVoteReply, AppendEntriesReply, InstallSnapshotReply))
+    reply = isinstance(m, (RequestVoteReply, AppendEntriesReply, InstallSnapshotReply,
+                           PreVoteReply))
     ok = None
-    if isinstance(m, RequestVoteReply):
+    if isinstance(m, (RequestVoteReply, PreVoteReply)):
         ok = bool(m.vote_granted)
     elif isinstance(m, AppendEntriesReply):
         ok = bool(m.success)
@@ -230,6 +240,8 @@ def describe(scene, limit=6):
         parts.append(f"The network is split: {groups}.")
     if net["disconnected"]:
         parts.append(f"{_names(net['disconnected'])} cut off from the network.")
+    for a, b in net.get("cut", ()):
+        parts.append(f"The link between S{a} and S{b} is cut.")
     msgs = scene["messages"]
     if msgs:
         shown = [f"{m['label']} S{m['from']} to S{m['to']}" for m in msgs[:limit]]
@@ -268,7 +280,9 @@ def scene_of(snap, status=None, next_snap=None, window=WINDOW):
         "messages": [message_data(f) for f in snap.flights
                      if f.msg.src in snap.nodes and f.msg.dst in snap.nodes],
         "network": {"partition": [list(g) for g in snap.partition] if snap.partition else None,
-                    "disconnected": sorted(snap.disconnected)},
+                    "disconnected": sorted(snap.disconnected),
+                    **({"cut": sorted(list(link) for link in snap.cut_links)}
+                       if snap.cut_links else {})},
         "logs": {"first": first, "last": last, "hidden": first - 1},
         "safety": [({"property": p, "ok": True, "step": None, "details": None}
                     if status.get(p) is None else
@@ -453,6 +467,8 @@ def validate_scene(scene):
         for k, g in enumerate(net["partition"]):
             _ints(f"scene.network.partition[{k}]", g, known)
     _ints("scene.network.disconnected", net["disconnected"], known)
+    for k, link in enumerate(net.get("cut", ())):
+        _ints(f"scene.network.cut[{k}]", link, known)
     safety = scene["safety"]
     if not isinstance(safety, list) or [p.get("property") if isinstance(p, dict) else p
                                         for p in safety] != list(PROPERTIES):
