@@ -3,11 +3,13 @@
 The bugs live in :mod:`raft.classroom.bugs`; see its docstring.
 """
 
-from .classroom.bugs import (BUGS, ZOO, ApplyUncommitted, Bug, ForgetVoteInSameTerm,
+from .classroom.bugs import (BUGS, ZOO, ApplyUncommitted, Bug, ChangeBeforeOwnCommit,
+                             ForgetVoteInSameTerm,
                              HardStateNotPersisted, LeaderIgnoresHigherTerm, NaiveCommit,
                              PrevLogOffByOne, StaleVoteReplies, TruncateAlways, VoteKeepsTimer,
                              VoteWithoutLogCheck, hunt)
 
-__all__ = ["BUGS", "ZOO", "Bug", "hunt", "ApplyUncommitted", "ForgetVoteInSameTerm",
+__all__ = ["BUGS", "ZOO", "Bug", "hunt", "ApplyUncommitted", "ChangeBeforeOwnCommit",
+           "ForgetVoteInSameTerm",
            "HardStateNotPersisted", "LeaderIgnoresHigherTerm", "NaiveCommit", "PrevLogOffByOne",
            "StaleVoteReplies", "TruncateAlways", "VoteKeepsTimer", "VoteWithoutLogCheck"]

@@ -13,6 +13,7 @@ is recognised as a retry and not applied twice (§8).
 
 import re
 from functools import lru_cache
+from typing import NamedTuple
 
 from ..errors import CommandError
 
@@ -45,13 +46,26 @@ def _parse_applied(command):
     return _parse_cached(command) if isinstance(command, str) else parse_command(command)
 
 
+class StoreSnapshot(NamedTuple):
+    """A key-value store's state, as a snapshot carries it (§7): what the log up to the
+    snapshot's index amounted to. ``data`` is the store's (key, value) pairs and ``sessions`` the
+    client de-duplication table, (client id, highest seq applied) pairs (§8; the dissertation's
+    §6.3 asks for the sessions to be in the snapshot, or a retry after it would apply twice).
+    Both are sorted, so two stores in the same state give equal snapshots."""
+
+    data: tuple
+    sessions: tuple
+
+
 class KeyValueStore:
     """One server's copy of the state machine."""
 
     def __init__(self):
         self.data = {}
-        self.applied = []        # the client commands applied, in order
-        self._last_seq = {}      # client id -> (highest seq applied, its result)
+        # The client commands this store applied, in order: a record for pictures and tests,
+        # not part of the state (a store loaded from a snapshot starts it empty, see restore).
+        self.applied = []
+        self._last_seq = {}      # client id -> highest seq applied (the sessions of §8)
 
     def apply(self, entry):
         """Apply one committed entry; returns True if it changed the store's history."""
@@ -69,3 +83,25 @@ class KeyValueStore:
             self.data.pop(key, None)
         self.applied.append(entry.command)
         return True
+
+    # -- snapshots (§7) -------------------------------------------------------------------------
+
+    def snapshot(self):
+        """The store's state as an immutable :class:`StoreSnapshot`."""
+        return StoreSnapshot(tuple(sorted(self.data.items())),
+                             tuple(sorted(self._last_seq.items(), key=_by_client)))
+
+    def restore(self, snapshot):
+        """Replace the store's state with ``snapshot``'s (Figure 13, receiver rule 8; and at a
+        restart). ``applied`` starts again empty: the commands the snapshot sums up were applied
+        elsewhere, or before the crash, and are not replayed."""
+        if not isinstance(snapshot, StoreSnapshot):
+            raise CommandError(f"a key-value store restores from a StoreSnapshot, got "
+                               f"{type(snapshot).__name__}")
+        self.data = dict(snapshot.data)
+        self._last_seq = dict(snapshot.sessions)
+        self.applied = []
+
+
+def _by_client(item):
+    return (type(item[0]).__name__, repr(item[0]))
