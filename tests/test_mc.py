@@ -18,16 +18,16 @@ import pytest
 
 from raft import scenario
 from raft.bugs import BUGS
-from raft.errors import InvariantViolation, RaftError, ScenarioError
+from raft.errors import ConfigurationError, InvariantViolation, RaftError, ScenarioError
 from raft.check.properties import PROPERTIES
 from raft.labs.skeleton import Lab1Node
 from raft.mc import (APPLY_RULE, CONFIG_RULE, EXCEPTION, LEADER_COMMIT_RULE, MATCH_RULE,
-                     ONE_VOTE_RULE, PERSIST_RULE, PREV_RULE, STALE_REPLY_RULE,
-                     STALE_REQUEST_RULE, TRUNCATE_RULE,
-                     VOTE_LOG_RULE, Checker, action_text, check, make_bounds, replay)
+                     ONE_VOTE_RULE, OWN_TERM_CHANGE_RULE, PERSIST_RULE, PREV_RULE,
+                     STALE_REPLY_RULE, STALE_REQUEST_RULE, TRUNCATE_RULE, VOTE_LOG_RULE, Checker,
+                     action_text, check, make_bounds, replay)
 from raft.mc.__main__ import main
 from raft.mc.state import LONG_AGO, NOW
-from raft.node import Node
+from raft.node import Configuration, Entry, Node
 
 from test_classroom_grader_gaps import (CommitToLogEnd, CountsEarlierTerms, CountsStaleVotes,
                                         DirectSwitch, EagerNewConfig, ForgetsTimerRestart,
@@ -46,11 +46,13 @@ SUMMARY = re.compile(r"explored \d+ distinct states \(\d+ transitions\), depth \
 # rules (the default), the zoo's bugs and the lab mistakes that random schedules miss, each found
 # by the rule of Figure 2 it breaks first; from an empty cluster unless a starting state is given.
 STORY_8 = dict(logs={1: [1, 2], 2: [1], 3: [1, 3]}, terms={1: 3, 2: 3, 3: 3}, votes={2: 3, 3: 3})
+STORY_2015 = dict(logs={1: [Entry(1, Configuration(frozenset({1, 2, 3})))]},
+                  terms=dict.fromkeys(range(1, 5), 1), votes=dict.fromkeys(range(1, 5), 1))
 STORY_RULE_5 = dict(logs={1: [1, 2, 3, 3], 2: [1, 2, 3, 3], 3: [1, 2, 2]}, fast_backoff=True,
                     max_entries=1)
 CASES = [
     (BUGS["naive-commit"], dict(max_term=2, commands=1, crashes=0), LEADER_COMMIT_RULE, 17),
-    (BUGS["vote-without-log-check"], dict(max_term=2, commands=1, crashes=0), VOTE_LOG_RULE, 13),
+    (BUGS["vote-without-log-check"], dict(max_term=2, commands=1, crashes=0), VOTE_LOG_RULE, 11),
     (BUGS["forget-vote-same-term"], dict(max_term=1, commands=0, crashes=0), ONE_VOTE_RULE, 3),
     (BUGS["stale-vote-replies"], dict(max_term=2, commands=0, crashes=0), STALE_REPLY_RULE, 5),
     (BUGS["vote-not-persisted"], dict(max_term=1, commands=0, crashes=0), PERSIST_RULE, 1),
@@ -64,20 +66,26 @@ CASES = [
      STALE_REQUEST_RULE, 4),
     (CommitToLogEnd, dict(max_term=4, commands=0, crashes=0, **STORY_RULE_5),
      "State Machine Safety", 12),
-    (NoTermCheckReply, dict(max_term=3, commands=1, crashes=1), STALE_REPLY_RULE, 15),
+    (NoTermCheckReply, dict(max_term=3, commands=1, crashes=1), STALE_REPLY_RULE, 18),
     (MatchMovesBack, dict(max_term=1, commands=2, crashes=0, per_link=2, duplicates=1),
      MATCH_RULE, 8),
-    (StaleRepliesAndMatchBack, dict(max_term=3, commands=1, crashes=1), STALE_REPLY_RULE, 15),
+    (StaleRepliesAndMatchBack, dict(max_term=3, commands=1, crashes=1), STALE_REPLY_RULE, 18),
     (CountsEarlierTerms, dict(max_term=2, commands=1, crashes=0, max_entries=1),
      LEADER_COMMIT_RULE, 14),
     (HalfIsEnough, dict(servers=4, max_term=1, commands=0, crashes=0), LEADER_COMMIT_RULE, 8),
-    (LongerLogWins, dict(max_term=3, commands=0, crashes=0), VOTE_LOG_RULE, 15),
+    (LongerLogWins, dict(max_term=3, commands=0, crashes=0, drops=1), VOTE_LOG_RULE, 13),
     (VoteNotMarked, dict(max_term=2, commands=0, crashes=1), PERSIST_RULE, 9),
     (TermNotMarked, dict(max_term=1, commands=1, crashes=1), PERSIST_RULE, 6),
-    (DirectSwitch, dict(max_term=1, commands=0, crashes=0, changes=1), CONFIG_RULE, 5),
+    # (a change of two servers at once: one server is a single-server change, which is allowed)
+    (DirectSwitch, dict(max_term=1, commands=0, crashes=0, changes=1, targets=[(1,)]),
+     CONFIG_RULE, 5),
     (EagerNewConfig, dict(max_term=1, commands=1, crashes=0, changes=1, per_link=2),
      CONFIG_RULE, 8),
     (JointAndNewTogether, dict(max_term=1, commands=0, crashes=0, changes=1), CONFIG_RULE, 5),
+    # The 2015 bug: a single-server change before the leader committed an entry of its term.
+    (BUGS["change-before-own-commit"], dict(servers=4, max_term=1, commands=0, crashes=0,
+                                            changes=1, membership="single"),
+     OWN_TERM_CHANGE_RULE, 7),
 ]
 
 # The same search with the five properties of Figure 3 alone: the harm the mistakes do.
@@ -89,9 +97,16 @@ HARM = [
      "Leader Completeness", 15),
     (BUGS["vote-not-persisted"], dict(max_term=1, commands=0, crashes=2), "Election Safety", 10),
     (BUGS["apply-uncommitted"], dict(max_term=2, commands=1, crashes=0),
-     "State Machine Safety", 15),
+     "State Machine Safety", 16),
     (BUGS["stale-vote-replies"], dict(max_term=3, commands=0, crashes=1), "Election Safety", 10),
-    (LongerLogWins, dict(max_term=3, commands=0, crashes=0), "Leader Completeness", 18),
+    (LongerLogWins, dict(max_term=3, commands=0, crashes=0, drops=1), "Leader Completeness",
+     17),
+    # The 2015 bug's harm, from the state it needs: S1, leader of term 1 (all voted for it), has
+    # appended the removal of S4, which never left it. Its successor removes S1, and S1 comes
+    # back as leader of its own configuration without the committed change.
+    (BUGS["change-before-own-commit"], dict(servers=4, max_term=3, commands=0, crashes=0,
+                                            changes=1, membership="single", heartbeats=0,
+                                            waits=0, **STORY_2015), "Leader Completeness", 15),
 ]
 
 
@@ -112,6 +127,7 @@ def test_every_case_is_covered():
     covered = {c[0] for c in CASES}
     assert len(labs) == 16 and labs - covered == {ForgetsTimerRestart, HeartbeatKeepsTimer}
     assert set(BUGS.values()) - covered == {BUGS["vote-keeps-timer"]}
+    assert {c[0] for c in HARM} >= {BUGS["naive-commit"], BUGS["change-before-own-commit"]}
 
 
 @pytest.mark.parametrize("cls", sorted(TIMER_BUGS, key=lambda c: c.__name__))
@@ -141,8 +157,10 @@ def test_finds_the_mistake_with_its_shortest_run(cls, bounds, prop, length):
     cluster = v.cluster(check=True)   # raises ReplayDiverged if the simulator disagrees
     assert cluster.trace
     text = v.scenario()
-    assert "manual=yes" in text.splitlines()[1]
-    if prop in PROPERTIES:
+    assert "manual=yes" in [line for line in text.splitlines() if line[:1] != "#"][0]
+    if "commands that a scenario header cannot write" in text:
+        assert bounds["logs"] is STORY_2015["logs"]   # (the language writes terms only)
+    elif prop in PROPERTIES:
         with pytest.raises(InvariantViolation) as caught:
             scenario.run(text, node_class=cls)
         assert caught.value.prop == prop
@@ -221,6 +239,55 @@ def test_clock_readings_are_now_or_long_ago():
     assert not later._ignores_request_vote(rv, c.pause)
 
 
+def test_a_leaders_heard_from_ages_with_a_pause():
+    """A leader's ``heard_from`` (who answered it, when) is kept as NOW / LONG_AGO per peer: at
+    this instant it reaches its quorum (the §6 guard protects it), after a pause it does not."""
+    c = Checker(Node, make_bounds(), symmetry=False)
+    codec = c.codecs[1]
+    node = c._boot(1, 1, 1, ())
+    node.heard_from = {2: 0.0, 3: -c.pause}
+    names, values = codec.freeze(node, 0.0)
+    assert values[names.index("heard_from")][1] == ((2, NOW), (3, LONG_AGO))
+    back = codec.thaw((names, values), 0.0)
+    assert back.heard_from == {2: 0.0, 3: -c.pause} and back.reaches_quorum(0.0)
+    later = codec.thaw(codec.freeze(node, c.pause), c.pause)
+    assert not later.reaches_quorum(c.pause)
+
+
+@pytest.mark.parametrize("switch", ["pre_vote", "check_quorum"])
+def test_switches_the_model_cannot_follow_are_refused_by_name(switch):
+    with pytest.raises(ConfigurationError, match=f"^{switch}=True: the model checker does not "
+                       f"explore {switch}") as caught:
+        check(Node, **{switch: True})
+    assert "\n" not in str(caught.value)
+    on = type("SwitchedOn", (Node,), {switch: True})
+    with pytest.raises(ConfigurationError, match=f"SwitchedOn.{switch} is True"):
+        check(on)
+
+
+def test_every_message_type_is_renamed_field_by_field():
+    """Symmetry renames the server ids in every message of ``raft.node.MESSAGE_TYPES``: each
+    field is known to name servers or not (a new message type or field fails here first), and
+    renaming by a permutation then by its inverse gives the message back."""
+    from raft.mc.symmetry import MESSAGE_ID_FIELDS, PLAIN_MESSAGE_FIELDS, rename_message
+    from raft.node import MESSAGE_TYPES, ConfigurationWithNonVoters
+    for t in MESSAGE_TYPES:
+        unknown = set(t._fields) - set(MESSAGE_ID_FIELDS) - PLAIN_MESSAGE_FIELDS
+        assert not unknown, (t.__name__, unknown)
+    config = ConfigurationWithNonVoters(frozenset({1, 2}), None, frozenset({3}))
+    values = {"src": 1, "dst": 2, "leader_id": 1, "candidate_id": 1, "config": config,
+              "entries": (Entry(1, None), Entry(1, Configuration(frozenset({2, 3}))))}
+    p, inverse = (0, 2, 3, 1), (0, 3, 1, 2)
+    for t in MESSAGE_TYPES:
+        m = t(**{f: values.get(f, 0) for f in t._fields})
+        renamed = rename_message(m, p)
+        assert (renamed.src, renamed.dst) == (2, 3) and type(renamed) is t
+        assert rename_message(renamed, inverse) == m
+        if "config" in t._fields:
+            assert renamed.config == ConfigurationWithNonVoters(frozenset({2, 3}), None,
+                                                                frozenset({1}))
+
+
 def test_the_search_is_deterministic_whatever_the_hash_seed():
     one = check(BUGS["leader-keeps-leading"], max_term=2, commands=0, crashes=0, time_budget=None)
     two = check(BUGS["leader-keeps-leading"], max_term=2, commands=0, crashes=0, time_budget=None)
@@ -251,18 +318,24 @@ def test_symmetry_merges_renamed_states_and_keeps_the_verdict():
     merged.violation.cluster(check=True)   # renamed back correctly, step by step
 
 
-def _walk(seed, steps=45):
+def _walk(seed, steps=45, membership="joint", prefer=()):
     """A seeded random walk through the model with every kind of action enabled: (checker,
-    the actions taken)."""
+    the actions taken). ``prefer``: tiers of action kinds; the walk takes one of the first tier
+    that has an enabled action, if any."""
     rng = random.Random(seed)
     c = Checker(Node, make_bounds(max_term=3, commands=2, crashes=1, per_link=2, duplicates=1,
-                                  drops=2, changes=1, spares=1), symmetry=False)
+                                  drops=2, changes=1 if membership == "joint" else 3, spares=1),
+                symmetry=False, membership=membership)
     state = c.initial_state()
     run = []
     for _ in range(steps):
         options = [(a, succ) for a, succ, _, _, inside, _ in c.successors(state) if inside]
         if not options:
             break
+        for kinds in prefer:   # tiers of preferred kinds, the first that is enabled
+            if any(a[0] in kinds for a, _ in options):
+                options = [o for o in options if o[0][0] in kinds]
+                break
         action, state = rng.choice(options)
         run.append(c.readable(action))
     return c, run
@@ -278,6 +351,22 @@ def test_random_walks_replay_on_the_simulator_step_for_step(seed):
     assert len(run) >= 20
     cluster = replay(checker, run, check=True)
     assert cluster.steps >= len(run)
+
+
+# (a change needs the leader's own-term entry committed; promote, a caught-up non-voter)
+SINGLE_CHANGES = (("promote",), ("deliver",), ("add", "remove"))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_walks_with_single_server_changes_replay_step_for_step(seed):
+    """The same with single-server changes (add a voter or a non-voter, promote, remove)."""
+    checker, run = _walk(seed, steps=60, membership="single", prefer=SINGLE_CHANGES)
+    replay(checker, run, check=True)
+
+
+def test_the_single_server_walks_take_every_kind_of_change():
+    kinds = {a[0] for seed in range(6) for a in _walk(seed, 60, "single", SINGLE_CHANGES)[1]}
+    assert kinds >= {"add", "promote", "remove", "fire", "deliver"}, kinds
 
 
 def test_the_random_walks_take_every_kind_of_action():
@@ -329,6 +418,7 @@ def test_fire_and_duplicate_need_a_manual_cluster(line):
     (dict(node_class=dict), "subclass of raft.node.Node"),
     (dict(changes=1, spares=1, targets=[(1, 9)]), "membership target"),
     (dict(logs={4: [1]}), "server 4"),
+    (dict(membership="both"), "membership must be one of joint, single"),
 ])
 def test_bad_arguments_get_a_one_line_error(kwargs, words):
     with pytest.raises(RaftError) as caught:

@@ -78,6 +78,12 @@ def _do(cluster, action):
         cluster.submit(f"x={k}", node=node, client_id="client", seq=k)
     elif kind == "members":
         cluster.change_membership(action[1])
+    elif kind == "add":
+        cluster.add_server(action[1], voter=action[2])
+    elif kind == "promote":
+        cluster.promote(action[1])
+    elif kind == "remove":
+        cluster.remove_server(action[1])
     else:
         raise ValueError(f"unknown action {action!r}")
 

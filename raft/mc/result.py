@@ -105,7 +105,14 @@ class Violation:
         """The run as scenario text (``manual=yes``); replays with ``raft.scenario.run(text,
         node_class=...)``."""
         from .replay import replay
-        return replay(self.checker, self.actions).scenario_text()
+        text = replay(self.checker, self.actions).scenario_text()
+        logs = self.checker.cluster_options.get("logs") or {}
+        if any(isinstance(e, tuple) and len(e) > 1 and e[1] is not None
+               for log in logs.values() for e in log):
+            # The scenario language writes a starting log as its terms only.
+            text = ("# note: the starting logs hold commands that a scenario header cannot "
+                    "write (only their terms): replay with violation.cluster()\n" + text)
+        return text
 
     def cluster(self, check=True):
         """The run replayed on a :class:`~raft.sim.manual.ManualCluster` (no invariant checker),
@@ -159,7 +166,7 @@ class Result:
 
 # Actions of a run, as values: ("deliver", msg) and ("deliver", msg, "keep") (the network keeps
 # a copy), ("fire", i), ("wait",), ("crash", i), ("restart", i), ("submit", i, k),
-# ("members", voters), and ("lose", msgs, action): the action, then the network loses ``msgs``
+# ("members", voters), ("add", i, voter), ("promote", i), ("remove", i), and ("lose", msgs, action): the action, then the network loses ``msgs``
 # (messages on a link the action overflowed). In the search, messages are numbers.
 
 def action_text(action):
@@ -177,6 +184,8 @@ def action_text(action):
         return f"submit x={action[2]} to S{action[1]}"
     if kind == "members":
         return "members " + " ".join(str(i) for i in action[1])
+    if kind == "add":
+        return f"add S{action[1]} as a {'voter' if action[2] else 'non-voter'}"
     if kind == "wait":
         return "wait (time passes)"
     return f"{kind} S{action[1]}"

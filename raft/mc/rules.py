@@ -30,9 +30,12 @@ LEADER_COMMIT_RULE = "a leader commits an entry of its term stored on a majority
 APPLY_RULE = "apply only committed entries (Figure 2)"
 MATCH_RULE = "match_index only increases (Figure 2)"
 CONFIG_RULE = "one configuration change at a time (§6)"
+OWN_TERM_CHANGE_RULE = ("a single-server change only after committing an entry of the "
+                        "leader's term (§4.1, the 2015 fix)")
 RULES = (PERSIST_RULE, ONE_VOTE_RULE, VOTE_LOG_RULE, STALE_REQUEST_RULE, STALE_REPLY_RULE,
          PREV_RULE, TRUNCATE_RULE,
-         FOLLOWER_COMMIT_RULE, LEADER_COMMIT_RULE, APPLY_RULE, MATCH_RULE, CONFIG_RULE)
+         FOLLOWER_COMMIT_RULE, LEADER_COMMIT_RULE, APPLY_RULE, MATCH_RULE, CONFIG_RULE,
+         OWN_TERM_CHANGE_RULE)
 EXCEPTION = "no exception"
 ALL_PROPERTIES = PROPERTIES + RULES
 
@@ -206,9 +209,9 @@ def _config(c, before, after, node, inp, out, disk, same_leader):
     for index in range(first + 1, len(log) + 1):
         entry = log[index - 1]
         if entry.kind == "config" and entry.term == term:
-            text = _config_rule(node, slot, term, index, entry, log)
-            if text:
-                return (CONFIG_RULE, text)
+            found = _config_rule(node, slot, term, index, entry, log, before, inp)
+            if found:
+                return found
     return None
 
 
@@ -216,29 +219,48 @@ RULE_CHECKS = (_persist, _one_vote, _vote_log, _stale_request, _stale_reply, _pr
                _follower_commit, _leader_commit, _apply_committed, _match, _config)
 
 
-def _config_rule(node, slot, term, index, entry, log):
-    """The grader's §6 rule for a configuration entry a leader appended in its term."""
+def _config_rule(node, slot, term, index, entry, log, before, inp):
+    """The grader's rule (raft.check.rules.GradeChecker) for a configuration entry a leader
+    appended in its term: joint consensus in order (§6), single-server changes one at a time
+    (§4.1); and the 2015 fix: a single-server change (asked for as one: add, promote, remove)
+    only once the leader has committed an entry of its own term."""
     new = entry.command
     prev_index = next((k for k in range(index - 1, 0, -1) if log[k - 1].kind == "config"), 0)
     prev = log[prev_index - 1].command if prev_index else node.initial_config
     who = f"leader S{slot} (term {term})"
     if new.is_joint:
         if prev.is_joint:
-            return (f"{who} appended C_old,new {new} at index {index} while the change to "
-                    f"{prev} at index {prev_index} was still under way; one change at a time")
+            return (CONFIG_RULE, f"{who} appended C_old,new {new} at index {index} while the "
+                    f"change to {prev} at index {prev_index} was still under way; one change "
+                    "at a time")
         if prev_index > node.commit_index:
-            return (f"{who} appended C_old,new {new} at index {index} while the configuration "
-                    f"{prev} at index {prev_index} was not committed (commit index "
-                    f"{node.commit_index})")
+            return (CONFIG_RULE, f"{who} appended C_old,new {new} at index {index} while the "
+                    f"configuration {prev} at index {prev_index} was not committed (commit "
+                    f"index {node.commit_index})")
+        return None
+    if not prev.is_joint and len(prev.voters ^ new.voters) <= 1:
+        # A single-server change (dissertation §4.1): allowed directly, one at a time.
+        if prev_index > node.commit_index:
+            return (CONFIG_RULE, f"{who} appended {new} at index {index} while the "
+                    f"configuration {prev} at index {prev_index} was not committed (commit "
+                    f"index {node.commit_index}); one single-server change at a time")
+        k = min(before.commit_index, len(before.log))
+        single = type(inp) is tuple and inp[0] in ("add", "promote", "remove")
+        if single and index > len(before.log) and (before.log[k - 1].term if k else 0) != term:
+            return (OWN_TERM_CHANGE_RULE, f"{who} appended {new} at index {index} before "
+                    f"committing an entry of its term (its commit index {k} holds an entry of "
+                    f"term {before.log[k - 1].term if k else 0}): a change an earlier leader "
+                    "appended may still be on some servers, and the two changes' majorities "
+                    "need not overlap")
         return None
     if not prev.is_joint or prev.voters != new.voters:
-        return (f"{who} switched from {prev} to C_new {new} at index {index} without the joint "
-                "configuration C_old,new: a majority of the old servers and a majority of the "
-                "new ones can then decide separately (Figure 10)")
+        return (CONFIG_RULE, f"{who} switched from {prev} to C_new {new} at index {index} "
+                "without the joint configuration C_old,new: a majority of the old servers and "
+                "a majority of the new ones can then decide separately (Figure 10)")
     if prev_index > node.commit_index:
-        return (f"{who} appended C_new {new} at index {index} while C_old,new at index "
-                f"{prev_index} was not committed (commit index {node.commit_index}); until it "
-                "is, servers still using C_old can decide without the new ones")
+        return (CONFIG_RULE, f"{who} appended C_new {new} at index {index} while C_old,new at "
+                f"index {prev_index} was not committed (commit index {node.commit_index}); "
+                "until it is, servers still using C_old can decide without the new ones")
     return None
 
 

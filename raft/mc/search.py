@@ -33,7 +33,7 @@ import sys
 import time
 from array import array
 from dataclasses import dataclass
-from itertools import combinations
+from itertools import combinations, permutations
 
 from ..check.properties import (_fmt, committed_entries_agree, election_safety,
                                 leader_append_only, leader_completeness, log_matching)
@@ -45,6 +45,18 @@ from .rules import EXCEPTION, RULE_CHECKS
 from .state import ABSENT, DOWN, UP, Codec, FixedRng, Server
 
 FIRE = ("fire",)
+#: The kinds of membership change the search may make (``changes`` counts them): joint
+#: consensus (``change_membership``, §6) or single-server changes (``add_server``, ``promote``,
+#: ``remove_server``, dissertation §4.1).
+MEMBERSHIP = ("joint", "single")
+#: Why the switches beyond Figure 2 that the model cannot follow are refused.
+REFUSED = {
+    "pre_vote": "a pre-vote poll is judged by comparing two clock readings (a leader heard "
+                "from since the poll began), which the model's instants cannot order",
+    "check_quorum": "a leader steps down unless a majority answered within an election "
+                    "timeout, but in the model every heartbeat comes after a pause longer "
+                    "than that, so every leader would step down at its first heartbeat",
+}
 T = 0.0   # the instant every action happens at (clock readings are kept relative to it)
 PROGRESS_EVERY = 5.0   # seconds between two progress lines of a long run
 
@@ -76,10 +88,18 @@ class Checker:
     def __init__(self, node_class, bounds, *, election_timeout=(150, 300), heartbeat_interval=50,
                  fast_backoff=False, disruption_guard=True,
                  max_entries=MAX_ENTRIES_PER_MESSAGE, rules=True, targets=None, progress=None,
-                 symmetry=True, logs=None, terms=None, votes=None):
+                 symmetry=True, logs=None, terms=None, votes=None, membership="joint",
+                 pre_vote=False, check_quorum=False):
         if not (isinstance(node_class, type) and issubclass(node_class, Node)):
             raise ConfigurationError(f"node_class must be a subclass of raft.node.Node, got "
                                      f"{node_class!r}")
+        if membership not in MEMBERSHIP:
+            raise ConfigurationError(f"membership must be one of {', '.join(MEMBERSHIP)}, got "
+                                     f"{membership!r}")
+        for switch, on in (("pre_vote", pre_vote), ("check_quorum", check_quorum)):
+            if on or getattr(node_class, switch, False):
+                raise ConfigurationError(_refused(switch, node_class, on))
+        self.membership = membership
         self.node_class = node_class
         self.bounds = bounds
         self.rules = rules
@@ -145,6 +165,9 @@ class Checker:
         if symmetry and bounds.servers > 1:
             if asymmetric:
                 self.symmetry_note = "off: the servers do not start alike (logs, terms, votes)"
+            elif not self._targets_symmetric():
+                self.symmetry_note = ("off: the membership targets are not the same under "
+                                      "every renaming of the servers")
             elif Symmetry.supports(names):
                 self.symmetry = Symmetry(self)
                 self.symmetry_note = f"on ({len(self.symmetry.perms)} renamings)"
@@ -152,6 +175,20 @@ class Checker:
                 unknown = sorted(n for n in names if not Symmetry.supports((n,)))
                 self.symmetry_note = (f"off: {node_class.__name__} has attributes the renaming "
                                       f"does not know ({', '.join(unknown)})")
+
+    def _targets_symmetric(self):
+        """Whether the given membership targets are closed under renaming the initial servers
+        (spares keep their names): only then may states that differ by a renaming merge."""
+        if self.targets is None:
+            return True
+        n = self.bounds.servers
+        given = set(self.targets)
+        for order in permutations(range(1, n + 1)):
+            p = (0,) + order
+            for t in given:
+                if tuple(sorted(p[v] if v <= n else v for v in t)) not in given:
+                    return False
+        return True
 
     def _check_targets(self, targets):
         out = []
@@ -320,12 +357,23 @@ class Checker:
                     node.propose(f"x={k}", T, "client", k)
                 except RaftError:
                     return None
-            else:
+            elif inp[0] == "members":
                 if node.role != LEADER or node.config_change_in_progress() \
                         or frozenset(inp[1]) == node.config.voters:
                     return None   # the simulator refuses these before asking the node
                 try:
                     node.change_membership(inp[1], T)
+                except RaftError:
+                    return None
+            else:   # a single-server change: ("add", i, voter), ("promote", i), ("remove", i)
+                try:
+                    node.check_membership_change()   # the simulator asks first, as here
+                    if inp[0] == "add":
+                        node.add_server(inp[1], T, voter=inp[2])
+                    elif inp[0] == "promote":
+                        node.promote(inp[1], T)
+                    else:
+                        node.remove_server(inp[1], T)
                 except RaftError:
                     return None
             out = node.ready()
@@ -718,16 +766,22 @@ class Checker:
                     leader = i
             if leader is not None:
                 c2 = self._bump(ctr, 4, b.changes)
-                for voters in self._targets(servers[leader]):
-                    out = self.outcome(servers[leader], ("members", voters))
+                if self.membership == "joint":
+                    changes = [("members", voters) for voters in self._targets(servers[leader])]
+                else:
+                    changes = self._single_changes(servers[leader])
+                for change in changes:
+                    out = self.outcome(servers[leader], change)
                     if out is None:
                         continue
                     new_servers = list(servers)
-                    for v in voters:
+                    # New ids get fresh, empty servers, as in the simulator.
+                    for v in (change[1] if change[0] == "members" else
+                              (change[1],) if change[0] == "add" else ()):
                         if srv[servers[v - 1]].kind == ABSENT:
                             node = self._boot(v, 0, None, ())
                             new_servers[v - 1] = self.up_number(v, node, (0, None, ()))
-                    yield from apply(act(("members", voters)), tuple(new_servers), hist, c2, net,
+                    yield from apply(act(change), tuple(new_servers), hist, c2, net,
                                      leader, out, all_up, occ, None)
 
     def _targets(self, leader_code):
@@ -742,6 +796,26 @@ class Checker:
                 if new:
                     out.append(tuple(sorted(new)))
             self._target_memo[leader_code] = out
+        return out
+
+    def _single_changes(self, leader_code):
+        """The single-server changes a leader could be asked for (dissertation §4.1): remove
+        any member (not the last voter), promote a non-voter, add any other server as a voter
+        or as a non-voter. Whether it may start one now is the node's own rule."""
+        out = self._target_memo.get(("single", leader_code))
+        if out is None:
+            config = self.node_of(leader_code).config
+            non_voters = getattr(config, "non_voters", frozenset())
+            out = []
+            for i in range(1, self.U + 1):
+                if i in config.members:
+                    if config.voters != {i}:
+                        out.append(("remove", i))
+                elif i in non_voters:
+                    out += [("promote", i), ("remove", i)]
+                else:
+                    out += [("add", i, True), ("add", i, False)]
+            self._target_memo[("single", leader_code)] = out
         return out
 
     def _restart_number(self, code):
@@ -862,6 +936,12 @@ class Checker:
         return [(tuple(sorted(lost)), left) for lost, left in choices if lost]
 
 
+def _refused(switch, node_class, asked):
+    where = f"{switch}=True" if asked else f"{node_class.__name__}.{switch} is True"
+    return (f"{where}: the model checker does not explore {switch} (beyond Figure 2): "
+            f"{REFUSED[switch]}; check the node with it off (docs/model-checking.md)")
+
+
 def _has_now(frozen):
     from .state import NOW
     stack = [frozen[1]]
@@ -877,15 +957,19 @@ def _has_now(frozen):
 def check(node_class=Node, servers=3, *, election_timeout=(150, 300), heartbeat_interval=50,
           fast_backoff=False, disruption_guard=True, max_entries=MAX_ENTRIES_PER_MESSAGE,
           rules=True, targets=None, progress=None, symmetry=True, logs=None, terms=None,
-          votes=None, **bounds):
+          votes=None, membership="joint", pre_vote=False, check_quorum=False, **bounds):
     """Model-check ``node_class`` on ``servers`` servers within ``bounds`` (see :class:`Bounds`:
     max_term, commands, crashes, per_link, duplicates, drops, changes, spares, max_depth,
     time_budget). Returns a :class:`Result`; ``result.summary`` is the one-line verdict and
     ``result.violation`` the shortest run that breaks a property (None if none was found).
 
     ``rules`` also checks the grader's rules (match_index, §6) beside Figure 3's properties;
-    ``targets`` lists the configurations a membership change may ask for (default: every
-    configuration one server away from the leader's); ``progress`` is called with a line of
+    ``membership`` says which membership changes the ``changes`` bound counts: ``"joint"``
+    (joint consensus, ``change_membership``, §6) or ``"single"`` (``add_server``, ``promote``,
+    ``remove_server``, dissertation §4.1); ``targets`` lists the configurations a joint change
+    may ask for (default: every configuration one server away from the leader's); ``pre_vote``
+    and ``check_quorum`` are refused with an error saying why (the model cannot follow them;
+    the same for a node class that turns them on); ``progress`` is called with a line of
     text every few seconds of a long run; ``logs``, ``terms`` and ``votes`` give the servers a
     starting state, as for :class:`~raft.cluster.Cluster` (a log is a list of terms, of
     ``(term, command)`` pairs or of entries); ``symmetry`` merges states that differ only in the
@@ -896,7 +980,8 @@ def check(node_class=Node, servers=3, *, election_timeout=(150, 300), heartbeat_
                       heartbeat_interval=heartbeat_interval, fast_backoff=fast_backoff,
                       disruption_guard=disruption_guard, max_entries=max_entries, rules=rules,
                       targets=targets, progress=progress, symmetry=symmetry, logs=logs,
-                      terms=terms, votes=votes)
+                      terms=terms, votes=votes, membership=membership, pre_vote=pre_vote,
+                      check_quorum=check_quorum)
     return checker.run()
 
 

@@ -14,9 +14,11 @@ note ``docs/model-checking.md`` explains:
 
 * every action happens at the current *instant*, except the ones that let time pass;
 * a clock reading a node keeps (:data:`READINGS`: ``last_heard``, a catch-up round's
-  ``round_start``) is ``None``, :data:`NOW` (taken at this instant) or :data:`LONG_AGO`;
-* ``heartbeat_due`` is ``None`` or :data:`SET`; ``election_deadline`` and
-  ``election_timer_start`` are not kept: after a pause every timer is due.
+  ``round_start``; the values of a leader's ``heard_from``, :data:`READING_MAPS`) is ``None``,
+  :data:`NOW` (taken at this instant) or :data:`LONG_AGO`;
+* ``heartbeat_due`` (and a transfer's ``transfer_deadline``) is ``None`` or :data:`SET`;
+  ``election_deadline`` and ``election_timer_start`` are not kept: after a pause every timer
+  is due.
 
 A thawed node is given the times back relative to an instant ``now``: NOW is ``now``, LONG_AGO
 is ``now - pause`` (``pause`` is longer than every threshold a node applies to a reading), SET is
@@ -44,9 +46,15 @@ CONSTANT = frozenset({"id", "rng", "election_timeout", "heartbeat_interval", "fa
 #: actions, and a thawed node gets a fresh one.
 DROPPED = frozenset({"election_deadline", "election_timer_start"})
 #: Clock readings: None, NOW or LONG_AGO (also a field of the membership change dataclass).
-READINGS = frozenset({"last_heard", "round_start"})
-#: Deadlines kept only as "set or not" (after a pause they are due).
-DEADLINES = frozenset({"heartbeat_due"})
+#: (``poll_start`` is pre-vote's, which the checker refuses; kept here so that a node that
+#: sets it is still frozen correctly.)
+READINGS = frozenset({"last_heard", "round_start", "poll_start"})
+#: Dicts whose values are clock readings: a leader's ``heard_from`` (peer -> when it last
+#: answered, read by the §6 guard and check-quorum).
+READING_MAPS = frozenset({"heard_from"})
+#: Deadlines kept only as "set or not" (after a pause they are due): the leader's next
+#: heartbeats, and when it gives up a leadership transfer.
+DEADLINES = frozenset({"heartbeat_due", "transfer_deadline"})
 
 
 #: What a server slot holds: a running server, a crashed one (its disk), or none yet.
@@ -139,6 +147,8 @@ class Codec:
                 v = _reading(v, now, name)
             elif name in DEADLINES:
                 v = None if v is None else SET
+            elif name in READING_MAPS:
+                v = (_DICT, tuple(sorted((k, _reading(x, now, name)) for k, x in v.items())))
             else:
                 v = self._freeze(v, now)
             values.append(v)
@@ -190,6 +200,8 @@ class Codec:
                 v = _unreading(v, now, old)
             elif name in DEADLINES:
                 v = None if v is None else old
+            elif name in READING_MAPS:
+                v = {k: _unreading(x, now, old) for k, x in v[1]}
             else:
                 v = _thaw(v, now, old)
             attrs[name] = v

@@ -14,19 +14,36 @@ back step by step (``Checker._result``), and the replay compares every step with
 
 from __future__ import annotations
 
+from dataclasses import fields, replace
 from itertools import permutations
 
-from ..node import (AppendEntries, AppendEntriesReply, Configuration, Entry, RequestVote,
-                    RequestVoteReply)
+from ..node import MESSAGE_TYPES, Configuration, Entry, Snapshot
 from .state import _DATACLASS, _DICT, _LOG, _SET, ABSENT, DOWN, UP, Server
 
 #: Attributes whose value names servers, and how.
 ID_FIELDS = {"voted_for": "id", "leader_id": "id", "votes": "set", "learners": "set",
              "next_index": "dict", "match_index": "dict", "sent_index": "dict",
-             "pending_change": "change", "log": "log"}
+             "heard_from": "dict", "snapshots_sent": "dict", "pending_change": "change",
+             "log": "log", "snapshot": "snapshot", "transfer_target": "id",
+             "pre_votes": "set"}
 #: Attributes that name no server.
 PLAIN_FIELDS = frozenset({"current_term", "commit_index", "last_applied", "role",
-                          "config_index", "_config_index", "heartbeat_due", "last_heard"})
+                          "config_index", "_config_index", "heartbeat_due", "last_heard",
+                          "transfer_deadline", "poll_start"})
+
+#: Fields of messages that name a server, by kind; every other field of every type in
+#: ``raft.node.MESSAGE_TYPES`` must be in :data:`PLAIN_MESSAGE_FIELDS` (a test checks it, so a
+#: new message type cannot be renamed wrongly in silence).
+MESSAGE_ID_FIELDS = {"src": "id", "dst": "id", "leader_id": "id", "candidate_id": "id",
+                     "entries": "log", "config": "config"}
+PLAIN_MESSAGE_FIELDS = frozenset({
+    "term", "last_log_index", "last_log_term", "leadership_transfer", "vote_granted",
+    "prev_log_index", "prev_log_term", "leader_commit", "success", "match_index",
+    "conflict_index", "conflict_term", "last_included_index", "last_included_term", "data",
+    "config_index", "next_term"})
+# For each message type, its fields that name servers: (field, kind).
+_RENAMED = {t: tuple((f, MESSAGE_ID_FIELDS[f]) for f in t._fields if f in MESSAGE_ID_FIELDS)
+            for t in MESSAGE_TYPES}
 
 
 class Symmetry:
@@ -155,8 +172,10 @@ class Symmetry:
                     self.rename_action(action[2], k))
         if kind == "deliver":
             return (kind, self._rename_msg(action[1], k)) + action[2:]
-        if kind in ("fire", "crash", "restart"):
+        if kind in ("fire", "crash", "restart", "promote", "remove"):
             return (kind, p[action[1]])
+        if kind == "add":
+            return (kind, p[action[1]], action[2])
         if kind == "submit":
             return (kind, p[action[1]], action[2])
         if kind == "members":
@@ -243,35 +262,48 @@ def _rename_field(name, v, p):
         return (_DICT, tuple(sorted((_id(k, p), x) for k, x in v[1])))
     if kind == "log":
         return (_LOG, rename_log(v[1], p))
+    if kind == "snapshot":   # (§7) the configuration it keeps names servers
+        return replace(v, config=rename_config(v.config, p)) if type(v) is Snapshot else v
     # the membership change being prepared: (voters, learners, round_target, round_start, rounds)
     tag, cls, fields = v
     assert tag is _DATACLASS
     return (tag, cls, (_ids(fields[0], p), _ids(fields[1], p)) + fields[2:])
 
 
+def rename_config(cmd, p):
+    """A configuration (joint, with non-voters: any dataclass of Configuration's family) with
+    every set of server ids in it renamed."""
+    changes = {f.name: _ids(getattr(cmd, f.name), p) for f in fields(cmd)
+               if isinstance(getattr(cmd, f.name), frozenset)}
+    return replace(cmd, **changes)
+
+
 def rename_entry(e, p):
     cmd = e.command
-    if type(cmd) is Configuration:
-        cmd = Configuration(_ids(cmd.voters, p),
-                            None if cmd.old_voters is None else _ids(cmd.old_voters, p))
-        return Entry(e.term, cmd, e.client_id, e.seq)
+    if isinstance(cmd, Configuration):
+        return Entry(e.term, rename_config(cmd, p), e.client_id, e.seq)
     return e
 
 
 def rename_log(log, p):
     for e in log:
-        if type(e.command) is Configuration:
+        if isinstance(e.command, Configuration):
             return tuple(rename_entry(x, p) for x in log)
     return log
 
 
 def rename_message(m, p):
-    t = type(m)
-    if t is AppendEntries:
-        return m._replace(src=p[m.src], dst=p[m.dst], leader_id=_id(m.leader_id, p),
-                          entries=rename_log(m.entries, p))
-    if t is RequestVote:
-        return m._replace(src=p[m.src], dst=p[m.dst], candidate_id=_id(m.candidate_id, p))
-    if t is AppendEntriesReply or t is RequestVoteReply:
-        return m._replace(src=p[m.src], dst=p[m.dst])
-    raise TypeError(f"cannot rename server ids in {m!r}")
+    """A message of any type in ``raft.node.MESSAGE_TYPES`` with its server ids renamed."""
+    renamed = _RENAMED.get(type(m))
+    if renamed is None:
+        raise TypeError(f"cannot rename server ids in {m!r}: not one of raft.node.MESSAGE_TYPES")
+    changes = {}
+    for name, kind in renamed:
+        v = getattr(m, name)
+        if kind == "id":
+            changes[name] = _id(v, p)
+        elif kind == "log":
+            changes[name] = rename_log(v, p)
+        elif v is not None:
+            changes[name] = rename_config(v, p)
+    return m._replace(**changes)
