@@ -29,12 +29,13 @@ from raft.mc.__main__ import main
 from raft.mc.state import LONG_AGO, NOW
 from raft.node import Configuration, Entry, Node
 
-from test_classroom_grader_gaps import (CommitToLogEnd, CountsEarlierTerms, CountsStaleVotes,
-                                        DirectSwitch, EagerNewConfig, ForgetsTimerRestart,
-                                        GrantsStaleCandidate, HalfIsEnough, HeartbeatKeepsTimer,
-                                        JointAndNewTogether, LongerLogWins, MatchMovesBack,
-                                        NoTermCheckReply, StaleRepliesAndMatchBack, TermNotMarked,
-                                        VoteNotMarked)
+from raft.classroom.grade_mistakes import (MISTAKES, CommitToLogEnd, CountsEarlierTerms,
+                                           CountsStaleVotes, DirectSwitch, EagerNewConfig,
+                                           ForgetsTimerRestart, GrantsStaleCandidate,
+                                           HalfIsEnough, HeartbeatKeepsTimer,
+                                           JointAndNewTogether, LongerLogWins, MatchMovesBack,
+                                           NoTermCheckReply, StaleRepliesAndMatchBack,
+                                           TermNotMarked, VoteNotMarked)
 
 FULL = os.environ.get("RAFT_MC_FULL") == "1"
 
@@ -122,8 +123,7 @@ TIMER_BUGS = {BUGS["vote-keeps-timer"], ForgetsTimerRestart, HeartbeatKeepsTimer
 def test_every_case_is_covered():
     """Every known-wrong lab node of the grader-gaps test and every bug of the zoo, but the
     three timer mistakes."""
-    import test_classroom_grader_gaps as gaps
-    labs = {c[0] for c in gaps.CASES}
+    labs = {c[0] for c in MISTAKES}
     covered = {c[0] for c in CASES}
     assert len(labs) == 16 and labs - covered == {ForgetsTimerRestart, HeartbeatKeepsTimer}
     assert set(BUGS.values()) - covered == {BUGS["vote-keeps-timer"]}

@@ -1,12 +1,18 @@
-"""The grader: the labs' stories, then seeded random schedules, and a report a student can act on.
+"""The grader: the labs' stories, seeded random schedules and a bounded model check, and a
+report a student can act on.
 
 ``check(StudentNode, lab=1)`` runs the lab's stories (:mod:`raft.classroom.stories`: scenario
 text with ``expect`` lines, or functions that deliver messages by hand while time stands still),
-then seeded random fault schedules (40 by default, :mod:`raft.fuzz`), and prints a report: for a
-failed story the servers' starting state and the story's lines up to the one that failed, beside
-the expectation that failed; for a failed schedule the shrunk counterexample as a scenario and
-its key events. ``replay_story(StudentNode, lab, name)`` and ``raft.grade.replay(...)`` rebuild
-a failed run for the players. From a shell: ``python -m raft.grade`` (:mod:`raft.classroom.cli`).
+then seeded random fault schedules (40 by default, :mod:`raft.fuzz`), then the lab's bounded
+model check (:mod:`raft.classroom.grade_mc`: every run of a small cluster within small bounds,
+breadth first, up to 50,000 states per search), and prints a report: for a failed story the
+servers' starting state and the story's lines up to the one that failed, beside the expectation
+that failed; for a failed schedule the shrunk counterexample as a scenario and its key events;
+for the model check the shortest run that breaks a property or rule, as a scenario with its key
+events, or "explored N distinct states ..., no violation". ``replay_story(StudentNode, lab,
+name)``, ``raft.grade.replay(...)`` and ``raft.grade.replay_model_check(StudentNode, lab)``
+rebuild a failed run for the players. From a shell: ``python -m raft.grade``
+(:mod:`raft.classroom.cli`).
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ from ..fuzz.run import _node_frame, _not_written
 from ..node import Node
 from ..script import scenario as scenario_mod
 from ..sim.cluster import Cluster
+from .grade_mc import ModelCheck
+from .grade_mc import model_check as run_model_check
 from .labs import Lab, _lab
 
 
@@ -50,10 +58,16 @@ class Result:
 
 @dataclass
 class Report:
+    """The grader's verdict. ``results``: one :class:`Result` per story, then the random
+    schedules, then the model check; ``counterexample``: the random schedules' shrunk
+    counterexample (or None); ``model_check``: the model check's
+    :class:`~raft.classroom.grade_mc.ModelCheck` (None if it was not run)."""
+
     lab: Lab
     node_class: type
     results: list
     counterexample: Counterexample | None = None
+    model_check: ModelCheck | None = None
 
     @property
     def passed(self):
@@ -246,10 +260,15 @@ def _story_message(node_class, lab, name, run, story=None):
     return "\n".join(lines)
 
 
-def check(node_class, lab, *, seeds=None, quiet=False, minimize=True):
+def check(node_class, lab, *, seeds=None, quiet=False, minimize=True, model_check=True,
+          mc_states=None):
     """Grade ``node_class`` on lab ``lab`` (1-5); prints the report and returns it.
 
-    ``report.passed`` is True if every story and every random schedule passed."""
+    ``report.passed`` is True if every story, every random schedule and the model check
+    passed. ``seeds``: the random schedules' seeds (default ``range(lab.seeds)``);
+    ``minimize``: shrink their counterexample; ``model_check``: run the bounded model check
+    (False leaves it out, e.g. where time is short); ``mc_states``: the distinct states each of
+    its searches may explore (default ``grade_mc.STATES``, 50,000)."""
     lab = _lab(lab)
     missing = [m for m in lab.methods if not callable(getattr(node_class, m, None))]
     results = []
@@ -258,7 +277,7 @@ def check(node_class, lab, *, seeds=None, quiet=False, minimize=True):
                               f"got {node_class!r}"))
     elif missing:
         results.append(Result("the lab's methods exist", False, f"missing: {missing}"))
-    cx = None
+    cx = mc = None
     if not results:
         for name, story in lab.stories:
             run = _run_story(node_class, story)
@@ -284,7 +303,10 @@ def check(node_class, lab, *, seeds=None, quiet=False, minimize=True):
                     message.append("what happened (key events, simulated time):")
                     message += ["  " + line for line in events]
             results.append(Result(name, False, "\n".join(message)))
-    report = Report(lab, node_class, results, cx)
+        if model_check:
+            mc = run_model_check(node_class, lab, states=mc_states)
+            results.append(Result(mc.name(), mc.passed, mc.message()))
+    report = Report(lab, node_class, results, cx, mc)
     if not quiet:
         print(report.text())
     return report

@@ -102,6 +102,8 @@ def parser():
     b.add_argument("--waits", type=_count_or_any, default=None,
                    help="times time passes with no timer firing, or 'any' (default: any)")
     b.add_argument("--max-depth", type=int, default=None, help="actions from the start (no limit)")
+    b.add_argument("--max-states", type=int, default=None,
+                   help="distinct states explored (no limit)")
     b.add_argument("--time-budget", type=_count_or_any, default=d.time_budget,
                    help="seconds, or 'none' (%(default)s)")
     o = p.add_argument_group("nodes")
@@ -109,6 +111,9 @@ def parser():
                    help="entries per AppendEntries (%(default)s)")
     o.add_argument("--fast-backoff", action="store_true", help="the faster back-off of §5.3")
     o.add_argument("--no-guard", action="store_true", help="turn off the §6 disruption guard")
+    o.add_argument("--membership", choices=("joint", "single"), default="joint",
+                   help="what --changes counts: joint consensus (§6) or single-server changes "
+                   "(add, promote, remove; dissertation §4.1) (%(default)s)")
     c = p.add_argument_group("checking")
     c.add_argument("--no-rules", action="store_true",
                    help="only Figure 3's properties, not the grader's rules")
@@ -128,7 +133,7 @@ def main(argv=None):
         bounds = dict(max_term=args.max_term, commands=args.commands, crashes=args.crashes,
                       per_link=args.per_link, duplicates=args.duplicates, drops=args.drops,
                       changes=args.changes, spares=args.spares, heartbeats=args.heartbeats,
-                      waits=args.waits, max_depth=args.max_depth,
+                      waits=args.waits, max_depth=args.max_depth, max_states=args.max_states,
                       time_budget=args.time_budget)
         progress = None if args.quiet else stderr_progress
         shown = Bounds(servers=args.servers, **bounds).text()
@@ -136,6 +141,7 @@ def main(argv=None):
         result = check(node_class, args.servers, max_entries=args.max_entries,
                        fast_backoff=args.fast_backoff, disruption_guard=not args.no_guard,
                        rules=not args.no_rules, symmetry=not args.no_symmetry,
+                       membership=args.membership,
                        progress=progress, **bounds)
     except RaftError as e:
         print(f"error: {e}", file=sys.stderr)

@@ -21,7 +21,8 @@ class Bounds:
     ``heartbeats`` (a leader's timer firing) and ``waits`` (time passing with no timer firing);
     None means any number. Constraints on states, checked but not expanded beyond: a term above
     ``max_term``; more than ``per_link`` messages in flight from one server to another.
-    ``max_depth`` (None: no limit) and ``time_budget`` (seconds, None: no limit) stop the
+    ``max_depth`` (None: no limit), ``max_states`` (distinct states, None: no limit; unlike
+    time, the same on every machine) and ``time_budget`` (seconds, None: no limit) stop the
     search early."""
 
     servers: int = 3
@@ -36,6 +37,7 @@ class Bounds:
     waits: int | None = None
     spares: int = 0
     max_depth: int | None = None
+    max_states: int | None = None
     time_budget: float | None = 60.0
 
     def text(self):
@@ -48,8 +50,9 @@ class Bounds:
         for name in ("heartbeats", "waits"):
             if getattr(self, name) is not None:
                 parts.append(f"{name}={getattr(self, name)}")
-        if self.max_depth is not None:
-            parts.append(f"max_depth={self.max_depth}")
+        for name in ("max_depth", "max_states"):
+            if getattr(self, name) is not None:
+                parts.append(f"{name}={getattr(self, name)}")
         return " ".join(parts)
 
 
@@ -80,6 +83,7 @@ def make_bounds(servers=3, **kwargs):
     for name in ("drops", "heartbeats", "waits"):
         _check_count(name, getattr(bounds, name), allow_none=True)
     _check_count("max_depth", bounds.max_depth, allow_none=True)
+    _check_count("max_states", bounds.max_states, 1, allow_none=True)
     budget = bounds.time_budget
     if budget is not None and (not isinstance(budget, (int, float)) or isinstance(budget, bool)
                                or budget <= 0):
@@ -132,7 +136,8 @@ class Result:
     transitions: int
     depth: int
     seconds: float
-    stopped: str              # "exhausted", "depth bound", "time budget" or "violation"
+    stopped: str              # "exhausted", "depth bound", "state budget", "time budget" or
+    #                           "violation"
     violation: Violation | None
     levels: list              # distinct states first reached at each depth 0, 1, 2, ...
     pruned: int = 0           # transitions to states outside max_term / per_link (checked)
@@ -166,7 +171,8 @@ class Result:
 
 # Actions of a run, as values: ("deliver", msg) and ("deliver", msg, "keep") (the network keeps
 # a copy), ("fire", i), ("wait",), ("crash", i), ("restart", i), ("submit", i, k),
-# ("members", voters), ("add", i, voter), ("promote", i), ("remove", i), and ("lose", msgs, action): the action, then the network loses ``msgs``
+# ("members", voters), ("add", i, voter), ("promote", i), ("remove", i), and
+# ("lose", msgs, action): the action, then the network loses ``msgs``
 # (messages on a link the action overflowed). In the search, messages are numbers.
 
 def action_text(action):

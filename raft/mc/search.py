@@ -547,6 +547,7 @@ class Checker:
         frontier = [init]
         depth = 0
         budget = b.time_budget
+        max_states = b.max_states
         next_report = start + PROGRESS_EVERY
         stopped = "exhausted"
         while frontier:
@@ -590,6 +591,9 @@ class Checker:
                         key, perm = canonical(succ)
                     if key in seen:
                         continue
+                    if max_states is not None and len(seen) >= max_states:
+                        stopped = "state budget"
+                        break
                     index = len(parents)
                     seen[key] = index
                     parents.append(parent)
@@ -603,6 +607,9 @@ class Checker:
                                             levels, pruned, breach, index, parents, actions,
                                             perms)
                     nxt.append(key)
+                else:
+                    continue
+                break   # the state budget is spent
             else:
                 frontier = nxt
                 continue
