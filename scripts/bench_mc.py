@@ -16,7 +16,11 @@ does not count; one core. The figures:
    Figure 3's properties alone where the tests have a case), against the grader's shrunk
    counterexample counted in the same atomic actions (deliveries, timer firings, crashes,
    restarts, client commands, membership changes; lost and duplicated messages not counted).
-4. The known-wrong lab nodes of tests/test_classroom_grader_gaps.py.
+4. The known-wrong lab nodes (raft/classroom/grade_mistakes.py) within the tests' bounds.
+5. The grader's model-check stage (raft/classroom/grade_mc.py): for each lab, the reference node
+   (states explored, CPU) and each known-wrong solution (found after how many states, in how
+   many actions); then the table of which method catches which known-wrong node
+   (raft/classroom/grade_table.py, as the book's appendix computes it) and what it costs.
 """
 
 from __future__ import annotations
@@ -122,7 +126,7 @@ def zoo():
         if cls in harm:
             h = harm[cls]
             r, t = cpu(lambda: mc.check(cls, time_budget=None, rules=False, **h[1]))
-            start = " from Figure 8's situation" if "logs" in h[1] else ""
+            start = " from a starting state" if "logs" in h[1] else ""
             alone = f"{r.violation.length} ({r.violation.prop}{start})"
         count, prop = shrinker_actions(name)
         print(f"| {name} | {found} | {alone} | {count} ({prop}) |")
@@ -144,6 +148,31 @@ def labs():
     print()
 
 
+def grader():
+    from raft.classroom import grade_mc, grade_table
+    from raft.classroom.grade_mistakes import MISTAKES
+    print(f"## 5. The grader's model check ({grade_mc.STATES:,} states per search)\n")
+    print("| Lab | Node | Searches run | States | Found | CPU s |")
+    print("|---|---|---|---|---|---|")
+    for cls, lab in [(Node, n) for n in sorted(grade_mc.LAB_SEARCHES)] + list(MISTAKES):
+        m, t = cpu(lambda: grade_mc.model_check(cls, lab))
+        v = m.violation
+        found = "no violation" if v is None else f"{v.length} actions ({v.prop})"
+        print(f"| {lab} | {cls.__name__} | {len(m.results)} of {len(grade_mc.searches(lab))} | "
+              f"{m.states:,} | {found} | {t:.1f} |")
+    rows, t = cpu(grade_table.table)
+    totals = grade_table.totals(rows)
+    n_labs, n_zoo = totals["groups"]
+    print()
+    print(f"Which method catches which known-wrong node (the appendix's table), {t:.0f} CPU s:")
+    for method in grade_table.METHODS:
+        labs_, zoo_ = totals[method]
+        print(f"- {method}: {labs_} of {n_labs} lab solutions, {zoo_} of {n_zoo} zoo bugs")
+    print(f"- caught by the model checker and missed by the random schedules: "
+          f"{totals['model checker, not random']}")
+    print()
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--full", action="store_true", help="also the reference with a lost message")
@@ -154,6 +183,7 @@ def main(argv=None):
     if args.full:
         figure8_from_empty()
     labs()
+    grader()
 
 
 if __name__ == "__main__":

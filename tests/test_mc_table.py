@@ -4,10 +4,13 @@ table when it is built; here, rows that are quick to compute)."""
 
 from __future__ import annotations
 
+import re
+
 from raft.classroom import grade_table
 from raft.classroom.grade_mistakes import (MISTAKES, CountsStaleVotes, GrantsStaleCandidate,
                                            TermNotMarked, VoteNotMarked)
-from raft.classroom.grade_table import METHODS, Row, lab_row, markdown, totals, zoo_row
+from raft.classroom.grade_table import (METHODS, Row, html, lab_row, markdown, totals,
+                                        zoo_row)
 
 
 def test_a_mistake_the_random_schedules_miss_is_caught_by_the_story_and_the_model_checker():
@@ -19,7 +22,7 @@ def test_a_mistake_the_random_schedules_miss_is_caught_by_the_story_and_the_mode
         row = lab_row(cls, lab)
         assert row.caught() == (True, False, True), row
         assert row.kind == f"lab {lab}" and row.name == cls.__name__
-        assert row.model.split(" actions: ")[0].isdigit()
+        assert re.fullmatch(r"\d+ actions?: .+", row.model)
 
 
 def test_a_zoo_bug_is_tried_with_every_labs_stories_and_its_own_schedules():
@@ -52,6 +55,10 @@ def test_totals_and_markdown_count_the_rows():
     assert "| `A` | lab 1 | ✔ | – | ✔ 7 actions |" in lines
     assert "| `c` | zoo | ✔ | ✔ seed 3 | – |" in lines
     assert lines[-1].startswith("| **caught** |") and "**1 of 2** lab solutions" in lines[-1]
+    page = html(rows)
+    assert page.count("<tr>") == 1 + len(rows) + 1 and page.count("<th>") == 5
+    assert '<td title="seed 3: y">✔ seed 3</td>' in page and "<td>" in page
+    assert "<strong>1 of 2</strong> lab solutions" in page
 
 
 def test_every_known_wrong_lab_solution_and_method_is_in_the_table():

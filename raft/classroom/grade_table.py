@@ -10,8 +10,8 @@ bounded *model checker* (:mod:`raft.mc`, as the grader runs it: :mod:`raft.class
   random schedules (its profile, seeds 0..39, not shrunk) and the lab's searches;
 * a bug of the zoo belongs to no lab: the stories are every lab's, the random schedules are the
   bug's own (``python -m raft.grade bug NAME``: its profile, seeds below its bound), and the
-  searches are every lab's followed by :data:`ZOO_SEARCHES` (single-server changes, which no
-  lab grades).
+  searches are :data:`ZOO_SEARCHES` (single-server changes, which no lab grades) followed by
+  every lab's.
 
 The book's model-checking appendix shows the table (computed when the book is built) and
 ``tests/test_mc_table.py`` checks what it must say.
@@ -72,7 +72,7 @@ def _model(node_class, runs, states):
         result = mc_check(node_class, max_states=states, time_budget=None, **kwargs)
         v = result.violation
         if v is not None:
-            return f"{v.length} actions: {v.prop}"
+            return f"{v.length} action{'s' if v.length != 1 else ''}: {v.prop}"
     return None
 
 
@@ -87,7 +87,7 @@ def lab_row(node_class, lab, *, states=STATES):
 def zoo_row(name, *, states=STATES):
     cls = BUGS[name]
     every = [LABS[n] for n in sorted(LABS)]
-    runs = [run for lab in every for run in searches(lab)] + list(ZOO_SEARCHES)
+    runs = list(ZOO_SEARCHES) + [run for lab in every for run in searches(lab)]
     return Row(name, "zoo", cls, _stories(cls, every),
                _random(cls, cls.profile, range(cls.bound)),
                _model(cls, runs, states))
@@ -115,18 +115,43 @@ def totals(rows):
     return out
 
 
+def _cells(r):
+    """The three method cells of a row: (short text, full text or "") each."""
+    out = []
+    for text, short in ((r.stories, lambda t: ""), (r.random, lambda t: t.split(":")[0]),
+                        (r.model, lambda t: t.split(":")[0])):
+        out.append(("–", "") if text is None else (("✔ " + short(text)).strip(), text))
+    return out
+
+
+def html(rows):
+    """The table as HTML (for a page whose Markdown outputs render without tables): ✔ where a
+    method catches the node, – where it does not; hovering a mark shows what it found."""
+    from html import escape
+
+    head = "".join(f"<th>{h}</th>" for h in ("known-wrong node", "where") + METHODS)
+    lines = ['<table class="table mc-methods">', f"<thead><tr>{head}</tr></thead>", "<tbody>"]
+    for r in rows:
+        cells = "".join((f'<td title="{escape(full)}">' if full else "<td>") +
+                        f"{escape(short)}</td>" for short, full in _cells(r))
+        lines.append(f"<tr><td><code>{escape(r.name)}</code></td><td>{r.kind}</td>{cells}</tr>")
+    t = totals(rows)
+    n_labs, n_zoo = t["groups"]
+    caught = "".join(f"<td><strong>{t[m][0]} of {n_labs}</strong> lab solutions, "
+                     f"<strong>{t[m][1]} of {n_zoo}</strong> zoo bugs</td>" for m in METHODS)
+    lines += [f"<tr><td><strong>caught</strong></td><td></td>{caught}</tr>", "</tbody>",
+              "</table>"]
+    return "\n".join(lines)
+
+
 def markdown(rows):
     """The table in Markdown: ✔ where a method catches the node (with the random schedule's
     seed, the model checker's shortest run in actions), – where it does not."""
-    def cell(text, short):
-        return "–" if text is None else ("✔ " + short(text)).strip()
-
     lines = ["| known-wrong node | where | stories | random schedules | model checker |",
              "|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| `{r.name}` | {r.kind} | {cell(r.stories, lambda t: '')} | "
-                     f"{cell(r.random, lambda t: t.split(':')[0])} | "
-                     f"{cell(r.model, lambda t: t.split(':')[0])} |")
+        cells = " | ".join(short for short, _ in _cells(r))
+        lines.append(f"| `{r.name}` | {r.kind} | {cells} |")
     t = totals(rows)
     n_labs, n_zoo = t["groups"]
     lines.append("| **caught** | | " + " | ".join(
