@@ -132,7 +132,7 @@ def test_every_case_is_covered():
 
 @pytest.mark.parametrize("cls", sorted(TIMER_BUGS, key=lambda c: c.__name__))
 def test_timer_mistakes_are_outside_the_model(cls):
-    result = check(cls, max_term=2, commands=1, crashes=0, time_budget=None)
+    result = check(cls, max_term=2, commands=0, crashes=0, time_budget=None)
     assert result.ok and result.complete
 
 
@@ -239,11 +239,19 @@ def test_clock_readings_are_now_or_long_ago():
     assert not later._ignores_request_vote(rv, c.pause)
 
 
+class CountsAnswers(Node):
+    """Reads ``heard_from`` itself, so the checker keeps it whole (every reading)."""
+
+    def answered(self):
+        return len(self.heard_from)
+
+
 def test_a_leaders_heard_from_ages_with_a_pause():
     """A leader's ``heard_from`` (who answered it, when) is kept as NOW / LONG_AGO per peer: at
     this instant it reaches its quorum (the §6 guard protects it), after a pause it does not."""
-    c = Checker(Node, make_bounds(), symmetry=False)
+    c = Checker(CountsAnswers, make_bounds(), symmetry=False)
     codec = c.codecs[1]
+    assert not codec.heard_from_now_only
     node = c._boot(1, 1, 1, ())
     node.heard_from = {2: 0.0, 3: -c.pause}
     names, values = codec.freeze(node, 0.0)
@@ -252,6 +260,30 @@ def test_a_leaders_heard_from_ages_with_a_pause():
     assert back.heard_from == {2: 0.0, 3: -c.pause} and back.reaches_quorum(0.0)
     later = codec.thaw(codec.freeze(node, c.pause), c.pause)
     assert not later.reaches_quorum(c.pause)
+
+
+def test_node_s_heard_from_keeps_only_what_reaches_quorum_reads():
+    """For Node itself: a follower's heard_from is dead (become_leader overwrites it); a
+    leader's readings of long ago count as none; with a fixed configuration, every set of
+    answers that reaches a quorum is one value."""
+    from raft.node import LEADER
+    checker = Checker(Node, make_bounds(), symmetry=False)
+    fixed = checker.codecs[1]
+    changing = Checker(Node, make_bounds(changes=1, spares=1), symmetry=False).codecs[1]
+    assert fixed.fixed_config and not changing.fixed_config
+
+    def heard(codec, role, readings):
+        node = checker._boot(1, 1, 1, ())
+        node.role, node.heard_from = role, readings
+        names, values = codec.freeze(node, 0.0)
+        return values[names.index("heard_from")][1]
+
+    assert heard(fixed, "follower", {2: 0.0}) == ()
+    assert heard(fixed, LEADER, {2: -1.0, 3: -1.0}) == ()
+    assert heard(fixed, LEADER, {2: 0.0}) == heard(fixed, LEADER, {3: 0.0}) == \
+        heard(fixed, LEADER, {2: 0.0, 3: 0.0}) == ((2, NOW), (3, NOW))
+    assert heard(changing, LEADER, {2: 0.0}) == ((2, NOW),)
+    assert heard(changing, LEADER, {3: 0.0, 2: -5.0}) == ((3, NOW),)
 
 
 @pytest.mark.parametrize("switch", ["pre_vote", "check_quorum"])
@@ -318,13 +350,15 @@ def test_symmetry_merges_renamed_states_and_keeps_the_verdict():
     merged.violation.cluster(check=True)   # renamed back correctly, step by step
 
 
-def _walk(seed, steps=45, membership="joint", prefer=()):
+def _walk(seed, steps=45, membership="joint", prefer=(), changes=None):
     """A seeded random walk through the model with every kind of action enabled: (checker,
     the actions taken). ``prefer``: tiers of action kinds; the walk takes one of the first tier
     that has an enabled action, if any."""
     rng = random.Random(seed)
     c = Checker(Node, make_bounds(max_term=3, commands=2, crashes=1, per_link=2, duplicates=1,
-                                  drops=2, changes=1 if membership == "joint" else 3, spares=1),
+                                  drops=2, spares=1,
+                                  changes=changes if changes is not None else
+                                  1 if membership == "joint" else 3),
                 symmetry=False, membership=membership)
     state = c.initial_state()
     run = []
@@ -354,6 +388,32 @@ def test_random_walks_replay_on_the_simulator_step_for_step(seed):
 
 
 # (a change needs the leader's own-term entry committed; promote, a caught-up non-voter)
+@pytest.mark.parametrize("seed", range(4))
+def test_random_walks_with_a_fixed_configuration_replay_step_for_step(seed):
+    """Without membership changes the codec merges a leader's sets of answers at this instant
+    that already reach a quorum (state.Codec._heard_from): the simulator's servers, frozen the
+    same way, still equal the model's state after every action."""
+    checker, run = _walk(seed, changes=0)
+    assert checker.codecs[1].fixed_config and checker.codecs[1].heard_from_now_only
+    replay(checker, run, check=True)
+
+
+def test_heard_from_is_kept_whole_for_a_class_that_reads_it():
+    from raft.mc.state import heard_from_is_nodes
+
+    class Reads(Node):
+        def tick(self, now):
+            self.heard_from.clear()
+            super().tick(now)
+
+    class Quorum(Node):
+        def reaches_quorum(self, now):
+            return True
+
+    assert heard_from_is_nodes(Node) and heard_from_is_nodes(BUGS["naive-commit"])
+    assert not heard_from_is_nodes(Reads) and not heard_from_is_nodes(Quorum)
+
+
 SINGLE_CHANGES = (("promote",), ("deliver",), ("add", "remove"))
 
 

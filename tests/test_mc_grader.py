@@ -25,12 +25,14 @@ from raft.sim.manual import ManualCluster
 TIMER_MISTAKES = {ForgetsTimerRestart, HeartbeatKeepsTimer}
 
 
-@pytest.mark.parametrize("cls, lab", MISTAKES, ids=[c.__name__ for c, _ in MISTAKES])
+FOUND = [(c, lab) for c, lab in MISTAKES if c not in TIMER_MISTAKES]
+
+
+@pytest.mark.parametrize("cls, lab", FOUND, ids=[c.__name__ for c, _ in FOUND])
 def test_each_labs_searches_find_its_mistakes_within_the_budget(cls, lab):
+    """(The two timer mistakes are outside the model: tests/test_mc.py shows the checker
+    exhausts small bounds without a violation.)"""
     found = model_check(cls, lab)
-    if cls in TIMER_MISTAKES:
-        assert found.passed and found.states <= STATES * len(searches(lab))
-        return
     v = found.violation
     assert v is not None, found.summary()
     assert found.states <= STATES * len(found.results)

@@ -154,9 +154,11 @@ class Checker:
         self._lc_memo = {}
         self._actions = {}         # action -> itself (shared action values)
         self.codecs = {}
+        fixed_config = bounds.changes == 0 and not any(
+            e.kind == "config" for d in self.initial_disks.values() for e in d[2])
         for i in range(1, self.U + 1):
             template = self._boot(i, 0, None, ())
-            self.codecs[i] = Codec(node_class, template, self.pause)
+            self.codecs[i] = Codec(node_class, template, self.pause, fixed_config)
         # Symmetry over server names, if asked for and if every attribute can be renamed.
         from .symmetry import Symmetry
         names = self.codecs[1].freeze(template, T)[0]

@@ -36,7 +36,7 @@ from __future__ import annotations
 import dataclasses
 
 from ..errors import ConfigurationError
-from ..node import Log, Ready
+from ..node import LEADER, Log, Node, Ready
 
 #: Attributes that are the same in every state of one server: taken from a freshly built node.
 CONSTANT = frozenset({"id", "rng", "election_timeout", "heartbeat_interval", "fast_backoff",
@@ -52,6 +52,42 @@ READINGS = frozenset({"last_heard", "round_start", "poll_start"})
 #: Dicts whose values are clock readings: a leader's ``heard_from`` (peer -> when it last
 #: answered, read by the §6 guard and check-quorum).
 READING_MAPS = frozenset({"heard_from"})
+#: The methods of Node that read ``heard_from`` (or overwrite it on election). While a class
+#: keeps them as Node has them and no method of its own names ``heard_from``, only the peers a
+#: leader heard from *at this instant* matter: Node reads ``heard_from`` only as leader, through
+#: ``reaches_quorum`` (who answered within the minimum election timeout: a reading of long ago
+#: counts as no reading), and ``become_leader`` overwrites it, so a follower's is dead. The
+#: codec then keeps a leader's NOW entries alone and a follower's not at all (see
+#: :func:`heard_from_is_nodes`).
+HEARD_FROM_READERS = ("become_leader", "reaches_quorum", "heard_from_leader_recently",
+                      "lost_quorum")
+
+
+def _code_names(code):
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if hasattr(const, "co_names"):
+            names |= _code_names(const)
+    return names
+
+
+def heard_from_is_nodes(node_class):
+    """Whether ``node_class`` reads ``heard_from`` exactly as Node does (see
+    :data:`HEARD_FROM_READERS`)."""
+    if any(getattr(node_class, name) is not getattr(Node, name) for name in HEARD_FROM_READERS):
+        return False
+    for klass in node_class.__mro__:
+        if klass is Node or klass is object:
+            continue
+        for value in vars(klass).values():
+            fn = getattr(value, "__func__", value)
+            fn = getattr(fn, "fget", fn)
+            code = getattr(fn, "__code__", None)
+            if code is not None and "heard_from" in _code_names(code):
+                return False
+    return True
+
+
 #: Deadlines kept only as "set or not" (after a pause they are due): the leader's next
 #: heartbeats, and when it gives up a leadership transfer.
 DEADLINES = frozenset({"heartbeat_due", "transfer_deadline"})
@@ -118,7 +154,7 @@ def _key(item):
 class Codec:
     """Freezes and thaws the nodes of one server slot (``node_class`` and its constants)."""
 
-    def __init__(self, node_class, template, pause):
+    def __init__(self, node_class, template, pause, fixed_config=False):
         if not hasattr(template, "__dict__"):
             raise ConfigurationError(f"{node_class.__name__} keeps no instance __dict__ "
                                      "(__slots__?): the model checker cannot snapshot it")
@@ -128,6 +164,10 @@ class Codec:
         self.buffers = tuple(k for k, v in vars(template).items() if isinstance(v, Ready))
         self._dropped = DROPPED | set(self.buffers)
         self._plans = {}   # tuple of attribute names in dict order -> sorted variable names
+        self.heard_from_now_only = heard_from_is_nodes(node_class)
+        # True when no server's configuration can change (no membership change is allowed and
+        # no starting log holds a configuration entry).
+        self.fixed_config = fixed_config
 
     # -- freezing ----------------------------------------------------------------------------
 
@@ -148,11 +188,29 @@ class Codec:
             elif name in DEADLINES:
                 v = None if v is None else SET
             elif name in READING_MAPS:
-                v = (_DICT, tuple(sorted((k, _reading(x, now, name)) for k, x in v.items())))
+                if name == "heard_from" and self.heard_from_now_only:
+                    v = self._heard_from(node, v, now)
+                else:
+                    v = (_DICT, tuple(sorted((k, _reading(x, now, name))
+                                             for k, x in v.items())))
             else:
                 v = self._freeze(v, now)
             values.append(v)
         return names, tuple(values)
+
+    def _heard_from(self, node, heard, now):
+        """A leader's ``heard_from`` as Node reads it: the peers heard from at this instant (a
+        follower's: nothing). With a fixed configuration, every set that already reaches a
+        quorum with the leader is as good as any other (more answers keep it there), so all of
+        them freeze to one: every other voter."""
+        if node.role != LEADER:
+            return (_DICT, ())
+        recent = {k for k, x in heard.items() if x == now}
+        if self.fixed_config:
+            config = node.config
+            if config.has_quorum(recent | {node.id}):
+                recent = config.members - {node.id}
+        return (_DICT, tuple((k, NOW) for k in sorted(recent)))
 
     def _freeze(self, v, now):
         t = type(v)
