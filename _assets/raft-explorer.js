@@ -384,11 +384,18 @@
     var g = this.painter.clusterSvg.querySelector('[data-server="' + id + '"]');
     var holder = this.menu.parentNode;
     if (g) {
+      // Beside the server (right, else left), else under it; never off the picture's box.
       var r = g.getBoundingClientRect(), h = holder.getBoundingClientRect();
-      var left = Math.min(Math.max(0, r.right - h.left + 4), Math.max(0, h.width - this.menu.offsetWidth));
-      var top = Math.min(Math.max(0, r.top - h.top), Math.max(0, h.height - this.menu.offsetHeight));
-      this.menu.style.left = left + "px";
-      this.menu.style.top = top + "px";
+      var mw = this.menu.offsetWidth, mh = this.menu.offsetHeight, left, top;
+      if (r.right - h.left + 4 + mw <= h.width) {
+        left = r.right - h.left + 4; top = r.top - h.top;
+      } else if (r.left - h.left - 4 - mw >= 0) {
+        left = r.left - h.left - 4 - mw; top = r.top - h.top;
+      } else {
+        left = r.left - h.left + (r.width - mw) / 2; top = r.bottom - h.top + 4;
+      }
+      this.menu.style.left = Math.min(Math.max(0, left), Math.max(0, h.width - mw)) + "px";
+      this.menu.style.top = Math.min(Math.max(0, top), Math.max(0, h.height - mh)) + "px";
     }
     if (wasHidden) {
       var first = this.menu.querySelector("button:not([hidden])");

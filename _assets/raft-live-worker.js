@@ -61,6 +61,8 @@ function load(m) {
   loading = (async function () {
     var t0 = performance.now(), times = {};
     progress("pyodide", "Loading Python (Pyodide)…", 0.05);
+    var zip = fetch(m.zipURL);           // the raft package comes while Python starts
+    zip.catch(function () { /* reported when awaited below */ });
     var loader = await import(m.indexURL + "pyodide.mjs");
     progress("python", "Starting Python…", 0.2);
     pyodide = await loader.loadPyodide({ indexURL: m.indexURL, stdout: stream("stdout"),
@@ -70,12 +72,12 @@ function load(m) {
       progress: function (fraction, text) { progress("python", text || "", fraction); },
     });
     progress("raft", "Unpacking the raft package…", 0.85);
-    var response = await fetch(m.zipURL);
+    var response = await zip;
     if (!response.ok) throw new Error("could not fetch " + m.zipURL + " (HTTP " + response.status + ")");
     pyodide.unpackArchive(await response.arrayBuffer(), "zip", { extractDir: "/home/pyodide/book" });
     pyodide.runPython("import sys\nsys.path.insert(0, '/home/pyodide/book')");
     times.unpacked = performance.now() - t0;
-    progress("import", "Importing " + (m.imports || []).join(", ") + "…", 0.92);
+    progress("import", "Importing the raft package…", 0.92);
     (m.imports || []).forEach(function (name) { pyodide.pyimport(name); });
     times.ready = performance.now() - t0;
     return { python: pyodide.runPython("import sys; sys.version.split()[0]"),

@@ -115,7 +115,7 @@ def test_perform_pushes_new_scenes_and_acting_in_the_past_forks():
     forked = ask(op="perform", key="e0", line="timeout 3", view=5)
     assert forked["ok"] and forked["forked"] == 5 and forked["steps"] == 6
     assert len(forked["scenes"]) == 7 and forked["scenes"][:6] == first["scenes"][:6]
-    assert "Forked a new future from step 5" in forked["message"]
+    assert "Forked a new future from event 6" in forked["message"]   # the painter's count
     assert live.SESSIONS["e0"].forks == 1
 
 

@@ -76,10 +76,11 @@ def _open(msg, *, replace):
     if session is None:
         session = Session(_scenario.run(text))
         SESSIONS[key] = session
-        what = f"A live cluster of {len(session.cluster.ids)} servers, at step {session.steps}."
+        what = (f"Live: the {len(session.cluster.ids)} servers of the picture, running in "
+                "your browser.")
     else:
         cluster = session.load(text)
-        what = f"Loaded a scenario: {cluster.steps} steps."
+        what = f"Loaded a scenario: {cluster.steps + 1} events, the last one on show."
     return _state(session, full=True, message=what)
 
 
@@ -94,7 +95,8 @@ def _perform(msg):
     _result, new, forked = session.perform(line)
     if forked is not None:
         return _state(session, full=True, forked=forked,
-                      message=f"Forked a new future from step {forked}.")
+                      message=f"Forked a new future from event {forked + 1}: what came after it "
+                              "is forgotten.")
     return _state(session, full=False, new=new)
 
 
