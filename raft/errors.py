@@ -45,7 +45,7 @@ class ConfigurationError(RaftError, ValueError):
 
 
 class CommandError(RaftError, ValueError):
-    """A client command the key-value store cannot parse (``raft.kv``: 'x=3' or 'del x').
+    """A client command the key-value store cannot parse (``raft.sim.kv``: 'x=3' or 'del x').
 
     It is a ValueError too, so code written as ``except ValueError`` keeps working."""
 
@@ -66,8 +66,9 @@ class StuckTimer(RaftError):
         self.count = count
         self.first_step = first_step
         if timer == "election":
-            hint = ("restart it when you start an election (self._reset_election_timer(now); "
-                    "Figure 2, Rules for Servers: Candidates)")
+            hint = ("restart it when you start an election (self.reset_election_timer(now), "
+                    "formerly self._reset_election_timer; Figure 2, Rules for Servers: "
+                    "Candidates)")
         else:
             hint = ("a leader sets the time of its next heartbeats when it sends them "
                     "(heartbeat_due)")
@@ -113,7 +114,7 @@ class InvariantViolation(RaftError, AssertionError):
 class TraceError(RaftError, KeyError):
     """A trace record of a kind, or naming a rule, that the trace does not know (a misspelling?).
 
-    The kinds are the keys of ``raft.trace.KINDS``, the rules those of ``raft.node.RULES``.
+    The kinds are the keys of ``raft.sim.trace.KINDS``, the rules those of ``raft.node.RULES``.
     """
 
     def __str__(self):  # KeyError would otherwise quote the message

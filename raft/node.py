@@ -417,8 +417,8 @@ class Node:
     * ``count_votes(now)``: become leader with a majority (§5.2, and §6 while joint);
     * ``send(msg)``, ``reply_vote(msg, granted, rule, reason)``,
       ``reply_append(msg, success, rule, match_index=0)``: output to the network;
-    * ``note(kind, rule, **data)``: a record for the trace (a kind of ``raft.trace.KINDS``, a
-      rule of ``RULES``);
+    * ``note(kind, rule, **data)``: a record for the trace (a kind of
+      ``raft.sim.trace.KINDS``, a rule of ``RULES``);
     * ``check_catch_up(now)``, ``after_commit_as_leader(now)``: membership changes (§6);
     * ``out``: the :class:`Ready` being filled until ``ready()`` hands it over (Lab 4 sets
       ``out.persist_hard_state``); ``config_index``: where the latest configuration entry is.
@@ -862,7 +862,7 @@ class Node:
             match_index=match_index, conflict_index=conflict_index, conflict_term=conflict_term))
 
     def note(self, kind, rule, **data):
-        """Record what happened (a kind of raft.trace.KINDS) and the rule (of RULES) behind it."""
+        """Record what happened (a kind of raft.sim.trace.KINDS) and the rule (of RULES)."""
         self.out.notes.append(Note(kind, rule, data))
 
     # =============================================================================================

@@ -16,7 +16,9 @@ fi
 bash scripts/build_book.sh
 
 status=0
-python -m pytest tests "$@" || status=$?
+# Two workers by default (CI has 2 cores; every test is safe under pytest-xdist). A later -n in
+# the arguments wins: `bash scripts/test.sh -n 0` runs in one process.
+python -m pytest tests -n "${TEST_WORKERS:-2}" "$@" || status=$?
 if [ "$status" = 5 ]; then
   echo "[test] pytest collected no tests" >&2
 fi

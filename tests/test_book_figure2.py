@@ -94,7 +94,7 @@ def test_the_rule_is_in_the_code_it_links_to(key):
             if hasattr(Node, callee) and callable(getattr(Node, callee)):
                 sources.append(inspect.getsource(getattr(Node, callee)))
     node_source = (RAFT / "node.py").read_text()
-    simulator = (RAFT / "cluster.py").read_text()
+    simulator = (RAFT / "sim" / "cluster.py").read_text()
     if f'"{key}"' in simulator and node_source.count(f'"{key}"') == 1:
         # Only the simulator notes this rule, on the node's behalf (all-apply: it applies the
         # entries the node hands over): the link goes to the node code whose output it records.
@@ -121,7 +121,7 @@ def test_test_links_name_tests_that_exist(key):
 PROBE = r"""
 import json, sys
 import pytest
-import raft.node, raft.trace
+import raft.node, raft.sim.trace
 
 fired, current = {}, [None]
 note_new = raft.node.Note.__new__
@@ -133,14 +133,14 @@ def recording_note(cls, *args, **kwargs):
     return note
 
 raft.node.Note.__new__ = staticmethod(recording_note)
-record_init = raft.trace.TraceRecord.__init__
+record_init = raft.sim.trace.TraceRecord.__init__
 
 def recording_record(self, step, time, kind, node, rule=None, data=None):
     record_init(self, step, time, kind, node, rule, data)
     if current[0]:
         fired.setdefault(current[0], set()).add(rule)
 
-raft.trace.TraceRecord.__init__ = recording_record
+raft.sim.trace.TraceRecord.__init__ = recording_record
 
 class Probe:
     @pytest.hookimpl(hookwrapper=True)

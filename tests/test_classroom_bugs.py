@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from raft import bugs, grade
+from raft import ExpectationFailed, InvariantViolation, bugs, grade, scenario
 from raft.node import Node
 
 
@@ -31,6 +31,19 @@ def test_bug_is_caught_within_its_bound_and_shrunk(name):
         assert found is None, f"reference flagged on {name}'s seed {seed}: {found.headline()}"
     found, _ = grade.run_schedule(Node, cx.schedule)
     assert found is None
+    # The shrunk schedule is a scenario file: raft.scenario.run replays it with the bug's node
+    # and fails where the grader did, at the very step (a broken property), or on its last
+    # line, the liveness check (a stall).
+    text = cx.schedule.scenario()
+    assert text.endswith("\nexpect progress within 3000ms\n")
+    if cx.finding.kind == "violation":
+        with pytest.raises(InvariantViolation) as caught:
+            scenario.run(text, node_class=cls)
+        assert (caught.value.prop, caught.value.step) == (cx.finding.prop, cx.finding.step)
+    else:
+        assert cx.finding.kind == "stall"
+        with pytest.raises(ExpectationFailed, match="no client command was committed"):
+            scenario.run(text, node_class=cls)
     # The replay cluster stops at the failing step and has a trace to animate.
     cluster = cx.cluster()
     assert cluster.trace and cluster.checker is None

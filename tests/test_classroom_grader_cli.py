@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from raft import bugs, grade
+from raft import InvariantViolation, bugs, grade, scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -104,3 +104,20 @@ def test_a_wrong_command_line_says_what_exists(args, words):
     assert done.returncode == 2, (done.returncode, done.stdout, done.stderr)
     said = done.stdout + done.stderr
     assert words in said and "Traceback" not in said, said
+
+
+def test_a_bug_hunt_prints_a_scenario_that_replays():
+    """``python -m raft.grade bug NAME`` prints the shrunk counterexample as a scenario (setup
+    line, ``mode lenient``, one action per line), which raft.scenario.run replays."""
+    done = grade_cli("bug", "leader-keeps-leading")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    start = lines.index("  the shrunk schedule:") + 1
+    end = lines.index("  what happened (key events):")
+    text = "\n".join(line.strip() for line in lines[start:end])
+    assert text.startswith("cluster size=") and "\nmode lenient\n" in text
+    cx = bugs.hunt("leader-keeps-leading")
+    assert grade.parse_schedule(text) == cx.schedule
+    with pytest.raises(InvariantViolation) as caught:
+        scenario.run(text, node_class=bugs.BUGS["leader-keeps-leading"])
+    assert caught.value.prop == cx.finding.prop

@@ -19,9 +19,11 @@ import re
 import pytest
 
 from raft import grade
+from raft.classroom.grader import _run_story
 from raft.errors import MembershipChangeInProgress, NotLeader
 from raft.labs.skeleton import Lab1Node, Lab2Node, Lab3Node, Lab4Node, Lab5Node
 from raft.node import CANDIDATE, FOLLOWER, LEADER, Configuration, Entry, Node, RequestVote
+from raft.sim.actions import Members
 
 
 # -- Lab 1 --------------------------------------------------------------------------------------
@@ -415,7 +417,7 @@ def test_the_stuck_timer_is_a_finding_of_the_random_schedules_too():
 @pytest.mark.parametrize("lab", [1, 2, 3, 4, 5])
 def test_reference_passes_every_story(lab):
     for name, story in grade.LABS[lab].stories:
-        run = grade._run_story(Node, story)
+        run = _run_story(Node, story)
         assert run.passed, f"lab {lab}, {name}: {run.message}"
         assert run.cluster.checker.rule_break is None
 
@@ -426,14 +428,14 @@ def test_random_schedules_of_lab_5_change_membership_and_catch_a_direct_switch()
     (seeds 0..39, the default)."""
     profile = grade.LABS[5].profile
     schedules = [grade.generate(seed, profile) for seed in range(grade.LABS[5].seeds)]
-    changes = [a for s in schedules for a in s.actions if a[0] == "members"]
+    changes = [a for s in schedules for a in s.actions if isinstance(a, Members)]
     assert len(changes) >= 20
-    assert any(max(a[1]) > profile["size"] for a in changes)  # new servers join
-    schedule = next(s for s in schedules if any(a[0] == "members" for a in s.actions))
+    assert any(max(a.voters) > profile["size"] for a in changes)  # new servers join
+    schedule = next(s for s in schedules if any(isinstance(a, Members) for a in s.actions))
     assert grade.parse_schedule(schedule.text()) == schedule
     cx = grade.find_counterexample(DirectSwitch, profile, range(grade.LABS[5].seeds))
     assert cx is not None and cx.finding.kind == "rule" and cx.finding.prop == "§6"
-    assert any(a[0] == "members" for a in cx.schedule.actions)
+    assert any(isinstance(a, Members) for a in cx.schedule.actions)
     assert "rule of §6 broken" in cx.finding.headline()
 
 

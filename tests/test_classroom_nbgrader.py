@@ -153,6 +153,11 @@ def test_teacher_notebook_has_one_solution_and_one_grading_cell(path, teacher):
         if c is not solution:
             assert BEGIN not in c.source and END not in c.source
     assert nb.metadata["kernelspec"]["name"] == "python3"
+    # The page's label for the book's cross-references, (lab-...)=, is not in the teacher's notebook: in
+    # Jupyter's plain Markdown it would be a stray line above the title.
+    assert path.read_text().count("\n(lab-") == 1
+    title = next(c for c in nb.cells if c.cell_type == "markdown")
+    assert title.source.startswith("# Lab ") and "(lab-" not in title.source
 
 
 @pytest.mark.parametrize("path", LABS, ids=lambda p: p.stem)

@@ -8,7 +8,7 @@ import pytest
 
 from raft import (AppendEntries, AppendEntriesReply, Cluster, Entry, RaftError, RequestVote,
                   RequestVoteReply)
-from raft.invariants import PROPERTIES
+from raft.check import PROPERTIES
 from raft.viz import SCHEMA_VERSION, InvariantMonitor, SceneError, scene_of, scenes_of, validate_scene
 from raft.viz.scene import message_label
 
@@ -99,7 +99,7 @@ def test_every_message_in_flight_with_its_times_kind_and_summary():
     (AppendEntriesReply(2, 1, 3, False), "fail", True, False),
 ])
 def test_message_labels_and_verdicts(msg, label, reply, ok):
-    from raft.cluster import Flight
+    from raft.sim.cluster import Flight
     from raft.viz.scene import message_data
     assert message_label(msg) == label
     data = message_data(Flight(7, msg, 10.0, 22.5))

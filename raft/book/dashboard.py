@@ -1,12 +1,19 @@
 """The invariant dashboard: many random fault schedules, each run with the safety checker.
 
-A *schedule* is a seeded random sequence of actions on a small cluster: let time pass, submit a
-command, crash or restart a server, cut the network into two groups or heal it, and change how
-often the network loses, duplicates or reorders messages. After every step of every schedule the
-:class:`~raft.invariants.SafetyChecker` checks the five properties of Figure 3 (§5.2-§5.4).
+A *schedule* is a seeded random list of actions (values of :mod:`raft.sim.actions`) on a small
+cluster: let time pass, submit a command, crash or restart a server, cut the leader off just as it
+takes a command, cut the network into two groups or heal it, and change how often the network
+loses, duplicates or reorders messages. After every step of every schedule the
+:class:`~raft.check.checker.SafetyChecker` checks the five properties of Figure 3 (§5.2-§5.4).
+
+Each action is done as written (``cluster.do``); one the cluster refuses at that moment (no
+leader to crash or to take a command, a server already down) is skipped. Two rules of the
+dashboard's own: crashes stay within a budget (at most (size - 1) // 2 servers down, so a
+majority stays up), and ``restart any`` restarts a crashed server chosen at random.
 
 Everything is seeded, so a schedule that breaks a property can be run again with its seed and read
-step by step (:func:`run_schedule` with ``trace=True``).
+step by step (:func:`run_schedule` with ``trace=True``); ``result.cluster.scenario_text()`` is
+the run as a scenario file.
 """
 
 from __future__ import annotations
@@ -14,9 +21,11 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from ..cluster import Cluster
-from ..errors import NotLeader
-from ..invariants import PROPERTIES, SafetyChecker
+from ..sim.actions import (ANY, LEADER, Crash, Heal, Isolate, Network, Partition, Restart,
+                           Run, Submit)
+from ..sim.cluster import Cluster
+from ..errors import ConfigurationError, NodeCrashed, NotLeader
+from ..check import PROPERTIES, SafetyChecker
 from ..node import Node
 
 
@@ -40,35 +49,38 @@ class ScheduleResult:
 
 
 def random_schedule(seed, size=None, actions=60):
-    """The list of actions of schedule ``seed``: tuples like ("run", 120) or ("crash",)."""
+    """Schedule ``seed``: its size and the list of its actions, drawn ``actions`` times (a cut
+    that catches the leader taking a command is two actions, ``isolate leader`` and
+    ``submit``)."""
     rng = random.Random(seed)
     size = size or rng.choice((3, 3, 5))
     plan = []
     for _ in range(actions):
         r = rng.random()
         if r < 0.30:
-            plan.append(("run", rng.choice((10, 30, 60, 120, 250, 400))))
+            plan.append(Run(rng.choice((10, 30, 60, 120, 250, 400))))
         elif r < 0.38:
-            plan.append(("submit", f"k{rng.randrange(3)}={rng.randrange(100)}"))
+            plan.append(Submit(f"k{rng.randrange(3)}={rng.randrange(100)}"))
         elif r < 0.58:
             # The leader takes a command just as the network cuts it off from the others.
-            plan.append(("isolate-leader", f"k{rng.randrange(3)}={rng.randrange(100)}"))
+            command = f"k{rng.randrange(3)}={rng.randrange(100)}"
+            plan += [Isolate(LEADER), Submit(command)]
         elif r < 0.68:
-            plan.append(("crash-leader",))
+            plan.append(Crash(LEADER))
         elif r < 0.71:
-            plan.append(("crash", rng.randrange(1, size + 1)))
+            plan.append(Crash(rng.randrange(1, size + 1)))
         elif r < 0.81:
-            plan.append(("restart",))
+            plan.append(Restart(ANY))
         elif r < 0.84:
             ids = list(range(1, size + 1))
             rng.shuffle(ids)
             cut = rng.randrange(1, size)
-            plan.append(("partition", tuple(sorted(ids[:cut])), tuple(sorted(ids[cut:]))))
+            plan.append(Partition((tuple(sorted(ids[:cut])), tuple(sorted(ids[cut:])))))
         elif r < 0.96:
-            plan.append(("heal",))
+            plan.append(Heal())
         else:
-            plan.append(("network", rng.choice((0.0, 0.1, 0.3)), rng.choice((0.0, 0.1, 0.3)),
-                         rng.choice((0.0, 0.2))))
+            plan.append(Network(rng.choice((0.0, 0.1, 0.3)), rng.choice((0.0, 0.1, 0.3)),
+                                rng.choice((0.0, 0.2))))
     return size, plan
 
 
@@ -81,38 +93,16 @@ def run_schedule(seed, node_class=Node, actions=60, size=None, trace=False):
     checker = SafetyChecker(cluster, raise_on_violation=False)
     cluster.checker = checker
     for action in plan:
-        kind = action[0]
-        if kind == "run":
-            cluster.run(action[1])
-        elif kind == "submit":
-            leader = cluster.leader()
-            if leader is not None:
-                try:
-                    cluster.submit(action[1], node=leader)
-                except NotLeader:
-                    pass
-        elif kind == "crash":
-            # Keep a majority up, or nothing interesting can happen.
-            if cluster.is_up(action[1]) and len(cluster.crashed) + 1 <= (size - 1) // 2:
-                cluster.crash(action[1])
-        elif kind == "crash-leader":
-            leader = cluster.leader()
-            if leader is not None and len(cluster.crashed) + 1 <= (size - 1) // 2:
-                cluster.crash(leader)
-        elif kind == "isolate-leader":
-            leader = cluster.leader()
-            if leader is not None:
-                cluster.partition([leader], [i for i in cluster.ids if i != leader])
-                cluster.submit(action[1], node=leader)
-        elif kind == "restart":
-            if cluster.crashed:
-                cluster.restart(rng.choice(sorted(cluster.crashed)))
-        elif kind == "partition":
-            cluster.partition(action[1], action[2])
-        elif kind == "heal":
-            cluster.heal()
-        else:
-            cluster.set_network(drop=action[1], duplicate=action[2], reorder=action[3])
+        if isinstance(action, Crash) and len(cluster.crashed) + 1 > (size - 1) // 2:
+            continue   # keep a majority up, or nothing interesting can happen
+        if isinstance(action, Restart):
+            if not cluster.crashed:
+                continue
+            action = Restart(rng.choice(sorted(cluster.crashed)))
+        try:
+            cluster.do(action)
+        except (NotLeader, NodeCrashed, ConfigurationError):
+            pass   # refused at this moment: no leader, a server already down
         if checker.violations and not trace:
             break  # caught: no need to go on (a traced run goes on, to be read)
     return ScheduleResult(seed, size, plan, cluster.steps, checker.checks, checker.violations,

@@ -46,7 +46,7 @@ import random
 import statistics
 from dataclasses import dataclass
 
-from ..cluster import Cluster
+from ..sim.cluster import Cluster
 from ..node import AppendEntriesReply, Node, RequestVoteReply
 from .reachable import check
 

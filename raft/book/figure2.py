@@ -39,8 +39,8 @@ TESTS = ROOT / "tests"
 CARD = BOOK / "appendix" / "figure2.md"
 FENCE = "`" * 3
 
-RULES_FILE = "test_core_rules.py"
-MEMBERSHIP_FILE = "test_core_membership.py"
+RULES_FILE = "test_node_rules.py"
+MEMBERSHIP_FILE = "test_node_membership.py"
 
 
 def _rules(*names):
@@ -54,7 +54,7 @@ ROWS = {
                  _rules("test_higher_term_makes_any_server_adopt_it_and_follow")),
     "all-apply": (("apply_committed",),
                   _rules("test_leader_commits_when_a_majority_stores_an_entry_of_its_term")
-                  + ("test_core_cluster.py::test_retried_command_is_applied_once",)),
+                  + ("test_sim_cluster.py::test_retried_command_is_applied_once",)),
     # Rules for Servers, followers and candidates
     "follower-timeout": (("tick",), _rules("test_follower_times_out_and_campaigns")),
     "candidate-start": (("start_election",), _rules("test_follower_times_out_and_campaigns")),
@@ -107,7 +107,7 @@ ROWS = {
                   _rules("test_follower_commit_is_min_of_leader_commit_and_last_new_entry")),
     # Beyond Figure 2
     "reply-stale": (("handle_request_vote_reply", "handle_append_entries_reply"),
-                    ("test_core_stale_replies.py::test_replies_from_an_earlier_term_are_ignored",)),
+                    ("test_node_stale_replies.py::test_replies_from_an_earlier_term_are_ignored",)),
     "config-latest": (("config", "append_entries_to_log"),
                       (f"{MEMBERSHIP_FILE}::"
                        "test_servers_use_the_latest_configuration_even_uncommitted",)),

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from ..cluster import Cluster
+from ..sim.cluster import Cluster
 
 #: The seed of the book's Figure 5: terms 1, 2 and 4 elect a leader, term 3 is a split vote.
 SEED = 30

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..cluster import Cluster
+from ..sim.cluster import Cluster
 from ..node import AppendEntries, AppendEntriesReply
 from .reachable import check
 

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..cluster import Cluster
+from ..sim.cluster import Cluster
 from ..errors import ConfigurationError
-from ..invariants import SafetyChecker
+from ..check.checker import SafetyChecker
 from ..node import Node
 
 #: Figure 8's logs (terms by index) per panel, for servers S1..S5, as in the paper.

@@ -2,7 +2,7 @@
 
 Theory of operation
 -------------------
-Each function here builds a :class:`~raft.cluster.Cluster`, drives it through one story from
+Each function here builds a :class:`~raft.sim.cluster.Cluster`, drives it through one story from
 §6 (or from chapter 4 of Ongaro's dissertation) with ordinary cluster calls, checks that the
 story really happened (raising :class:`~raft.errors.ScenarioError` if a seed or a change in the
 core made it go differently), and returns the cluster together with the step numbers a chapter
@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..cluster import Cluster
+from ..sim.cluster import Cluster
 from ..errors import ScenarioError
 from ..node import LEADER, Configuration, Node
 

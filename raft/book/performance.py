@@ -24,7 +24,7 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass
 
-from ..cluster import Cluster
+from ..sim.cluster import Cluster
 from ..node import AppendEntries, AppendEntriesReply
 
 __all__ = ["Measurement", "measure_replication"]

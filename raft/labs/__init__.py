@@ -10,32 +10,13 @@ The lab notebooks (``book/labs/*.md``) are the students' version: they show the 
 :func:`show_source`, so a notebook opened in Jupyter needs nothing from the book's build, and
 their "Your turn" cell holds method stubs only. The teacher's version for nbgrader, with the
 solution regions, is generated from them by ``python -m raft.labs.course``.
+
+This package is the labs' public name, kept for the lab pages and the notebooks students have
+saved; the code lives in :mod:`raft.classroom` (``skeleton``, ``course``).
 """
 
-import inspect
-import textwrap
+from ..classroom.skeleton import (LAB_NODES, Lab1Node, Lab2Node, Lab3Node, Lab4Node, Lab5Node,
+                                  Source, show_source)
 
-from .skeleton import LAB_NODES, Lab1Node, Lab2Node, Lab3Node, Lab4Node, Lab5Node
-
-__all__ = ["LAB_NODES", "Lab1Node", "Lab2Node", "Lab3Node", "Lab4Node", "Lab5Node",
+__all__ = ["LAB_NODES", "Lab1Node", "Lab2Node", "Lab3Node", "Lab4Node", "Lab5Node", "Source",
            "show_source"]
-
-
-class Source:
-    """Source code that displays as a highlighted Python block in Jupyter and in the book."""
-
-    def __init__(self, text):
-        self.text = text
-
-    def _repr_markdown_(self):
-        return f"```python\n{self.text}\n```"
-
-    def __repr__(self):
-        return self.text
-
-
-def show_source(*objects):
-    """The source of classes or functions of the ``raft`` package (read from its files, so it
-    is always the code that runs), one after the other."""
-    return Source("\n\n\n".join(textwrap.dedent(inspect.getsource(o)).rstrip()
-                                for o in objects))

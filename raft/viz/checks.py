@@ -2,7 +2,7 @@
 
 :class:`InvariantMonitor` watches a sequence of snapshots (it reads them and nothing else) and
 judges each property with the same function the simulator's checker uses
-(:mod:`raft.invariants`), so the light and the checker cannot disagree on what a property
+(:mod:`raft.check.properties`), so the light and the checker cannot disagree on what a property
 means. It remembers what it needs across steps: who led each term, each leader's log while it
 leads, which entry each index holds as committed and as applied. A property turns red at the
 first step that breaks it and stays red, with the servers and log indexes involved. (For runs
@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..invariants import (PROPERTIES, committed_entries_agree, election_safety,
-                          leader_append_only, leader_completeness, log_matching,
-                          state_machine_safety)
+from ..check.properties import (PROPERTIES, committed_entries_agree, election_safety,
+                                leader_append_only, leader_completeness, log_matching,
+                                state_machine_safety)
+
 
 @dataclass(frozen=True)
 class Violation:

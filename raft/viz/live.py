@@ -4,9 +4,9 @@ The book's pages run this module in Pyodide, inside a web worker (``_assets/raft
 loads Pyodide and the ``raft`` package zipped from this source tree). The page's explorer
 (``_assets/raft-explorer.js``) sends one JSON request per reader action to :func:`request` and
 gets one JSON reply back. Behind every explorer is one :class:`~raft.viz.session.Session`, the
-same class behind the notebook explorer, and every action is a scenario line performed by
-:meth:`Session.perform <raft.viz.session.Session.perform>`, so the page and the notebook cannot
-drift.
+same class behind the notebook explorer, and every action is a scenario line (an action of
+:mod:`raft.sim.actions`) performed by :meth:`Session.perform <raft.viz.session.Session.perform>`,
+so the page and the notebook cannot drift.
 
 Requests (``key`` names the explorer on the page; a page may hold several)::
 
@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 
-from .. import scenario as _scenario
+from ..script import scenario as _scenario
 from ..errors import RaftError
 from .session import Session, explain, underlying
 

@@ -78,10 +78,10 @@ version; readers ignore keys they do not know. Removing a key or changing what o
 
 from __future__ import annotations
 
+from ..check.properties import PROPERTIES
 from ..errors import RaftError
-from ..invariants import PROPERTIES
 from ..node import AppendEntries, AppendEntriesReply, RequestVote, RequestVoteReply
-from ..trace import describe_message
+from ..sim.trace import describe_message
 from .checks import InvariantMonitor, flagged_cells
 
 SCHEMA_VERSION = 1
@@ -224,7 +224,7 @@ def describe(scene, limit=6):
 
 
 def scene_of(snap, status=None, next_snap=None, window=WINDOW):
-    """The scene of a :class:`~raft.snapshot.ClusterSnapshot`.
+    """The scene of a :class:`~raft.sim.snapshot.ClusterSnapshot`.
 
     ``status`` is the :class:`~raft.viz.checks.InvariantMonitor` status at this snapshot
     (judged on this snapshot alone if not given); ``next_snap``, the snapshot after the next

@@ -6,18 +6,20 @@ or drop a message, ...) and answers with the new scenes. Looking at an earlier s
 acting forks a new future, as in RaftScope: the cluster is replaced by ``cluster.replay(step)``
 and the old future is forgotten.
 
-Every action reaches the session as one line of the scenario language (``crash 3``,
-``partition 1 2 | 3 4 5``, ``submit x=1``, ``deliver #17``, ``step``): :meth:`Session.perform`.
-The notebook explorer (:mod:`raft.viz.widgets`) sends these lines from its buttons, and the live
+Every action reaches the session as one action of the action language
+(:mod:`raft.sim.actions`), that is one scenario line (``crash 3``, ``crash leader``,
+``partition 1 2 | 3 4 5``, ``submit x=1``, ``deliver #17``, ``step``): :meth:`Session.perform`
+parses it and the cluster does it (``cluster.do``). The notebook explorer (:mod:`raft.viz.widgets`) sends these lines from its buttons, and the live
 page sends the very same lines from a web worker (:mod:`raft.viz.live`, running this module in
 Pyodide), so the two explorers cannot drift. It imports no widget library.
 """
 
 from __future__ import annotations
 
-from .. import scenario as _scenario
 from ..errors import NotLeader, RaftError, ScenarioError
-from ..trace import describe_message
+from ..script import scenario as _scenario
+from ..sim.actions import Action, Step
+from ..sim.trace import describe_message
 from .checks import InvariantMonitor
 from .scene import scene_of
 from .view import status_of
@@ -184,25 +186,26 @@ class Session:
         return self.act(one)
 
     def perform(self, line):
-        """Perform one scenario line (``"crash 3"``, ``"partition 1 2 | 3 4 5"``,
-        ``"submit x=1"``, ``"deliver #17"``, ``"step"``: see :data:`VERBS`) on the present,
-        forking first if an earlier step is on show. Returns what :meth:`act` returns. A line
-        that cannot be read, or an action that cannot be done now, raises a RaftError."""
-        if not isinstance(line, str):
-            raise ScenarioError(f"an action is a line of text, got {type(line).__name__}")
-        words = line.split()
-        if not words or words[0] not in VERBS:
-            raise ScenarioError(f"an explorer performs one of {', '.join(VERBS)}; got {line!r}")
-        if words == ["step"]:
+        """Perform one action (a scenario line such as ``"crash 3"``, ``"crash leader"``,
+        ``"partition 1 2 | 3 4 5"``, ``"submit x=1"``, ``"deliver #17"``, ``"step"``, or an
+        :class:`~raft.sim.actions.Action`; the verbs are :data:`VERBS`) on the present, forking
+        first if an earlier step is on show. Returns what :meth:`act` returns. A line that
+        cannot be read raises ScenarioError; an action that cannot be done now raises what the
+        cluster raises (NotLeader, NodeCrashed, ConfigurationError...)."""
+        if isinstance(line, Action):
+            action = line
+        else:
+            try:
+                action = Action.parse(line)
+            except ScenarioError as e:
+                shown = f" (in {line.strip()!r})" if isinstance(line, str) and line.strip() else ""
+                raise ScenarioError(f"{e}{shown}") from e
+        if action.verb not in VERBS:
+            raise ScenarioError(f"an explorer performs one of {', '.join(VERBS)}; got "
+                                f"{str(action)!r}")
+        if action == Step(1):
             return self.step()
-        try:
-            return self.act(lambda c: _scenario.run(line, cluster=c))
-        except ScenarioError as e:
-            if e.line_number is None:
-                raise
-            # One line, not a file: drop the "line 1:" and the echo of the line.
-            reason = str(e).split("\n")[0].removeprefix(f"line {e.line_number}: ")
-            raise ScenarioError(f"{reason} (in {line.strip()!r})") from e.__cause__
+        return self.act(lambda c: c.do(action))
 
     def do(self, name, arg=None):
         """Perform a named action (see :data:`ACTIONS`): ``do("crash", 3)``,

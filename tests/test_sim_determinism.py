@@ -2,7 +2,7 @@
 failing randomized test is reproduced from its seed, so both depend on this."""
 
 from raft import Cluster, scenario
-from raft.snapshot import snapshot
+from raft.sim.snapshot import snapshot
 
 
 def busy_run(seed):

@@ -14,7 +14,7 @@ is recognised as a retry and not applied twice (§8).
 import re
 from functools import lru_cache
 
-from .errors import CommandError
+from ..errors import CommandError
 
 _SET = re.compile(r"^\s*([A-Za-z_][\w.-]*)\s*=\s*(.*?)\s*$")
 _DEL = re.compile(r"^\s*del\s+([A-Za-z_][\w.-]*)\s*$")
@@ -40,6 +40,8 @@ _parse_cached = lru_cache(maxsize=1024)(parse_command)
 
 
 def _parse_applied(command):
+    """parse_command, remembered for the commands seen lately (a command is parsed when it is
+    submitted, and again by every server that applies it)."""
     return _parse_cached(command) if isinstance(command, str) else parse_command(command)
 
 

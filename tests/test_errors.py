@@ -16,7 +16,7 @@ from raft import (Cluster, ConfigurationError, ExpectationFailed, MembershipChan
     ("cluster size=3\nelect one\n", 2, "expected a whole number"),
 ])
 def test_malformed_scenario_names_the_line(text, line, words):
-    """raft/scenario.py: malformed text raises ScenarioError carrying the line number."""
+    """raft/script/scenario.py: malformed text raises ScenarioError carrying the line number."""
     with pytest.raises(ScenarioError) as caught:
         scenario.run(text)
     assert caught.value.line_number == line

@@ -1,7 +1,7 @@
 """Golden runs: the simulator's speed work must not change what any seeded run does.
 
 The chapters and tests quote exact numbers from seeded runs, so an optimisation of the
-simulator (``raft/cluster.py``), the trace, the snapshots or the invariant checker has to leave
+simulator (``raft/sim/cluster.py``), the trace, the snapshots or the invariant checker has to leave
 every run byte-identical: the same random draws in the same order, the same events at the same
 times, the same trace records and sentences, the same final state and the same violations.
 
@@ -14,7 +14,7 @@ run did does.
 
 A DELIBERATE change of behaviour (a fix in ``raft/node.py``, a new trace record, a different
 random draw) changes these hashes: check that the change is intended, then record the new ones
-with ``python tests/test_core_perf_equivalence.py`` and paste them into GOLDEN.
+with ``python tests/test_sim_golden_runs.py`` and paste them into GOLDEN.
 """
 
 from __future__ import annotations
@@ -26,9 +26,10 @@ import pytest
 
 from raft import Cluster, NotLeader
 from raft.bugs import BUGS
-from raft.invariants import SafetyChecker
-from raft.snapshot import snapshot
-from raft.trace import TraceRecord
+from raft.check import SafetyChecker
+from raft.fuzz.generate import generate
+from raft.sim.snapshot import snapshot
+from raft.sim.trace import TraceRecord
 
 
 def _load(cluster, count, every):
@@ -90,14 +91,12 @@ def given_logs():
 
 def broken_log_matching():
     """A bug from the zoo with the checker collecting (not raising): every violation counts."""
-    from raft import grade
     cls = BUGS["prev-log-off-by-one"]
-    schedule = grade.generate(10, cls.profile)
-    c = Cluster(size=schedule.size, seed=schedule.seed,
-                election_timeout=schedule.election_timeout, node_class=cls)
+    schedule = generate(10, cls.profile)
+    c = Cluster(**schedule.setup.kwargs(), node_class=cls)
     c.checker = SafetyChecker(c, raise_on_violation=False)
     for action in schedule.actions:
-        grade._do(c, action)
+        c.do(action, lenient=True)
     assert any(v.prop == "Log Matching" for v in c.checker.violations)
     return c
 

@@ -1,8 +1,10 @@
 """Randomized fault schedules with the five properties of Figure 3 checked after every step.
 
 Each schedule is drawn from ``random.Random(seed)``: a network with 0-30% loss, duplication
-and reordering, then a list of actions (crash, restart, partition, heal, membership change,
-client commands, running for a while). The cluster runs with ``check_invariants=True``, so a
+and reordering, then a list of actions (values of ``raft.sim.actions``: crash, restart, partition,
+heal, membership change, client commands, running for a while), each drawn against the cluster
+as it is then and done as written; one the cluster refuses (no leader, a change in progress) is
+skipped. The cluster runs with ``check_invariants=True``, so a
 safety violation raises InvariantViolation at the step it happens. At the end the network is
 healed and every server restarted, and liveness is checked: a leader is elected and a new
 command commits.
@@ -21,12 +23,37 @@ import pytest
 from raft import (Cluster, ConfigurationError, InvariantViolation, MembershipChangeInProgress,
                   NotLeader, scenario)
 from raft import bugs
-from raft.invariants import SafetyChecker
+from raft.sim.actions import Crash, Heal, Members, Partition, Restart, Run, Submit
+from raft.check import SafetyChecker
 from raft.node import Node
 
 SCHEDULES = int(os.environ.get("RAFT_FUZZ_SCHEDULES", "2000"))
 CHUNKS = 6
 PER_CHUNK = -(-SCHEDULES // CHUNKS)
+
+
+def next_action(r, cluster):
+    """The next action of a schedule, drawn from ``r`` and the cluster's state (a crash of a
+    running server, a restart of a crashed one), or None."""
+    a = r.random()
+    ids = cluster.ids
+    if a < 0.1:
+        up = [i for i in ids if cluster.is_up(i)]
+        return Crash(r.choice(up)) if len(up) > 1 else None
+    if a < 0.2:
+        return Restart(r.choice(sorted(cluster.crashed))) if cluster.crashed else None
+    if a < 0.27:
+        shuffled = ids[:]
+        r.shuffle(shuffled)
+        k = r.randint(1, len(shuffled) - 1)
+        return Partition((shuffled[:k], shuffled[k:]))
+    if a < 0.33:
+        return Heal()
+    if a < 0.38:
+        return Members(tuple(sorted(r.sample(range(1, 8), r.randint(3, 5)))))
+    if a < 0.7:
+        return Submit(f"k{r.randint(0, 3)}={r.randint(0, 99)}")
+    return Run(r.uniform(10, 400))
 
 
 def schedule(seed, actions=40):
@@ -36,29 +63,10 @@ def schedule(seed, actions=40):
                       drop=r.choice([0, 0.1, 0.2, 0.3]), duplicate=r.choice([0, 0.1, 0.3]),
                       reorder=r.choice([0, 0.1, 0.3]), fast_backoff=r.random() < 0.5)
     for _ in range(actions):
-        a = r.random()
-        ids = cluster.ids
+        action = next_action(r, cluster)
         try:
-            if a < 0.1:
-                up = [i for i in ids if cluster.is_up(i)]
-                if len(up) > 1:
-                    cluster.crash(r.choice(up))
-            elif a < 0.2:
-                if cluster.crashed:
-                    cluster.restart(r.choice(sorted(cluster.crashed)))
-            elif a < 0.27:
-                shuffled = ids[:]
-                r.shuffle(shuffled)
-                k = r.randint(1, len(shuffled) - 1)
-                cluster.partition(shuffled[:k], shuffled[k:])
-            elif a < 0.33:
-                cluster.heal()
-            elif a < 0.38:
-                cluster.change_membership(sorted(r.sample(range(1, 8), r.randint(3, 5))))
-            elif a < 0.7:
-                cluster.submit(f"k{r.randint(0, 3)}={r.randint(0, 99)}")
-            else:
-                cluster.run(r.uniform(10, 400))
+            if action is not None:
+                cluster.do(action)
         except (NotLeader, MembershipChangeInProgress, ConfigurationError):
             pass   # the schedule asked for something the cluster refuses; carry on
     return cluster

@@ -1,7 +1,7 @@
 """Story tests: the scenario files in tests/scenarios/, run with the safety checker on.
 
 Each file tells one story from the paper with ``expect`` lines that must hold (see
-``raft/scenario.py``). A file whose first line is ``# raises: ErrorName: text`` must stop with
+``raft/script/scenario.py``). A file whose first line is ``# raises: ErrorName: text`` must stop with
 that error (the unsafe membership switch must be caught by the checker).
 """
 

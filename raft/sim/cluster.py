@@ -13,8 +13,10 @@ to its key-value store. Every event and every note the servers write is appended
 One seeded ``random.Random`` drives everything that is random (election timeouts, message
 latency, loss, duplication and reordering), so a cluster built with the same arguments and
 driven by the same calls always produces the same trace. Calls from outside (``crash``,
-``partition``, ``submit``, ...) are steps too, and are remembered, which is how ``replay``
-rebuilds the cluster as it was at any earlier step.
+``partition``, ``submit``, ...) are steps too. Each is remembered as an action of
+:mod:`raft.sim.actions` (``cluster.done``), which is how ``replay`` rebuilds the cluster as it
+was at any earlier step and ``scenario_text`` writes the run down; ``do(action)`` performs any
+action, including those that name a server symbolically (``crash leader``, ``restart any``).
 
 The simulator only reads a node's state and calls its public inputs; it never changes the
 algorithm's state behind its back (a crash throws the node away and builds a new one from
@@ -28,9 +30,14 @@ import random
 from collections import Counter
 from typing import NamedTuple
 
-from . import checks, kv
-from .errors import ConfigurationError, NodeCrashed, NotLeader, StuckTimer, UnknownNode
-from .node import LEADER, MAX_ENTRIES_PER_MESSAGE, AppendEntries, Configuration, Entry, Node
+from .. import checks
+from ..errors import (ConfigurationError, ExpectationFailed, NodeCrashed, NotLeader, RaftError,
+                      StuckTimer, UnknownNode)
+from ..node import LEADER, MAX_ENTRIES_PER_MESSAGE, AppendEntries, Configuration, Entry, Node
+from . import kv
+from .actions import (ANY, LEADER as TARGET_LEADER, OLD_LEADER, Clock, Connect, Crash, Deliver,
+                      Disconnect, Drop, Elect, Heal, Isolate, Members, Network, Partition, Reboot,
+                      Restart, Run, RunUntil, Setup, Step, Submit, Timeout)
 from .trace import TraceRecord, step_caption
 
 _DELIVER, _TIMER = 0, 1
@@ -47,6 +54,17 @@ class Flight(NamedTuple):
     msg: object
     sent_at: float
     deliver_at: float
+
+
+class Done(NamedTuple):
+    """An action done to the cluster: it began after step ``start`` and took step ``step``
+    itself (a ``run`` processes the events from ``start`` on, then moves the clock to its end
+    at ``time`` in its own step; any other action is one step, ``start == step - 1``)."""
+
+    start: int
+    step: int
+    action: object
+    time: float
 
 
 class Disk:
@@ -66,7 +84,7 @@ class Cluster:
     Times are in milliseconds. ``logs``, ``terms`` and ``votes`` start servers from given
     persistent state (a log is a list of terms, of ``(term, command)`` pairs or of Entry), so
     the paper's figures can be replayed exactly. ``check_invariants=True`` checks the five
-    safety properties after every step (see ``raft.invariants``); ``trace=False`` keeps no
+    safety properties after every step (see ``raft.check``); ``trace=False`` keeps no
     trace, for large experiments where only the outcome matters.
     """
 
@@ -74,13 +92,14 @@ class Cluster:
                  latency=(10, 15), drop=0.0, duplicate=0.0, reorder=0.0, fast_backoff=False,
                  disruption_guard=True, logs=None, terms=None, votes=None, node_class=Node,
                  check_invariants=False, trace=True, max_entries_per_message=MAX_ENTRIES_PER_MESSAGE):
-        self._init = dict(size=size, seed=seed, election_timeout=election_timeout,
-                          heartbeat_interval=heartbeat_interval, latency=latency, drop=drop,
-                          duplicate=duplicate, reorder=reorder, fast_backoff=fast_backoff,
-                          disruption_guard=disruption_guard, logs=logs, terms=terms,
-                          votes=votes, node_class=node_class,
-                          check_invariants=check_invariants, trace=trace,
-                          max_entries_per_message=max_entries_per_message)
+        # The settings as given, so that replay() rebuilds exactly this cluster.
+        self.setup = Setup(size=size, seed=seed, election_timeout=election_timeout,
+                           heartbeat_interval=heartbeat_interval, latency=latency, drop=drop,
+                           duplicate=duplicate, reorder=reorder, fast_backoff=fast_backoff,
+                           disruption_guard=disruption_guard,
+                           max_entries_per_message=max_entries_per_message, logs=logs,
+                           terms=terms, votes=votes)
+        self._check_invariants = check_invariants
         checks.positive_int("size", size)
         low, high = checks.timing(election_timeout, heartbeat_interval)
         self.seed = seed
@@ -117,7 +136,7 @@ class Cluster:
         self._next_flight = 0
         self._timer_at = {}
         self._instant = (None, {}, 0)  # (time, server -> timer firings then, first step)
-        self._actions = []           # (steps before it, method name, args) for replay
+        self.done = []               # Done records: the actions done to it, for replay
         self._client_seq = 0
 
         ids = list(range(1, size + 1))
@@ -136,7 +155,7 @@ class Cluster:
 
         self.checker = None
         if check_invariants:
-            from .invariants import SafetyChecker
+            from ..check.checker import SafetyChecker
             self.checker = SafetyChecker(self)
 
     # -- reading the cluster --------------------------------------------------------------------
@@ -267,7 +286,7 @@ class Cluster:
         while self.step(until=end) is not None:
             pass
         if end > self.now:
-            self._act("_advance", end, ms, started)
+            self._act(Run.checked(ms), started, end)
         return self
 
     def run_to(self, time):
@@ -278,7 +297,7 @@ class Cluster:
         while self.step(until=time) is not None:
             pass
         if time > self.now:
-            self._act("_advance", time)
+            self._act(Clock(time), time=time)
         return self
 
     def run_until(self, predicate, timeout=10_000):
@@ -293,7 +312,7 @@ class Cluster:
                 return True
         if end > self.now:
             # Nothing held before the timeout, so this was a run of ``timeout`` ms.
-            self._act("_advance", end, timeout, started)
+            self._act(Run(timeout), started, end)
         return predicate(self)
 
     def elect(self, i, timeout=2_000):
@@ -312,7 +331,7 @@ class Cluster:
         """Send a client command to ``node`` (default: the leader); returns its log index.
 
         Raises NotLeader (with the leader hint) if that server is not the leader."""
-        kv.parse_command(command)
+        kv._parse_applied(command)
         if node is None:
             node = self.leader()
             if node is None:
@@ -325,44 +344,48 @@ class Cluster:
             raise ConfigurationError("give seq together with client_id")
         if self.nodes[node].role != LEADER:
             raise NotLeader(node, self.nodes[node].leader_id)
-        return self._act("_submit", command, node, client_id, seq)
+        if not (isinstance(client_id, str) and client_id.split() == [client_id]):
+            raise ConfigurationError(f"a client id is a word such as 'alice', got {client_id!r}")
+        if not (isinstance(seq, int) and not isinstance(seq, bool)):
+            raise ConfigurationError(f"a sequence number is a whole number, got {seq!r}")
+        return self._act(Submit.checked(command, node, client_id, seq))
 
     def crash(self, i):
         """Stop server ``i``: its volatile state and the messages on their way to it are lost."""
         self._require_up(i)
-        self._act("_crash", i)
+        self._act(Crash(i))
 
     def restart(self, i):
         """Start server ``i`` again from what its disk holds."""
         self.node(i)
         if i not in self.crashed:
             raise ConfigurationError(f"S{i} is running; crash it before restarting it")
-        self._act("_restart", i)
+        self._act(Restart(i))
 
     def disconnect(self, i):
         self.node(i)
-        self._act("_disconnect", i)
+        self._act(Disconnect(i))
 
     def connect(self, i):
         self.node(i)
-        self._act("_connect", i)
+        self._act(Connect(i))
 
     def partition(self, *groups):
         """Split the network into ``groups`` (iterables of ids, or single ids); servers in
         the same group reach each other, no message crosses between groups. Every server must
         be in a group (one alone in its group is isolated): ``partition([1, 2], [3, 4, 5])``,
         ``partition([1], [2], [3])``."""
-        self._act("_partition", checks.partition_groups(groups, self.ids))
+        self._act(Partition(checks.partition_groups(groups, self.ids)))
 
     def heal(self):
         """Remove every partition and reconnect every server."""
-        self._act("_heal")
+        self._act(Heal())
 
     def set_network(self, drop=None, duplicate=None, reorder=None, latency=None):
         """Change the network: loss, duplication and reordering probabilities, latency range."""
         _check_network(drop, duplicate, reorder, latency)  # a bad call changes nothing
-        self._act("_network", drop, duplicate, reorder,
-                  tuple(latency) if latency is not None else None)
+        self._act(Network(drop, duplicate, reorder,
+                          tuple(latency) if latency is not None else None))
 
     def timeout(self, i):
         """Make server ``i`` start an election now, as if its timer had fired."""
@@ -373,17 +396,17 @@ class Cluster:
         if i not in node.config.members:
             raise ConfigurationError(f"S{i} is not a voter in {node.config}, so it cannot "
                                      "campaign")
-        self._act("_force_timeout", i)
+        self._act(Timeout(i))
 
     def deliver(self, flight):
         """Deliver one message on the network now (a Flight from ``in_flight()``, or its id)."""
         flight = self._flight(flight)
-        self._act("_deliver_now", flight.id)
+        self._act(Deliver(flight.id))
 
     def drop(self, flight):
         """Lose one message on the network (a Flight from ``in_flight()``, or its id)."""
         flight = self._flight(flight)
-        self._act("_drop_now", flight.id)
+        self._act(Drop(flight.id))
 
     def change_membership(self, ids, unsafe=False):
         """Ask the leader to move to the voters ``ids`` with joint consensus (§6); new ids get
@@ -397,22 +420,212 @@ class Cluster:
         # Refuse a change in progress (naming both changes) before any server is created.
         node = self.nodes[leader]
         ids = checks.membership_change(ids, node)
-        self._act("_change_membership", ids, bool(unsafe))
+        self._act(Members(ids, bool(unsafe)))
+
+    # -- any action, as a value ------------------------------------------------------------------
+
+    def do(self, action, *, lenient=False):
+        """Perform one action of :mod:`raft.sim.actions` (``cluster.do(Crash("leader"))``,
+        ``cluster.do(Action.parse("restart any"))``); the one entry point for every action.
+
+        A symbolic target is resolved against the cluster now: ``leader`` is ``leader()``,
+        ``old-leader`` the running leader of the lowest term, ``any`` the crashed server with
+        the lowest id. What is remembered for replay (``done``) is the concrete action.
+
+        Strict (the default): an action that cannot be done now raises what the method it
+        stands for raises (``crash leader`` with no leader raises NotLeader, ``crash 2`` with S2
+        down NodeCrashed, ...). Lenient (``lenient=True``, for generated schedules, so that any
+        sub-list of a schedule is still a schedule): such an action is skipped and ``None``
+        returned. Lenient also skips crashing the last running server, healing a network with
+        no cut, and a timeout of a leader or of a server outside its configuration; and a
+        partition that leaves servers out puts each of them in a group of its own.
+
+        Returns the concrete actions remembered for it (a tuple: ``reboot`` is a crash and a
+        restart; ``step`` and ``run until`` only process events), or None if it was skipped."""
+        perform = self._DO.get(type(action))
+        if perform is None:
+            raise ConfigurationError(f"cannot do {action!r}: not an action of raft.sim.actions")
+        before = len(self.done)
+        if perform(self, action, lenient) is False:
+            return None
+        return tuple(d.action for d in self.done[before:])
+
+    def _resolve(self, who, lenient):
+        """The server id a target names now, or None (lenient) if it names none."""
+        if who == TARGET_LEADER:
+            who = self.leader()
+        elif who == OLD_LEADER:
+            leaders = [i for i, n in self.nodes.items()
+                       if i not in self.crashed and n.role == LEADER]
+            who = min(leaders, key=lambda i: (self.nodes[i].current_term, i), default=None)
+        elif who == ANY:
+            down = sorted(self.crashed)
+            if not down:
+                if lenient:
+                    return None
+                raise ConfigurationError("restart any: no server is crashed")
+            return down[0]
+        elif who not in self.nodes:
+            if lenient:
+                return None
+            self.node(who)   # raises UnknownNode, naming the servers
+        if who is None and not lenient:
+            raise NotLeader(None, None)
+        return who
+
+    def _up(self):
+        return [i for i in self.ids if i not in self.crashed]
+
+    def _do_crash(self, a, lenient):
+        who = self._resolve(a.node, lenient)
+        if lenient:
+            up = self._up()
+            if who not in up or len(up) <= 1:
+                return False
+        self.crash(who)
+
+    def _do_restart(self, a, lenient):
+        who = self._resolve(a.node, lenient)
+        if lenient and who not in self.crashed:
+            return False
+        self.restart(who)
+
+    def _do_reboot(self, a, lenient):
+        who = self._resolve(a.node, lenient)
+        if lenient and who not in self._up():
+            return False
+        self.crash(who)
+        self.restart(who)
+
+    def _do_isolate(self, a, lenient):
+        who = self._resolve(a.node, lenient)
+        if who is None:
+            return False
+        self._act(Isolate(who))
+
+    def _do_disconnect(self, a, lenient):
+        who = self._resolve(a.node, lenient)
+        if who is None:
+            return False
+        self.disconnect(who)
+
+    def _do_connect(self, a, lenient):
+        who = self._resolve(a.node, lenient)
+        if who is None:
+            return False
+        self.connect(who)
+
+    def _can_campaign(self, i):
+        return i in self._up() and self.nodes[i].role != LEADER \
+            and i in self.nodes[i].config.members
+
+    def _do_timeout(self, a, lenient):
+        who = self._resolve(a.node, lenient)
+        if lenient and not self._can_campaign(who):
+            return False
+        self.timeout(who)
+
+    def _do_elect(self, a, lenient):
+        who = self._resolve(a.node, lenient)
+        if not lenient:
+            self.elect(who)
+            return
+        if not self._can_campaign(who):
+            return False
+        self.timeout(who)
+        self.run_until(lambda c: c.leader() == who, 2_000)
+
+    def _do_submit(self, a, lenient):
+        to = TARGET_LEADER if a.to is None and lenient else a.to
+        who = None if to is None else self._resolve(to, lenient)
+        if lenient and (who not in self._up() or self.nodes[who].role != LEADER):
+            return False
+        self.submit(a.command, node=who, client_id=a.client, seq=a.seq)
+
+    def _do_run(self, a, lenient):
+        self.run(a.ms)
+
+    def _do_run_until(self, a, lenient):
+        if a.condition == "leader":
+            def predicate(c):
+                return c.leader() is not None
+        else:
+            node, index = a.node, a.index
+            self.node(node)
+
+            def predicate(c):
+                return c.nodes[node].commit_index >= index
+        if not self.run_until(predicate, timeout=a.within) and not lenient:
+            raise ExpectationFailed(f"'{a}' did not happen within {a.within:.0f} ms")
+
+    def _do_step(self, a, lenient):
+        for done in range(a.count):
+            if self.step() is None:
+                if lenient:
+                    return
+                raise ConfigurationError(f"nothing left to step: no message or timer is "
+                                         f"pending (after {done} of {a.count} steps)")
+
+    def _do_clock(self, a, lenient):
+        if a.to < self.now:
+            if lenient:
+                return False
+            raise ConfigurationError(f"the clock is already at {self.now:.1f} ms, past "
+                                     f"{a.to!r}")
+        self.run_to(a.to)
+
+    def _do_partition(self, a, lenient):
+        groups = a.groups
+        if lenient:   # servers the groups leave out are each cut off on their own
+            listed = {i for g in groups for i in g}
+            groups = groups + tuple((i,) for i in self.ids if i not in listed)
+        self.partition(*groups)
+
+    def _do_heal(self, a, lenient):
+        if lenient and self._groups is None and not self._disconnected:
+            return False
+        self.heal()
+
+    def _do_network(self, a, lenient):
+        self.set_network(**a.settings())
+
+    def _do_members(self, a, lenient):
+        if lenient:
+            leader = self.leader()
+            if leader is None:
+                return False
+            try:   # the cluster's own checks: a change that makes no sense now is skipped
+                checks.membership_change(a.voters, self.nodes[leader])
+            except RaftError:
+                return False
+        self.change_membership(a.voters, unsafe=a.unsafe)
+
+    def _do_deliver(self, a, lenient):
+        if lenient and a.message not in self._flights:
+            return False
+        (self.drop if type(a) is Drop else self.deliver)(a.message)
+
+    #: action class -> how ``do`` performs it (a subclass may add its own actions here).
+    _DO = {Crash: _do_crash, Restart: _do_restart, Reboot: _do_reboot, Isolate: _do_isolate,
+           Disconnect: _do_disconnect, Connect: _do_connect, Timeout: _do_timeout,
+           Elect: _do_elect, Submit: _do_submit, Run: _do_run, RunUntil: _do_run_until,
+           Step: _do_step, Clock: _do_clock, Partition: _do_partition, Heal: _do_heal,
+           Network: _do_network, Members: _do_members, Deliver: _do_deliver, Drop: _do_deliver}
 
     # -- replay -------------------------------------------------------------------------------
 
     def replay(self, step=None):
-        """A new cluster rebuilt from the same arguments and calls, as it was after ``step``
+        """A new cluster rebuilt from the same settings and actions, as it was after ``step``
         (default: now). Acting on it forks a new future; this cluster is unchanged."""
         step = self.steps if step is None else step
         if not 0 <= step <= self.steps:
             raise ConfigurationError(f"step must be between 0 and {self.steps}, got {step}")
-        twin = type(self)(**self._init)
-        for at, name, args in self._actions:
-            if at >= step:
+        twin = self._twin()
+        for done in self.done:
+            if done.step > step:
                 break
-            twin._step_to(at)
-            twin._act(name, *args)
+            twin._step_to(done.step - 1)
+            twin._redo(done)
         twin._step_to(step)
         return twin
 
@@ -423,11 +636,12 @@ class Cluster:
         end = self.steps if end is None else end
         twin = self.replay(start)
         yield snapshot(twin)
-        actions = [a for a in self._actions if a[0] >= start]
+        pending = [d for d in self.done if d.step > start]
+        k = 0
         while twin.steps < end:
-            if actions and actions[0][0] == twin.steps:
-                _, name, args = actions.pop(0)
-                twin._act(name, *args)
+            if k < len(pending) and pending[k].step - 1 == twin.steps:
+                twin._redo(pending[k])
+                k += 1
             elif twin.step() is None:
                 break
             yield snapshot(twin)
@@ -438,20 +652,50 @@ class Cluster:
         return snapshot(self)
 
     def scenario_text(self):
-        """The calls made on this cluster, as a scenario script (see ``raft.scenario``)."""
-        from .scenario import to_text
-        return to_text(self)
+        """The scenario (see ``raft.scenario``) that rebuilds this cluster exactly: its setup,
+        then every action done to it, with the number of events processed between them."""
+        lines = []
+        if self.node_class.__name__ != "Node":
+            lines.append(f"# note: built with node class {self.node_class.__name__}")
+        lines.append(str(self.setup))
+        upto = 0
+        for done in self.done:
+            # A timed run prints as "run 300ms": the events it processed, then the clock moved
+            # on to its end. Run again from the same moment, it ends at the same time exactly.
+            if done.start > upto:
+                lines.append(str(Step(done.start - upto)))
+            upto = done.step
+            lines.append(str(done.action))
+        if self.steps > upto:
+            lines.append(str(Step(self.steps - upto)))
+        return "\n".join(lines) + "\n"
 
     # -- internals --------------------------------------------------------------------------------
+
+    def _twin(self):
+        """A new cluster with this one's settings, before anything was done to it."""
+        return type(self)(**self.setup.kwargs(), node_class=self.node_class,
+                          check_invariants=self._check_invariants, trace=self.tracing)
 
     def _step_to(self, step):
         while self.steps < step:
             if self.step() is None:
                 raise RuntimeError(f"replay could not reach step {step}: the run diverged")
 
-    def _act(self, name, *args):
-        self._actions.append((self.steps, name, args))
-        result = getattr(self, name)(*args)
+    def _act(self, action, start=None, time=None):
+        """Do one concrete action as one step, and remember it. ``start`` and ``time``: where a
+        run began and the time it ends at."""
+        return self._redo(Done(self.steps if start is None else start, self.steps + 1, action,
+                               self.now if time is None else time))
+
+    def _redo(self, done):
+        """Take the step of an action (again, on a replay) and remember it."""
+        self.done.append(done)
+        kind = type(done.action)
+        if kind is Run or kind is Clock:
+            result = self._advance(done.time)
+        else:
+            result = self._PERFORM[kind](self, done.action)
         self._end_step()
         return result
 
@@ -589,19 +833,22 @@ class Cluster:
         if i in self.crashed:
             raise NodeCrashed(f"S{i} is crashed; restart it first")
 
-    # The actions proper. Each one is a step; they are called through `_act` (or by replay).
+    # The actions proper: each takes one step, and is called through `_act` (or by replay)
+    # with its concrete action (a server id, never a symbolic target).
 
-    def _submit(self, command, node, client_id, seq):
-        if client_id == "client":  # keep the automatic numbering going after a replay
-            self._client_seq = max(self._client_seq, seq)
+    def _submit(self, a):
+        if a.client == "client":  # keep the automatic numbering going after a replay
+            self._client_seq = max(self._client_seq, a.seq)
         self._begin_step()
-        index = self.nodes[node].propose(command, self.now, client_id, seq)
-        self._record("submit", node, "leader-client", command=command, index=index,
-                     client_id=client_id, seq=seq)
+        node = a.to
+        index = self.nodes[node].propose(a.command, self.now, a.client, a.seq)
+        self._record("submit", node, "leader-client", command=a.command, index=index,
+                     client_id=a.client, seq=a.seq)
         self._drain(node)
         return index
 
-    def _crash(self, i):
+    def _crash(self, a):
+        i = a.node
         self._begin_step()
         self.crashed.add(i)
         self._timer_at.pop(i, None)
@@ -610,7 +857,8 @@ class Cluster:
             flight = self._flights.pop(fid)
             self._record("drop", i, None, msg=flight.msg, reason=f"S{i} crashed")
 
-    def _restart(self, i):
+    def _restart(self, a):
+        i = a.node
         self._begin_step()
         self.crashed.discard(i)
         config = self.nodes[i].initial_config
@@ -618,50 +866,58 @@ class Cluster:
         disk = self.disks[i]
         self._record("restart", i, None, term=disk.current_term, log=len(disk.log))
 
-    def _disconnect(self, i):
+    def _disconnect(self, a):
         self._begin_step()
-        self._disconnected.add(i)
-        self._record("disconnect", i)
+        self._disconnected.add(a.node)
+        self._record("disconnect", a.node)
 
-    def _connect(self, i):
+    def _connect(self, a):
         self._begin_step()
-        self._disconnected.discard(i)
-        self._record("connect", i)
+        self._disconnected.discard(a.node)
+        self._record("connect", a.node)
 
-    def _partition(self, groups):
+    def _partition(self, a):
+        self._split(a.groups)
+
+    def _isolate(self, a):
+        i = a.node
+        self._split(checks.partition_groups([[i], [j for j in self.ids if j != i]], self.ids))
+
+    def _split(self, groups):
         self._begin_step()
         self._groups = {i: n for n, g in enumerate(groups) for i in g}
         self._record("partition", None, groups=[list(g) for g in groups])
 
-    def _heal(self):
+    def _heal(self, a):
         self._begin_step()
         self._groups = None
         self._disconnected.clear()
         self._record("heal", None)
 
-    def _network(self, drop, duplicate, reorder, latency):
+    def _network(self, a):
         self._begin_step()
-        self._set_network(drop=drop, duplicate=duplicate, reorder=reorder, latency=latency)
-        changed = {k: v for k, v in dict(drop=drop, duplicate=duplicate, reorder=reorder,
-                                         latency=latency).items() if v is not None}
-        self._record("network", None, **changed)
+        self._set_network(drop=a.drop, duplicate=a.duplicate, reorder=a.reorder,
+                          latency=a.latency)
+        self._record("network", None, **a.settings())
 
-    def _force_timeout(self, i):
+    def _force_timeout(self, a):
+        i = a.node
         self._begin_step()
         self._record("force-timeout", i)
         self.nodes[i].timeout_now(self.now)
         self._drain(i)
 
-    def _deliver_now(self, fid):
+    def _deliver_now(self, a):
         self._begin_step()
-        self._deliver(self._flights.pop(fid))
+        self._deliver(self._flights.pop(a.message))
 
-    def _drop_now(self, fid):
+    def _drop_now(self, a):
         self._begin_step()
-        flight = self._flights.pop(fid)
+        flight = self._flights.pop(a.message)
         self._record("drop", flight.msg.dst, None, msg=flight.msg, reason="dropped by hand")
 
-    def _change_membership(self, ids, unsafe):
+    def _change_membership(self, a):
+        ids, unsafe = a.voters, a.unsafe
         self._begin_step()
         leader = self.leader()
         empty = Configuration(frozenset())
@@ -674,11 +930,17 @@ class Cluster:
         self.nodes[leader].change_membership(ids, self.now, unsafe=unsafe)
         self._drain(leader)
 
-    def _advance(self, end, ms=None, started=None):
-        # ``ms`` and ``started`` (the step at which the run began) are for the scenario text
-        # only: "run 100ms" reads better than the end time, and replays to the same float.
+    def _advance(self, end):
+        # (A run's events are steps of their own; this is its last step, the clock moving on.)
         self._begin_step(end)
         self._record("advance", None, to=end)
+
+    #: concrete action class -> the step that does it (``run`` and ``clock`` end with
+    #: ``_advance``). A subclass may add its own actions here and to ``_DO``.
+    _PERFORM = {Submit: _submit, Crash: _crash, Restart: _restart, Disconnect: _disconnect,
+                Connect: _connect, Partition: _partition, Isolate: _isolate, Heal: _heal,
+                Network: _network, Timeout: _force_timeout, Deliver: _deliver_now,
+                Drop: _drop_now, Members: _change_membership}
 
     def _set_network(self, drop=None, duplicate=None, reorder=None, latency=None):
         _check_network(drop, duplicate, reorder, latency)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .errors import TraceError
-from .node import AppendEntries, AppendEntriesReply, RequestVote, RequestVoteReply, RULES
+from ..errors import TraceError
+from ..node import AppendEntries, AppendEntriesReply, RequestVote, RequestVoteReply, RULES
 
 
 class TraceRecord:
@@ -87,9 +87,7 @@ def _s(node):
 # Every record's kind is a key of KINDS below, which says in one place how a record of that kind
 # reads and how much it tells about its step. A kind that is not in the table is an error
 # (TraceError), not a default sentence: a misspelled kind fails loudly, and
-# tests/test_core_trace_kinds.py checks that every kind the node and the simulator write is here.
-# (raft/grade.py's _KEY_KINDS, the kinds a grader report lists, is one more column of this
-# table-to-be; it moves here when the grader is split.)
+# tests/test_sim_trace.py checks that every kind the node and the simulator write is here.
 
 class Kind(NamedTuple):
     """How a record of one kind reads, and how it ranks among the records of its step."""
@@ -103,6 +101,8 @@ class Kind(NamedTuple):
     leads: bool          # as a step's first record its sentence leads the caption; False: the
     #                      role change it caused says the same, better, and leads instead
     rules: tuple         # the rules (keys of raft.node.RULES, or None) it can carry
+    key: bool = False    # one of a run's key events: what a grader's report lists to tell the
+    #                      story of a failed run (roles, votes, terms, commits, faults...)
 
 
 def _send(n, d, rule):
@@ -211,11 +211,11 @@ KINDS = {
     # -- terms and elections
     "timeout": Kind("{n}'s election timer fired", 22, None, False, (None,)),
     "term": Kind("{n} saw term {term} from S{src} and adopted it", None, None, True,
-                 ("all-term",)),
-    "role": Kind(_role, 1, 1, True, _STEP_DOWN + _CANDIDATE + ("candidate-win",)),
+                 ("all-term",), key=True),
+    "role": Kind(_role, 1, 1, True, _STEP_DOWN + _CANDIDATE + ("candidate-win",), key=True),
     "election": Kind("{n} voted for itself and asked the others for votes in term {term}",
                      None, None, True, ("candidate-start",)),
-    "vote": Kind(_vote, 13, 2, True, ("rv-stale", "rv-grant", "rv-refuse")),
+    "vote": Kind(_vote, 13, 2, True, ("rv-stale", "rv-grant", "rv-refuse"), key=True),
     "votes": Kind(_votes, 14, 3, True, ("candidate-count",)),
     "ignore": Kind(_ignore, None, None, True, ("rv-ignore", "reply-stale")),
     # -- log replication
@@ -223,35 +223,37 @@ KINDS = {
                       ("leader-heartbeat",)),
     "append": Kind(_append, 20, None, True, ("leader-noop", "leader-client", "ae-append",
                                               "config-begin", "config-joint", "config-unsafe")),
-    "truncate": Kind(_truncate, 11, 4, True, ("ae-truncate",)),
-    "reject": Kind(_reject, 18, 7, True, ("ae-stale", "ae-mismatch", "ae-two-leaders")),
+    "truncate": Kind(_truncate, 11, 4, True, ("ae-truncate",), key=True),
+    "reject": Kind(_reject, 18, 7, True, ("ae-stale", "ae-mismatch", "ae-two-leaders"), key=True),
     "matched": Kind("{n} learned that S{peer} matches up to index {match_index}", None, None,
                     True, ("leader-success",)),
     "backoff": Kind("{n} moved next_index of S{peer} from {before} to {next_index}", 19, None,
                     True, ("leader-backoff",)),
     "commit": Kind("{n} advanced its commit index to {commit_index}", 12, 5, True,
-                   ("leader-commit", "ae-commit")),
+                   ("leader-commit", "ae-commit"), key=True),
     "apply": Kind("{n} applied entry {index} ({what}) to its state machine", 16, None, True,
-                  ("all-apply",)),
+                  ("all-apply",), key=True),
     # -- membership changes
     "config": Kind("{n} now uses configuration {config} (log index {index})", 17, 6, True,
                    ("config-latest",)),
     "catchup": Kind(_catchup, None, None, True, ("config-catchup",)),
     "catchup-failed": Kind(_catchup_failed, None, None, True, ("config-catchup",)),
     # -- what the simulator's user does (written by the simulator)
-    "crash": Kind("{n} crashed", 2, None, True, (None,)),
+    "crash": Kind("{n} crashed", 2, None, True, (None,), key=True),
     "restart": Kind("{n} restarted with term {term} and {log} log entries from its disk", 3,
-                    None, True, (None,)),
-    "partition": Kind(_partition, 4, None, True, (None,)),
+                    None, True, (None,), key=True),
+    "partition": Kind(_partition, 4, None, True, (None,), key=True),
     "heal": Kind("the network healed: every server can reach every other", 5, None, True,
-                 (None,)),
+                 (None,), key=True),
     "disconnect": Kind("{n} was cut off from the network", 6, None, True, (None,)),
     "connect": Kind("{n} was reconnected to the network", 7, None, True, (None,)),
     "submit": Kind("a client sent {command!r} to {n}; it is log index {index}", 8, None, True,
-                   ("leader-client",)),
+                   ("leader-client",), key=True),
     "membership": Kind(_membership, 9, None, True, ("config-catchup", "config-unsafe")),
+    # (not a key event: the role change that always follows says it, "S1 was told to
+    # campaign and became candidate for term 2")
     "force-timeout": Kind("{n} was told to start an election now", 10, None, False, (None,)),
-    "network": Kind(_network, 25, None, True, (None,)),
+    "network": Kind(_network, 25, None, True, (None,), key=True),
     "advance": Kind("time passed to {to:.0f} ms", 26, None, True, (None,)),
 }
 

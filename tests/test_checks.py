@@ -18,7 +18,8 @@ import threading
 import pytest
 
 from raft import Cluster, ConfigurationError, MembershipChangeInProgress, RaftError, UnknownNode
-from raft import bugs, grade, kv
+from raft import bugs, grade
+from raft.sim import kv
 from raft.errors import CommandError, ScenarioError
 from raft.node import Configuration, Node
 
@@ -88,7 +89,7 @@ CASES = [
     ("bugs.hunt('nosuchbug')", lambda: bugs.hunt("nosuchbug"), ConfigurationError,
      "no bug named 'nosuchbug' in the zoo"),
     ("grade.parse_schedule(... run nan)", lambda: grade.parse_schedule("size=3 seed=1\nrun nan"),
-     ScenarioError, "line 2: cannot read this action (run must be a finite number"),
+     ScenarioError, "line 2: expected a time such as 300ms, got 'nan'"),
 ]
 
 
@@ -148,7 +149,7 @@ def test_a_timer_stuck_at_one_instant_is_a_clear_error():
     """The timer of such a node is due again at the very instant it fired, so the simulator
     would spin there forever (a run never reaches its end time). It stops with StuckTimer,
     which names the server, the timer, the instant and what to do."""
-    from raft.cluster import TIMER_FIRINGS_PER_INSTANT
+    from raft.sim.cluster import TIMER_FIRINGS_PER_INSTANT
     from raft.errors import StuckTimer
     cluster = Cluster(size=3, seed=1, node_class=ForgetsTimerRestart)
     raised = _within(30, lambda: cluster.run(1000))

@@ -492,7 +492,7 @@ def test_a_forced_election_is_not_a_timeout():
 def test_leader_refuses_append_entries_of_its_own_term_as_two_leaders():
     """A leader that receives AppendEntries from another leader of its own term (only the
     unsafe switch of Figure 10 allows that) refuses it; the note says why, not "stale term"."""
-    from raft.trace import TraceRecord
+    from raft.sim.trace import TraceRecord
     node = make_leader(term=2)
     node.step(ae(2, 0, 0, src=3), 5.0)
     (reply,) = sent(node, AppendEntriesReply)

@@ -1,0 +1,344 @@
+"""The bug zoo: classic Raft mistakes, each one switchable on the reference node.
+
+Theory of operation
+-------------------
+Every bug is a subclass of :class:`raft.node.Node` that overrides *one* method: the method is
+copied from ``raft/node.py`` and exactly one line is changed, marked with a ``# BUG:`` comment.
+Switch a bug on by giving its class to a cluster::
+
+    from raft import Cluster, bugs
+    cluster = Cluster(node_class=bugs.BUGS["naive-commit"], check_invariants=True)
+
+Each class carries its own explanation as data (``title``, ``section``, ``explanation``,
+``finds``) so the book's bug-zoo page renders the same words the code holds, and a *profile*:
+how the random schedule generator of :mod:`raft.fuzz.generate` should bias its choices to provoke this
+bug (a persistence bug needs crashes right after votes; a stale-reply bug needs slow, reordered
+messages). The checker that judges a run is the same for every bug: the five safety properties
+of Figure 3 after every step (``raft.check``), plus a liveness check after the faults end
+(see :func:`raft.fuzz.run.run_schedule`).
+
+``hunt(name)`` runs seeded schedules against one bug until the checker flags one, then shrinks
+that schedule to a short counterexample (see :mod:`raft.fuzz`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..errors import ConfigurationError
+from ..fuzz.counterexample import find_counterexample
+from ..node import CANDIDATE, FOLLOWER, AppendEntries, Node, Ready
+
+
+class Bug(Node):
+    """Base of the zoo's bugs: the data the book shows next to each one."""
+
+    name = ""          # the key in BUGS
+    title = ""         # one line
+    section = ""       # where the paper states the rule this bug breaks
+    method = ""        # the one method the bug overrides
+    explanation = ""   # one paragraph, in our words
+    finds = ""         # what the checker reports: a property of Figure 3, or "stall"
+    profile = {}       # generator bias, see raft.fuzz.generate
+    bound = 100        # seeds tried, 0..bound-1: the test proves a seed below it is flagged
+
+
+# -- 1. Figure 8: committing an earlier term's entry by counting replicas ------------------------
+
+class NaiveCommit(Bug):
+    name = "naive-commit"
+    title = "Committing an earlier term's entry by counting replicas"
+    section = "§5.4.2, Figure 8"
+    method = "advance_commit_index"
+    explanation = (
+        "A leader may mark an entry committed once a majority stores it, but only for an entry "
+        "of its own term. This leader also counts replicas of entries left over from earlier "
+        "terms. Figure 8 shows how that goes wrong: an old entry can sit on a majority and still "
+        "be overwritten by a server whose last entry has a newer term, because that server can "
+        "still win an election. Here the old entry is applied first and replaced afterwards. "
+        "Our reference leader appends a no-op at the start of its term (§8), which hides this "
+        "mistake, so this class also leaves the no-op out, as the paper's Figure 8 does.")
+    finds = "Leader Completeness or State Machine Safety"
+    profile = dict(size=3, length=16, weights={"isolate leader": 3, "submit": 3, "heal": 1},
+                   run_ms=(150, 500), pause=0.5)
+    bound = 150
+
+    def advance_commit_index(self, now):
+        match = {**self.match_index, self.id: self.log.last_index}
+        n = self.config.quorum_index(match)
+        if n > self.commit_index:  # BUG: log[n] may be of any term
+            self.set_commit_index(n, "leader-commit", now)
+
+    # Not the bug: the setting of Figure 8, a leader that does not append a no-op (§8).
+    noop_on_election = False
+
+
+# -- 2. Granting a vote without the up-to-date check ----------------------------------------------
+
+class VoteWithoutLogCheck(Bug):
+    name = "vote-without-log-check"
+    title = "Granting a vote without the length tie-break of the up-to-date check"
+    section = "§5.4.1"
+    method = "candidate_log_is_up_to_date"
+    explanation = (
+        "The election restriction says a server grants its vote only to a candidate whose log is "
+        "at least as up-to-date as its own: a later last term, or the same last term and a log at "
+        "least as long. It is what guarantees that every new leader already holds every committed "
+        "entry, since a candidate must collect votes from a majority and every committed entry "
+        "is on a majority. This server compares the last terms but forgets the tie-break on "
+        "length: with equal last terms, any candidate gets its vote. A server that missed "
+        "committed entries of the latest term can then win an election and overwrite them on "
+        "the others.")
+    finds = "Leader Completeness"
+    profile = dict(size=3, length=14, weights={"run": 4, "submit": 4, "isolate": 3, "heal": 2,
+                                               "crash leader": 2, "restart any": 2, "timeout": 3},
+                   run_ms=(20, 300))
+
+    def candidate_log_is_up_to_date(self, last_log_index, last_log_term):
+        if last_log_term != self.log.last_term:
+            return last_log_term > self.log.last_term
+        return True  # BUG: any candidate is up-to-date enough (should compare the lengths)
+
+
+# -- 3. Two votes in one term ----------------------------------------------------------------------
+
+class ForgetVoteInSameTerm(Bug):
+    name = "forget-vote-same-term"
+    title = "Treating a message of the same term as a new term (voted_for reset, step down)"
+    section = "§5.1, §5.2"
+    method = "adopt_newer_term"
+    explanation = (
+        "A server may vote at most once per term, so voted_for may be cleared only when the term "
+        "goes up, and a server steps down only when it sees a *higher* term. This server "
+        "compares with >= instead of >: every message of its own term makes it \"adopt\" the "
+        "term again, which clears voted_for (a second vote in the same term becomes possible) "
+        "and makes a leader step down on the first reply from its followers. The checker finds "
+        "the loud symptom first: leaders never last, and no client command is ever committed.")
+    finds = "stall"
+    profile = dict(size=3, length=6, weights={"run": 3, "timeout": 2, "submit": 1})
+    bound = 10
+
+    def adopt_newer_term(self, msg, now):
+        if msg.term >= self.current_term:  # BUG: should be >; the same term is not new
+            self.note("term", "all-term", term=msg.term, src=msg.src)
+            self.set_term(msg.term)
+            if self.role != FOLLOWER:
+                self.become(FOLLOWER, now, "all-term")
+
+
+# -- 4. Counting stale vote replies ----------------------------------------------------------------
+
+class StaleVoteReplies(Bug):
+    name = "stale-vote-replies"
+    title = "Counting vote replies from an earlier term"
+    section = "§5.1, §5.2"
+    method = "handle_request_vote_reply"
+    explanation = (
+        "A vote is granted for one term only. A candidate that timed out and started a new "
+        "election may still receive replies to the RequestVotes of its previous campaign, which "
+        "a slow network delivered late. Counting them adds votes that were never given for the "
+        "current term: the candidate can become leader without a real majority, while another "
+        "server wins the same term honestly.")
+    finds = "Election Safety"
+    profile = dict(size=5, length=10, weights={"run": 4, "timeout": 5, "network": 1},
+                   run_ms=(5, 120), network=dict(reorder=(0.3, 0.6), latency=((20, 60),)))
+
+    def handle_request_vote_reply(self, msg, now):
+        if self.role != CANDIDATE:  # BUG: forgot `or msg.term != self.current_term`
+            self.note("ignore", "reply-stale", msg=msg)
+            return
+        if msg.vote_granted:
+            self.votes.add(msg.src)
+            self.note("votes", "candidate-count", src=msg.src, votes=sorted(self.votes))
+            self.count_votes(now)
+
+
+# -- 5. Not persisting current_term and voted_for -------------------------------------------------
+
+class HardStateNotPersisted(Bug):
+    name = "vote-not-persisted"
+    title = "Not persisting current_term and voted_for before answering"
+    section = "Figure 2 (persistent state), §5.2"
+    method = "ready"
+    explanation = (
+        "current_term and voted_for are persistent state: Figure 2 asks a server to write them "
+        "to stable storage before it answers any RPC. This server never asks for them to be "
+        "written (its log is still saved). After a crash it restarts in an old term with no "
+        "memory of its vote, so it can vote a second time in a term in which it already voted, "
+        "and two leaders can be elected in one term.")
+    finds = "Election Safety"
+    profile = dict(size=3, length=20, weights={"run": 2, "timeout": 2, "crash": 5,
+                                               "restart any": 5},
+                   run_ms=(1, 300), pause=0.6)
+
+    def ready(self):
+        out, self.out = self.out, Ready()
+        return replace(out, persist_hard_state=False)  # BUG: should be `return out`
+
+
+# -- 6. Truncating on every AppendEntries ----------------------------------------------------------
+
+class TruncateAlways(Bug):
+    name = "truncate-always"
+    title = "Truncating the log on every AppendEntries, not only on a conflict"
+    section = "§5.3, Figure 2 (AppendEntries receiver rule 3)"
+    method = "find_conflict"
+    explanation = (
+        "A follower may delete entries only when they conflict with the leader's (same index, "
+        "different term). This follower deletes everything after prev_log_index whenever an "
+        "AppendEntries carries entries. When the network delivers an old, shorter AppendEntries "
+        "late, the follower throws away entries it has already acknowledged, which the leader "
+        "may have counted to commit them. A committed entry can then vanish from a majority, "
+        "and a server that never had it can be elected. Or the cluster stalls: the leader "
+        "believes the followers hold entries they have cut off, never sends those again, and "
+        "has every later AppendEntries refused.")
+    finds = "Leader Completeness, or a stall"
+    profile = dict(size=3, length=30, weights={"run": 3, "submit": 6, "crash leader": 2,
+                                               "restart any": 2, "network": 1, "heal": 1,
+                                               "isolate": 1},
+                   run_ms=(5, 150), network=dict(reorder=(0.3, 0.6), duplicate=(0.2, 0.5)))
+
+    def find_conflict(self, prev_log_index, entries):
+        for offset, entry in enumerate(entries):
+            index = prev_log_index + 1 + offset
+            if index > self.log.last_index:
+                return None
+            if True:  # BUG: should be `if self.log.term_at(index) != entry.term:`
+                return index
+        return None
+
+
+# -- 7. Applying entries beyond commit_index --------------------------------------------------------
+
+class ApplyUncommitted(Bug):
+    name = "apply-uncommitted"
+    title = "Applying entries beyond commit_index"
+    section = "§5.3, Figure 2 (rules for all servers)"
+    method = "apply_committed"
+    explanation = (
+        "A server may apply an entry to its state machine only once the entry is committed. "
+        "This server applies everything in its log whenever its commit index moves. Entries past "
+        "the commit index may still be replaced by a new leader, and a state machine cannot take "
+        "back a command it has executed: the server ends up having applied a command that the "
+        "cluster decided differently.")
+    finds = "State Machine Safety"
+    profile = dict(size=5, length=16, initial=["network drop=0.3"], run_ms=(1, 60),
+                   pause=0.5, weights={"submit": 6, "isolate leader": 2, "heal": 2,
+                                       "crash leader": 1, "restart any": 1})
+    bound = 300
+
+    def apply_committed(self):
+        while self.last_applied < self.log.last_index:  # BUG: should stop at commit_index
+            self.last_applied += 1
+            self.out.apply.append((self.last_applied, self.log[self.last_applied]))
+
+
+# -- 8. A leader that does not step down ------------------------------------------------------------
+
+class LeaderIgnoresHigherTerm(Bug):
+    name = "leader-keeps-leading"
+    title = "A leader not stepping down on a higher term"
+    section = "§5.1, Figure 2 (rules for all servers)"
+    method = "adopt_newer_term"
+    explanation = (
+        "Terms act as a logical clock: a server that sees a higher term learns that it is out of "
+        "date. A leader that learns of a newer term, for instance from an AppendEntries reply, "
+        "must adopt it and become a follower. This leader adopts the new term but keeps leading, "
+        "now in a term that another server legitimately won: two leaders in one term.")
+    finds = "Election Safety"
+    profile = dict(size=3, length=10, weights={"run": 4, "isolate leader": 4, "heal": 3,
+                                               "submit": 2},
+                   run_ms=(50, 500))
+
+    def adopt_newer_term(self, msg, now):
+        if msg.term > self.current_term:
+            self.note("term", "all-term", term=msg.term, src=msg.src)
+            self.set_term(msg.term)
+            if self.role == CANDIDATE:  # BUG: should be `!= FOLLOWER`: a leader keeps leading
+                self.become(FOLLOWER, now, "all-term")
+
+
+# -- 9. Off by one in prev_log_term ----------------------------------------------------------------
+
+class PrevLogOffByOne(Bug):
+    name = "prev-log-off-by-one"
+    title = "Off by one in the consistency check (prev_log_index / prev_log_term)"
+    section = "§5.3, Figure 2 (AppendEntries arguments)"
+    method = "send_append_entries"
+    explanation = (
+        "The consistency check works because prev_log_index and prev_log_term describe the "
+        "*same* entry: the one just before the new entries. This leader reads prev_log_term one "
+        "entry too early. A follower holding a different entry at prev_log_index passes the check "
+        "whenever that entry's term happens to equal the term of the entry before it in the "
+        "leader's log, and the new entries are appended after an entry the leader never had: "
+        "two logs then agree on an index and term but differ before it.")
+    finds = "Log Matching"
+    profile = dict(size=3, length=18, weights={"run": 3, "submit": 6, "isolate leader": 3,
+                                               "heal": 2, "crash leader": 1, "restart any": 1,
+                                               "timeout": 1},
+                   run_ms=(5, 300))
+    bound = 150
+
+    def send_append_entries(self, peer):
+        prev_log_index = self.next_index[peer] - 1
+        last = min(self.log.last_index, prev_log_index + self.max_entries_per_message)
+        self.sent_index[peer] = last
+        self.send(AppendEntries(
+            src=self.id, dst=peer, term=self.current_term, leader_id=self.id,
+            prev_log_index=prev_log_index,
+            prev_log_term=self.log.term_at(prev_log_index - 1),  # BUG: should be prev_log_index
+            entries=tuple(self.log[prev_log_index + 1:last + 1]), leader_commit=self.commit_index))
+
+
+# -- 10. Not resetting the election timer when granting a vote (liveness) ---------------------------
+
+class VoteKeepsTimer(Bug):
+    name = "vote-keeps-timer"
+    title = "Not resetting the election timer when granting a vote"
+    section = "§5.2, Figure 2 (rules for followers)"
+    method = "handle_request_vote"
+    explanation = (
+        "A follower restarts its election timer when it grants a vote, giving the candidate it "
+        "chose time to win and announce itself. This follower keeps its old deadline, so right "
+        "after voting it may time out itself and start a competing election in a higher term, "
+        "deposing the leader it just helped elect. No safety property breaks, but when messages "
+        "are slow compared with the spread of election timeouts, elections keep interrupting "
+        "each other and the cluster stops making progress: a liveness bug.")
+    finds = "stall"
+    profile = dict(size=5, length=30, weights={"run": 2, "crash leader": 3, "network": 1},
+                   run_ms=(100, 400), network=dict(latency=((25, 40),)),
+                   election_timeout=(150, 200))
+    bound = 60
+
+    def handle_request_vote(self, msg, now):
+        if msg.term < self.current_term:
+            self.reply_vote(msg, False, "rv-stale", "its term is stale")
+            return
+        if self.voted_for not in (None, msg.candidate_id):
+            self.reply_vote(msg, False, "rv-refuse", f"already voted for S{self.voted_for}")
+        elif not self.candidate_log_is_up_to_date(msg.last_log_index, msg.last_log_term):
+            self.reply_vote(msg, False, "rv-refuse", "its log is not up-to-date")
+        else:
+            self.record_vote(msg.candidate_id)
+            # BUG: the election timer is not reset here (`self.reset_election_timer(now)`)
+            self.reply_vote(msg, True, "rv-grant", "")
+
+
+ZOO = (NaiveCommit, VoteWithoutLogCheck, ForgetVoteInSameTerm, StaleVoteReplies, HardStateNotPersisted,
+       TruncateAlways, ApplyUncommitted, LeaderIgnoresHigherTerm, PrevLogOffByOne, VoteKeepsTimer)
+
+#: name -> bug class, e.g. ``Cluster(node_class=BUGS["naive-commit"])``
+BUGS = {cls.name: cls for cls in ZOO}
+
+
+def hunt(name, seeds=None, minimize=True):
+    """Search seeded schedules for a counterexample to bug ``name`` and shrink it.
+
+    Returns a :class:`raft.fuzz.counterexample.Counterexample` (or None if no seed below the bound found
+    one)."""
+    if name not in BUGS:
+        raise ConfigurationError(f"no bug named {name!r} in the zoo; its bugs: "
+                                 f"{', '.join(BUGS)}")
+    cls = BUGS[name]
+    seeds = range(cls.bound) if seeds is None else seeds
+    return find_counterexample(cls, cls.profile, seeds, minimize=minimize)

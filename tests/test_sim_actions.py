@@ -1,0 +1,262 @@
+"""The action language: every action is a value that prints as one scenario line and parses
+back, names servers symbolically if it likes, and is remembered concretely for replay."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from raft import Cluster, ConfigurationError, NodeCrashed, NotLeader, ScenarioError, scenario
+from raft.sim.actions import (ANY, LEADER, OLD_LEADER, VERBS, Action, Clock, Connect, Crash,
+                              Deliver, Disconnect, Drop, Elect, Heal, Isolate, Members, Network,
+                              Partition, Reboot, Restart, Run, RunUntil, Setup, Step, Submit,
+                              Timeout)
+
+# -- generated actions: str() then parse() gives the same value --------------------------------
+
+ids = st.integers(min_value=1, max_value=12)
+ms = st.one_of(st.integers(min_value=0, max_value=10_000).map(float),
+               st.floats(min_value=0, max_value=1e6, allow_nan=False, allow_infinity=False))
+prob = st.floats(min_value=0, max_value=0.99, allow_nan=False)
+commands = st.one_of(
+    st.tuples(st.sampled_from("xyzk"), st.integers(0, 999)).map(lambda t: f"{t[0]}={t[1]}"),
+    st.sampled_from(["del x", "probe=1", "a.b-c=some value"]))
+
+
+def on_server(cls):
+    return st.builds(cls, st.one_of(ids, st.sampled_from(cls.targets or (1,))))
+
+
+def latency():
+    return st.tuples(ms.filter(lambda x: x > 0), ms.filter(lambda x: x > 0)).map(
+        lambda t: (min(t), max(t)))
+
+
+@st.composite
+def partitions(draw):
+    servers = draw(st.lists(ids, min_size=1, max_size=8, unique=True))
+    cuts = sorted(draw(st.sets(st.integers(1, max(1, len(servers) - 1)), max_size=3)))
+    groups, last = [], 0
+    for cut in cuts + [len(servers)]:
+        if cut > last:
+            groups.append(tuple(servers[last:cut]))
+            last = cut
+    return Partition(tuple(groups))
+
+
+ACTIONS = st.one_of(
+    st.builds(Run, ms),
+    st.builds(RunUntil, st.just("leader"), within=ms),
+    st.builds(RunUntil, st.just("commit"), ids, st.integers(0, 500), ms),
+    st.builds(Step, st.integers(1, 500)),
+    st.builds(Clock, ms),
+    *[on_server(c) for c in (Crash, Restart, Reboot, Disconnect, Connect, Isolate, Timeout,
+                             Elect)],
+    st.builds(Submit, commands, st.one_of(st.none(), ids, st.sampled_from([LEADER, OLD_LEADER]))),
+    st.builds(Submit, commands, st.one_of(st.none(), ids),
+              st.sampled_from(["client", "alice", "probe", "c-7"]), st.integers(0, 10**6)),
+    partitions(),
+    st.builds(Heal),
+    st.builds(Network, st.one_of(st.none(), prob), st.one_of(st.none(), prob),
+              st.one_of(st.none(), prob), st.one_of(st.none(), latency())),
+    st.builds(Members, st.lists(ids, min_size=1, max_size=7, unique=True).map(tuple),
+              st.booleans()),
+    st.builds(Deliver, st.integers(0, 10**6)),
+    st.builds(Drop, st.integers(0, 10**6)),
+)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(ACTIONS)
+def test_every_action_reads_back_from_its_line(action):
+    """parse(str(a)) == a, for every kind of action and symbolic target (hypothesis,
+    derandomized: the same examples on every run)."""
+    line = str(action)
+    assert "\n" not in line and line.split()[0] == action.verb
+    again = Action.parse(line)
+    assert again == action and type(again) is type(action), line
+    assert str(again) == line
+
+
+def test_every_verb_is_generated_above():
+    """The strategy covers every registered verb, so a new action cannot skip the round trip."""
+    covered = {"run", "step", "clock", "crash", "restart", "reboot", "disconnect", "connect",
+               "isolate", "timeout", "elect", "submit", "partition", "heal", "network", "members",
+               "deliver", "drop"}
+    assert set(VERBS) == covered
+
+
+@pytest.mark.parametrize("line", [
+    "crash leader", "restart any", "submit x=1 to old-leader", "isolate leader",
+    "reboot leader", "disconnect leader", "submit del x to 3 as alice:4",
+    "run until commit 2 7 within 500ms", "network drop=0.1 latency=5..60.5",
+    "members 1 2 3 unsafe", "partition 1 2 | 3 | 4 5", "drop #17", "step 3", "clock 1500",
+])
+def test_examples_read_back(line):
+    assert str(Action.parse(line)) == line
+
+
+@pytest.mark.parametrize("line, words", [
+    ("frobnicate 2", "unknown command 'frobnicate'"),
+    ("run soon", "expected a time such as 300ms"),
+    ("elect one", "expected a whole number, got 'one'"),
+    ("restart leader", "expected a whole number or 'any', got 'leader'"),
+    ("submit x=1 to any", "expected a whole number or 'leader' or 'old-leader', got 'any'"),
+    ("timeout any", "expected a whole number, got 'any'"),
+    ("crash 0", "server ids are positive whole numbers"),
+    ("partition 1 2 |", "groups of ids between bars"),
+    ("partition 1 2 | 2 3", "S2 is in two groups"),
+    ("submit nonsense", "cannot parse command 'nonsense'"),
+    ("submit x=1 as bob", "write 'as CLIENT:SEQ'"),
+    ("network drop=1.5", "drop must be a probability in [0, 1), got 1.5"),
+    ("network speed=3", "expected drop=, duplicate=, reorder= or latency="),
+    ("deliver 17", "a message id such as #17"),
+    ("run nan", "expected a time such as 300ms"),
+    ("heal now", "'heal' takes nothing after it"),
+])
+def test_bad_lines_say_why(line, words):
+    with pytest.raises(ScenarioError) as caught:
+        Action.parse(line)
+    assert words in str(caught.value)
+
+
+def test_bad_values_are_refused_when_built_in_code_too():
+    with pytest.raises(ConfigurationError, match="got -1"):
+        Run(-1)
+    with pytest.raises(ConfigurationError, match="'leader'"):
+        Timeout("leader")
+    with pytest.raises(ValueError, match="cannot parse command"):
+        Submit("garbage")
+    with pytest.raises(ConfigurationError, match="together"):
+        Submit("x=1", client="alice")
+
+
+# -- the setup line ------------------------------------------------------------------------------
+
+def test_setup_header_names_size_seed_and_what_differs_from_the_defaults():
+    setup = Setup(size=3, seed=7, election_timeout=(150, 200), max_entries_per_message=1,
+                  fast_backoff=True)
+    assert setup.header() == ("cluster size=3 seed=7 election_timeout=150..200 "
+                              "fast_backoff=yes max_entries_per_message=1")
+    assert Setup.parse_header(setup.header()) == setup
+
+
+def test_older_spellings_of_the_header_still_read():
+    """``size=3 seed=7`` (the grader's older first line), ``max_entries=`` and ``heartbeat=``
+    mean the same as the one header spelling."""
+    new = Setup.parse_header("cluster size=3 seed=7 max_entries_per_message=1 "
+                             "heartbeat_interval=40")
+    assert Setup.parse_header("size=3 seed=7 max_entries=1 heartbeat=40") == new
+    assert Setup.parse_header("cluster size=3 seed=7 max_entries=1 heartbeat=40") == new
+
+
+# -- doing actions: symbolic targets, strict and lenient -----------------------------------------
+
+def led(size=3, seed=1):
+    return Cluster(size=size, seed=seed).elect(1)
+
+
+def test_a_symbolic_target_is_remembered_as_the_server_it_named():
+    """``restart any`` is remembered (and replayed, and saved) as ``restart 2``."""
+    c = led()
+    assert c.do(Crash(LEADER)) == (Crash(1),)
+    c.do(Crash(2))
+    assert c.do(Restart(ANY)) == (Restart(1),)
+    c.run(300)
+    text = c.scenario_text()
+    assert "crash 1" in text and "restart 1" in text and "any" not in text
+    again = scenario.run(text, check_invariants=False)
+    assert [r.sentence for r in again.trace] == [r.sentence for r in c.trace]
+    assert c.replay().scenario_text() == text
+
+
+def test_old_leader_is_the_running_leader_of_the_lowest_term():
+    c = led(size=5)
+    c.do(Isolate(LEADER))
+    c.run_until(lambda c: c.leader() not in (None, 1), 3000)
+    assert c.do(Submit("y=2", to=OLD_LEADER))[0].to == 1      # S1 still thinks it leads
+    assert c.do(Submit("z=3"))[0].to == c.leader() != 1
+
+
+def test_strict_mode_raises_what_the_method_raises():
+    c = Cluster(size=3, seed=1)
+    with pytest.raises(NotLeader, match="no leader right now"):
+        c.do(Crash(LEADER))
+    with pytest.raises(ConfigurationError, match="restart any: no server is crashed"):
+        c.do(Restart(ANY))
+    c.do(Crash(2))
+    with pytest.raises(NodeCrashed, match="S2 is crashed"):
+        c.do(Crash(2))
+    c.run(10)
+    with pytest.raises(ConfigurationError, match="the clock is already at 10.0 ms, past 5"):
+        c.do(Clock(5))
+    c.do(Crash(1))
+    c.do(Crash(3))   # every server down: no timer, no message
+    with pytest.raises(ConfigurationError, match="nothing left to step"):
+        c.do(Step(3))
+
+
+def test_lenient_mode_skips_what_makes_no_sense_now_and_says_so():
+    c = Cluster(size=3, seed=1)
+    steps = c.steps
+    for action in (Crash(LEADER), Restart(ANY), Heal(), Submit("x=1"), Deliver(99),
+                   Members((1, 2)), Isolate(LEADER), Timeout(9)):
+        assert c.do(action, lenient=True) is None, action
+    assert c.steps == steps and c.done == []
+    c.do(Crash(1), lenient=True)
+    c.do(Crash(2), lenient=True)
+    assert c.do(Crash(3), lenient=True) is None          # the last running server stays up
+    assert c.do(Partition(((1,),)), lenient=True) == (Partition(((1,), (2,), (3,))),)
+
+
+def test_reboot_is_a_crash_and_a_restart():
+    c = led()
+    assert c.do(Reboot(LEADER)) == (Crash(1), Restart(1))
+
+
+def test_every_action_class_can_be_done():
+    """``do`` knows every verb (a missing entry would be a silent gap in the language)."""
+    assert set(Cluster._DO) == set(VERBS.values()) | {RunUntil}
+    c = Cluster(size=3, seed=1)
+    c.do(Elect(2))
+    c.submit("x=1")
+    flight = c.in_flight()[0].id
+    examples = [Deliver(flight), Run(10), RunUntil("leader"), Step(1), Clock(1000), Crash(3),
+                Restart(3), Reboot(2), Disconnect(2), Connect(2), Isolate(3), Heal(), Timeout(2),
+                Submit("y=1"), Partition(((1, 2), (3,))), Network(drop=0.0), Heal(),
+                Members((1, 2, 3, 4)), Drop(10**6)]
+    done = [c.do(action, lenient=True) for action in examples]
+    assert sum(d is not None for d in done) >= len(examples) - 3
+    assert {type(a) for a in examples} | {Elect} == set(VERBS.values()) | {RunUntil}
+
+
+def test_replay_from_the_record_matches_the_run_step_for_step():
+    c = led(size=5, seed=3)
+    for line in ("submit x=1", "isolate leader", "run 400ms", "heal", "crash leader",
+                 "run until leader", "restart any", "reboot 2", "run 200ms"):
+        c.do(Action.parse(line))
+    whole = [s.caption for s in c.history()]
+    for step in (0, 5, c.steps // 2, c.steps):
+        twin = c.replay(step)
+        assert twin.steps == step and twin.caption() == whole[step]
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(ACTIONS)
+def test_an_action_built_from_checked_values_is_the_same_value(action):
+    """``checked`` (the cluster's fast path for its own record) builds the same value as the
+    class does, field for field."""
+    values = [getattr(action, f.name) for f in dataclasses.fields(action)]
+    again = type(action).checked(*values)
+    assert again == action and hash(again) == hash(action) and str(again) == str(action)
+
+
+def test_submit_refuses_a_bad_client_id_through_the_cluster_too():
+    c = led()
+    with pytest.raises(ConfigurationError, match="a client id is a word"):
+        c.submit("x=1", client_id="two words", seq=1)
+    with pytest.raises(ConfigurationError, match="a sequence number is a whole number"):
+        c.submit("x=1", client_id="alice", seq="1")
