@@ -90,27 +90,49 @@ class Log:
         return any(urlparse(u).path.endswith(name) for u in self.requests)
 
 
+def new_context(browser, logs: list, init_script: str | None = None):
+    """A browser context that aborts (and records in logs[-1]) every request to another host."""
+    context = browser.new_context(viewport=VIEWPORT, service_workers="block")
+    if init_script:
+        context.add_init_script(init_script)
+
+    def route(route):
+        parsed = urlparse(route.request.url)
+        if parsed.scheme in ("file", "data", "blob", "about") or parsed.hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            logs[-1].blocked.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", route)
+    return context
+
+
+@pytest.fixture(scope="module")
+def shared_context(browser):
+    """One context for the pages of one visit: the browser's cache is shared, as a reader's is
+    (the first Run live is cold, later ones revalidate Pyodide's files)."""
+    logs = [Log()]
+    context = new_context(browser, logs)
+    yield context, logs
+    context.close()
+
+
 @pytest.fixture
-def open_page(browser):
-    contexts = []
+def open_page(browser, shared_context):
+    pages, own = [], []
 
     def opener(url: str, init_script: str | None = None):
-        context = browser.new_context(viewport=VIEWPORT, service_workers="block")
-        contexts.append(context)
         if init_script:
-            context.add_init_script(init_script)
-        log = Log()
-
-        def route(route):
-            parsed = urlparse(route.request.url)
-            if parsed.scheme in ("file", "data", "blob", "about") or parsed.hostname in LOCAL_HOSTS:
-                route.continue_()
-            else:
-                log.blocked.append(route.request.url)
-                route.abort()
-
-        context.route("**/*", route)
+            logs = [Log()]
+            context = new_context(browser, logs, init_script)
+            own.append(context)
+        else:
+            context, logs = shared_context
+            logs.append(Log())
+        log = logs[-1]
         page = context.new_page()
+        pages.append(page)
         # (Chromium asks for /favicon.ico, which the book does not have: not a page's error.)
         page.on("console", lambda m: m.type == "error" and not m.location.get("url", "")
                 .endswith("/favicon.ico") and log.errors.append(m.text))
@@ -125,7 +147,9 @@ def open_page(browser):
         return page, log
 
     yield opener
-    for context in contexts:
+    for page in pages:
+        page.close()
+    for context in own:
         context.close()
 
 
@@ -153,6 +177,7 @@ def start(page, log, n=0):
     assert not shown, f"Run live failed: {shown}; failed requests {log.failed}; errors {log.errors}"
     assert log.fetched("pyodide.asm.wasm") and log.fetched("python_stdlib.zip"), \
         "Pyodide did not load"
+    assert re.search(r"Python 3\.\d+\.\d+ \(Pyodide \d+\.", explorer.locator(".rl-bar").inner_text())
     assert any(re.search(r"/_static/raft-live/raft-[0-9a-f]{12}\.zip$", u) for u in log.requests)
     # Fast playback for the tests (see the module docstring).
     page.evaluate(f"() => {{ {box(n)}.raftExplorer.painter.speed ="
