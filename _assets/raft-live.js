@@ -29,7 +29,9 @@
  * raft_live_page.progress(0.5, "half way")` while a request runs.
  *
  * The messages (page -> worker, one at a time, answered in order):
- *   {id, type: "load", indexURL, zipURL, imports: ["raft.viz.live", ...]}
+ *   {id, type: "load", indexURL, zipURL, snapshotURL, imports: ["raft.viz.live", ...]}
+ *     (snapshotURL: a gzipped Pyodide memory snapshot with those imports done, or null; the
+ *     result's .times.snapshot says whether Python started from it)
  *   {id, type: "run", code, namespace}
  *   {id, type: "call", fn: "module:function", args: [...]}
  * (worker -> page):
@@ -49,6 +51,7 @@
   var script = root.document && root.document.currentScript;
   var STATIC = script ? script.src.replace(/[^/]*$/, "") : "_static/";
   var ZIP = (script && script.getAttribute("data-raft-zip")) || "raft-live/raft.zip";
+  var SNAPSHOT = (script && script.getAttribute("data-raft-snapshot")) || null;
   var SERVE = "python -m http.server -d _build/html --bind 127.0.0.1 8000";
 
   function unavailable() {
@@ -76,6 +79,8 @@
     this.staticURL = options.staticURL || STATIC;
     this.indexURL = options.indexURL || this.staticURL + "pyodide/";
     this.zipURL = options.zipURL || this.staticURL + ZIP;
+    this.snapshotURL = options.snapshotURL !== undefined ? options.snapshotURL :
+      SNAPSHOT && this.staticURL + SNAPSHOT;
     this.workerURL = options.workerURL || this.staticURL + "raft-live-worker.js";
     this.imports = options.imports || ["raft.viz.live"];
     this.worker = null;
@@ -110,7 +115,8 @@
     };
     var t0 = root.performance.now();
     this.starting = this._send({ type: "load", indexURL: new URL(this.indexURL, root.location.href).href,
-      zipURL: new URL(this.zipURL, root.location.href).href, imports: this.imports }, {
+      zipURL: new URL(this.zipURL, root.location.href).href, imports: this.imports,
+      snapshotURL: this.snapshotURL ? new URL(this.snapshotURL, root.location.href).href : null }, {
       onProgress: function (p) { self.listeners.forEach(function (fn) { fn(p); }); },
     }).then(function (r) {
       self.info = r.value;

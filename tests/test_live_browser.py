@@ -178,6 +178,8 @@ def start(page, log, n=0):
     assert log.fetched("pyodide.asm.wasm") and log.fetched("python_stdlib.zip"), \
         "Pyodide did not load"
     assert re.search(r"Python 3\.\d+\.\d+ \(Pyodide \d+\.", explorer.locator(".rl-bar").inner_text())
+    times = page.evaluate(f"() => {box(n)}.raftExplorer.info.times")
+    assert times["snapshot"] is True, f"Python did not start from the build's snapshot: {times}"
     assert any(re.search(r"/_static/raft-live/raft-[0-9a-f]{12}\.zip$", u) for u in log.requests)
     # Fast playback for the tests (see the module docstring).
     page.evaluate(f"() => {{ {box(n)}.raftExplorer.painter.speed ="
@@ -201,18 +203,21 @@ def settled(page, n=0):
 PLAY_UNTIL = """async ([n, condition, limit]) => {
     const e = document.querySelectorAll('.raft-live')[n].raftExplorer, p = e.painter;
     const holds = new Function('s', 'return ' + condition);
-    e.box.querySelector('.rl-painter [data-action=play]').click();
+    const button = a => e.box.querySelector('.rl-painter [data-action=' + a + ']');
+    button('play').click();
     const t0 = performance.now();
+    let problem = null;
     for (;;) {
         await new Promise(r => requestAnimationFrame(r));
-        if (!p.anim && holds(p.scenes[p.index])) break;
+        if (holds(p.scenes[p.index])) break;
         if (performance.now() - t0 > limit) {
-            e.box.querySelector('.rl-painter [data-action=pause]').click();
-            return 'timed out at step ' + p.index + ': ' + p.scenes[p.index].caption;
+            problem = 'timed out at step ' + p.index + ': ' + p.scenes[p.index].caption;
+            break;
         }
     }
-    e.box.querySelector('.rl-painter [data-action=pause]').click();   // at once, in this frame
-    return null;
+    button('pause').click();
+    if (p.anim) button('step').click();     // Step finishes a transition paused half-way
+    return problem;
 }"""
 
 
@@ -422,4 +427,14 @@ def test_a_python_error_shows_its_traceback_and_the_worker_protocol(open_page, h
     }""")
     assert stopped["error"]["type"] == "TimeLimit" and "1.5 s" in stopped["error"]["message"]
     assert stopped["after"] == [False, 2] and stopped["restarts"] == 1
+    # Without the snapshot (what the worker falls back to if it cannot use one), Python boots
+    # the long way and imports the zipped package itself.
+    plain = page.evaluate("""async () => {
+        const w = new RaftLive.LiveWorker({snapshotURL: null});
+        const info = await w.start();
+        const line = await w.call("raft.viz.session:action_line", ["partition", "1|2 3"]);
+        w.terminate();
+        return {snapshot: info.times.snapshot, line};
+    }""")
+    assert plain == {"snapshot": False, "line": "partition 1 | 2 3"}
     assert not log.blocked, log.blocked

@@ -182,6 +182,14 @@ def test_the_built_site_ships_the_zip_of_this_source_tree():
         "the page would run other code than raft/: rebuild the book"
     for name in raft_live.PYODIDE_FILES:
         assert (SITE / "_static" / "pyodide" / name).is_file(), name
+    # The Python snapshot is the one made for this zip (its name hashes the zip, Pyodide's
+    # version and the script that makes it), and it is what the pages ask for.
+    snapshots = sorted((SITE / "_static" / "raft-live").glob("python-*.snap.gz"))
+    assert [p.name for p in snapshots] == [raft_live.snapshot_name(zips[0].read_bytes())]
+    assert snapshots[0].read_bytes()[:2] == b"\x1f\x8b"     # gzip
+    page = (SITE / "book" / "04_parts.html").read_text(encoding="utf-8")
+    assert f'data-raft-snapshot="raft-live/{snapshots[0].name}"' in page
+    assert f'data-raft-zip="raft-live/{zips[0].name}"' in page
 
 
 LIVE_BOX = re.compile(r'<div class="raft-live"><script type="application/json" '
