@@ -35,9 +35,12 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 FIRST, SECOND = "book/appendix/explorer.html", "book/05_leader_election.html"
 
 
+SERVED: list[str] = []     # every request the servers answered (to see what the cache saved)
+
+
 class Plain(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
+    def log_message(self, fmt, *args):
+        SERVED.append(" ".join(str(a) for a in args))
 
 
 class Caching(Plain):
@@ -143,6 +146,8 @@ def main() -> int:
                     results["steps"] = times
                 context.close()
             results[name] = (cold, second)
+            results[name + " served"] = [r for r in SERVED if "/pyodide/" in r or "raft-live/" in r]
+            SERVED.clear()
             server.shutdown()
             server.server_close()
         # Page weight before Run live, and what Run live adds.
@@ -173,10 +178,17 @@ def main() -> int:
         print(row("cold: click -> live picture drawn", cold, "drawn"))
         print(row("cold: click -> first step drawn", cold, "stepped"))
         print(row("second page: click -> first step drawn", second, "stepped"))
-        print(f"  {'worker, cold: Pyodide / raft unpacked / imported':<40} median "
-              f"{median([c['worker']['python'] for c in cold]) / 1000:.2f} / "
-              f"{median([c['worker']['unpacked'] for c in cold]) / 1000:.2f} / "
-              f"{median([c['worker']['ready'] for c in cold]) / 1000:.2f} s")
+        for label, xs in (("cold", cold), ("second page", second)):
+            print(f"  {'worker, ' + label + ': Python / zip unpacked / ready':<40} median "
+                  f"{median([c['worker']['python'] for c in xs]) / 1000:.2f} / "
+                  f"{median([c['worker']['unpacked'] for c in xs]) / 1000:.2f} / "
+                  f"{median([c['worker']['ready'] for c in xs]) / 1000:.2f} s"
+                  f"{'' if all(c['worker']['snapshot'] for c in xs) else '  (SNAPSHOT NOT USED)'}")
+        served = results[name + " served"]
+        full = sum(1 for r in served if " 200 " in f" {r} ")
+        print(f"  Pyodide and live files answered by the server: {len(served)} requests, {full} "
+              f"with a body (200), {len(served) - full} not modified (304), over "
+              f"{args.runs} visits of two pages")
     steps = results["steps"]
     q = statistics.quantiles(steps, n=10)
     print(f"\nOne live step plus its paint ({len(steps)} steps, request -> next frame): "
@@ -189,8 +201,9 @@ def main() -> int:
     files = [p for p in SITE.rglob("*") if p.is_file()]
     total = sum(p.stat().st_size for p in files)
     pyodide = sum(p.stat().st_size for p in files if "pyodide" in p.relative_to(SITE).parts)
-    print(f"Whole site: {total / 1e6:.1f} MB, of which Pyodide {pyodide / 1e6:.1f} MB "
-          f"({(total - pyodide) / 1e6:.1f} MB without it)")
+    live = sum(p.stat().st_size for p in files if "raft-live" in p.relative_to(SITE).parts)
+    print(f"Whole site: {total / 1e6:.1f} MB: Pyodide {pyodide / 1e6:.1f} MB, the Python "
+          f"snapshot and raft zip {live / 1e6:.1f} MB, the rest {(total - pyodide - live) / 1e6:.1f} MB")
     print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return 0
 

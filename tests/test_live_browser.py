@@ -321,6 +321,10 @@ def test_a_reader_drives_the_live_explorer(open_page, http_root, page_path):
     assert page.evaluate(f"() => {box()}.raftExplorer.painter.scenes.length") == at + 2
     assert scene(page)["network"]["disconnected"] == [target]
 
+    # The safety lights: Figure 3's five properties, all holding.
+    lights = explorer.locator(".rl-painter .rp-safety li")
+    assert lights.count() == 5 and explorer.locator(".rl-painter .rp-safety li.rp-ok").count() == 5
+
     # Save the session as scenario text.
     explorer.locator("summary", has_text="Scenario").click()
     explorer.locator("[data-action=save]").click()
@@ -351,11 +355,25 @@ def test_a_link_opens_the_explorer_on_its_scenario(open_page, http_root):
     # The example link on the page carries the same scenario.
     href = page.locator("a", has_text="this").first.get_attribute("href")
     assert href.startswith("explorer.html#scenario=")
+    # Load another scenario from the text box.
+    explorer.locator("[data-field=scenario]").fill("cluster size=3 seed=2\nelect 2\n")
+    explorer.locator("[data-action=load]").click()
+    settled(page)
+    s = scene(page)
+    assert [x["id"] for x in s["servers"]] == [1, 2, 3] and s["leader"] == 2, status(explorer)
+    assert "Loaded a scenario" in status(explorer)
+    assert explorer.locator("[data-action=choose-server] option").count() == 3
+    # A scenario that cannot be read says why, and the session stays as it was.
+    explorer.locator("[data-field=scenario]").fill("cluster size=3 seed=2\ncrash S9\n")
+    explorer.locator("[data-action=load]").click()
+    settled(page)
+    assert "ScenarioError" in status(explorer) and "line 2" in status(explorer), status(explorer)
+    assert scene(page)["leader"] == 2
     # "Copy link" makes a link that carries the session.
     explorer.locator("[data-action=link]").click()
     settled(page)
     link = explorer.locator("[data-field=link]").input_value()
-    assert "#scenario=cluster%20size%3D5%20seed%3D3" in link and "partition%201%202%20%7C%203%204%205" in link
+    assert "#scenario=cluster%20size%3D3%20seed%3D2" in link and "timeout%202" in link
     assert not log.blocked and not log.errors, (log.blocked, log.errors)
 
 
