@@ -110,6 +110,7 @@
   /* Start Python and show the live cluster (from the page's scenario, or `scenario`). */
   Explorer.prototype.start = function (scenario) {
     if (this.started) return this.started;
+    if (!this.startButton) return Promise.reject(new Error(root.RaftLive.unavailable()));
     var self = this;
     var t0 = root.performance.now();
     this.live = root.RaftLive.shared();
@@ -333,7 +334,7 @@
       ids.forEach(function (id) { self.serverSelect.appendChild(el("option", { value: String(id) }, "S" + id)); });
     }
     if (this.selected === null || ids.indexOf(this.selected) < 0) this.selected = ids[0];
-    this._select(this.selected, true);
+    this._select(this.selected);
     var keep = this.flights.value;
     this.flights.textContent = "";
     scene.messages.forEach(function (m) {
@@ -352,7 +353,7 @@
     this.dropButton.disabled = none;
   };
 
-  Explorer.prototype._select = function (id, quiet) {
+  Explorer.prototype._select = function (id) {
     this.selected = id;
     this.serverSelect.value = String(id);
     var ok = allowed(this._scene(), id), self = this;
@@ -362,7 +363,6 @@
       b.setAttribute("aria-label", a[1] + " S" + id);
       b.disabled = !ok[a[0]];
     });
-    void quiet;
   };
 
   Explorer.prototype._openMenu = function (id) {

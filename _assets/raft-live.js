@@ -95,10 +95,8 @@
   /* Start Pyodide and the raft package (once; later calls return the same promise). */
   LiveWorker.prototype.start = function (opts) {
     opts = opts || {};
-    if (this.starting) {
-      if (opts.onProgress) this.listeners.push(opts.onProgress);
-      return this.starting;
-    }
+    if (opts.onProgress && this.listeners.indexOf(opts.onProgress) < 0) this.listeners.push(opts.onProgress);
+    if (this.starting) return this.starting;
     var reason = unavailable();
     if (reason) {
       var e = new Error(reason);
@@ -106,7 +104,6 @@
       return Promise.reject(e);
     }
     var self = this;
-    this.listeners = opts.onProgress ? [opts.onProgress] : [];
     this.worker = new root.Worker(this.workerURL, { type: "module" });
     this.worker.onmessage = function (ev) { self._receive(ev.data); };
     this.worker.onerror = function (ev) {
@@ -213,9 +210,7 @@
   LiveWorker.prototype.restart = function () {
     this.terminate();
     this.restarts++;
-    var listeners = this.listeners;
-    var p = this.start({});
-    this.listeners = listeners;
+    var p = this.start();
     p.catch(function () { /* reported to whoever waits on start() */ });
     return p;
   };

@@ -50,6 +50,9 @@ SNAPSHOT_CACHE = ROOT / "_build" / ".raft-live"
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip",
                  "pyodide-lock.json")
 SUFFIXES = (".py", ".js")
+#: The live page's own files in _assets/ (html_static_path copies them too, but Sphinx skips
+#: that when no page is out of date; copying them here keeps a rebuild from serving old ones).
+ASSETS = ("raft-live.js", "raft-live-worker.js", "raft-explorer.js", "raft-live.css")
 
 
 def package_files(root: Path = PACKAGE) -> list[Path]:
@@ -146,6 +149,8 @@ def write_zip(app: Sphinx, exception: Exception | None) -> None:
         if old.name not in (name, snapshot):
             old.unlink()
     (target / name).write_bytes(data)
+    for asset in ASSETS:
+        shutil.copyfile(ROOT / "_assets" / asset, static / asset)
     if not (target / snapshot).is_file():
         shutil.copyfile(make_snapshot(data, snapshot), target / snapshot)
 
