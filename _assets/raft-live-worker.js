@@ -74,9 +74,13 @@ function load(m) {
     progress("pyodide", "Loading Python (Pyodide)…", 0.05);
     var zip = fetch(m.zipURL);           // the raft package comes while Python starts
     zip.catch(function () { /* reported when awaited below */ });
-    var snapshot = m.snapshotURL ? fetchSnapshot(m.snapshotURL) : null;
+    var snapshot = m.snapshotURL ? fetchSnapshot(m.snapshotURL).then(function (bytes) {
+      times.snapshotRead = performance.now() - t0;   // fetched and unzipped
+      return bytes;
+    }) : null;
     if (snapshot) snapshot.catch(function () { /* reported when loadPyodide awaits it */ });
     var loader = await import(m.indexURL + "pyodide.mjs");
+    times.loader = performance.now() - t0;
     progress("python", "Starting Python…", 0.2);
     var options = { indexURL: m.indexURL, stdout: stream("stdout"), stderr: stream("stderr") };
     times.snapshot = false;

@@ -1,6 +1,7 @@
 """Figures for the live page (issue 14), measured in the tests' Chromium.
 
-Serves the built book (_build/html) on loopback, blocks every other host, and prints:
+Serves the built book (_build/html) on loopback, blocks every other host (by name resolution:
+Playwright's request routing would switch the browser's HTTP cache off), and prints:
 
 * "Run live" to a cluster that steps, cold (a fresh browser profile, nothing cached): from the
   click to the live picture drawn, and to the first step taken and drawn after it;
@@ -30,8 +31,12 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "_build" / "html"
+# Other hosts are blocked by name resolution, not by Playwright's routing, which would turn the
+# browser's HTTP cache off (and the second page would measure nothing cached).
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+OUTSIDE: list[str] = []    # requests to any other host (there must be none)
 FIRST, SECOND = "book/appendix/explorer.html", "book/05_leader_election.html"
 
 
@@ -100,14 +105,36 @@ STEPS = """async (count) => {
 }"""
 
 
+def descendants_cpu() -> float:
+    """CPU seconds (user + system) used so far by this process's descendants that are still
+    running: the Playwright driver and the Chromium it started. Unlike wall time, it hardly
+    depends on what else runs on the machine."""
+    parents, cpu = {}, {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(stat.parent.name)
+        parents[pid] = int(fields[1])
+        cpu[pid] = (int(fields[11]) + int(fields[12])) / tick
+    me, total = os.getpid(), 0.0
+    for pid in cpu:
+        p = pid
+        while p in parents and p not in (0, 1, me):
+            p = parents[p]
+        if p == me:
+            total += cpu[pid]
+    return total
+
+
 def route_local(context):
-    def route(r):
-        host = urlparse(r.request.url).hostname
-        if host in ("127.0.0.1", "localhost"):
-            r.continue_()
-        else:
-            r.abort()
-    context.route("**/*", route)
+    """Record any request to another host (the resolver rules make them fail)."""
+    def seen(request):
+        if urlparse(request.url).hostname not in ("127.0.0.1", "localhost"):
+            OUTSIDE.append(request.url)
+    context.on("request", seen)
 
 
 def median(xs):
@@ -137,10 +164,17 @@ def main() -> int:
                                               service_workers="block")
                 route_local(context)
                 page = open_page(context, root + FIRST)
+                page.wait_for_timeout(300)
+                before = descendants_cpu()
                 cold.append(page.evaluate(START))
+                cold[-1]["cpu"] = (descendants_cpu() - before) * 1000
                 page.close()
                 page = open_page(context, root + SECOND)
+                page.wait_for_timeout(1000)     # the first page's renderer has exited
+                page.wait_for_timeout(300)
+                before = descendants_cpu()
                 second.append(page.evaluate(START))
+                second[-1]["cpu"] = (descendants_cpu() - before) * 1000
                 if name.startswith("caching") and "steps" not in results:
                     times = page.evaluate(STEPS, args.steps)
                     results["steps"] = times
@@ -178,8 +212,11 @@ def main() -> int:
         print(row("cold: click -> live picture drawn", cold, "drawn"))
         print(row("cold: click -> first step drawn", cold, "stepped"))
         print(row("second page: click -> first step drawn", second, "stepped"))
+        print(row("CPU used by Chromium, cold (all threads)", cold, "cpu"))
+        print(row("CPU used by Chromium, second page", second, "cpu"))
         for label, xs in (("cold", cold), ("second page", second)):
-            print(f"  {'worker, ' + label + ': Python / zip unpacked / ready':<40} median "
+            print(f"  {'worker, ' + label + ': snapshot read / Python / zip / ready':<40} median "
+                  f"{median([c['worker'].get('snapshotRead', float('nan')) for c in xs]) / 1000:.2f} / "
                   f"{median([c['worker']['python'] for c in xs]) / 1000:.2f} / "
                   f"{median([c['worker']['unpacked'] for c in xs]) / 1000:.2f} / "
                   f"{median([c['worker']['ready'] for c in xs]) / 1000:.2f} s"
@@ -204,6 +241,7 @@ def main() -> int:
     live = sum(p.stat().st_size for p in files if "raft-live" in p.relative_to(SITE).parts)
     print(f"Whole site: {total / 1e6:.1f} MB: Pyodide {pyodide / 1e6:.1f} MB, the Python "
           f"snapshot and raft zip {live / 1e6:.1f} MB, the rest {(total - pyodide - live) / 1e6:.1f} MB")
+    print(f"Requests to other hosts: {len(OUTSIDE)} {OUTSIDE[:3]}")
     print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return 0
 
