@@ -78,7 +78,11 @@ class Player:
 
     Attributes: ``scenes`` (the list of scene dicts, one per frame), ``steps`` (the run's step
     number of each frame), ``skipped_steps`` (steps left out: nothing visible changed),
-    ``cut_steps`` (steps after the ``max_frames`` cap), ``options`` (for the painter)."""
+    ``cut_steps`` (steps after the ``max_frames`` cap), ``options`` (for the painter), and for a
+    player made by :func:`play` the run it replays: ``cluster``, ``start`` and ``end`` (else None;
+    :func:`raft.viz.question` asks about that run)."""
+
+    cluster = start = end = None
 
     def __init__(self, scenes, options=None, steps=(), skipped_steps=(), cut_steps=()):
         self.scenes = list(scenes)
@@ -136,4 +140,6 @@ def play(cluster, start=0, end=None, *, title=None, max_frames=150, table=True, 
         options["speed"] = speed
     if len(scenes) == 1:
         options["controls"] = False
-    return Player(scenes, options, tuple(s.step for s in kept), tuple(skipped), tuple(cut))
+    player = Player(scenes, options, tuple(s.step for s in kept), tuple(skipped), tuple(cut))
+    player.cluster, player.start, player.end = cluster, start, snaps[-1].step
+    return player
