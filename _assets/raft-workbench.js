@@ -332,6 +332,7 @@
       return;
     }
     var self = this;
+    anchor.hidden = true;             // the cell's skeleton is in the editor below
     bar.appendChild(el("span", { "class": "rw-badge" }, "In the page"));
     bar.appendChild(el("span", { "class": "rw-what" }, "Write your methods here and press Grade: " +
       "the book's grader runs in your browser and gives the shell grader's verdict. Your work " +

@@ -34,6 +34,7 @@ import json
 import linecache
 import re
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -45,8 +46,6 @@ from ..viz.player import Player, select_frames
 from ..viz.scene import scenes_of
 from . import exercise_checks
 
-#: Where a lab's file is written before it is loaded (the worker's file system).
-WORK_DIR = Path("/tmp/raft-book-work")
 #: The steps of a failed run the player shows (its last ones), and its frame cap.
 LAST_STEPS = 80
 MAX_FRAMES = 150
@@ -210,12 +209,18 @@ def grade_lab(lab, source, class_name="StudentNode", file_name="lab.py", progres
     frames, violation_index}, "error": null or {type, message, traceback}, "ms"}``."""
     t0 = time.perf_counter()
     progress = _progress_sink(progress)
-    WORK_DIR.mkdir(parents=True, exist_ok=True)
-    path = WORK_DIR / Path(file_name).name
-    path.write_text(source, encoding="utf-8")
-    linecache.checkcache(str(path))
     out = {"ok": False, "passed": False, "report": "", "results": [], "player": None,
            "error": None}
+    with tempfile.TemporaryDirectory(prefix="raft-lab-") as folder:
+        path = Path(folder) / Path(file_name).name      # the file the shell grader would load
+        path.write_text(source, encoding="utf-8")
+        _grade_file(out, lab, path, class_name, progress)
+    out["ms"] = round((time.perf_counter() - t0) * 1000, 1)
+    return _dumps(out)
+
+
+def _grade_file(out, lab, path, class_name, progress):
+    """Load and grade the file at ``path``; the outcome goes into ``out``."""
     try:
         if progress is not None:
             progress(0.0, f"loading {path.name}")
@@ -232,8 +237,6 @@ def grade_lab(lab, source, class_name="StudentNode", file_name="lab.py", progres
             run = _failed_run(report, cls, lab)
             if run is not None:
                 out["player"] = _player_reply(*run)
-    out["ms"] = round((time.perf_counter() - t0) * 1000, 1)
-    return _dumps(out)
 
 
 # -- the bug zoo --------------------------------------------------------------------------------
