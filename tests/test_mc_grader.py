@@ -88,8 +88,8 @@ def test_the_reference_passes_and_the_report_says_how_many_states():
     assert report.passed
     [stage] = [r for r in report.results if r.name.startswith("model check")]
     assert stage.name == ("model check (every run within small bounds, breadth first: 1 search "
-                          "of up to 50,000 states)")
-    assert stage.message == ("explored 50,000 distinct states in 1 search, no violation "
+                          "of up to 20,000 states)")
+    assert stage.message == ("explored 20,000 distinct states in 1 search, no violation "
                              "(stopped at its budget)")
     assert f"  ok   {stage.name}" in report.text()
 

@@ -5,7 +5,7 @@ report a student can act on.
 text with ``expect`` lines, or functions that deliver messages by hand while time stands still),
 then seeded random fault schedules (40 by default, :mod:`raft.fuzz`), then the lab's bounded
 model check (:mod:`raft.classroom.grade_mc`: every run of a small cluster within small bounds,
-breadth first, up to 50,000 states per search), and prints a report: for a failed story the
+breadth first, up to 20,000 states per search), and prints a report: for a failed story the
 servers' starting state and the story's lines up to the one that failed, beside the expectation
 that failed; for a failed schedule the shrunk counterexample as a scenario and its key events;
 for the model check the shortest run that breaks a property or rule, as a scenario with its key
@@ -29,6 +29,7 @@ from ..script import scenario as scenario_mod
 from ..sim.cluster import Cluster
 from .grade_mc import ModelCheck
 from .grade_mc import model_check as run_model_check
+from .grade_mc import searches as mc_searches
 from .labs import Lab, _lab
 
 
@@ -260,15 +261,28 @@ def _story_message(node_class, lab, name, run, story=None):
     return "\n".join(lines)
 
 
-def check(node_class, lab, *, seeds=None, quiet=False, minimize=True, model_check=True,
-          mc_states=None):
+def _reporting(seeds, progress, total, first):
+    """The seeds, calling ``progress`` as each one is tried (the search stops at the first
+    failing schedule; shrinking it follows): steps ``first`` to ``first + len(seeds)`` of
+    ``total``."""
+    for k, seed in enumerate(seeds):
+        progress((first + k) / total, f"random fault schedule {k + 1} of {len(seeds)} "
+                                      f"(seed {seed})")
+        yield seed
+    progress((first + len(seeds)) / total, "random fault schedules done")
+
+
+def check(node_class, lab, *, seeds=None, quiet=False, minimize=True, progress=None,
+          model_check=True, mc_states=None):
     """Grade ``node_class`` on lab ``lab`` (1-5); prints the report and returns it.
 
     ``report.passed`` is True if every story, every random schedule and the model check
     passed. ``seeds``: the random schedules' seeds (default ``range(lab.seeds)``);
-    ``minimize``: shrink their counterexample; ``model_check``: run the bounded model check
-    (False leaves it out, e.g. where time is short); ``mc_states``: the distinct states each of
-    its searches may explore (default ``grade_mc.STATES``, 50,000)."""
+    ``minimize``: shrink their counterexample. ``progress``, if given, is called as
+    ``progress(fraction, text)`` before each story, each random schedule and each search of
+    the model check (the book's page draws its progress bar from it); it changes nothing else.
+    ``model_check``: run the bounded model check (False leaves it out); ``mc_states``: the
+    distinct states each of its searches may explore (default ``grade_mc.STATES``, 20,000)."""
     lab = _lab(lab)
     missing = [m for m in lab.methods if not callable(getattr(node_class, m, None))]
     results = []
@@ -279,16 +293,21 @@ def check(node_class, lab, *, seeds=None, quiet=False, minimize=True, model_chec
         results.append(Result("the lab's methods exist", False, f"missing: {missing}"))
     cx = mc = None
     if not results:
-        for name, story in lab.stories:
+        seeds = list(range(lab.seeds) if seeds is None else seeds)
+        searches = len(mc_searches(lab)) if model_check else 0
+        total = len(lab.stories) + len(seeds) + searches
+        for done, (name, story) in enumerate(lab.stories):
+            if progress is not None:
+                progress(done / total, f"story: {name}")
             run = _run_story(node_class, story)
             message = "" if run.passed else _story_message(node_class, lab, name, run, story)
             results.append(Result(f"story: {name}", run.passed, message))
-        seeds = range(lab.seeds) if seeds is None else seeds
-        seeds = list(seeds)
         name = f"random fault schedules (seeds {seeds[0]}..{seeds[-1]}, safety after every " \
                f"step, progress after healing)"
-        cx = find_counterexample(node_class, lab.profile, seeds, minimize=minimize,
-                                 stall_ms=lab.stall_ms)
+        cx = find_counterexample(node_class, lab.profile,
+                                 seeds if progress is None else
+                                 _reporting(seeds, progress, total, len(lab.stories)),
+                                 minimize=minimize, stall_ms=lab.stall_ms)
         if cx is None:
             results.append(Result(name, True))
         else:
@@ -304,8 +323,15 @@ def check(node_class, lab, *, seeds=None, quiet=False, minimize=True, model_chec
                     message += ["  " + line for line in events]
             results.append(Result(name, False, "\n".join(message)))
         if model_check:
-            mc = run_model_check(node_class, lab, states=mc_states)
+            def searching(k, text):
+                progress((total - searches + k) / total, f"model check: search {k + 1} of "
+                                                         f"{searches} ({text})")
+
+            mc = run_model_check(node_class, lab, states=mc_states,
+                                 progress=None if progress is None else searching)
             results.append(Result(mc.name(), mc.passed, mc.message()))
+            if progress is not None:
+                progress(1.0, "model check done")
     report = Report(lab, node_class, results, cx, mc)
     if not quiet:
         print(report.text())
