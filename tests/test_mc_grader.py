@@ -116,3 +116,20 @@ def test_a_search_can_start_from_a_storys_starting_state():
 def test_a_lab_without_searches_of_its_own_gets_the_default():
     lab = grade.Lab(9, "made up", (), (), {})
     assert [kwargs for _, kwargs in searches(lab)] == list(grade_mc.DEFAULT_SEARCHES)
+
+
+def test_progress_counts_the_model_checks_searches():
+    """The page's progress bar: stories, then schedules, then each search, in order, ending
+    at 1.0."""
+    calls = []
+    grade.check(Node, 2, quiet=True, seeds=range(2), mc_states=300,
+                progress=lambda fraction, text: calls.append((fraction, text)))
+    fractions = [f for f, _ in calls]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    texts = [t for _, t in calls]
+    n = len(grade.LABS[2].stories)
+    searching = [t for t in texts if t.startswith("model check: search")]
+    assert [t.split(" (")[0] for t in searching] == \
+        [f"model check: search {k} of 3" for k in (1, 2, 3)]
+    assert texts.index(searching[0]) > texts.index("random fault schedules done")
+    assert calls[texts.index(searching[0])][0] == (n + 2) / (n + 2 + 3)
