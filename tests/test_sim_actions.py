@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from raft import Cluster, ConfigurationError, NodeCrashed, NotLeader, ScenarioError, scenario
-from raft.sim.actions import (ANY, LEADER, OLD_LEADER, VERBS, Action, Clock, Connect, Crash,
-                              Deliver, Disconnect, Drop, Elect, Heal, Isolate, Members, Network,
-                              Partition, Reboot, Restart, Run, RunUntil, Setup, Step, Submit,
-                              Timeout)
+from raft.sim.actions import (ANY, LEADER, OLD_LEADER, VERBS, Action, ClientOp, Clients, Clock,
+                              ClockRate, Connect, Crash, Deliver, Disconnect, Drop, Elect, Heal,
+                              Isolate, Members, Network, Partition, Reboot, Restart, Run,
+                              RunUntil, Setup, Step, Submit, Timeout)
 
 # -- generated actions: str() then parse() gives the same value --------------------------------
 
@@ -66,6 +66,15 @@ ACTIONS = st.one_of(
               st.booleans()),
     st.builds(Deliver, st.integers(0, 10**6)),
     st.builds(Drop, st.integers(0, 10**6)),
+    # clients (raft/sim/clients.py)
+    st.builds(Clients, st.integers(1, 50), st.one_of(st.none(), ms.filter(lambda x: x > 0)),
+              st.one_of(st.none(), ms.filter(lambda x: x > 0))),
+    st.builds(ClientOp, st.integers(1, 50), st.sampled_from(["put", "append"]),
+              st.sampled_from(["x", "y", "k.1"]), st.sampled_from(["5", "1.4", "c1-7;"]),
+              st.one_of(st.none(), ids, st.sampled_from([LEADER, OLD_LEADER]))),
+    st.builds(ClientOp, st.integers(1, 50), st.just("get"), st.sampled_from(["x", "y"]),
+              st.none(), st.one_of(st.none(), ids, st.sampled_from([LEADER, OLD_LEADER]))),
+    st.builds(ClockRate, ids, st.floats(min_value=0.01, max_value=100, allow_nan=False)),
 )
 
 
@@ -85,7 +94,7 @@ def test_every_verb_is_generated_above():
     """The strategy covers every registered verb, so a new action cannot skip the round trip."""
     covered = {"run", "step", "clock", "crash", "restart", "reboot", "disconnect", "connect",
                "isolate", "timeout", "elect", "submit", "partition", "heal", "network", "members",
-               "deliver", "drop"}
+               "deliver", "drop", "clients", "client", "clock-rate"}
     assert set(VERBS) == covered
 
 
@@ -227,7 +236,8 @@ def test_every_action_class_can_be_done():
     examples = [Deliver(flight), Run(10), RunUntil("leader"), Step(1), Clock(1000), Crash(3),
                 Restart(3), Reboot(2), Disconnect(2), Connect(2), Isolate(3), Heal(), Timeout(2),
                 Submit("y=1"), Partition(((1, 2), (3,))), Network(drop=0.0), Heal(),
-                Members((1, 2, 3, 4)), Drop(10**6)]
+                Members((1, 2, 3, 4)), Drop(10**6), Clients(2), ClientOp(1, "put", "x", "1"),
+                ClockRate(1, 0.9)]
     done = [c.do(action, lenient=True) for action in examples]
     assert sum(d is not None for d in done) >= len(examples) - 3
     assert {type(a) for a in examples} | {Elect} == set(VERBS.values()) | {RunUntil}

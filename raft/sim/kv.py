@@ -2,13 +2,21 @@
 
 Commands are short strings so they read well in pictures and scenario files:
 
-* ``"x=3"`` sets key ``x`` to ``"3"``;
-* ``"del x"`` removes key ``x``.
+* ``"x=3"`` sets key ``x`` to ``"3"`` (also written ``"put x 3"``);
+* ``"del x"`` removes key ``x``;
+* ``"append x 3"`` adds ``"3"`` to the end of ``x``'s value;
+* ``"get x"`` reads ``x`` (a read sent through the log, dissertation §6.4).
+
+A key never written reads as the empty string, as in MIT 6.824's key-value service, so a lost
+or doubled ``append`` shows in the value that a later ``get`` returns.
 
 Every server applies the same committed commands in the same order, so every server ends up
 with the same dictionary: that is the whole point of a replicated log (§2). A command carries
-a client id and a sequence number; a command whose number was already applied for that client
-is recognised as a retry and not applied twice (§8).
+a client id and a sequence number. Each store keeps a *session* per client: the highest
+sequence number it applied for that client and that command's result. A command whose number
+was already applied is recognised as a retry and not applied again; its result is the one
+remembered (dissertation §6.3). Every server keeps the same sessions, since they change only
+by applying the log.
 """
 
 import re
@@ -16,22 +24,45 @@ from functools import lru_cache
 
 from ..errors import CommandError
 
-_SET = re.compile(r"^\s*([A-Za-z_][\w.-]*)\s*=\s*(.*?)\s*$")
-_DEL = re.compile(r"^\s*del\s+([A-Za-z_][\w.-]*)\s*$")
+_KEY = r"[A-Za-z_][\w.-]*"
+_SET = re.compile(rf"^\s*({_KEY})\s*=\s*(.*?)\s*$")
+_DEL = re.compile(rf"^\s*del\s+({_KEY})\s*$")
+_PUT = re.compile(rf"^\s*(put|append)\s+({_KEY})\s+(\S+)\s*$")
+_GET = re.compile(rf"^\s*get\s+({_KEY})\s*$")
 
 
 def parse_command(command):
-    """Return ``("set", key, value)`` or ``("del", key, None)``; raise CommandError (a
-    RaftError and a ValueError) otherwise."""
+    """Return ``("set", key, value)``, ``("append", key, value)``, ``("get", key, None)`` or
+    ``("del", key, None)``; raise CommandError (a RaftError and a ValueError) otherwise."""
     if not isinstance(command, str):
         raise CommandError(f"a command is a string such as 'x=3' or 'del x', got {command!r}")
     match = _DEL.match(command)
     if match:
         return "del", match.group(1), None
+    match = _GET.match(command)
+    if match:
+        return "get", match.group(1), None
+    match = _PUT.match(command)
+    if match:
+        verb, key, value = match.groups()
+        return ("set" if verb == "put" else "append"), key, value
     match = _SET.match(command)
     if match:
         return "set", match.group(1), match.group(2)
-    raise CommandError(f"cannot parse command {command!r}: write 'key=value' or 'del key'")
+    raise CommandError(f"cannot parse command {command!r}: write 'key=value' or 'del key' "
+                       "(or a client's 'put key value', 'append key value', 'get key')")
+
+
+def command_for(f, key, value=None):
+    """The command string of a client operation: ``("put", "x", "5")`` -> ``"x=5"``,
+    ``("append", "x", "5")`` -> ``"append x 5"``, ``("get", "x")`` -> ``"get x"``."""
+    if f == "put":
+        return f"{key}={value}"
+    if f == "append":
+        return f"append {key} {value}"
+    if f == "get":
+        return f"get {key}"
+    raise CommandError(f"a client operation is put, append or get, got {f!r}")
 
 
 # Every server applies every command: remembering recent commands parses each one once, not
@@ -51,21 +82,43 @@ class KeyValueStore:
     def __init__(self):
         self.data = {}
         self.applied = []        # the client commands applied, in order
-        self._last_seq = {}      # client id -> (highest seq applied, its result)
+        self.applied_index = 0   # the log index of the last entry applied (any kind)
+        self.sessions = {}       # client id -> (highest seq applied, its result) (§6.3)
 
-    def apply(self, entry):
-        """Apply one committed entry; returns True if it changed the store's history."""
+    def apply(self, entry, index=None):
+        """Apply one committed entry (at log ``index``, if given); returns True if it changed
+        the store's history (False for a no-op, a configuration or a client's retry)."""
+        if index is not None:
+            self.applied_index = index
         if entry.kind != "command":
             return False  # no-ops and configuration entries have no effect here
         if entry.client_id is not None:
-            seen = self._last_seq.get(entry.client_id)
-            if seen is not None and entry.seq <= seen:
-                return False  # a retry of a command already applied (§8)
-            self._last_seq[entry.client_id] = entry.seq
+            seen = self.sessions.get(entry.client_id)
+            if seen is not None and entry.seq <= seen[0]:
+                return False  # a retry of a command already applied (§8, dissertation §6.3)
         op, key, value = _parse_applied(entry.command)
+        result = None
         if op == "set":
             self.data[key] = value
+        elif op == "append":
+            self.data[key] = self.data.get(key, "") + value
+        elif op == "get":
+            result = self.data.get(key, "")
         else:
             self.data.pop(key, None)
+        if entry.client_id is not None:
+            self.sessions[entry.client_id] = (entry.seq, result)
         self.applied.append(entry.command)
         return True
+
+    def result(self, client_id, seq):
+        """The result remembered for ``client_id``'s command ``seq``: ``(True, result)`` if
+        that is the last command applied for the client, else ``(False, None)``."""
+        seen = self.sessions.get(client_id)
+        if seen is None or seen[0] != seq:
+            return False, None
+        return True, seen[1]
+
+    def read(self, key):
+        """A key's value now (a key never written reads as "")."""
+        return self.data.get(key, "")

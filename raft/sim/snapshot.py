@@ -58,6 +58,16 @@ class ClusterSnapshot:
         return best.id if best else None
 
 
+@dataclass(frozen=True)
+class ClientSnapshot(ClusterSnapshot):
+    """The snapshot of a cluster with clients, a read mode or drifting clocks
+    (:mod:`raft.sim.clients`); timers are in true simulated time."""
+
+    clients: tuple = ()        # of raft.sim.clients.ClientView
+    reads: dict = None         # server -> its read state (mode, lease, rounds, waiting reads)
+    client_groups: dict = None  # client -> partition group number (absent: reaches every server)
+
+
 def snapshot(cluster):
     nodes = {}
     for i, n in sorted(cluster.nodes.items()):
@@ -75,9 +85,13 @@ def snapshot(cluster):
     while start and trace[start - 1].step == cluster.steps:
         start -= 1
     records = tuple(trace[start:])
-    return ClusterSnapshot(
+    snap = ClusterSnapshot(
         step=cluster.steps, now=cluster.now, nodes=nodes, flights=tuple(cluster.in_flight()),
         partition=cluster.partition_groups, disconnected=cluster.disconnected, records=records,
         caption=step_caption(list(records)) if cluster.steps else step_caption([]),
         rule=step_rule(list(records)), election_timeout=cluster.election_timeout,
         heartbeat_interval=cluster.heartbeat_interval)
+    if cluster.clients is not None or cluster._clocks or cluster.reads != "log":
+        from .clients import extend_snapshot   # (clients, reads and clocks: dissertation ch. 6)
+        return extend_snapshot(snap, cluster)
+    return snap
