@@ -74,7 +74,7 @@ ACTIONS = st.one_of(
               st.one_of(st.none(), ids, st.sampled_from([LEADER, OLD_LEADER]))),
     st.builds(ClientOp, st.integers(1, 50), st.just("get"), st.sampled_from(["x", "y"]),
               st.none(), st.one_of(st.none(), ids, st.sampled_from([LEADER, OLD_LEADER]))),
-    st.builds(ClockRate, ids, st.floats(min_value=0.01, max_value=100, allow_nan=False)),
+    st.builds(ClockRate, st.one_of(ids, st.sampled_from([LEADER, OLD_LEADER])), st.floats(min_value=0.01, max_value=100, allow_nan=False)),
 )
 
 

@@ -543,11 +543,12 @@ class ClockRate(Action):
     and any lease it holds, take twice as long in true time); ``clock-rate 1 1`` puts it
     right. Leases assume a bound on such drift (dissertation §6.4.1)."""
 
-    node: int
+    node: int | str
     rate: float
+    targets: ClassVar[tuple] = (LEADER, OLD_LEADER)
 
     def __post_init__(self):
-        checks.server_id(self.node)
+        _check_target(type(self), self.node)
         if not (checks.is_number(self.rate) and 0 < self.rate < math.inf):
             raise ConfigurationError(f"clock-rate: a rate is a positive number (1 is a true "
                                      f"clock, 0.5 half as fast), got {self.rate!r}")
@@ -558,8 +559,8 @@ class ClockRate(Action):
     @classmethod
     def _from_words(cls, words):
         if len(words) != 2:
-            raise ScenarioError("write 'clock-rate 1 0.5' (server, rate)")
-        return cls(_int(words[0]), _float(words[1]))
+            raise ScenarioError("write 'clock-rate 1 0.5' (server, rate) or 'clock-rate leader 0.5'")
+        return cls(_target(cls, words[:1]), _float(words[1]))
 
 
 # The network.

@@ -169,7 +169,7 @@ class Frontend:
     __slots__ = ("by_index", "by_ctx", "reads")
 
     def __init__(self):
-        self.by_index = {}     # log index -> the request proposed there
+        self.by_index = {}     # log index -> (term, the request proposed there)
         self.by_ctx = {}       # read name -> the request (waiting for the node's read state)
         self.reads = []        # (readIndex, request): confirmed, waiting to be applied
 
@@ -412,7 +412,7 @@ class ClientPool:
             else:
                 command = kv.command_for(req.f, req.key, req.value)
                 index = node.propose(command, now, req.client_id, req.seq)
-                front.by_index[index] = req
+                front.by_index[index] = (node.current_term, req)
                 cluster._record("submit", i, "leader-client", command=command, index=index,
                                 client_id=req.client_id, seq=req.seq)
         except NotLeader:
@@ -420,8 +420,22 @@ class ClientPool:
             return
         cluster._drain(i)
 
-    def after_drain(self, i, applied):
-        """After server ``i`` acted on its node's output: answer what can be answered."""
+    def on_apply(self, i, index, entry):
+        """Server ``i`` applied ``entry`` at ``index``: if it proposed a client's request there,
+        answer it. The entry is that request if it has the term it was proposed in (Log
+        Matching); another entry there means the server lost its leadership meanwhile."""
+        front = self.frontends.get(i)
+        if front is None or index not in front.by_index:
+            return
+        term, req = front.by_index.pop(index)
+        if entry.term == term:
+            result = self.cluster.state_machines[i].last_result
+            self.reply(i, req, True, result if req.f == "get" else None)
+        else:
+            self.reply(i, req, False, error="lost leadership")
+
+    def after_drain(self, i):
+        """After server ``i`` acted on its node's output: answer the reads it lets through."""
         front = self.frontends.get(i)
         node = self.cluster.nodes[i]
         states = node.take_read_states() if node.read_states else ()
@@ -429,18 +443,6 @@ class ClientPool:
             return
         front = front if front is not None else self.frontend(i)
         machine = self.cluster.state_machines[i]
-        for index, entry in applied:
-            req = front.by_index.pop(index, None)
-            if req is None:
-                continue
-            if entry.client_id == req.client_id and entry.seq == req.seq:
-                found, result = machine.result(req.client_id, req.seq)
-                if found:
-                    self.reply(i, req, True, result if req.f == "get" else None)
-                else:    # a retry of an operation the client has since given up on
-                    self.reply(i, req, False, error="superseded")
-            else:
-                self.reply(i, req, False, error="lost leadership")
         for ctx, index in states:
             req = front.by_ctx.pop(ctx, None)
             if req is None:

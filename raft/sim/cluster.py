@@ -728,9 +728,10 @@ class Cluster:
         self.client_op(a.client, a.f, a.key, a.value, to)
 
     def _do_clock_rate(self, a, lenient):
-        if lenient and a.node not in self.nodes:
+        who = self._resolve(a.node, lenient)
+        if who is None:
             return False
-        self.set_clock_rate(a.node, a.rate)
+        self.set_clock_rate(who, a.rate)
 
     #: action class -> how ``do`` performs it (a subclass may add its own actions here).
     _DO = {Crash: _do_crash, Restart: _do_restart, Reboot: _do_reboot, Isolate: _do_isolate,
@@ -872,13 +873,16 @@ class Cluster:
         for msg in out.messages:
             self._send(msg)
         machine = self.state_machines[i]
+        clients = self.clients
         for index, entry in out.apply:
             machine.apply(entry, index)
             self._record("apply", i, "all-apply", index=index, what=_entry_label(entry))
             if self.checker is not None:
                 self.checker.on_apply(i, index, entry)
-        if self.clients is not None:   # answer the clients whose requests this output settles
-            self.clients.after_drain(i, out.apply)
+            if clients is not None:   # answer the client whose request this entry was
+                clients.on_apply(i, index, entry)
+        if clients is not None:       # ... and the reads this output lets through
+            clients.after_drain(i)
         self._schedule_timer(i)
 
     def _schedule_timer(self, i):

@@ -84,18 +84,23 @@ class KeyValueStore:
         self.applied = []        # the client commands applied, in order
         self.applied_index = 0   # the log index of the last entry applied (any kind)
         self.sessions = {}       # client id -> (highest seq applied, its result) (§6.3)
+        self.last_result = None  # the result of the last entry applied (a get's value)
 
     def apply(self, entry, index=None):
         """Apply one committed entry (at log ``index``, if given); returns True if it changed
         the store's history (False for a no-op, a configuration or a client's retry)."""
         if index is not None:
             self.applied_index = index
+        self.last_result = None
         if entry.kind != "command":
             return False  # no-ops and configuration entries have no effect here
         if entry.client_id is not None:
             seen = self.sessions.get(entry.client_id)
             if seen is not None and entry.seq <= seen[0]:
-                return False  # a retry of a command already applied (§8, dissertation §6.3)
+                # A retry of a command already applied (§8, dissertation §6.3): not applied
+                # again; its answer is the one remembered.
+                self.last_result = seen[1] if entry.seq == seen[0] else None
+                return False
         op, key, value = _parse_applied(entry.command)
         result = None
         if op == "set":
@@ -108,6 +113,7 @@ class KeyValueStore:
             self.data.pop(key, None)
         if entry.client_id is not None:
             self.sessions[entry.client_id] = (entry.seq, result)
+        self.last_result = result
         self.applied.append(entry.command)
         return True
 
