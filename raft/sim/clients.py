@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import random as _random
 from collections import deque
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from ..errors import ConfigurationError, NotLeader
@@ -553,27 +553,9 @@ def read_views(cluster):
         lease = None
         if n.lease_until is not None:
             lease = cluster._true_time(i, n.lease_until)
-        out[i] = {"mode": n.reads, "lease_until": lease,
+        out[i] = {"mode": n.reads, "drift_bound": n.drift_bound, "lease_until": lease,
                   "round": n.read_round, "confirmed": n.confirmed_round,
                   "pending": len(n.pending_reads) + (len(front.by_ctx) if front else 0),
                   "waiting_apply": [idx for idx, _ in front.reads] if front else [],
                   "clock_rate": cluster.clock_rate(i)}
     return out
-
-
-def extend_snapshot(snap, cluster):
-    """The snapshot of a cluster with clients, read modes or drifting clocks: the same
-    snapshot with the clients, the read state, and the timers in true (simulated) time."""
-    from .snapshot import ClientSnapshot
-    nodes = snap.nodes
-    if cluster._clocks:
-        nodes = {i: replace(v, election_timer_start=cluster._true_time(i, v.election_timer_start),
-                            election_deadline=cluster._true_time(i, v.election_deadline),
-                            heartbeat_due=None if v.heartbeat_due is None
-                            else cluster._true_time(i, v.heartbeat_due))
-                 for i, v in nodes.items()}
-    pool = cluster.clients
-    return ClientSnapshot(**{**snap.__dict__, "nodes": nodes},
-                          clients=client_views(pool) if pool is not None else (),
-                          reads=read_views(cluster), client_groups=dict(pool.groups)
-                          if pool is not None else {})
