@@ -177,3 +177,37 @@ def story_window(cluster, before=3, after=3):
     ends = [r.step for r in cluster.trace if r.kind in ("client-return", "client-give-up")]
     end = max(ends) if ends else cluster.steps
     return max(0, start - before), min(cluster.steps, end + after)
+
+
+def grade_chaos(node_class, seeds):
+    """Lab 6's random part: a chaos run with clients per seed, with ReadIndex and with follower
+    reads in turn (:func:`raft.fuzz.clients.chaos_run`), judged by the linearizability checker
+    and by the acknowledged writes. Returns ``(passed, title, message)``; the message names the
+    first failing seed, shows the checker's explanation and says how to replay the run."""
+    from ..fuzz.clients import chaos_run
+    from ..fuzz.run import _node_frame, _not_written
+    title = (f"chaos with clients (seeds {seeds[0]}..{seeds[-1]}, ReadIndex and follower "
+             "reads; every history linearizable, no acknowledged write lost)")
+    for seed in seeds:
+        reads = "read_index" if seed % 2 == 0 else "follower"
+        try:
+            run = chaos_run(seed, reads, node_class=node_class, duration=1000,
+                            check_invariants=True)
+        except NotImplementedError as e:
+            return False, title, f"not written yet: {_not_written(e)}"
+        except Exception as e:  # noqa: BLE001 - the node's own code raised
+            where = _node_frame(e)
+            return False, title, (f"seed {seed} (reads={reads}): {type(e).__name__}: {e}"
+                                  + (f"\n({where})" if where else ""))
+        if not run.ok:
+            lines = [f"seed {seed} (reads={reads}): " + run.summary()]
+            if not run.verdict.ok:
+                lines += run.verdict.explanation.splitlines()
+            for op in run.lost[:3]:
+                lines.append(f"acknowledged but not in the final leader's log: {op.client}'s "
+                             f"{op.label()}")
+            lines.append("replay it (then raft.viz.play(cluster)):")
+            lines.append(f"  from raft.fuzz.clients import chaos_run; cluster = chaos_run({seed}, "
+                         f"{reads!r}, node_class={node_class.__name__}, duration=1000).cluster")
+            return False, title, "\n".join(lines)
+    return True, title, ""

@@ -224,7 +224,7 @@ class ClientPool:
         if not client.queue:
             return
         op = client.current = client.queue.popleft()
-        op.call = (self.cluster.now, self.cluster.steps)
+        op.call = (round(self.cluster.now, 2), self.cluster.steps)
         self._send_attempt(client, op.to if op.to is not None else client.guess)
 
     def _send_attempt(self, client, server):
@@ -244,7 +244,7 @@ class ClientPool:
             cluster._record("client-give-up", client.name, None, op=op.label(), seq=op.seq,
                             attempts=op.attempts)
         else:
-            op.ret = (cluster.now, cluster.steps)
+            op.ret = (round(cluster.now, 2), cluster.steps)
             op.output = output
             cluster._record("client-return", client.name, None, op=op.label(), seq=op.seq,
                             output=output)
