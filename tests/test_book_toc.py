@@ -21,8 +21,9 @@ SHARED_SEEDS = ROOT.parent / "shared" / "seeds"
 
 # Folders of book/ whose .md files may stay out of the toc (e.g. lab notebooks for readers).
 ALLOWED_OUTSIDE_TOC = ("book/labs/",)
-# Extra toc entries beyond the outline's chapters may only live here.
-ALLOWED_EXTRA_CHAPTERS = ("book/appendix/", "book/labs/")
+# Extra toc entries beyond the outline's chapters may only live here (and the chapters beyond
+# the outline: clients and reads, issue 17).
+ALLOWED_EXTRA_CHAPTERS = ("book/appendix/", "book/labs/", "book/12_clients")
 LABS = "book/labs/"
 # The label each kind of page carries on its title: (ch-...)= for chapters and appendices,
 # (lab-...)= for labs.

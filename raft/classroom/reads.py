@@ -45,7 +45,7 @@ cluster size=5 seed={seed} clients=2 reads=lease
 run until leader
 client 1 put x 1
 run 300ms
-clock-rate leader {rate}    # the leader's clock slows down...
+clock-rate leader {rate}       # the leader's clock slows down...
 isolate leader              # ... as it is cut off from the other servers
 run 400ms
 client 1 put x 2 to leader
