@@ -173,7 +173,9 @@ def _make(node_class, **options):
 def story_window(cluster, before=3, after=3):
     """The steps worth watching in a story: from just before the network splits to just after
     the last client operation returned (for ``raft.viz.play(cluster, start, end)``)."""
-    start = next((r.step for r in cluster.trace if r.kind in ("partition", "clock-rate")), 0)
+    start = next((r.step for r in cluster.trace
+                  if r.kind in ("partition", "clock-rate", "network")
+                  or r.data.get("reason") == "dropped by hand"), 0)
     ends = [r.step for r in cluster.trace if r.kind in ("client-return", "client-give-up")]
     end = max(ends) if ends else cluster.steps
     return max(0, start - before), min(cluster.steps, end + after)
