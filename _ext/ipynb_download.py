@@ -26,7 +26,8 @@ logger = logging.getLogger(__name__)
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 # The painter's script, inlined after every player in a notebook's output (raft.viz.embed).
-INLINE_PAINTER = re.compile(r'<script class="raft-painter-inline">.*?</script>', re.S)
+# The same for the questions' script after each block of questions (raft.viz.questions).
+INLINE_PAINTER = re.compile(r'<script class="raft-(?:painter|questions)-inline">.*?</script>', re.S)
 
 
 def without_widget_state(notebook: dict) -> dict:
@@ -44,7 +45,7 @@ def without_widget_state(notebook: dict) -> dict:
             html = data.get("text/html") if data else None
             if html:
                 text = "".join(html) if isinstance(html, list) else html
-                if "raft-painter-inline" in text:
+                if "raft-painter-inline" in text or "raft-questions-inline" in text:
                     data["text/html"] = INLINE_PAINTER.sub("", text)
     return notebook
 

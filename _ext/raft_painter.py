@@ -7,11 +7,14 @@ painter's script inline, so it works anywhere. In the book a page may hold a doz
 
 * removes the inlined copies (``<script class="raft-painter-inline">``) from the page body and
   adds one ``<script src="_static/raft-painter.js">`` to the pages that hold a player;
+* does the same for the questions under a player (``raft.viz.question``): removes their inlined
+  script (``<script class="raft-questions-inline">``) and adds ``_static/raft-questions.js``;
 * drops the ipywidgets state that executed notebooks carry (the explorer is a widget in a live
   notebook, but a page shows its still picture: see ``nb_mime_priority_overrides`` in
   _config.yml), since no page renders a widget view any more.
 
-At ``build-finished`` it copies ``raft/viz/painter.js`` to ``_static/raft-painter.js``.
+At ``build-finished`` it copies ``raft/viz/painter.js`` to ``_static/raft-painter.js`` and
+``raft/viz/questions.js`` to ``_static/raft-questions.js``.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PAINTER = ROOT / "raft" / "viz" / "painter.js"
 STATIC_NAME = "raft-painter.js"
 INLINE = re.compile(r'<script class="raft-painter-inline">.*?</script>', re.S)
+QUESTIONS = ROOT / "raft" / "viz" / "questions.js"
+QUESTIONS_NAME = "raft-questions.js"
+QUESTIONS_INLINE = re.compile(r'<script class="raft-questions-inline">.*?</script>', re.S)
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
@@ -35,6 +41,9 @@ def on_page(app: Sphinx, pagename: str, templatename: str, context: dict, doctre
     if 'class="raft-painter"' in body:
         context["body"] = INLINE.sub("", body)
         app.add_js_file(STATIC_NAME, priority=600)
+    if 'class="raft-questions"' in (context.get("body") or ""):
+        context["body"] = QUESTIONS_INLINE.sub("", context["body"])
+        app.add_js_file(QUESTIONS_NAME, priority=601)   # after the painter, which it drives
     if WIDGET_VIEW not in context.get("body", ""):
         scripts = context.get("script_files")
         if scripts is not None:
@@ -48,6 +57,7 @@ def copy_painter(app: Sphinx, exception: Exception | None) -> None:
     target = Path(app.outdir) / "_static" / STATIC_NAME
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(PAINTER, target)
+    shutil.copyfile(QUESTIONS, target.with_name(QUESTIONS_NAME))
 
 
 def setup(app: Sphinx) -> dict:

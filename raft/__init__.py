@@ -14,8 +14,8 @@ The layers, each importing only the ones before it (see ARCHITECTURE.md):
 """
 
 from .errors import (CommandError, ConfigurationError, ExpectationFailed, InvariantViolation,
-                     MembershipChangeInProgress, NodeCrashed, NotLeader, RaftError,
-                     ScenarioError, StuckTimer, UnknownNode)
+                     LeadershipTransferInProgress, MembershipChangeInProgress, NodeCrashed,
+                     NotLeader, RaftError, ScenarioError, StuckTimer, UnknownNode)
 from .node import (AppendEntries, AppendEntriesReply, Configuration, Entry, Node, RequestVote,
                    RequestVoteReply)
 from .sim.actions import Action
@@ -26,4 +26,5 @@ __all__ = [
     "AppendEntries", "AppendEntriesReply", "RaftError", "NotLeader", "NodeCrashed",
     "UnknownNode", "ConfigurationError", "MembershipChangeInProgress", "ScenarioError",
     "ExpectationFailed", "InvariantViolation", "CommandError", "StuckTimer", "Action",
+    "LeadershipTransferInProgress",
 ]

@@ -4,14 +4,14 @@ The bugs live in :mod:`raft.classroom.bugs`; see its docstring.
 """
 
 from .classroom.bugs import (BUGS, CLIENT_BUGS, CLIENT_ZOO, ZOO, ApplyUncommitted, Bug,
-                             ClientBug, ConfirmWithoutMajority, ForgetVoteInSameTerm,
-                             HardStateNotPersisted, LeaderIgnoresHigherTerm, LeaseFromReply,
-                             NaiveCommit, NoDeduplication, PrevLogOffByOne, StaleVoteReplies,
-                             TruncateAlways, VoteKeepsTimer, VoteWithoutLogCheck, hunt,
-                             hunt_client_bug)
+                             ChangeBeforeOwnCommit, ClientBug, ConfirmWithoutMajority,
+                             ForgetVoteInSameTerm, HardStateNotPersisted, LeaderIgnoresHigherTerm,
+                             LeaseFromReply, NaiveCommit, NoDeduplication, PrevLogOffByOne,
+                             StaleVoteReplies, TruncateAlways, VoteKeepsTimer, VoteWithoutLogCheck,
+                             hunt, hunt_client_bug)
 
 __all__ = ["BUGS", "ZOO", "Bug", "hunt", "CLIENT_BUGS", "CLIENT_ZOO", "ClientBug",
-           "hunt_client_bug", "ApplyUncommitted", "ConfirmWithoutMajority",
+           "hunt_client_bug", "ApplyUncommitted", "ChangeBeforeOwnCommit", "ConfirmWithoutMajority",
            "ForgetVoteInSameTerm", "HardStateNotPersisted", "LeaderIgnoresHigherTerm",
            "LeaseFromReply", "NaiveCommit", "NoDeduplication", "PrevLogOffByOne",
            "StaleVoteReplies", "TruncateAlways", "VoteKeepsTimer", "VoteWithoutLogCheck"]

@@ -142,6 +142,10 @@ def membership_change(ids, leader):
             f"({underway}); only one change at a time is allowed (§6)")
     if not ids:
         raise ConfigurationError("a configuration needs at least one server")
+    if leader.config.non_voters:
+        raise ConfigurationError(f"cannot start the change to {asked}: the configuration "
+                                 f"{leader.config} has non-voting servers, which joint "
+                                 "consensus does not know; promote or remove them first")
     if frozenset(ids) == leader.config.voters:
         raise ConfigurationError(f"the configuration is already {leader.config}")
     return tuple(sorted(set(ids)))

@@ -26,7 +26,22 @@ class NotLeader(RaftError):
 
 
 class MembershipChangeInProgress(RaftError):
-    """A second membership change was requested while one is still in flight (§6)."""
+    """A second membership change was requested while one is still in flight (§6), or a
+    single-server change before the leader committed an entry of its own term (§4.1, the 2015
+    fix)."""
+
+
+class LeadershipTransferInProgress(RaftError):
+    """The leader is handing over to another server (dissertation §3.10) and takes no client
+    request or second transfer until that completes or is given up (after an election timeout).
+
+    ``node_id`` is the leader, ``target`` the server it is handing over to."""
+
+    def __init__(self, node_id, target):
+        self.node_id = node_id
+        self.target = target
+        super().__init__(f"S{node_id} is handing leadership over to S{target}; retry at the new "
+                         "leader (or after an election timeout, if the transfer is given up)")
 
 
 class UnknownNode(RaftError, KeyError):
@@ -132,3 +147,18 @@ class HistoryError(RaftError, ValueError):
         self.index = index
         self.field = field
         super().__init__(message)
+
+
+class LogCompacted(RaftError, IndexError):
+    """A log index that is not in the log: it was compacted into a snapshot (§7), or is below 1.
+
+    ``index`` is the index asked for and ``snapshot_index`` the last index the snapshot
+    replaces (0 if there is none). It is an IndexError too, as a bad index always was."""
+
+    def __init__(self, message, index=None, snapshot_index=0):
+        self.index = index
+        self.snapshot_index = snapshot_index
+        super().__init__(message)
+
+    def __str__(self):
+        return self.args[0]

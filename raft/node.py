@@ -54,9 +54,18 @@ Beyond Figure 2, each marked where it is: the no-op of a new leader (§8, ``beco
 batching and ``sent_index`` (``send_append_entries``), ``AppendEntriesReply.match_index`` and
 its conflict hint, and, in the section "Beyond Figure 2" at the end of ``Node``: forced elections
 (``timeout_now``), the §6 disruption guard (``_ignores_request_vote``, called first thing in
-``step``), the faster back-off of §5.3 (``_conflict_hint``) and membership changes (§6).
-Later mechanisms (pre-vote, check-quorum, snapshots, leadership transfer) belong there too,
-each behind a switch that is off by default.
+``step``), the faster back-off of §5.3 (``_conflict_hint``) and membership changes (§6). The
+mechanisms of real deployments follow there, each reached from Figure 2's code by one marked
+line and idle until used: log compaction (§7, Figures 12 and 13: ``compact``,
+``send_install_snapshot``, ``handle_install_snapshot`` and its reply,
+``skip_snapshotted_entries``; the log past a snapshot is a ``CompactedLog``; nothing runs until
+the application calls ``compact``), pre-vote (dissertation §9.6, ``pre_vote``), check-quorum
+(§6.2, ``check_quorum``), both switches off by default, leadership transfer (§3.10,
+``transfer_leadership``), single-server membership changes with non-voting servers (§4.1,
+``add_server``, ``promote``, ``remove_server``) and reads that bypass the log (dissertation
+§6.4: ``reads`` chooses ReadIndex, leases or follower reads; ``read_index``, ``leader_read``,
+``confirm_reads``, ``extend_lease``, ``lease_holds``; the messages ``READ_MESSAGE_TYPES``), off
+by default.
 
 The hooks a subclass (a lab, a bug of the zoo) may override or call are listed in ``Node``'s
 docstring.
@@ -68,7 +77,8 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from . import checks
-from .errors import ConfigurationError, MembershipChangeInProgress, NotLeader
+from .errors import (ConfigurationError, LeadershipTransferInProgress, LogCompacted,
+                     MembershipChangeInProgress, NotLeader)
 
 FOLLOWER = "follower"
 CANDIDATE = "candidate"
@@ -147,6 +157,50 @@ RULES = {
     "config-catchup": "New servers first join as non-voting members and catch up (§6).",
     "config-unsafe": "Not a rule but the mistake Figure 10 warns about, kept for the book: "
                      "the leader appends C_new directly, without C_old,new (§6).",
+    # Beyond Figure 2: log compaction (§7, Figures 12 and 13), off unless snapshots are taken.
+    "snap-take": "Log compaction (§7): a server snapshots its state machine as of an applied "
+                 "index, keeping that index's term and the latest configuration, and discards "
+                 "the log up to that index.",
+    "snap-send": "Log compaction (§7): when the leader has already discarded the next entry a "
+                 "follower needs, it sends that follower its snapshot (InstallSnapshot).",
+    "snap-matched": "Log compaction (§7): once a follower acknowledges a snapshot, the leader "
+                    "sets its match_index to the snapshot's last included index and goes on "
+                    "with AppendEntries from the next one.",
+    "is-stale": "InstallSnapshot receiver 1: reply immediately if term < current_term "
+                "(Figure 13).",
+    "is-old": "InstallSnapshot receiver 5: only a snapshot with a smaller index is discarded; a "
+              "server keeps one at least as new as the snapshot it receives (Figure 13).",
+    "is-retain": "InstallSnapshot receiver 6: if the log holds an entry with the snapshot's "
+                 "last included index and term, keep the entries that follow it (Figure 13).",
+    "is-discard": "InstallSnapshot receiver 7: otherwise discard the entire log (Figure 13).",
+    "is-restore": "InstallSnapshot receiver 8: reset the state machine using the snapshot's "
+                  "contents, and load the snapshot's configuration (Figure 13).",
+    # -- beyond Figure 2: the mechanisms of real deployments, each behind a switch ---------------
+    "pv-start": "Pre-vote (dissertation §9.6): a server whose election timer fires first asks "
+                "the others whether they would vote for it in the next term; its own term "
+                "does not change yet.",
+    "pv-grant": "Pre-vote: a server answers yes if the proposed term is above its own and the "
+                "candidate's log is at least as up-to-date as its own; it changes neither its "
+                "term nor its vote.",
+    "pv-refuse": "Pre-vote: a server answers no if the proposed term is not above its own or "
+                 "the candidate's log is less up-to-date than its own.",
+    "pv-count": "Pre-vote: the server counts each yes for the term it proposed.",
+    "pv-win": "Pre-vote: with yes from a majority the server starts a real election (§5.2).",
+    "cq-step-down": "Check-quorum (dissertation §6.2): a leader that has not heard from a "
+                    "majority of its cluster within an election timeout steps down.",
+    "tr-start": "Leadership transfer (dissertation §3.10): the leader stops taking client "
+                "requests and brings the target's log up to date.",
+    "tr-timeout-now": "Leadership transfer: once the target's log matches its own, the leader "
+                      "sends it TimeoutNow.",
+    "candidate-transfer": "Leadership transfer: a server told to take over (by TimeoutNow "
+                          "from its leader, or by a script) starts an election at once, marked "
+                          "so that the §6 guard lets it through (dissertation §3.10, §4.2.3).",
+    "tr-abort": "Leadership transfer: if the target has not taken over within an election "
+                "timeout, the leader gives up and takes client requests again.",
+    "ss-change": "Single-server change (dissertation §4.1): the leader appends a configuration "
+                 "that adds or removes one server (or makes a non-voter a voter) and uses it "
+                 "at once; the next change waits until this one is committed, and the first "
+                 "until the leader has committed an entry of its own term.",
     # -- beyond Figure 2: reads that bypass the log (dissertation §6.4), each behind a switch ----
     "read-wait": "ReadIndex, step 1 (dissertation §6.4): a leader that has not yet committed an "
                  "entry of its current term waits until it has (its no-op), since only then is "
@@ -211,11 +265,36 @@ class Configuration:
             index = min(index, _majority_index(match_index, self.old_voters))
         return index
 
+    # Servers that receive the log without voting; only configurations made by single-server
+    # changes have any (``ConfigurationWithNonVoters``, below).
+    non_voters = frozenset()
+
     def __str__(self):
         new = "{" + ",".join(str(i) for i in sorted(self.voters)) + "}"
         if not self.is_joint:
             return new
         return "{" + ",".join(str(i) for i in sorted(self.old_voters)) + "}+" + new
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigurationWithNonVoters(Configuration):
+    """Beyond Figure 2: a configuration that also lists *non-voting* servers (learners in etcd,
+    non-voters in hashicorp/raft and Ra). They receive the log and apply it, but they neither
+    vote nor campaign, and no majority counts them. Single-server changes add a new server this
+    way and make it a voter once it has caught up (dissertation §4.2.1)."""
+
+    non_voters: frozenset = frozenset()
+
+    def __str__(self):
+        return (Configuration.__str__(self) + " non-voting {"
+                + ",".join(str(i) for i in sorted(self.non_voters)) + "}")
+
+
+def make_configuration(voters, non_voters=frozenset()):
+    """A configuration of ``voters``, with ``non_voters`` if there are any."""
+    if non_voters:
+        return ConfigurationWithNonVoters(frozenset(voters), None, frozenset(non_voters))
+    return Configuration(frozenset(voters))
 
 
 def _is_majority(ids, voters):
@@ -260,12 +339,20 @@ class Log:
 
     ``log.entries`` is the list itself, item 0 holding index 1: observers (the invariant
     checker, after every step) read it without a copy. Read it only; the node changes its log
-    through ``append`` and ``delete_from``."""
+    through ``append`` and ``delete_from`` (and, beyond Figure 2, ``compact``).
 
-    __slots__ = ("entries",)
+    Beyond Figure 2 (§7), a log whose prefix a snapshot has replaced is a :class:`CompactedLog`;
+    a plain log has no snapshot: ``snapshot_index`` and ``snapshot_term`` are 0 and its first
+    index is 1."""
+
+    __slots__ = ("entries", "snapshot_index", "snapshot_term")
+
+    first_index = 1      # the first index the log holds an entry for
 
     def __init__(self, entries=()):
         self.entries = list(entries)
+        self.snapshot_index = 0   # beyond Figure 2: the last index a snapshot replaces (none)
+        self.snapshot_term = 0    # and that entry's term
 
     def __len__(self):
         return len(self.entries)
@@ -280,7 +367,7 @@ class Log:
             stop = len(self.entries) + 1 if index.stop is None else index.stop
             return self.entries[start - 1:stop - 1]
         if index < 1:
-            raise IndexError(f"log indexes start at 1, got {index}")
+            raise LogCompacted(f"log indexes start at 1, got {index}", index)
         return self.entries[index - 1]
 
     def term_at(self, index):
@@ -305,12 +392,98 @@ class Log:
         """Delete the entry at ``index`` and all that follow it."""
         del self.entries[index - 1:]
 
+    def compact(self, index, term):
+        """Beyond Figure 2 (§7): the log with its entries up to and including ``index`` (of
+        term ``term``) discarded, a snapshot now replacing them; see :class:`CompactedLog`."""
+        return CompactedLog(self.entries[index:], index, term)
+
     @property
     def _entries(self):   # the name `entries` had before it was public
         return self.entries
 
     def __repr__(self):
         return f"Log({self.terms()})"
+
+
+class CompactedLog(Log):
+    """Beyond Figure 2 (§7, log compaction): a log whose entries up to and including
+    ``snapshot_index`` (the paper's lastIncludedIndex; that entry's term is ``snapshot_term``,
+    its lastIncludedTerm) were discarded, a snapshot replacing them.
+
+    Indexes stay absolute: ``log[i]`` is valid for ``snapshot_index < i <= last_index``,
+    ``len(log)`` is still the last index, ``log.term_at(snapshot_index)`` is ``snapshot_term``
+    (what the consistency check of the next AppendEntries needs), and asking for an earlier
+    index raises :class:`~raft.errors.LogCompacted`. ``entries`` holds the entries still there,
+    item 0 being index ``snapshot_index + 1``; iterating and ``terms()`` give those."""
+
+    __slots__ = ()
+
+    def __init__(self, entries=(), snapshot_index=0, snapshot_term=0):
+        super().__init__(entries)
+        self.snapshot_index = snapshot_index
+        self.snapshot_term = snapshot_term
+
+    @property
+    def first_index(self):
+        return self.snapshot_index + 1
+
+    def __len__(self):
+        return self.snapshot_index + len(self.entries)
+
+    def __getitem__(self, index):
+        first = self.snapshot_index + 1
+        if isinstance(index, slice):
+            start = first if index.start is None else index.start
+            stop = len(self) + 1 if index.stop is None else index.stop
+            if start < first:
+                self._compacted(start)
+            return self.entries[start - first:max(stop - first, 0)]
+        if index < first:
+            self._compacted(index)
+        return self.entries[index - first]
+
+    def term_at(self, index):
+        """The term of the entry at ``index``, the snapshot's last included term for its last
+        included index, 0 before index 1; an index inside the snapshot raises LogCompacted."""
+        snapshot_index = self.snapshot_index
+        if index > snapshot_index:
+            return self.entries[index - snapshot_index - 1].term
+        if index == snapshot_index:
+            return self.snapshot_term
+        if index <= 0:
+            return 0
+        self._compacted(index)
+
+    @property
+    def last_index(self):
+        return self.snapshot_index + len(self.entries)
+
+    @property
+    def last_term(self):
+        return self.entries[-1].term if self.entries else self.snapshot_term
+
+    def delete_from(self, index):
+        if index <= self.snapshot_index:
+            self._compacted(index)
+        del self.entries[index - self.snapshot_index - 1:]
+
+    def compact(self, index, term):
+        """Discard the entries up to and including ``index`` too (a newer snapshot, Figure 12);
+        the entries after it stay. Returns this log."""
+        del self.entries[:index - self.snapshot_index]
+        self.snapshot_index, self.snapshot_term = index, term
+        return self
+
+    def _compacted(self, index):
+        if index < 1:
+            raise LogCompacted(f"log indexes start at 1, got {index}", index, self.snapshot_index)
+        raise LogCompacted(f"log index {index} was compacted: a snapshot replaces the entries "
+                           f"up to index {self.snapshot_index} (§7); the log starts at "
+                           f"{self.snapshot_index + 1}", index, self.snapshot_index)
+
+    def __repr__(self):
+        return (f"CompactedLog(snapshot through {self.snapshot_index}/{self.snapshot_term}, "
+                f"{self.terms()})")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -369,7 +542,91 @@ class AppendEntriesReply(NamedTuple):
     conflict_term: int = 0
 
 
-MESSAGE_TYPES = (RequestVote, RequestVoteReply, AppendEntries, AppendEntriesReply)
+# Beyond Figure 2: the RPC of Figure 13 (§7), for a follower whose next entry the leader has
+# already discarded into a snapshot.
+
+class InstallSnapshot(NamedTuple):
+    """Invoked by the leader to send its snapshot to a follower that lags behind (§7, Figure 13).
+
+    Figure 13 sends the snapshot's bytes in chunks (arguments ``offset`` and ``done``) so that a
+    large one need not travel in one message. Ours are small values sent whole, as if every
+    message were the one chunk: offset 0, done true. The book's chapter on log compaction says
+    what chunking adds."""
+
+    src: int
+    dst: int
+    term: int                  # leader's term
+    leader_id: int             # so a follower can redirect clients
+    last_included_index: int   # the snapshot replaces all entries up to and including this index
+    last_included_term: int    # term of last_included_index
+    data: object               # the snapshot of the state machine (whole, not a chunk)
+    # Not in Figure 13's arguments but part of every snapshot (Figure 12; dissertation §5.1):
+    # the latest configuration as of last_included_index, and the index of its entry (0: the
+    # configuration the cluster started with). hashicorp/raft's InstallSnapshotRequest carries
+    # them the same way (Configuration, ConfigurationIndex).
+    config: object = None
+    config_index: int = 0
+
+
+class InstallSnapshotReply(NamedTuple):
+    src: int
+    dst: int
+    term: int                  # current_term, for the leader to update itself
+    # Not in Figure 13: the snapshot this reply is about, so that the leader can move match_index
+    # on even when replies are late, lost or duplicated (Ra's install_snapshot_result carries it
+    # too). 0 when the request was refused for its stale term.
+    last_included_index: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A server's snapshot (§7, Figure 12): what the log up to ``last_included_index`` held.
+
+    ``data`` is the state machine's state as the application handed it over (for our key-value
+    store, its data and its client de-duplication table, §8); ``config`` is the latest
+    configuration as of ``last_included_index`` and ``config_index`` the index of its entry (0
+    when it is the configuration the cluster started with)."""
+
+    last_included_index: int
+    last_included_term: int
+    config: object
+    config_index: int
+    data: object
+
+
+
+# Beyond Figure 2: the messages of pre-vote (dissertation §9.6) and leadership transfer (§3.10).
+
+class PreVote(NamedTuple):
+    """Pre-vote (dissertation §9.6): "would you vote for me in term ``next_term``?", asked
+    before a server disrupts the cluster with a real election."""
+
+    src: int
+    dst: int
+    term: int                # always 0: a PreVote changes no one's term, so the rule of §5.1
+    #                          for all servers (``adopt_newer_term``) must find none in it
+    next_term: int           # the term the candidate would campaign in: its current_term + 1
+    candidate_id: int
+    last_log_index: int
+    last_log_term: int
+
+
+class PreVoteReply(NamedTuple):
+    src: int
+    dst: int
+    term: int                # the voter's current_term (a candidate behind it adopts it)
+    vote_granted: bool
+    next_term: int           # the term the answered PreVote proposed, so that a late answer
+    #                          to an earlier poll is not counted
+
+
+class TimeoutNow(NamedTuple):
+    """Leadership transfer (dissertation §3.10): the leader tells the target, whose log now
+    matches its own, to start an election at once."""
+
+    src: int
+    dst: int
+    term: int                # the leader's term
 
 
 # Beyond Figure 2: the messages of reads that bypass the log (dissertation §6.4), sent only when
@@ -417,6 +674,12 @@ class ReadIndexReply(NamedTuple):
 
 READ_MESSAGE_TYPES = (Heartbeat, HeartbeatReply, ReadIndexRequest, ReadIndexReply)
 
+#: Every message a server sends or receives: Figure 2's four, then those beyond it (log
+#: compaction, pre-vote, leadership transfer, reads).
+MESSAGE_TYPES = (RequestVote, RequestVoteReply, AppendEntries, AppendEntriesReply,
+                 InstallSnapshot, InstallSnapshotReply, PreVote, PreVoteReply, TimeoutNow,
+                 *READ_MESSAGE_TYPES)
+
 #: The ways a server may answer a read (``Node(reads=...)``, ``Cluster(reads=...)``):
 #: "log" (the default: a read is a log entry like a write; nothing beyond Figure 2),
 #: "read_index" (dissertation §6.4), "lease" (§6.4.1), "follower" (§6.4, followers ask the
@@ -462,6 +725,24 @@ class Ready:
     messages: list = field(default_factory=list)  # then send these
     apply: list = field(default_factory=list)     # then apply these (index, entry) pairs
     notes: list = field(default_factory=list)
+    # Beyond Figure 2 (§7): a new snapshot, to write together with the log (it replaces the log's
+    # prefix up to its last included index); with ``restore``, the state machine must also be
+    # reset from it (Figure 13, receiver rule 8) before ``apply`` goes on from there.
+    snapshot: Snapshot | None = None
+    restore: bool = False
+
+    def __init__(self, persist_hard_state=False, persist_log_from=None, messages=None,
+                 apply=None, notes=None, snapshot=None, restore=False):
+        # Written out instead of the generated __init__ (whose list fields each call a default
+        # factory): one Ready is built for every input, and this one costs about 800 fewer
+        # machine instructions (scripts/bench_core.py). It takes the same arguments.
+        self.persist_hard_state = persist_hard_state
+        self.persist_log_from = persist_log_from
+        self.messages = [] if messages is None else messages
+        self.apply = [] if apply is None else apply
+        self.notes = [] if notes is None else notes
+        self.snapshot = snapshot
+        self.restore = restore
 
 
 @dataclass(slots=True)
@@ -494,11 +775,13 @@ class Node:
 
     ``config`` is the configuration the cluster started with; any configuration entry in the
     log replaces it (§6). ``current_term``, ``voted_for`` and ``log`` are the persistent state
-    to restart from after a crash. ``fast_backoff`` turns on the faster back-off at the end of
+    to restart from after a crash, with ``snapshot`` (§7) once the log has been compacted. ``fast_backoff`` turns on the faster back-off at the end of
     §5.3; ``disruption_guard`` is the rule of §6 that stops removed servers from disrupting.
-    Beyond Figure 2, off by default: ``reads`` (one of ``READ_MODES``) chooses how reads that
-    bypass the log are answered (dissertation §6.4), and ``drift_bound`` is the clock drift
-    bound that lease reads assume (§6.4.1).
+    Beyond Figure 2, off by default: ``pre_vote`` (dissertation §9.6) and ``check_quorum``
+    (§6.2); leadership transfer and single-server changes are requests, not switches.
+    ``reads`` (one of ``READ_MODES``) chooses how reads that bypass the log are answered
+    (dissertation §6.4), and ``drift_bound`` is the clock drift bound that lease reads assume
+    (§6.4.1); ``reads="log"``, the default, is Figure 2 alone.
 
     The hooks a subclass may override or call (the labs and the bug zoo do): every state
     change goes through one of them, so overriding one changes that rule everywhere.
@@ -515,6 +798,7 @@ class Node:
     * ``note(kind, rule, **data)``: a record for the trace (a kind of
       ``raft.sim.trace.KINDS``, a rule of ``RULES``);
     * ``check_catch_up(now)``, ``after_commit_as_leader(now)``: membership changes (§6);
+    * ``check_membership_change()``: may this leader start a single-server change now (§4.1)?
     * ``out``: the :class:`Ready` being filled until ``ready()`` hands it over (Lab 4 sets
       ``out.persist_hard_state``); ``config_index``: where the latest configuration entry is.
 
@@ -529,11 +813,32 @@ class Node:
     # replay of Figure 8 needs one).
     noop_on_election = True
 
+    # Beyond Figure 2, off unless asked for: the two switches and the state of a pre-vote poll or
+    # a leadership transfer. They are class-level defaults that a server sets on itself only when
+    # it uses them: CPython 3.11 reads an object's attributes fastest while it has at most 29 of
+    # its own, and the state of Figure 2 and §6 already takes 28 (speed with everything off is
+    # unchanged; scripts/bench_core.py).
+    pre_vote = False          # ask before campaigning (dissertation §9.6)
+    check_quorum = False      # a leader cut off from its majority steps down (§6.2)
+    pre_votes = None          # pre-vote: who said yes in the poll under way, or None
+    poll_start = None         # pre-vote: when that poll began
+    transfer_target = None    # leadership transfer, as leader: to whom, or None
+    transfer_deadline = None  # ... and when it is given up
+    # Reads that bypass the log (dissertation §6.4), the same way: the mode and its state are
+    # class-level defaults until ``reads`` asks for another mode (``init_reads``).
+    reads = "log"             # a read is an entry like a write (see READ_MODES)
+    drift_bound = DRIFT_BOUND  # the clock drift bound that lease reads assume (§6.4.1)
+    read_round = 0            # as leader: the last round of Heartbeats sent
+    confirmed_round = 0       # as leader: the highest round a majority acknowledged
+    lease_until = None        # as leader: when its lease ends (§6.4.1), or None
+    pending_reads = ()        # as leader: reads waiting for a round (or for step 1)
+    read_states = ()          # output: (ctx, readIndex or None if refused)
+
     def __init__(self, node_id, config, *, rng, now=0.0, election_timeout=(150, 300),
                  heartbeat_interval=50, fast_backoff=False, disruption_guard=True,
                  current_term=0, voted_for=None, log=(),
-                 max_entries_per_message=MAX_ENTRIES_PER_MESSAGE, reads="log",
-                 drift_bound=DRIFT_BOUND):
+                 max_entries_per_message=MAX_ENTRIES_PER_MESSAGE, pre_vote=False,
+                 check_quorum=False, snapshot=None, reads="log", drift_bound=DRIFT_BOUND):
         low, high = checks.timing(election_timeout, heartbeat_interval)
         self.id = node_id
         self.rng = rng
@@ -543,7 +848,13 @@ class Node:
         self.disruption_guard = disruption_guard
         checks.positive_int("max_entries_per_message", max_entries_per_message)
         self.max_entries_per_message = max_entries_per_message
-        self.reads, self.drift_bound = check_read_mode(reads, drift_bound)  # (§6.4)
+        if pre_vote:
+            self.pre_vote = True
+        if check_quorum:
+            self.check_quorum = True
+        if reads != "log" or drift_bound != DRIFT_BOUND:   # Beyond Figure 2 (§6.4)
+            self.reads, self.drift_bound = check_read_mode(reads, drift_bound)
+            self.init_reads()
 
         # Persistent state on all servers (Figure 2)
         self.current_term = current_term  # latest term this server has seen
@@ -574,15 +885,15 @@ class Node:
         self.election_deadline = 0.0   # when our election timer fires
         self.election_timer_start = now
         self.heartbeat_due = None      # as leader: when to send the next heartbeats
+        self.heard_from = {}           # as leader: when each server last answered (§6, §6.2)
         self.out = Ready()             # output since the last ready()
-        # Beyond Figure 2: reads that bypass the log (dissertation §6.4; see "Reads" below)
-        self.read_round = 0            # as leader: the last round of Heartbeats sent
-        self.round_sent = {}           # as leader: round -> when it was sent
-        self.round_acks = {}           # as leader: server -> the highest round it acknowledged
-        self.confirmed_round = 0       # as leader: the highest round a majority acknowledged
-        self.pending_reads = []        # as leader: reads waiting for a round (or for step 1)
-        self.lease_until = None        # as leader: when its lease ends (§6.4.1), or None
-        self.read_states = []          # output: (ctx, readIndex or None if refused)
+        # Beyond Figure 2 (§7): the latest snapshot, which replaces the log up to its last
+        # included index; None until the application hands one over (``compact``) or a leader
+        # sends one (``handle_install_snapshot``). Persistent state, like the log.
+        self.snapshot = None
+        self.snapshots_sent = {}       # as leader: peer -> (term, index, when) of the last sent
+        if snapshot is not None:
+            self._restart_from_snapshot(snapshot)
 
         self._recompute_config_index()
         self.reset_election_timer(now)
@@ -619,6 +930,17 @@ class Node:
             self.handle_append_entries(msg, now)
         elif isinstance(msg, AppendEntriesReply):
             self.handle_append_entries_reply(msg, now)
+        elif isinstance(msg, InstallSnapshot):       # beyond Figure 2: §7, Figure 13
+            self.handle_install_snapshot(msg, now)
+        elif isinstance(msg, InstallSnapshotReply):
+            self.handle_install_snapshot_reply(msg, now)
+        # Beyond Figure 2: pre-vote (dissertation §9.6) and leadership transfer (§3.10).
+        elif isinstance(msg, PreVote):
+            self.handle_pre_vote(msg, now)
+        elif isinstance(msg, PreVoteReply):
+            self.handle_pre_vote_reply(msg, now)
+        elif isinstance(msg, TimeoutNow):
+            self.handle_timeout_now(msg, now)
         elif isinstance(msg, READ_MESSAGE_TYPES):   # Beyond Figure 2: reads (§6.4)
             self.handle_read_message(msg, now)
         else:
@@ -628,18 +950,25 @@ class Node:
         """Time has reached ``now``: fire whichever timer is due."""
         if self.role == LEADER:
             if self.heartbeat_due is not None and now >= self.heartbeat_due:
+                if self.check_quorum and self.lost_quorum(now):   # Beyond Figure 2 (§6.2)
+                    return
                 self.note("heartbeat", "leader-heartbeat")
                 self.broadcast_append_entries(now)
                 if self.reads == "lease":   # Beyond Figure 2 (§6.4.1): renew the lease
                     self.start_read_round(now)
             if self.pending_change is not None:
                 self.check_catch_up(now)
+            if self.transfer_target is not None:   # Beyond Figure 2 (§3.10)
+                self.check_transfer(now)
         elif now >= self.election_deadline:
             # A server outside its latest configuration still campaigns while that configuration
             # is not known to be committed: it may still be needed (dissertation §4.2.2).
-            if self._is_voter() or self.config_index > self.commit_index:
+            if self.may_campaign():
                 rule = "follower-timeout" if self.role == FOLLOWER else "candidate-timeout"
-                self.start_election(now, rule)
+                if self.pre_vote:   # Beyond Figure 2 (§9.6): ask before campaigning
+                    self.start_pre_vote(now, rule)
+                else:
+                    self.start_election(now, rule)
             else:
                 # A server outside a committed configuration never campaigns; it waits to be told.
                 self.reset_election_timer(now)
@@ -648,6 +977,8 @@ class Node:
         """A client command (§8). Only the leader takes it; it returns the entry's index."""
         if self.role != LEADER:
             raise NotLeader(self.id, self.leader_id)
+        if self.transfer_target is not None:   # Beyond Figure 2 (§3.10): handing over
+            raise LeadershipTransferInProgress(self.id, self.transfer_target)
         self.append_entries_to_log([Entry(self.current_term, command, client_id, seq)],
                                    "leader-client")
         self.broadcast_append_entries(now)
@@ -731,6 +1062,8 @@ class Node:
         for peer in self._replication_targets():
             self.next_index[peer] = self.log.last_index + 1
             self.match_index[peer] = 0
+        # Beyond Figure 2 (§6, dissertation §6.2): the votes just won count as answers.
+        self.heard_from = dict.fromkeys(self._replication_targets(), now)
         # §8: a new leader does not know which entries are committed until it commits an
         # entry of its own term, so it appends a no-op at once.
         if self.noop_on_election:
@@ -750,6 +1083,8 @@ class Node:
         """Send ``peer`` the entries from its next_index on (none if it is up to date), at
         most ``max_entries_per_message`` of them."""
         prev_log_index = self.next_index[peer] - 1
+        if prev_log_index < self.log.snapshot_index:   # beyond Figure 2 (§7): they are gone
+            return self.send_install_snapshot(peer)
         last = min(self.log.last_index, prev_log_index + self.max_entries_per_message)
         self.sent_index[peer] = last
         self.send(AppendEntries(
@@ -775,6 +1110,8 @@ class Node:
         self.leader_id = msg.leader_id
         self.last_heard = now
         self.reset_election_timer(now)
+        if msg.prev_log_index < self.log.snapshot_index:   # beyond Figure 2 (§7)
+            msg = self.skip_snapshotted_entries(msg)
 
         # 2. Reply false if the log has no entry at prev_log_index whose term matches
         #    prev_log_term (§5.3): the consistency check.
@@ -834,6 +1171,7 @@ class Node:
         peer = msg.src
         if peer not in self.next_index:
             return  # a server we no longer replicate to (removed by a membership change)
+        self.heard_from[peer] = now   # Beyond Figure 2 (§6): any answer shows it reachable
         if msg.success:
             # Leaders: on success, update next_index and match_index (§5.3). `max` keeps a
             # late reply from moving them backwards.
@@ -843,6 +1181,8 @@ class Node:
             self.advance_commit_index(now)
             if self.pending_change is not None:
                 self.check_catch_up(now)
+            if self.transfer_target is not None:   # Beyond Figure 2 (§3.10): caught up?
+                self.send_timeout_now_if_caught_up(peer)
             # Send what is left, unless a message already on its way carries it.
             retry = self.match_index.get(peer, 0) >= self.sent_index.get(peer, 0)
         else:
@@ -910,8 +1250,11 @@ class Node:
                           learners=sorted(self.pending_change.learners))
             self.pending_change = None
             self.learners = frozenset()
+            if self.transfer_target is not None:   # (§3.10)
+                self.transfer_target = self.transfer_deadline = None
             self.reset_election_timer(now)
-            self.end_reads()   # Beyond Figure 2 (§6.4): reads and lease end with leadership
+            if self.reads != "log":   # Beyond Figure 2 (§6.4): reads and lease end with it
+                self.end_reads()
 
     def set_term(self, term):
         """Adopt a newer term: no vote and no known leader in it yet. Persistent state."""
@@ -979,21 +1322,34 @@ class Node:
 
     # =============================================================================================
     # Beyond Figure 2. Each mechanism below is marked with where it comes from; none changes a
-    # rule above. (Pre-vote, check-quorum, snapshots and leadership transfer will live here too,
-    # each behind a switch that is off by default.)
+    # rule above. Figure 2's code reaches the switchable ones (log compaction, pre-vote,
+    # check-quorum, leadership transfer) by one marked line each, and does nothing more while they are off.
     # =============================================================================================
 
-    # -- a forced election (used by leadership transfer, dissertation §3.10) -------------------
+    # -- a forced election ------------------------------------------------------------------------
 
     def timeout_now(self, now):
-        """Campaign at once, as if the election timer had fired (used to force an election)."""
+        """Behave as if the election timer had fired now: an ordinary early election (with a
+        pre-vote first if ``pre_vote`` is on), which the §6 guard treats like any other. A
+        leadership transfer is something else: see ``transfer_leadership``."""
         if self.role == LEADER:
             raise ConfigurationError(f"S{self.id} is already the leader")
         if not self._is_voter():
             raise ConfigurationError(f"S{self.id} is not a voter in {self.config}")
-        self.start_election(now, "candidate-forced", leadership_transfer=True)
+        if self.pre_vote:
+            self.start_pre_vote(now, "candidate-forced")
+        else:
+            self.start_election(now, "candidate-forced")
 
-    # -- the disruption guard (§6) --------------------------------------------------------------
+    def may_campaign(self):
+        """Whether this server's election timer starts an election: a voter does; so does a
+        server outside its latest configuration while that is uncommitted, since it may still be
+        needed (dissertation §4.2.2); a non-voter never does."""
+        if self._is_voter():
+            return True
+        return self.config_index > self.commit_index and self.id not in self.config.non_voters
+
+    # -- the disruption guard (§6; dissertation §4.2.3) ------------------------------------------
 
     def _ignores_request_vote(self, msg, now):
         """§6, removed servers: a server that heard from a current leader within the minimum
@@ -1001,10 +1357,144 @@ class Node:
         may bypass this (dissertation §4.2.3)."""
         if not self.disruption_guard or msg.leadership_transfer or msg.term <= self.current_term:
             return False
+        return self.heard_from_leader_recently(now)
+
+    def heard_from_leader_recently(self, now):
+        """The test behind the §6 guard (and pre-vote's, §9.6): has this server heard from a
+        current leader within the minimum election timeout?
+
+        A follower knows when its leader last spoke. A leader is its own current leader, but
+        the dissertation protects it only "while a leader is able to get heartbeats to its
+        cluster" (§4.2.3): so a leader counts as heard from only if a majority of the voters
+        answered it within the minimum election timeout (``reaches_quorum``, the same test
+        check-quorum uses). A leader cut off from its majority processes RequestVote as Figure 2
+        says, and a higher term deposes it. (etcd's ``inLease`` test covers the leader only
+        when CheckQuorum is on, which makes such a leader step down on its own.)"""
         if self.role == LEADER:
-            return True
-        return (self.last_heard is not None
-                and now - self.last_heard < self.election_timeout[0])
+            return self.reaches_quorum(now)
+        return self.last_heard is not None and now - self.last_heard < self.election_timeout[0]
+
+    # -- pre-vote (dissertation §9.6) ----------------------------------------------------------
+
+    def start_pre_vote(self, now, rule):
+        """Instead of starting an election, ask the voters whether they would vote for us in the
+        next term. Nothing changes yet: no new term, no vote for ourselves on disk. If the poll
+        fails, the election timer (restarted here) tries again later."""
+        self.pre_votes = {self.id}
+        self.poll_start = now
+        self.reset_election_timer(now)
+        self.note("pre-vote", "pv-start", term=self.current_term + 1, cause=rule)
+        for peer in sorted(self.config.members - {self.id}):
+            self.send(PreVote(src=self.id, dst=peer, term=0, next_term=self.current_term + 1,
+                              candidate_id=self.id, last_log_index=self.log.last_index,
+                              last_log_term=self.log.last_term))
+        self.count_pre_votes(now)  # a one-server cluster needs no one else's word
+
+    def handle_pre_vote(self, msg, now):
+        """Pre-vote, receiver: answer as RequestVote's rules would for ``msg.next_term``, but
+        change nothing: no new term, no vote recorded, no timer restarted. A server that heard
+        from a current leader recently ignores it, as it would a RequestVote (§6): that is the
+        rule that makes pre-vote hold under a partial partition."""
+        if self.disruption_guard and self.heard_from_leader_recently(now):
+            self.note("ignore", "rv-ignore", msg=msg)
+            return
+        if msg.next_term <= self.current_term:
+            granted, rule, reason = False, "pv-refuse", "its term is stale"
+        elif not self.candidate_log_is_up_to_date(msg.last_log_index, msg.last_log_term):
+            granted, rule, reason = False, "pv-refuse", "its log is not up-to-date"
+        else:
+            granted, rule, reason = True, "pv-grant", ""
+        self.note("vote", rule, candidate=msg.candidate_id, granted=granted, reason=reason)
+        self.send(PreVoteReply(src=self.id, dst=msg.src, term=self.current_term,
+                               vote_granted=granted, next_term=msg.next_term))
+
+    def handle_pre_vote_reply(self, msg, now):
+        """Pre-vote, candidate: count a yes for the poll under way. The poll is over once the
+        term moved on, or once a leader was heard from since it began."""
+        if (self.pre_votes is None or self.role == LEADER
+                or msg.next_term != self.current_term + 1
+                or (self.last_heard is not None and self.last_heard >= self.poll_start)):
+            self.note("ignore", "reply-stale", msg=msg)
+            return
+        if msg.vote_granted:
+            self.pre_votes.add(msg.src)
+            self.note("votes", "pv-count", src=msg.src, votes=sorted(self.pre_votes))
+            self.count_pre_votes(now)
+
+    def count_pre_votes(self, now):
+        if self.config.has_quorum(self.pre_votes):
+            self.pre_votes = None
+            self.start_election(now, "pv-win")
+
+    # -- check-quorum (dissertation §6.2) ------------------------------------------------------
+
+    def reaches_quorum(self, now):
+        """As leader: did a majority of the voters (counting ourselves) answer us within the
+        minimum election timeout? (``heard_from`` is kept by every leader, switch or not: the
+        §6 guard reads it too.)"""
+        window = self.election_timeout[0]
+        recent = {peer for peer, at in self.heard_from.items() if now - at < window}
+        recent.add(self.id)
+        return self.config.has_quorum(recent)
+
+    def lost_quorum(self, now):
+        """Check-quorum, at each heartbeat: a leader that has not heard from a majority within
+        an election timeout steps down, rather than keep taking requests it may never commit.
+        Returns True if it stepped down."""
+        if self.reaches_quorum(now):
+            return False
+        self.become(FOLLOWER, now, "cq-step-down")
+        return True
+
+    # -- leadership transfer (dissertation §3.10) -------------------------------------------------
+
+    def transfer_leadership(self, target, now):
+        """Hand leadership to the voter ``target``: stop taking client requests, bring its log up
+        to date, then send it TimeoutNow. Given up after an election timeout
+        (``check_transfer``)."""
+        if self.role != LEADER:
+            raise NotLeader(self.id, self.leader_id)
+        if self.transfer_target is not None:
+            raise LeadershipTransferInProgress(self.id, self.transfer_target)
+        if target == self.id:
+            raise ConfigurationError(f"S{target} is already the leader")
+        if target not in self.config.members:
+            raise ConfigurationError(f"S{target} is not a voter in {self.config}, so it cannot "
+                                     "lead")
+        self.transfer_target = target
+        self.transfer_deadline = now + self.election_timeout[0]
+        self.note("transfer", "tr-start", target=target)
+        self.end_lease("a leadership transfer began")   # Beyond Figure 2: reads (§6.4.1)
+        if self.match_index.get(target, 0) < self.log.last_index:
+            if self.next_index[target] <= self.log.last_index:
+                self.send_append_entries(target)
+        else:
+            self.send_timeout_now_if_caught_up(target)
+
+    def send_timeout_now_if_caught_up(self, peer):
+        """Once the target holds everything we hold, tell it to campaign now."""
+        if peer == self.transfer_target and self.match_index[peer] >= self.log.last_index:
+            self.note("transfer", "tr-timeout-now", target=peer)
+            self.send(TimeoutNow(src=self.id, dst=peer, term=self.current_term))
+
+    def check_transfer(self, now):
+        """Give the transfer up after an election timeout, and take requests again."""
+        if now >= self.transfer_deadline:
+            self.note("transfer", "tr-abort", target=self.transfer_target)
+            self.transfer_target = self.transfer_deadline = None
+
+    def handle_timeout_now(self, msg, now):
+        """The target of a transfer: TimeoutNow from the leader of our term says take over."""
+        if msg.term != self.current_term or self.role != FOLLOWER or not self._is_voter():
+            self.note("ignore", "reply-stale", msg=msg)
+            return
+        self.take_over(now)
+
+    def take_over(self, now):
+        """Campaign at once, as the target of a transfer does: without pre-vote (the leader
+        asked for this election), and with the RequestVote marked as a transfer, so that
+        servers that heard from that leader moments ago still answer (dissertation §4.2.3)."""
+        self.start_election(now, "candidate-transfer", leadership_transfer=True)
 
     # -- the faster back-off (end of §5.3) ------------------------------------------------------
 
@@ -1014,21 +1504,200 @@ class Node:
             return msg.prev_log_index, 0   # the paper's simple scheme: one entry back
         if msg.prev_log_index > self.log.last_index:
             return self.log.last_index + 1, 0  # our log is too short: start after its end
-        # The faster scheme: skip every entry of the conflicting term in one round trip.
+        # The faster scheme: skip every entry of the conflicting term in one round trip (no
+        # further back than the log goes: a snapshot holds only committed entries).
         conflict_term = self.log.term_at(msg.prev_log_index)
         first = msg.prev_log_index
-        while first > 1 and self.log.term_at(first - 1) == conflict_term:
+        while first > self.log.first_index and self.log.term_at(first - 1) == conflict_term:
             first -= 1
         return first, conflict_term
+
+    # -- log compaction and InstallSnapshot (§7, Figures 12 and 13; dissertation chapter 5) ------
+    #
+    # Who decides what. Taking a snapshot needs the state machine's state, which the node does
+    # not own (it only hands committed entries out through ``ready()``). So, as in etcd's raft
+    # library, the *application* decides when to snapshot and hands the state over:
+    # ``compact(index, data)`` after it has applied ``index``. The node then forgets the log up
+    # to ``index`` and asks for the snapshot to be saved (``Ready.snapshot``). The simulator
+    # does this when a server has applied ``snapshot_threshold`` entries since its last snapshot
+    # (etcd's server counts applied entries the same way; hashicorp/raft keeps the threshold
+    # inside the library and asks the state machine for its state). With no ``compact`` call, as
+    # by default, nothing here ever runs: a log with no snapshot never needs InstallSnapshot.
+
+    def compact(self, index, data):
+        """The application's snapshot of its state machine as of applied ``index``: keep it
+        and discard the log up to and including ``index`` (§7, Figure 12).
+
+        ``data`` is whatever the state machine needs to be rebuilt (the node never looks inside
+        it). Each server compacts on its own, only what it has applied, so only committed
+        entries (§7). The snapshot also keeps the index's term (for the consistency check of the
+        next AppendEntries) and the latest configuration as of ``index`` (§6)."""
+        if not isinstance(index, int) or isinstance(index, bool):
+            raise ConfigurationError(f"a snapshot's index is a log index, got {index!r}")
+        if index > self.last_applied:
+            raise ConfigurationError(
+                f"S{self.id} cannot snapshot through index {index}: its state machine has "
+                f"applied only up to index {self.last_applied} (§7: only applied, committed "
+                "entries go into a snapshot)")
+        if index <= self.log.snapshot_index:
+            raise ConfigurationError(
+                f"S{self.id} already holds a snapshot through index {self.log.snapshot_index}; "
+                f"a snapshot through {index} would not replace anything")
+        term = self.log.term_at(index)
+        config_index = self._config_index_at(index)
+        if config_index > self.log.snapshot_index:
+            config = self.log[config_index].command
+        elif self.snapshot is not None:
+            config = self.snapshot.config
+        else:
+            config = self.initial_config
+        discarded = index - self.log.snapshot_index
+        self.snapshot = Snapshot(index, term, config, config_index, data)
+        self.log = self.log.compact(index, term)
+        self._snapshot_taken()
+        self.note("snapshot", "snap-take", index=index, term=term, discarded=discarded)
+
+    def send_install_snapshot(self, peer):
+        """Leaders: the entry ``peer`` needs next is already in the snapshot, so send the
+        snapshot instead (§7).
+
+        A snapshot can be large, so while one is on its way to ``peer`` the leader does not send
+        it again with every AppendEntries it would have sent (etcd pauses the follower's
+        replication until the snapshot is reported; hashicorp/raft waits for the call to
+        return). It sends it again only if a heartbeat interval has passed without an answer,
+        in case it was lost. The node reads no clock: the time is that of its latest broadcast,
+        ``heartbeat_due - heartbeat_interval``, at most one interval behind."""
+        snapshot = self.snapshot
+        index, due = snapshot.last_included_index, self.heartbeat_due
+        now = due - self.heartbeat_interval if due is not None else None
+        sent = self.snapshots_sent.get(peer)
+        if sent is not None and now is not None and sent[:2] == (self.current_term, index) \
+                and now - sent[2] < self.heartbeat_interval:
+            return   # a copy is on its way
+        self.snapshots_sent[peer] = (self.current_term, index, now if now is not None else 0.0)
+        self.sent_index[peer] = index
+        self.note("snapshot", "snap-send", peer=peer, next_index=self.next_index[peer],
+                  index=snapshot.last_included_index)
+        self.send(InstallSnapshot(
+            src=self.id, dst=peer, term=self.current_term, leader_id=self.id,
+            last_included_index=snapshot.last_included_index,
+            last_included_term=snapshot.last_included_term, data=snapshot.data,
+            config=snapshot.config, config_index=snapshot.config_index))
+
+    def handle_install_snapshot(self, msg, now):
+        """InstallSnapshot RPC, receiver implementation (Figure 13), for a snapshot sent whole."""
+        # 1. Reply immediately if term < current_term.
+        if msg.term < self.current_term:
+            self.note("install", "is-stale", leader=msg.src, index=msg.last_included_index)
+            self.send(InstallSnapshotReply(src=self.id, dst=msg.src, term=self.current_term))
+            return
+        if self.role == LEADER:
+            # Two leaders in one term (as for AppendEntries, only the unsafe switch can do it).
+            self.note("install", "ae-two-leaders", leader=msg.src, index=msg.last_included_index)
+            return
+        # The sender is the current leader: as for AppendEntries, a candidate gives up (§5.2)
+        # and everyone notes who leads and restarts its election timer.
+        if self.role == CANDIDATE:
+            self.become(FOLLOWER, now, "candidate-leader-found")
+        self.leader_id = msg.leader_id
+        self.last_heard = now
+        self.reset_election_timer(now)
+        index, term = msg.last_included_index, msg.last_included_term
+        # 2-4. Create the snapshot file at offset 0, write the chunk, wait for more unless
+        #      done: a snapshot sent whole is complete as soon as it arrives.
+        # 5. Save the snapshot, discarding any existing one with a smaller index. One at least
+        #    as new as this one is kept instead, and nothing changes.
+        if index <= self.log.snapshot_index:
+            self.note("install", "is-old", leader=msg.src, index=index,
+                      have=self.log.snapshot_index)
+            self.send(InstallSnapshotReply(src=self.id, dst=msg.src, term=self.current_term,
+                                           last_included_index=index))
+            return
+        config_before = self.config
+        self.snapshot = Snapshot(index, term, msg.config, msg.config_index, msg.data)
+        if self.log_matches(index, term):
+            # 6. If an existing entry has the same index and term as the snapshot's last
+            #    included entry, retain the entries that follow it.
+            self.log = self.log.compact(index, term)
+            rule = "is-retain"
+        else:
+            # 7. Otherwise discard the entire log.
+            self.log = CompactedLog((), index, term)
+            rule = "is-discard"
+        self._snapshot_taken()
+        # 8. Reset the state machine using the snapshot's contents (and load its configuration).
+        #    Figure 13 does this only after rule 7, but after rule 6 too the state machine may
+        #    not yet have applied what the discarded prefix held; then it is reset as well.
+        #    Everything in a snapshot is committed, so the commit index is at least its index.
+        self.note("install", rule, leader=msg.src, index=index, term=term,
+                  kept=len(self.log.entries))
+        if index > self.last_applied:
+            self.out.apply.clear()       # entries not yet handed over: the snapshot holds them
+            self.out.restore = True
+            self.last_applied = index
+            self.note("restore", "is-restore", index=index)
+        self.commit_index = max(self.commit_index, index)
+        if self.config != config_before:
+            self.note("config", "config-latest", index=self.config_index, config=self.config)
+        self.send(InstallSnapshotReply(src=self.id, dst=msg.src, term=self.current_term,
+                                       last_included_index=index))
+
+    def handle_install_snapshot_reply(self, msg, now):
+        """Leaders: the follower now holds everything up to the snapshot's last included index,
+        so its match_index is at least that; replication goes on from the next entry (§7)."""
+        if self.role != LEADER or msg.term != self.current_term:
+            self.note("ignore", "reply-stale", msg=msg)
+            return
+        peer = msg.src
+        if peer not in self.next_index:
+            return  # a server we no longer replicate to (removed by a membership change)
+        self.match_index[peer] = max(self.match_index[peer], msg.last_included_index)
+        self.next_index[peer] = max(self.next_index[peer], self.match_index[peer] + 1)
+        self.note("matched", "snap-matched", peer=peer, match_index=self.match_index[peer])
+        self.advance_commit_index(now)
+        if self.pending_change is not None:
+            self.check_catch_up(now)
+        if self.role == LEADER and peer in self.next_index \
+                and self.next_index[peer] <= self.log.last_index:
+            self.send_append_entries(peer)
+
+    def skip_snapshotted_entries(self, msg):
+        """An AppendEntries whose prev_log_index is inside our snapshot (a late or duplicated
+        message, or a leader that has not heard of our snapshot yet): the snapshot holds only
+        committed entries, which every current leader holds too (Leader Completeness, §5.4),
+        so the leader's log agrees with it up to its last included index. Read the message
+        from there on: what it says about earlier indexes is already in the snapshot."""
+        skip = self.log.snapshot_index - msg.prev_log_index
+        return msg._replace(prev_log_index=self.log.snapshot_index,
+                            prev_log_term=self.log.snapshot_term, entries=msg.entries[skip:])
+
+    def _snapshot_taken(self):
+        """The log was compacted: save the snapshot, and the log from its new start (§7)."""
+        self.out.snapshot = self.snapshot
+        self._log_changed_from(self.log.first_index)
+        self._recompute_config_index()
+
+    def _restart_from_snapshot(self, snapshot):
+        """A server restarts from its snapshot plus the log after it (§7): what the snapshot
+        holds is committed and is in the state machine the application rebuilds from it."""
+        self.snapshot = snapshot
+        self.log = CompactedLog(self.log.entries, snapshot.last_included_index,
+                                snapshot.last_included_term)
+        self.commit_index = self.last_applied = snapshot.last_included_index
 
     # -- membership changes (§6) ------------------------------------------------------------------
 
     @property
     def config(self):
-        """The latest configuration in the log, committed or not (§6)."""
-        if self.config_index:
-            return self.log[self.config_index].command
-        return self.initial_config
+        """The latest configuration in the log, committed or not (§6); once the log has been
+        compacted past its entry, the one the snapshot holds (§7). (A snapshot's configuration
+        with no entry, index 0, is the one the cluster started with.)"""
+        index = self.config_index
+        if not index:
+            return self.initial_config
+        if index > self.log.snapshot_index:
+            return self.log[index].command
+        return self.snapshot.config   # its entry is in the snapshot (§7)
 
     def config_change_in_progress(self):
         """True from the moment a change is requested until C_new is committed."""
@@ -1047,6 +1716,10 @@ class Node:
             raise MembershipChangeInProgress(
                 f"a membership change is already in progress (configuration {self.config}); "
                 "only one change at a time is allowed (§6)")
+        if self.config.non_voters:
+            raise ConfigurationError(f"the configuration {self.config} has non-voting servers, "
+                                     "which joint consensus does not know: promote or remove "
+                                     "them with single-server changes first")
         voters = frozenset(voters)
         if not voters:
             raise ConfigurationError("a configuration needs at least one server")
@@ -1108,6 +1781,87 @@ class Node:
             # C_new is committed and we are not in it: step down (§6).
             self.become(FOLLOWER, now, "config-removed")
 
+    # -- single-server changes (dissertation §4.1), with non-voting servers (§4.2.1) ----------
+
+    def check_membership_change(self):
+        """May this leader start a single-server change now? Raises if not.
+
+        One change at a time: the previous configuration must be committed (§4.1). And, the fix
+        Ongaro posted to raft-dev in 2015 ("bug in single-server membership changes"): not before
+        this leader has committed an entry of its own term. Until then, a configuration from an
+        earlier term may still be half-replicated on servers this leader has not heard from, and
+        a change of its own could be committed by a majority that no longer overlaps the
+        majorities of that other configuration. Committing the no-op of its term settles it."""
+        if self.role != LEADER:
+            raise NotLeader(self.id, self.leader_id)
+        if self.config_change_in_progress() or self.transfer_target is not None:
+            busy = (f"a transfer of leadership to S{self.transfer_target}"
+                    if self.transfer_target is not None else f"configuration {self.config}")
+            raise MembershipChangeInProgress(
+                f"a change is already in progress ({busy}); one change at a time (§4.1)")
+        committed_own_term = self.log.term_at(self.commit_index) == self.current_term
+        if not committed_own_term:
+            raise MembershipChangeInProgress(
+                f"S{self.id} has not yet committed an entry of its term {self.current_term} "
+                "(its no-op); until it has, a change from an earlier term may still be under "
+                "way (the 2015 fix to single-server changes)")
+
+    def add_server(self, server, now, voter=True):
+        """Add ``server`` with one configuration entry: as a voter at once (hashicorp/raft's
+        AddVoter, etcd's AddNode), or with ``voter=False`` as a non-voter that receives the log
+        and can be promoted once it has caught up (dissertation §4.2.1)."""
+        self.check_membership_change()
+        config = self.config
+        if server in config.members or server in config.non_voters:
+            raise ConfigurationError(f"S{server} is already in the configuration {config}")
+        if voter:
+            new = make_configuration(config.voters | {server}, config.non_voters)
+        else:
+            new = make_configuration(config.voters, config.non_voters | {server})
+        # A new server: replicate to it from the end of our log, backing off as usual.
+        self.next_index[server] = self.log.last_index + 1
+        self.match_index[server] = 0
+        self.heard_from[server] = now
+        self._change_one_server(new, now)
+
+    def promote(self, server, now):
+        """Make the non-voter ``server`` a voter, once its log holds every entry this leader has
+        committed (Ra promotes the same way; etcd's server refuses a learner that lags)."""
+        self.check_membership_change()
+        config = self.config
+        if server not in config.non_voters:
+            raise ConfigurationError(f"S{server} is not a non-voting member of {config}")
+        if self.match_index.get(server, 0) < self.commit_index:
+            raise ConfigurationError(
+                f"S{server} has not caught up yet: it holds up to index "
+                f"{self.match_index.get(server, 0)}, the leader has committed up to "
+                f"{self.commit_index}; promote it once it has")
+        new = make_configuration(config.voters | {server}, config.non_voters - {server})
+        self._change_one_server(new, now)
+
+    def remove_server(self, server, now):
+        """Remove the voter or non-voter ``server``. A leader that removes itself keeps leading,
+        without counting itself, until the change is committed, then steps down (§6)."""
+        self.check_membership_change()
+        config = self.config
+        if server in config.non_voters:
+            new = make_configuration(config.voters, config.non_voters - {server})
+        elif server in config.members:
+            if config.voters == {server}:
+                raise ConfigurationError(f"S{server} is the last voter of {config}")
+            new = make_configuration(config.voters - {server}, config.non_voters)
+        else:
+            raise ConfigurationError(f"S{server} is not in the configuration {config}")
+        self._change_one_server(new, now)
+
+    def _change_one_server(self, new, now):
+        # Adding or removing one voter: every majority of the old voters overlaps every majority
+        # of the new ones, so the leader can switch directly, and uses the new configuration as
+        # soon as it is in its log (§4.1).
+        self.append_entries_to_log([Entry(self.current_term, new)], "ss-change")
+        self.broadcast_append_entries(now)
+        self.advance_commit_index(now)   # removing a voter can make a majority at once
+
     def _abandon_change(self, change):
         self.note("catchup-failed", "config-catchup", learners=sorted(change.learners))
         self._forget_servers(change.learners)
@@ -1121,14 +1875,19 @@ class Node:
             self.sent_index.pop(peer, None)
 
     def _recompute_config_index(self):
-        self.config_index = 0
-        for index in range(self.log.last_index, 0, -1):
+        self.config_index = self._config_index_at(self.log.last_index)
+
+    def _config_index_at(self, last):
+        """The index of the latest configuration entry at or before ``last`` (the snapshot's
+        if the log no longer holds one, §7; 0 if there is none)."""
+        for index in range(last, self.log.snapshot_index, -1):
             if self.log[index].kind == "config":
-                self.config_index = index
-                return
+                return index
+        return self.snapshot.config_index if self.snapshot is not None else 0
 
     def _replication_targets(self):
-        return sorted((self.config.members | self.learners) - {self.id})
+        config = self.config
+        return sorted((config.members | self.learners | config.non_voters) - {self.id})
 
     def _is_voter(self):
         return self.id in self.config.members
@@ -1152,6 +1911,17 @@ class Node:
     #   with ReadIndex, which also renews the lease.
     # * "stale": any server answers from its own state machine at once (the caller does it):
     #   not linearizable, kept to show why.
+
+    def init_reads(self):
+        """The state of reads that bypass the log, set on a server whose ``reads`` is not
+        "log" (it starts at the class-level defaults above)."""
+        self.read_round = 0            # as leader: the last round of Heartbeats sent
+        self.round_sent = {}           # as leader: round -> when it was sent
+        self.round_acks = {}           # as leader: server -> the highest round it acknowledged
+        self.confirmed_round = 0       # as leader: the highest round a majority acknowledged
+        self.pending_reads = []        # as leader: reads waiting for a round (or for step 1)
+        self.lease_until = None        # as leader: when its lease ends (§6.4.1), or None
+        self.read_states = []          # output: (ctx, readIndex or None if refused)
 
     def read_index(self, ctx, now):
         """A read arrived at this server (``ctx`` names it). Its readIndex comes back in
@@ -1269,7 +2039,10 @@ class Node:
     def extend_lease(self, confirmed, now):
         """§6.4.1: the lease starts when the confirmed round was *sent* (the followers restarted
         their timers after that) and lasts the minimum election timeout divided by the drift
-        bound, measured on our own clock."""
+        bound, measured on our own clock. No lease while a transfer is under way: the target may
+        be elected at once, without waiting for any timer."""
+        if self.transfer_target is not None:
+            return
         start = self.round_sent[confirmed]
         until = start + self.election_timeout[0] / self.drift_bound
         if self.lease_until is None or until > self.lease_until:
@@ -1277,10 +2050,16 @@ class Node:
             self.note("lease", "lease-extend", until=until, round=confirmed)
 
     def lease_holds(self, now):
-        """Whether our lease still holds: not expired, and no leadership transfer under way
-        (dissertation §6.4.1: a transfer lets another server lead before any timeout)."""
-        return (self.lease_until is not None and now < self.lease_until
-                and getattr(self, "transfer_target", None) is None)
+        """Whether our lease still holds: it has not expired, nor been given up."""
+        return self.lease_until is not None and now < self.lease_until
+
+    def end_lease(self, reason):
+        """Give the lease up: when leadership ends, and when a leadership transfer begins
+        (dissertation §6.4.1: "a leader would need to expire its lease before transferring
+        leadership", since the target is elected without waiting for any timer)."""
+        if self.lease_until is not None:
+            self.note("lease", "lease-end", reason=reason)
+            self.lease_until = None
 
     def read_ready(self, ctx, origin, index):
         """Steps 1-3 are done for a read: it may be answered once index ``index`` is applied."""
@@ -1313,12 +2092,10 @@ class Node:
             else:
                 self.send(ReadIndexReply(src=self.id, dst=origin, term=self.current_term,
                                          ctx=ctx, index=0, ok=False))
-        if self.lease_until is not None:
-            self.note("lease", "lease-end", reason="it stopped leading")
+        self.end_lease("it stopped leading")
         self.pending_reads = []
         self.round_sent, self.round_acks = {}, {}
         self.confirmed_round = self.read_round
-        self.lease_until = None
 
     def take_read_states(self):
         """Hand over (and forget) the reads decided since the last call: ``(ctx, index)`` to

@@ -23,7 +23,7 @@ CASES = [
     (MatchMovesBack, 2, 0, "rule", "Figure 2"),
     (StaleRepliesAndMatchBack, 2, 0, "rule", "Figure 2"),
     (bugs.BUGS["truncate-always"], 2, 20, "violation", "Leader Completeness"),
-    (LongerLogWins, 3, 2, "violation", "Leader Completeness"),
+    (LongerLogWins, 3, 28, "violation", "Leader Completeness"),
     (bugs.BUGS["vote-without-log-check"], 3, 10, "violation", "Leader Completeness"),
     (bugs.BUGS["vote-not-persisted"], 4, 0, "violation", "Election Safety"),
 ]

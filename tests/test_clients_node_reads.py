@@ -268,12 +268,38 @@ def test_a_lease_ends_when_the_leader_steps_down():
     assert node.role == FOLLOWER and node.lease_until is None
 
 
-def test_a_lease_does_not_hold_during_a_leadership_transfer():
-    """§6.4.1: "a leader would need to expire its lease before transferring leadership", since
-    the target may be elected at once, without waiting for a timeout."""
+def test_a_lease_ends_when_a_leadership_transfer_begins():
+    """§6.4.1: "a leader would need to expire its lease before transferring leadership": the
+    target is elected at once (TimeoutNow, §3.10), without waiting for any timer, so the
+    followers' promise a lease rests on no longer holds. The lease ends where the transfer
+    begins, before TimeoutNow can be sent; a round confirmed during the transfer answers its
+    reads (ReadIndex stays safe) but gives no new lease."""
     node = make_leader(reads="lease")
     node.read_index("r0", now=1)
     node.step(ack(sent(node, Heartbeat)[0].round, 2), now=2)
+    node.take_read_states()
     assert node.lease_holds(3)
-    node.transfer_target = 2                          # a transfer under way (dissertation §3.10)
-    assert not node.lease_holds(3)
+    node.transfer_leadership(2, now=3)
+    out = node.ready()
+    assert [n.data["reason"] for n in out.notes if n.rule == "lease-end"] == [
+        "a leadership transfer began"]
+    assert node.lease_until is None and not node.lease_holds(3)
+    node.read_index("r1", now=4)                     # no lease: a read takes a round
+    round_ = sent(node, Heartbeat)[0].round
+    node.step(ack(round_, 3), now=5)
+    assert node.take_read_states() == [("r1", 1)] and node.lease_until is None
+
+
+def test_a_lease_given_up_for_a_transfer_does_not_come_back_when_it_is_abandoned():
+    """§6.4.1 with §3.10: a transfer given up after an election timeout leaves the leader
+    without a lease: the lease it had is not restored, and only acknowledgments that arrive
+    after the transfer is over earn a new one."""
+    node = make_leader(reads="lease")
+    node.read_index("r0", now=1)
+    node.step(ack(sent(node, Heartbeat)[0].round, 2), now=2)
+    node.transfer_leadership(2, now=3)
+    node.tick(3 + ELECTION[0])                       # tr-abort (and a heartbeat with a round)
+    assert node.transfer_target is None and node.lease_until is None
+    node.ready()
+    node.read_index("r1", now=3 + ELECTION[0] + 1)
+    assert sent(node, Heartbeat), "without a lease the read needs a round"

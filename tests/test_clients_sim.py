@@ -48,6 +48,21 @@ def test_a_retried_command_is_applied_once_and_answered_from_the_session():
     assert store.result("c1", 2) == (True, "a") and store.result("c1", 1) == (False, None)
 
 
+def test_a_snapshot_keeps_the_sessions_results_and_the_applied_index():
+    """§6.3 asks for the sessions in the snapshot (§7): with their results, so a retry that
+    reaches a server restored from a snapshot gets the answer the first try got; the restored
+    store has applied everything up to the snapshot's index (reads wait for that index)."""
+    store = kv.KeyValueStore()
+    store.apply(Entry(1, "append x a", "c1", 1), 1)
+    store.apply(Entry(1, "get x", "c1", 2), 2)
+    other = kv.KeyValueStore()
+    other.restore(store.snapshot(), 2)
+    assert other.applied_index == 2 and other.result("c1", 2) == (True, "a")
+    other.apply(Entry(1, "append x b", "c2", 1), 3)
+    assert other.apply(Entry(2, "get x", "c1", 2), 4) is False        # c1's retry
+    assert other.last_result == "a" and other.read("x") == "ab"
+
+
 @pytest.mark.parametrize("bad", ["append x", "get", "put x", "get x y", 7])
 def test_malformed_commands_are_refused_naming_them(bad):
     with pytest.raises(CommandError, match=repr(bad) if isinstance(bad, str) else "7"):

@@ -169,7 +169,7 @@ def test_checker_is_not_vacuous():
         cluster.run_until(lambda c: c.nodes[1].commit_index >= 2, 500)
         cluster.crash(1)
         cluster.connect(5)
-        cluster.timeout(5)
+        cluster.take_over(5)                # at once: the others heard from S1 moments ago
         cluster.run(1000)
         return cluster
 

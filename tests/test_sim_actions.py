@@ -10,10 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from raft import Cluster, ConfigurationError, NodeCrashed, NotLeader, ScenarioError, scenario
-from raft.sim.actions import (ANY, LEADER, OLD_LEADER, VERBS, Action, ClientOp, Clients, Clock,
-                              ClockRate, Connect, Crash, Deliver, Disconnect, Drop, Elect, Heal,
-                              Isolate, Members, Network, Partition, Reboot, Restart, Run,
-                              RunUntil, Setup, Step, Submit, Timeout)
+from raft.sim.actions import (ANY, LEADER, OLD_LEADER, VERBS, Action, Add, ClientOp, Clients, Clock,
+                              ClockRate, Compact, Connect, Crash, Cut, Deliver, Disconnect, Drop,
+                              Elect, Heal, Isolate, Members, Network, Partition, Promote, Reboot,
+                              Remove, Restart, Run, RunUntil, Setup, Step, Submit, TakeOver,
+                              Timeout, Transfer)
 
 # -- generated actions: str() then parse() gives the same value --------------------------------
 
@@ -54,7 +55,9 @@ ACTIONS = st.one_of(
     st.builds(Step, st.integers(1, 500)),
     st.builds(Clock, ms),
     *[on_server(c) for c in (Crash, Restart, Reboot, Disconnect, Connect, Isolate, Timeout,
-                             Elect)],
+                             Elect, TakeOver, Transfer, Promote, Remove, Compact)],
+    st.builds(Add, ids, st.booleans()),
+    st.tuples(ids, ids).filter(lambda t: t[0] != t[1]).map(lambda t: Cut(*t)),
     st.builds(Submit, commands, st.one_of(st.none(), ids, st.sampled_from([LEADER, OLD_LEADER]))),
     st.builds(Submit, commands, st.one_of(st.none(), ids),
               st.sampled_from(["client", "alice", "probe", "c-7"]), st.integers(0, 10**6)),
@@ -94,7 +97,14 @@ def test_every_verb_is_generated_above():
     """The strategy covers every registered verb, so a new action cannot skip the round trip."""
     covered = {"run", "step", "clock", "crash", "restart", "reboot", "disconnect", "connect",
                "isolate", "timeout", "elect", "submit", "partition", "heal", "network", "members",
-               "deliver", "drop", "clients", "client", "clock-rate"}
+               "deliver", "drop",
+               # beyond Figure 2 (chapter 10): take-over, leadership transfer, a cut link,
+               # single-server changes
+               "takeover", "transfer", "cut", "add", "promote", "remove",
+               # log compaction (§7)
+               "compact",
+               # clients and reads (chapter 12)
+               "clients", "client", "clock-rate"}
     assert set(VERBS) == covered
 
 
@@ -103,6 +113,7 @@ def test_every_verb_is_generated_above():
     "reboot leader", "disconnect leader", "submit del x to 3 as alice:4",
     "run until commit 2 7 within 500ms", "network drop=0.1 latency=5..60.5",
     "members 1 2 3 unsafe", "partition 1 2 | 3 | 4 5", "drop #17", "step 3", "clock 1500",
+    "takeover 3", "transfer 2", "cut 1 2", "add 6", "add 6 nonvoter", "promote 6", "remove leader",
 ])
 def test_examples_read_back(line):
     assert str(Action.parse(line)) == line
@@ -236,8 +247,10 @@ def test_every_action_class_can_be_done():
     examples = [Deliver(flight), Run(10), RunUntil("leader"), Step(1), Clock(1000), Crash(3),
                 Restart(3), Reboot(2), Disconnect(2), Connect(2), Isolate(3), Heal(), Timeout(2),
                 Submit("y=1"), Partition(((1, 2), (3,))), Network(drop=0.0), Heal(),
-                Members((1, 2, 3, 4)), Drop(10**6), Clients(2), ClientOp(1, "put", "x", "1"),
-                ClockRate(1, 0.9)]
+                TakeOver(3), Run(100), Transfer(1), Run(100), Cut(1, 2), Heal(), Add(5, False),
+                Run(200), Promote(5), Run(100), Remove(5), Run(100),
+                Members((1, 2, 3, 4)), Drop(10**6), Compact(1), Clients(2),
+                ClientOp(1, "put", "x", "1"), ClockRate(1, 0.9)]
     done = [c.do(action, lenient=True) for action in examples]
     assert sum(d is not None for d in done) >= len(examples) - 3
     assert {type(a) for a in examples} | {Elect} == set(VERBS.values()) | {RunUntil}

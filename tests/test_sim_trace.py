@@ -176,6 +176,71 @@ def _membership():
     return c
 
 
+def _snapshots():
+    """Log compaction (§7): snapshots by threshold and by hand, a cut-off follower caught up
+    with InstallSnapshot after campaigning alone, a crashed one restarting from its snapshot;
+    loss and duplication make followers refuse, ignore and keep entries after snapshots."""
+    c = Cluster(size=5, seed=0, snapshot_threshold=8, drop=0.2, duplicate=0.2, reorder=0.2)
+    c.run_until(lambda c: c.leader() is not None, 5000)
+    _load(c, 20, 8)
+    c.disconnect(c.ids[c.leader() % 5])
+    _load(c, 40, 8)
+    c.heal()
+    _load(c, 20, 8)
+    lagger = next(i for i in c.ids if c.nodes[i].role != "leader")
+    c.crash(lagger)
+    _load(c, 20, 8)
+    c.restart(lagger)
+    c.run_until(lambda c: c.leader() is not None and c.nodes[c.leader()].last_applied
+                > c.nodes[c.leader()].log.snapshot_index, 5000)
+    c.compact(c.leader())
+    _load(c, 20, 8)
+    c.set_network(drop=0, duplicate=0, reorder=0)
+    c.run(500)
+    return c
+
+
+def _beyond_figure_2():
+    """The switches and requests beyond Figure 2: pre-vote (yes and no), check-quorum's step
+    down, a leadership transfer that completes and one that is given up, single-server changes
+    with a non-voter. (Their rules have their own tests in tests/test_mech_*.py.)"""
+    c = Cluster(size=3, seed=5, pre_vote=True, check_quorum=True)
+    c.run_until(lambda c: c.leader() is not None, 2000)     # pre-vote, then the election
+    old = c.leader()
+    c.partition([old], [i for i in c.ids if i != old])
+    c.run(600)                                              # the cut-off leader steps down
+    c.heal()
+    c.run(300)
+    leader = c.leader()
+    target = next(i for i in c.ids if i != leader)
+    c.transfer_leadership(target)                           # TimeoutNow, a take-over
+    c.run(300)
+    leader = c.leader()
+    target = next(i for i in c.ids if i != leader)
+    c.disconnect(target)
+    c.transfer_leadership(target)                           # given up after a timeout
+    c.run(400)
+    c.heal()
+    c.run(300)
+    c.add_server(4, voter=False)
+    c.run(300)
+    c.promote(4)
+    c.run(300)
+    c.remove_server(4)
+    c.run(300)
+    c.cut_link(1, 2)                                        # a partial partition
+    c.run(300)
+    c.heal()
+    return c
+
+
+def _pre_vote_refused():
+    c = Cluster(size=3, seed=1, logs={1: [1], 2: [1, 1], 3: [1, 1]}, pre_vote=True)
+    c.timeout(1)                                            # S1's log is behind: "no"
+    c.run(100)
+    return c
+
+
 def _clients(reads, seed):
     """Clients (dissertation chapter 6) with one read mode: a lossy, duplicating network, a
     partition with a client on the old leader's side, a slow clock, a crash, a client that
@@ -200,6 +265,8 @@ def _clients(reads, seed):
 
 
 RUNS = {"faults": _faults, "by hand": _by_hand, "membership": _membership,
+        "snapshots": _snapshots,
+        "beyond Figure 2": _beyond_figure_2, "pre-vote refused": _pre_vote_refused,
         **{f"clients, {reads} reads": (lambda reads=reads: _clients(reads, 4))
            for reads in ("log", "read_index", "lease", "follower", "stale")}}
 

@@ -41,6 +41,10 @@ FENCE = "`" * 3
 
 RULES_FILE = "test_node_rules.py"
 MEMBERSHIP_FILE = "test_node_membership.py"
+PRE_VOTE_FILE = "test_mech_pre_vote.py"
+CHECK_QUORUM_FILE = "test_mech_check_quorum.py"
+TRANSFER_FILE = "test_mech_transfer.py"
+SINGLE_SERVER_FILE = "test_mech_single_server.py"
 
 
 def _rules(*names):
@@ -49,6 +53,13 @@ def _rules(*names):
 
 def _reads(*names):
     return tuple(f"test_clients_node_reads.py::{name}" for name in names)
+
+
+SNAPSHOT_FILE = "test_mech_snapshot.py"
+
+
+def _snap(*names):
+    return tuple(f"{SNAPSHOT_FILE}::{name}" for name in names)
 
 
 #: rule key -> (the Node methods that carry it out, the tests that check it as "file::test").
@@ -141,9 +152,50 @@ ROWS = {
                    _reads("test_a_lease_answers_reads_without_messages_until_it_ends")),
     "lease-extend": (("confirm_reads", "extend_lease"),
                      _reads("test_a_lease_starts_when_the_confirmed_round_was_sent")),
-    "lease-end": (("end_reads", "lease_holds"),
+    "lease-end": (("end_lease", "end_reads", "transfer_leadership"),
                   _reads("test_a_lease_ends_when_the_leader_steps_down",
-                         "test_a_lease_does_not_hold_during_a_leadership_transfer")),
+                         "test_a_lease_ends_when_a_leadership_transfer_begins")),
+    # Beyond Figure 2: log compaction (§7, Figures 12 and 13)
+    "snap-take": (("compact",), _snap(
+        "test_compact_discards_the_prefix_and_keeps_index_term_and_configuration")),
+    "snap-send": (("send_append_entries", "send_install_snapshot"),
+                  _snap("test_leader_sends_install_snapshot_when_the_next_entry_is_gone")),
+    "snap-matched": (("handle_install_snapshot_reply",), _snap(
+        "test_acknowledged_snapshot_moves_match_index_and_replication_goes_on")),
+    "is-stale": (("handle_install_snapshot",),
+                 _snap("test_receiver_1_replies_at_once_to_a_stale_term")),
+    "is-old": (("handle_install_snapshot",),
+               _snap("test_receiver_5_keeps_a_snapshot_at_least_as_new")),
+    "is-retain": (("handle_install_snapshot",),
+                  _snap("test_receiver_6_keeps_the_entries_after_a_snapshot_its_log_already_has")),
+    "is-discard": (("handle_install_snapshot",),
+                   _snap("test_receiver_7_discards_the_entire_log_otherwise")),
+    "is-restore": (("handle_install_snapshot",),
+                   _snap("test_receiver_8_resets_the_state_machine_and_loads_the_configuration")),
+    # Beyond Figure 2: the mechanisms of chapter 10, each behind a switch or a request
+    "pv-start": (("tick", "start_pre_vote"),
+                 (f"{PRE_VOTE_FILE}::test_a_timed_out_server_polls_before_it_campaigns",)),
+    "pv-grant": (("handle_pre_vote",),
+                 (f"{PRE_VOTE_FILE}::test_a_pre_vote_is_answered_without_changing_anything",)),
+    "pv-refuse": (("handle_pre_vote",), (
+        f"{PRE_VOTE_FILE}::test_a_pre_vote_is_refused_for_a_stale_term_or_a_log_behind",)),
+    "pv-count": (("handle_pre_vote_reply",),
+                 (f"{PRE_VOTE_FILE}::test_a_majority_of_yes_starts_a_real_election",)),
+    "pv-win": (("handle_pre_vote_reply", "count_pre_votes"),
+               (f"{PRE_VOTE_FILE}::test_a_majority_of_yes_starts_a_real_election",)),
+    "cq-step-down": (("tick", "lost_quorum"), (
+        f"{CHECK_QUORUM_FILE}::test_a_leader_with_no_answer_from_a_majority_steps_down",)),
+    "tr-start": (("transfer_leadership",),
+                 (f"{TRANSFER_FILE}::test_the_leader_stops_taking_client_requests",)),
+    "tr-timeout-now": (("handle_append_entries_reply", "send_timeout_now_if_caught_up"), (
+        f"{TRANSFER_FILE}::test_the_leader_brings_the_target_up_to_date_then_sends_timeout_now",)),
+    "candidate-transfer": (("handle_timeout_now", "take_over"), (
+        f"{TRANSFER_FILE}::test_timeout_now_starts_an_election_at_once_marked_as_a_transfer",)),
+    "tr-abort": (("tick", "check_transfer"),
+                 (f"{TRANSFER_FILE}::test_the_transfer_is_given_up_after_an_election_timeout",)),
+    "ss-change": (("add_server", "promote", "remove_server", "check_membership_change"), (
+        f"{SINGLE_SERVER_FILE}::test_a_new_voter_is_used_as_soon_as_its_entry_is_appended",
+        f"{SINGLE_SERVER_FILE}::test_no_change_before_the_leader_commits_an_entry_of_its_term")),
 }
 
 #: The card's sections, in the order of the paper's figure, and the rule keys each one holds.
@@ -159,8 +211,9 @@ SECTIONS = {
 _PREFIX = {"ae-": "append-entries", "rv-": "request-vote", "all-": "all-servers",
            "follower-": "followers", "candidate-": "candidates", "leader-": "leaders"}
 #: Rules of RULES that are not in the paper's Figure 2 (besides every "config-" rule and any rule
-#: whose text says "Not in Figure 2"): the §6 guard, ignoring stale replies, the §8 no-op.
-BEYOND = {"rv-ignore", "reply-stale", "leader-noop"}
+#: whose text says "Not in Figure 2"): the §6 guard, ignoring stale replies, the §8 no-op, taking
+#: over (leadership transfer).
+BEYOND = {"rv-ignore", "reply-stale", "leader-noop", "candidate-transfer"}
 
 
 def is_beyond(key):

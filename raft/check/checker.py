@@ -10,15 +10,27 @@ anything. A violation carries the property's name, the servers and entries invol
 and the last lines of the trace, so the run can be replayed and read.
 
 It reads the cluster through its attributes only (``nodes``, ``crashed``, ``steps``, ``seed``,
-``trace``) and imports nothing of the simulator, which sits above it.
+``trace``; ``disks`` and ``state_machines`` once snapshots appear) and imports nothing of the
+simulator, which sits above it.
+
+Snapshots (beyond Figure 2, §7). A server that compacted its log no longer holds the entries its
+snapshot replaces, but they count: they are committed entries that were applied. The checker
+judges each snapshot once, when it first sees it (taken, received, or read from a disk at a
+restart): its last included index and term must be those of the entry applied there, its state
+must be what applying the entries up to there gives (State Machine Safety, for commands applied
+through a snapshot), and its configuration the latest one up to there. A snapshot that passes
+stands for those entries: every property is then judged on the log *as if* the snapshot's
+prefix were still there (the entries first applied at those indexes, followed by what the log
+still holds), so Log Matching and Leader Completeness compare what is left plus the snapshot's
+last included index and term. A state machine reset from a snapshot is compared the same way.
 """
 
 from __future__ import annotations
 
 from ..errors import InvariantViolation
 from ..node import LEADER
-from .properties import (PROPERTIES, committed_entries_agree, common_prefix, election_safety,
-                         leader_append_only, leader_completeness, log_matching,
+from .properties import (PROPERTIES, Breach, _fmt, committed_entries_agree, common_prefix,
+                         election_safety, leader_append_only, leader_completeness, log_matching,
                          state_machine_safety)
 
 
@@ -54,6 +66,11 @@ class SafetyChecker:
         self._complete_upto = {}   # leader id -> (node, term, how much of _commit_order checked)
         self._commit_seen = {}     # id -> (node object, highest index of its log examined)
         self.applied = {}          # index -> (server id, entry) first applied there
+        # Beyond Figure 2 (§7), used only once some server holds a snapshot:
+        self._reference = []       # the entries first applied at indexes 1, 2, ... in order
+        self._reference_store = None   # a key-value store that applied _reference[:n], and n
+        self._reference_states = {}    # index -> the store's state after applying up to it
+        self._snapshots_seen = {}  # id -> the snapshot last judged for that server
 
     # -- called by the simulator ---------------------------------------------------------------
 
@@ -80,11 +97,21 @@ class SafetyChecker:
     # -- what changed since the last check -----------------------------------------------------
 
     def _logs(self):
-        """Each server's log as a read-only list (its disk if it is down), by id."""
+        """Each server's log as a read-only list (its disk if it is down), by id; a compacted
+        log is given whole, its snapshot's prefix filled in (see the module's docstring)."""
         cluster = self.cluster
         crashed = cluster.crashed
-        return {i: cluster.disks[i].log if i in crashed else n.log.entries
-                for i, n in sorted(cluster.nodes.items())}
+        logs = {}
+        for i, n in sorted(cluster.nodes.items()):
+            if i in crashed:
+                disk = cluster.disks[i]
+                logs[i] = disk.log if disk.snapshot is None else \
+                    self._whole_log(i, disk.snapshot, disk.log)
+            else:
+                log = n.log
+                logs[i] = log.entries if not log.snapshot_index else \
+                    self._whole_log(i, n.snapshot, log.entries)
+        return logs
 
     def _track_logs(self):
         """Compare every log with its view from the last check; returns those old views.
@@ -237,6 +264,89 @@ class SafetyChecker:
                 breach = leader_completeness(i, term, log, index, committed[index])
                 if breach is not None:
                     self._fail(breach)
+
+    # -- snapshots (§7) ----------------------------------------------------------------------------
+
+    def on_restore(self, node_id, snapshot):
+        """Server ``node_id``'s state machine was just reset from ``snapshot`` (Figure 13, rule
+        8, or a restart): it must now hold what applying the entries up to the snapshot's last
+        included index gives (State Machine Safety, for commands applied through a snapshot)."""
+        index = snapshot.last_included_index
+        expected = self._reference_state(index)
+        got = self.cluster.state_machines[node_id].snapshot()
+        if expected is not None and got != expected:
+            self._fail(Breach("State Machine Safety", f"S{node_id} loaded a snapshot through "
+                              f"index {index} into its state machine, but applying the entries "
+                              f"up to index {index} gives a different state", (node_id,),
+                              (index,)))
+
+    def _whole_log(self, i, snapshot, entries):
+        """The log of server ``i`` with its snapshot's prefix filled in from the entries applied
+        at those indexes, after judging the snapshot once."""
+        if self._snapshots_seen.get(i) is not snapshot:
+            self._snapshots_seen[i] = snapshot
+            breach = self._judge_snapshot(i, snapshot)
+            if breach is not None:
+                self._fail(breach)
+        index = snapshot.last_included_index
+        reference = self._reference_through(index)
+        return reference[:index] + list(entries)
+
+    def _judge_snapshot(self, i, snapshot):
+        index, term = snapshot.last_included_index, snapshot.last_included_term
+        reference = self._reference_through(index)
+        if len(reference) < index:
+            return Breach("State Machine Safety", f"S{i} holds a snapshot through index {index}, "
+                          f"but no server applied index {len(reference) + 1}", (i,), (index,))
+        entry = reference[index - 1]
+        if entry.term != term:
+            return Breach("State Machine Safety", f"S{i}'s snapshot ends with index {index} in "
+                          f"term {term}, but {_fmt(entry)} was applied there", (i,), (index,))
+        if snapshot.data != self._reference_state(index):
+            return Breach("State Machine Safety", f"S{i}'s snapshot through index {index} holds "
+                          f"a different state than applying the entries up to index {index} "
+                          "gives", (i,), (index,))
+        # The latest configuration entry up to the snapshot's index, and what it holds. With no
+        # such entry (index 0) a snapshot carries the configuration its server was started
+        # with, which no entry records: only the index can be judged then.
+        config_index = next((k for k in range(index, 0, -1)
+                             if reference[k - 1].kind == "config"), 0)
+        if snapshot.config_index != config_index or (
+                config_index and snapshot.config != reference[config_index - 1].command):
+            latest = (f"{reference[config_index - 1].command} (index {config_index})"
+                      if config_index else "the one it started with (no entry)")
+            return Breach("State Machine Safety", f"S{i}'s snapshot through index {index} holds "
+                          f"configuration {snapshot.config} (index {snapshot.config_index}), "
+                          f"but the latest one up to there is {latest}", (i,), (index,))
+        return None
+
+    def _reference_through(self, index):
+        """The entries first applied at indexes 1, 2, ..., as far as ``index`` if known."""
+        reference, applied = self._reference, self.applied
+        while len(reference) < index and len(reference) + 1 in applied:
+            reference.append(applied[len(reference) + 1][1])
+        return reference
+
+    def _reference_state(self, index):
+        """The key-value store's state after applying the reference entries up to ``index``
+        (None if they are not all known)."""
+        states = self._reference_states
+        if index in states:
+            return states[index]
+        reference = self._reference_through(index)
+        if len(reference) < index:
+            return None
+        if self._reference_store is None or self._reference_store[1] > index:
+            # Start over (a snapshot older than the last), with a fresh store of the kind the
+            # cluster's servers use.
+            store, done = type(next(iter(self.cluster.state_machines.values())))(), 0
+        else:
+            store, done = self._reference_store
+        for entry in reference[done:index]:
+            store.apply(entry)
+        self._reference_store = (store, index)
+        states[index] = state = store.snapshot()
+        return state
 
     def _fail(self, breach):
         recent = [r.sentence for r in self.cluster.trace[-self.recent:]]

@@ -75,28 +75,32 @@ def election_safety(leaders, server, term):
     return None
 
 
-def leader_append_only(server, term, before, now, agree=0):
+def leader_append_only(server, term, before, now, agree=0, base=0):
     """Leader Append-Only (§5.3, Figure 3): while a server leads a term it only adds entries to
     the end of its log; it never overwrites or deletes one.
 
     ``before`` is the leader's log as seen earlier in ``term``, ``now`` its log now: ``now``
     must begin with all of ``before``. (``agree``: the two are known to agree on their first
-    ``agree`` entries, so the comparison starts there; observers that track changes know it.)"""
+    ``agree`` entries, so the comparison starts there; observers that track changes know it.
+    ``base``: both sequences start at index ``base + 1``, the indexes before being compacted
+    into snapshots, §7.)"""
     kept = common_prefix(before, now, agree, min(len(before), len(now)))
     if kept < len(before):
-        index = kept + 1
+        index = base + kept + 1
         return Breach("Leader Append-Only", f"leader S{server} (term {term}) changed or removed "
                       f"its entry at index {index}", (server,), (index,))
     return None
 
 
-def log_matching(a, log_a, b, log_b, common=None):
+def log_matching(a, log_a, b, log_b, common=None, base=0):
     """Log Matching (§5.3, Figure 3): if two logs hold an entry with the same index and term,
     they hold the same entries at every index up to and including that one.
 
     The logs agree on their first ``common`` entries (computed if not given) and differ at
     index ``common + 1``; the property is broken if some later index holds entries of the same
-    term in both logs. Only the last such index needs finding, searching back from the end."""
+    term in both logs. Only the last such index needs finding, searching back from the end.
+    (``base``: both sequences start at index ``base + 1``, the earlier indexes being compacted,
+    §7: only what both logs still hold is compared.)"""
     if common is None:
         common = common_prefix(log_a, log_b)
     k = min(len(log_a), len(log_b))
@@ -105,21 +109,26 @@ def log_matching(a, log_a, b, log_b, common=None):
     if k > common:
         bad = common + 1
         return Breach("Log Matching", f"S{a} and S{b} both hold term {log_a[k - 1].term} at index "
-                      f"{k}, but differ at index {bad}: {_fmt(log_a[bad - 1])} vs "
-                      f"{_fmt(log_b[bad - 1])}", (a, b), (bad,))
+                      f"{base + k}, but differ at index {base + bad}: {_fmt(log_a[bad - 1])} vs "
+                      f"{_fmt(log_b[bad - 1])}", (a, b), (base + bad,))
     return None
 
 
-def leader_completeness(leader, term, log, index, committed):
+def leader_completeness(leader, term, log, index, committed, base=0):
     """Leader Completeness (§5.4, Figure 3): an entry committed in some term is in the log of
     every leader of a later term.
 
     ``committed`` is ``(entry, commit_term)``: ``entry`` was first seen committed at ``index``
     by a server whose current term was ``commit_term`` (observers look after every step, so
-    that is normally the leader that committed it). ``leader`` leads ``term`` with ``log``."""
+    that is normally the leader that committed it). ``leader`` leads ``term`` with ``log``.
+    (``base``: ``log`` starts at index ``base + 1``; an index up to ``base`` is in the leader's
+    snapshot, §7, which holds committed entries only, and counts as held.)"""
     entry, commit_term = committed
-    if term > commit_term and (index > len(log) or log[index - 1] != entry):
-        has = _fmt(log[index - 1]) if index <= len(log) else "nothing"
+    if index <= base:
+        return None
+    k = index - base
+    if term > commit_term and (k > len(log) or log[k - 1] != entry):
+        has = _fmt(log[k - 1]) if k <= len(log) else "nothing"
         return Breach("Leader Completeness", f"{_fmt(entry)} was committed at index {index} in "
                       f"term {commit_term}, but leader S{leader} of term {term} has {has} there",
                       (leader,), (index,))

@@ -83,7 +83,7 @@ class GradeChecker(SafetyChecker):
             upto = seen[2] if seen is not None and seen[0] is n and seen[1] == term else 0
             log = n.log
             first = log.last_index
-            while first >= 1 and log.term_at(first) == term and first > upto:
+            while first > log.snapshot_index and log.term_at(first) == term and first > upto:
                 first -= 1
             for index in range(first + 1, log.last_index + 1):
                 entry = log[index]
@@ -93,8 +93,15 @@ class GradeChecker(SafetyChecker):
 
     def _check_config_entry(self, n, index, entry):
         new = entry.command
-        prev_index = next((k for k in range(index - 1, 0, -1) if n.log[k].kind == "config"), 0)
-        prev = n.log[prev_index].command if prev_index else n.initial_config
+        base = n.log.snapshot_index    # (entries up to it are in a snapshot, §7)
+        prev_index = next((k for k in range(index - 1, base, -1) if n.log[k].kind == "config"),
+                          0)
+        if prev_index:
+            prev = n.log[prev_index].command
+        elif base and n.snapshot.config_index:
+            prev_index, prev = n.snapshot.config_index, n.snapshot.config
+        else:
+            prev = n.initial_config
         who = f"leader S{n.id} (term {n.current_term})"
         if new.is_joint:
             if prev.is_joint:
@@ -105,6 +112,14 @@ class GradeChecker(SafetyChecker):
                 self._break("§6", f"{who} appended C_old,new {new} at index {index} while the "
                                   f"configuration {prev} at index {prev_index} was not "
                                   f"committed (commit index {n.commit_index})")
+            return
+        if not prev.is_joint and len(prev.voters ^ new.voters) <= 1:
+            # A single-server change (dissertation §4.1): allowed directly, one at a time.
+            if prev_index > n.commit_index:
+                self._break("§4.1", f"{who} appended {new} at index {index} while the "
+                                    f"configuration {prev} at index {prev_index} was not "
+                                    f"committed (commit index {n.commit_index}); one "
+                                    "single-server change at a time")
             return
         if not prev.is_joint or prev.voters != new.voters:
             self._break("§6", f"{who} switched from {prev} to C_new {new} at index {index} "

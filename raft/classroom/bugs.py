@@ -25,9 +25,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ..errors import ConfigurationError
+from ..errors import (ConfigurationError, LeadershipTransferInProgress, MembershipChangeInProgress,
+                      NotLeader)
 from ..fuzz.counterexample import find_counterexample
-from ..errors import NotLeader
 from ..node import CANDIDATE, FOLLOWER, LEADER, AppendEntries, Entry, Node, Ready
 
 
@@ -282,6 +282,8 @@ class PrevLogOffByOne(Bug):
 
     def send_append_entries(self, peer):
         prev_log_index = self.next_index[peer] - 1
+        if prev_log_index < self.log.snapshot_index:   # beyond Figure 2 (§7): they are gone
+            return self.send_install_snapshot(peer)
         last = min(self.log.last_index, prev_log_index + self.max_entries_per_message)
         self.sent_index[peer] = last
         self.send(AppendEntries(
@@ -325,8 +327,56 @@ class VoteKeepsTimer(Bug):
             self.reply_vote(msg, True, "rv-grant", "")
 
 
+# -- 11. The 2015 bug: a single-server change before committing an entry of one's own term -----
+
+class ChangeBeforeOwnCommit(Bug):
+    name = "change-before-own-commit"
+    title = "A single-server membership change before committing an entry of one's own term"
+    section = "dissertation §4.1; Ongaro, raft-dev, 2015"
+    method = "check_membership_change"
+    explanation = (
+        "Single-server changes are safe because a majority of the old voters and a majority of "
+        "the new ones always share a server, one change at a time. In 2015 Ongaro found the hole "
+        "in that argument: a leader elected with the old configuration may not know of a "
+        "change its predecessor appended but never committed. If this leader makes a change of "
+        "its own and commits it, two configurations now live in different logs, each one server "
+        "away from the original but two away from each other, and their majorities need not "
+        "overlap: the servers holding the predecessor's configuration can elect a leader that "
+        "never saw the committed change, which then overwrites it. The fix: a leader changes "
+        "the membership only after it has committed an entry of its own term (its no-op), which "
+        "settles which configuration came before. This leader skips that check. It also leaves "
+        "out the no-op, as the paper's Figure 2 does; with the no-op the bug needs the network to "
+        "split within one round trip of an election, which random schedules rarely hit.")
+    finds = "Leader Completeness"
+    # Two removals, the first by a leader cut off at once, the second by its successor: the
+    # schedule needs two pairs of actions with no time between them, so runs are rarer here.
+    profile = dict(size=4, length=24, weights=dict(run=3, remove=6, isolate_leader=3,
+                                                   partition=4),
+                   run_ms=(150, 400), pause=0.1)
+    bound = 300
+
+    def check_membership_change(self):
+        if self.role != LEADER:
+            raise NotLeader(self.id, self.leader_id)
+        if self.config_change_in_progress() or self.transfer_target is not None:
+            busy = (f"a transfer of leadership to S{self.transfer_target}"
+                    if self.transfer_target is not None else f"configuration {self.config}")
+            raise MembershipChangeInProgress(
+                f"a change is already in progress ({busy}); one change at a time (§4.1)")
+        committed_own_term = True  # BUG: the 2015 fix is `log.term_at(commit_index) == current_term`
+        if not committed_own_term:
+            raise MembershipChangeInProgress(
+                f"S{self.id} has not yet committed an entry of its term {self.current_term} "
+                "(its no-op); until it has, a change from an earlier term may still be under "
+                "way (the 2015 fix to single-server changes)")
+
+    # Not the bug: a leader without the no-op of §8 (see the explanation).
+    noop_on_election = False
+
+
 ZOO = (NaiveCommit, VoteWithoutLogCheck, ForgetVoteInSameTerm, StaleVoteReplies, HardStateNotPersisted,
-       TruncateAlways, ApplyUncommitted, LeaderIgnoresHigherTerm, PrevLogOffByOne, VoteKeepsTimer)
+       TruncateAlways, ApplyUncommitted, LeaderIgnoresHigherTerm, PrevLogOffByOne, VoteKeepsTimer,
+       ChangeBeforeOwnCommit)
 
 
 # =================================================================================================
@@ -346,7 +396,7 @@ class ClientBug(Bug):
     story_text = ""     # the story in a sentence
 
 
-# -- 11. The stale read: confirming leadership without a majority ----------------------------------
+# -- 12. The stale read: confirming leadership without a majority ----------------------------------
 
 class ConfirmWithoutMajority(ClientBug):
     name = "stale-read"
@@ -386,7 +436,7 @@ class ConfirmWithoutMajority(ClientBug):
             self.read_ready(ctx, origin, index)
 
 
-# -- 12. No de-duplication: the entry forgets who sent it -------------------------------------------
+# -- 13. No de-duplication: the entry forgets who sent it -------------------------------------------
 
 class NoDeduplication(ClientBug):
     name = "no-dedup"
@@ -412,6 +462,8 @@ class NoDeduplication(ClientBug):
     def propose(self, command, now, client_id=None, seq=None):
         if self.role != LEADER:
             raise NotLeader(self.id, self.leader_id)
+        if self.transfer_target is not None:
+            raise LeadershipTransferInProgress(self.id, self.transfer_target)
         self.append_entries_to_log([Entry(self.current_term, command)],  # BUG: no client_id, seq
                                    "leader-client")
         self.broadcast_append_entries(now)
@@ -419,7 +471,7 @@ class NoDeduplication(ClientBug):
         return self.log.last_index
 
 
-# -- 13. A lease timed from the replies -------------------------------------------------------------
+# -- 14. A lease timed from the replies -------------------------------------------------------------
 
 class LeaseFromReply(ClientBug):
     name = "lease-from-reply"
@@ -444,6 +496,8 @@ class LeaseFromReply(ClientBug):
         return reads.slow_round_replies(seed, node_class=node_class)
 
     def extend_lease(self, confirmed, now):
+        if self.transfer_target is not None:
+            return
         start = now  # BUG: should be self.round_sent[confirmed], when the round was sent
         until = start + self.election_timeout[0] / self.drift_bound
         if self.lease_until is None or until > self.lease_until:

@@ -206,14 +206,16 @@ def _story_stale_reply(make):
     late = max(replies, key=lambda f: f.msg.match_index)
     _drop_where(c, lambda m: isinstance(m, AppendEntriesReply) and m is not late.msg)
     others = lambda m: m is not late.msg  # noqa: E731
-    # S5 wins term 2 (S3, S4) and its no-op replaces x and y everywhere.
-    c.timeout(5)
+    # S5 wins term 2 (S3, S4) and its no-op replaces x and y everywhere. (Time stands still, so
+    # S3 and S4 heard from S1 moments ago: S5 takes over, as a transfer's target would, which
+    # the §6 guard lets through; likewise below.)
+    c.take_over(5)
     _deliver_where(c, others)
     _expect(c.leader() == 5 and c.nodes[1].log.terms() == [1, 2],
             f"S5 should lead term 2 and S1's log be [1, 2]; leader {c.leader()}, "
             f"S1's log {c.nodes[1].log.terms()}")
     # S1 wins term 3; only S3 receives (and acknowledges) its no-op at index 3.
-    c.timeout(1)
+    c.take_over(1)
     _deliver_where(c, lambda m: others(m) and not isinstance(m, (AppendEntries,
                                                                  AppendEntriesReply)))
     _expect(c.leader() == 1 and c.nodes[1].current_term == 3,
@@ -224,7 +226,7 @@ def _story_stale_reply(make):
     # which was true of S1's log in term 1, not of its log now.
     c.deliver(late)
     # S5 campaigns for term 4 with the votes of S2 and S4, which never saw index 3.
-    c.timeout(5)
+    c.take_over(5)
     _deliver_where(c, lambda m: not isinstance(m, (AppendEntries, AppendEntriesReply)))
 
 
@@ -247,7 +249,7 @@ def _story_early_new_config(make):
         _deliver_where(c, lambda m: not lost(m))
     # S1 and S2 are cut off from S3, S4 and S5, which still use C_old = {1..5} and elect S3.
     c.partition([1, 2], [3, 4, 5])
-    c.timeout(3)
+    c.take_over(3)   # at once: S4 and S5 heard from S1 moments ago (the §6 guard lets it pass)
     _deliver_where(c, lambda m: True)
     _expect(c.nodes[3].role == LEADER, "S3 should win term 2 with the votes of S4 and S5")
 
@@ -387,7 +389,7 @@ SAFETY_STORIES = (
         expect commit 2 = 3
         disconnect 1
         connect 3
-        timeout 3
+        takeover 3           # at once, passing the §6 guard (S2 heard from S1 moments ago)
         run 100ms
         expect term 2 = 5
         expect voted_for 2 = none
@@ -566,7 +568,7 @@ def _story_read_waits_for_own_term(make):
     _expect(c.client_history()[0]["ret"] is not None, "put(x, 1) should have returned")
     _drop_all(c)                                     # S3 never hears of index 2
     c.crash(1)
-    c.timeout(2)                                     # S2: candidate in term 2
+    c.take_over(2)                                   # S2: candidate in term 2
     _deliver_kind(c, "RequestVote", src=2, dst=3)
     _deliver_kind(c, "RequestVoteReply", src=3, dst=2)
     _expect(c.leader() == 2 and c.nodes[2].commit_index == 1,
@@ -602,7 +604,7 @@ def _story_earlier_round(make):
     slow = [f for f in c.in_flight() if type(f.msg).__name__ == "HeartbeatReply"]
     _expect(len(slow) == 2, f"expected S2's and S3's acknowledgments of the round, found "
                             f"{len(slow)}")
-    c.timeout(2)                                         # ... then S2 campaigns in term 2
+    c.take_over(2)                                       # ... then S2 campaigns in term 2
     _deliver_kind(c, "RequestVote", src=2, dst=3)
     _deliver_kind(c, "RequestVoteReply", src=3, dst=2)
     _expect(c.nodes[2].role == "leader", "S2 should lead term 2")

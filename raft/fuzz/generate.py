@@ -7,26 +7,34 @@ import random
 
 from ..errors import ConfigurationError
 from ..node import MAX_ENTRIES_PER_MESSAGE
-from ..sim.actions import (ANY, LEADER, OLD_LEADER, Action, Crash, Heal, Isolate, Members,
-                           Network, Partition, Reboot, Restart, Run, Setup, Submit, Timeout)
+from ..sim.actions import (ANY, LEADER, OLD_LEADER, Action, Add, Compact, Crash, Heal, Isolate, Members,
+                           Network, Partition, Promote, Reboot, Remove, Restart, Run, Setup,
+                           Submit, TakeOver)
 from .schedule import Schedule
 
 
 #: The kinds of action a profile weighs (a profile's ``weights`` keys), in the order the
 #: generator offers them to its random draws: fixed, so that a profile always gives the same
 #: schedules. Each is the scenario line it produces, "N" standing for a random server id.
+#: A schedule's early election is a take-over ("takeover N": its RequestVote passes the §6 guard,
+#: as every forced election did before they were separated from leadership transfers), so a
+#: schedule can provoke an election at any moment. Kinds added later come last; a profile that
+#: does not use them draws as before.
 PROFILE_KINDS = ("crash", "crash leader", "heal", "isolate", "isolate leader", "members",
                  "network", "partition", "reboot", "reboot leader", "restart any", "run",
-                 "submit", "submit to old-leader", "timeout")
+                 "submit", "submit to old-leader", "takeover",
+                 "add N", "add N nonvoter", "promote N", "remove N", "remove leader", "compact")
 #: Older names of kinds, still read in profiles.
 PROFILE_ALIASES = {"crash_leader": "crash leader", "isolate_leader": "isolate leader",
                 "reboot_leader": "reboot leader", "restart": "restart any",
-                "submit_old": "submit to old-leader"}
+                "submit_old": "submit to old-leader", "timeout": "takeover",
+                "add": "add N", "add_nonvoter": "add N nonvoter", "promote": "promote N",
+                "remove": "remove N", "remove_leader": "remove leader"}
 
 DEFAULT_PROFILE = dict(size=5, length=14,
                        weights={"run": 4, "submit": 3, "crash": 1, "crash leader": 1,
                                 "restart any": 2, "isolate": 1, "isolate leader": 1, "heal": 2,
-                                "timeout": 1, "partition": 1, "network": 1},
+                                "takeover": 1, "partition": 1, "network": 1},
                        run_ms=(10, 300))
 
 
@@ -51,8 +59,8 @@ def generate(seed, profile=None):
     a run follows each other action), ``initial`` (actions put first: Action values or scenario
     lines), ``warmup`` (ms run next; default 300), ``network`` (name -> (low, high) range for
     drop/duplicate/reorder, or a tuple of latency ranges), ``election_timeout``,
-    ``max_entries`` and ``fast_backoff`` (cluster options: a value, or a tuple of values to
-    choose from for each seed). Keys and kinds added later draw from the generator only when a
+    ``max_entries``, ``fast_backoff`` and ``snapshot_threshold`` (cluster options: a value, or a
+    tuple of values to choose from for each seed). Keys and kinds added later draw from the generator only when a
     profile uses them, so the schedules of older profiles stay the same."""
     p = dict(DEFAULT_PROFILE)
     p.update(profile or {})
@@ -68,7 +76,8 @@ def generate(seed, profile=None):
         actions.append(Action.parse(action) if isinstance(action, str) else action)
     if p.get("warmup", 300):
         actions.append(Run(float(p.get("warmup", 300))))  # time to elect a first leader
-    on_server = {"crash": Crash, "isolate": Isolate, "timeout": Timeout, "reboot": Reboot}
+    on_server = {"crash": Crash, "isolate": Isolate, "takeover": TakeOver, "reboot": Reboot,
+                 "compact": Compact}
     for _ in range(p["length"]):
         if actions and not isinstance(actions[-1], Run) and rng.random() < pause:
             actions.append(Run(float(rng.randint(int(low), int(high)))))
@@ -94,6 +103,18 @@ def generate(seed, profile=None):
             pool = list(range(1, size + 3))
             count = rng.randint(max(1, size - 2), min(len(pool), size + 1))
             actions.append(Members(tuple(sorted(rng.sample(pool, count)))))
+        elif kind in ("add N", "add N nonvoter"):
+            # Single-server changes (§4.1): a new server (one of two spare ids), or back one
+            # that was removed.
+            actions.append(Add(rng.randint(size + 1, size + 2) if rng.random() < 0.7
+                               else rng.randint(1, size), kind == "add N"))
+        elif kind == "promote N":
+            actions.append(Promote(rng.randint(size + 1, size + 2)))
+        elif kind == "remove N":
+            spare = 2 if {"add N", "add N nonvoter"} & set(kinds) else 0   # added later
+            actions.append(Remove(rng.randint(1, size + spare)))
+        elif kind == "remove leader":
+            actions.append(Remove(LEADER))
         elif kind == "partition":
             ids = list(range(1, size + 1))
             rng.shuffle(ids)
@@ -113,7 +134,8 @@ def generate(seed, profile=None):
     # Cluster options: a value, or a tuple of values to choose from for each seed (with a
     # generator of their own, so that the actions do not depend on them).
     options = {}
-    for name, default in (("max_entries", MAX_ENTRIES_PER_MESSAGE), ("fast_backoff", False)):
+    for name, default in (("max_entries", MAX_ENTRIES_PER_MESSAGE), ("fast_backoff", False),
+                          ("snapshot_threshold", None)):
         value = p.get(name, default)
         if isinstance(value, tuple):
             value = random.Random(f"{name}-{seed}").choice(value)
@@ -121,5 +143,6 @@ def generate(seed, profile=None):
     setup = Setup(size=size, seed=seed,
                   election_timeout=tuple(p.get("election_timeout", (150, 300))),
                   max_entries_per_message=options["max_entries"],
-                  fast_backoff=options["fast_backoff"])
+                  fast_backoff=options["fast_backoff"],
+                  snapshot_threshold=options["snapshot_threshold"])
     return Schedule(setup, tuple(actions))

@@ -6,11 +6,13 @@ what happens to it, with ``expect`` lines that must hold::
     cluster size=5 seed=7 election_timeout=150..300 heartbeat_interval=50 latency=10..15
                           # also: drop= duplicate= reorder= fast_backoff=yes
                           # disruption_guard=no max_entries_per_message=64
+                          # snapshot_threshold=20 (log compaction, §7)
+                          # pre_vote=yes check_quorum=yes (chapter 10)
     log 1: 1 1 2          # optional starting state: terms of S1's log, index 1 first
     term 1: 3             # S1's current_term (default: its last log term)
     vote 1: 1             # S1's voted_for
     mode lenient          # optional: skip actions that make no sense when their turn comes
-    elect 1               # S1 campaigns now; run until it leads
+    elect 1               # S1 takes over now (as "takeover 1"); run until it leads
     submit x=1            # a client command to the leader ("submit x=1 to 2" for S2,
                           # "... to old-leader"; "... as alice:3" gives the client id and
                           # sequence number)
@@ -18,10 +20,16 @@ what happens to it, with ``expect`` lines that must hold::
     run until leader      # ... or until there is a leader (within 10 s, or "within 2000ms")
     step 12               # process exactly 12 events
     crash 2 / restart 2 / disconnect 3 / connect 3 / timeout 4 / isolate 2 / reboot 2
+    compact 2             # S2 snapshots its state machine now and compacts its log (§7)
     crash leader / restart any / isolate leader / reboot leader / disconnect leader
+    timeout 4             # S4's election timer fires now: an ordinary election
+    takeover 4            # S4 campaigns at once, as a transfer's target (passes the §6 guard)
+    transfer 4            # the leader hands over to S4 (dissertation §3.10)
     partition 1 2 | 3 4 5 / heal
+    cut 1 2               # only the link between S1 and S2 (a partial partition)
     network drop=0.2 duplicate=0.1 reorder=0.1 latency=10..20
     members 1 2 3 4 5     # membership change by joint consensus ("... unsafe": direct switch)
+    add 6 / add 6 nonvoter / promote 6 / remove 2 / remove leader   # one server at a time
     deliver #17 / drop #17  # a message on the network, by its id
     clock 1500            # time passes to 1500 ms (nothing may be due before then)
     expect leader 1       # or: expect leader none

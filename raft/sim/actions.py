@@ -366,14 +366,40 @@ class Isolate(_OnServer):
 @_verb("timeout")
 @dataclass(frozen=True, slots=True)
 class Timeout(_OnServer):
-    """``timeout 4``: server 4 starts an election now, as if its timer had fired."""
+    """``timeout 4``: server 4's election timer fires now: an ordinary early election (with a
+    pre-vote first if the cluster runs ``pre_vote``), which the §6 guard treats like any other."""
+
+
+@_verb("takeover")
+@dataclass(frozen=True, slots=True)
+class TakeOver(_OnServer):
+    """``takeover 4``: server 4 campaigns at once as the target of a leadership transfer does
+    when TimeoutNow arrives (dissertation §3.10): no pre-vote, and its RequestVote is marked so
+    that the §6 guard lets it through."""
+
+
+@_verb("compact")
+@dataclass(frozen=True, slots=True)
+class Compact(_OnServer):
+    """``compact 2``: server 2 snapshots its state machine now and discards its log up to the
+    last entry it has applied (log compaction, §7)."""
+
+    targets: ClassVar[tuple] = (LEADER,)
 
 
 @_verb("elect")
 @dataclass(frozen=True, slots=True)
 class Elect(_OnServer):
-    """``elect 1``: server 1 starts an election now, and events run until it leads (an error if
-    it cannot win within two seconds)."""
+    """``elect 1``: server 1 takes over now (as ``takeover 1``), and events run until it leads
+    (an error if it cannot win within two seconds)."""
+
+
+@_verb("transfer")
+@dataclass(frozen=True, slots=True)
+class Transfer(_OnServer):
+    """``transfer 3``: the leader hands leadership over to server 3 (dissertation §3.10): it
+    stops taking client requests, brings 3's log up to date and sends it TimeoutNow; it gives up
+    after an election timeout."""
 
 
 # Clients.
@@ -655,6 +681,31 @@ class Network(Action):
         return cls(**kwargs)
 
 
+@_verb("cut")
+@dataclass(frozen=True, slots=True)
+class Cut(Action):
+    """``cut 1 2``: cut only the link between servers 1 and 2, both ways (a partial partition:
+    each may still reach the others); ``heal`` restores it."""
+
+    a: int
+    b: int
+
+    def __post_init__(self):
+        checks.server_id(self.a)
+        checks.server_id(self.b)
+        if self.a == self.b:
+            raise ConfigurationError(f"cut: a link joins two servers, got S{self.a} twice")
+
+    def _words(self):
+        return [str(self.a), str(self.b)]
+
+    @classmethod
+    def _from_words(cls, words):
+        if len(words) != 2:
+            raise ScenarioError("write 'cut 1 2' (the two ends of a link)")
+        return cls(_int(words[0]), _int(words[1]))
+
+
 @_verb("deliver")
 @dataclass(frozen=True, slots=True)
 class Deliver(Action):
@@ -710,6 +761,47 @@ class Members(Action):
         return cls(_ids(words[:-1] if unsafe else words), unsafe)
 
 
+# Single-server membership changes (dissertation §4.1), beside joint consensus.
+
+@_verb("add")
+@dataclass(frozen=True, slots=True)
+class Add(Action):
+    """``add 6``: ask the leader to add server 6 as a voter at once; ``add 6 nonvoter``: as a
+    non-voter that receives the log until ``promote 6`` (one configuration entry each)."""
+
+    node: int
+    voter: bool = True
+
+    def __post_init__(self):
+        checks.server_id(self.node)
+        object.__setattr__(self, "voter", bool(self.voter))
+
+    def _words(self):
+        return [str(self.node)] + ([] if self.voter else ["nonvoter"])
+
+    @classmethod
+    def _from_words(cls, words):
+        if len(words) == 2 and words[1] == "nonvoter":
+            return cls(_int(words[0]), False)
+        if len(words) != 1:
+            raise ScenarioError("write 'add 6' (a voter) or 'add 6 nonvoter'")
+        return cls(_int(words[0]))
+
+
+@_verb("promote")
+@dataclass(frozen=True, slots=True)
+class Promote(_OnServer):
+    """``promote 6``: ask the leader to make the non-voter 6 a voter, once it has caught up."""
+
+
+@_verb("remove")
+@dataclass(frozen=True, slots=True)
+class Remove(_OnServer):
+    """``remove 2``, ``remove leader``: ask the leader to remove a voter or a non-voter."""
+
+    targets: ClassVar[tuple] = (LEADER,)
+
+
 # -- the first lines: the cluster's settings and starting state -----------------------------------
 
 #: The header's settings: name in the text (the Cluster's keyword) -> kind of value.
@@ -717,6 +809,8 @@ SETTINGS = {
     "size": "int", "seed": "int", "election_timeout": "range", "heartbeat_interval": "float",
     "latency": "range", "drop": "float", "duplicate": "float", "reorder": "float",
     "fast_backoff": "bool", "disruption_guard": "bool", "max_entries_per_message": "int",
+    "snapshot_threshold": "int",
+    "pre_vote": "bool", "check_quorum": "bool",
     "clients": "int", "reads": "word", "drift_bound": "float",
 }
 #: Older spellings of settings, still read: ``heartbeat=``, ``max_entries=``.
@@ -744,12 +838,15 @@ class Setup:
     fast_backoff: bool = False
     disruption_guard: bool = True
     max_entries_per_message: int = MAX_ENTRIES_PER_MESSAGE
+    pre_vote: bool = False       # beyond Figure 2 (dissertation §9.6)
+    check_quorum: bool = False   # beyond Figure 2 (dissertation §6.2)
     clients: int = 0             # simulated clients c1.. (raft/sim/clients.py)
     reads: str = "log"           # how reads are answered (raft.node.READ_MODES)
     drift_bound: float = DRIFT_BOUND   # the clock drift bound leases assume (§6.4.1)
     logs: dict | None = None     # server -> log (terms, (term, command) pairs or Entry)
     terms: dict | None = None    # server -> current_term
     votes: dict | None = None    # server -> voted_for
+    snapshot_threshold: int | None = None   # beyond Figure 2: log compaction (§7)
 
     def kwargs(self):
         """The keyword arguments of ``Cluster`` that rebuild this setup."""

@@ -32,15 +32,16 @@ from collections import Counter
 from typing import NamedTuple
 
 from .. import checks
-from ..errors import (ConfigurationError, ExpectationFailed, NodeCrashed, NotLeader, RaftError,
-                      StuckTimer, UnknownNode)
+from ..errors import (ConfigurationError, ExpectationFailed, LeadershipTransferInProgress,
+                      MembershipChangeInProgress, NodeCrashed, NotLeader, RaftError, StuckTimer,
+                      UnknownNode)
 from ..node import (DRIFT_BOUND, LEADER, MAX_ENTRIES_PER_MESSAGE, AppendEntries, Configuration,
                     Entry, Node, check_read_mode)
 from . import kv
-from .actions import (ANY, LEADER as TARGET_LEADER, OLD_LEADER, ClientOp, Clients, Clock,
-                      ClockRate, Connect, Crash, Deliver, Disconnect, Drop, Elect, Heal, Isolate,
-                      Members, Network, Partition, Reboot, Restart, Run, RunUntil, Setup, Step,
-                      Submit, Timeout)
+from .actions import (ANY, LEADER as TARGET_LEADER, OLD_LEADER, Add, ClientOp, Clients, Clock,
+                      ClockRate, Compact, Connect, Crash, Cut, Deliver, Disconnect, Drop, Elect,
+                      Heal, Isolate, Members, Network, Partition, Promote, Reboot, Remove,
+                      Restart, Run, RunUntil, Setup, Step, Submit, TakeOver, Timeout, Transfer)
 from .clients import CLIENT_MESSAGES, ClientPool, is_client
 from .trace import TraceRecord, step_caption
 
@@ -72,14 +73,17 @@ class Done(NamedTuple):
 
 
 class Disk:
-    """What a server keeps across a crash: current_term, voted_for and the log (Figure 2)."""
+    """What a server keeps across a crash: current_term, voted_for and the log (Figure 2), and
+    beyond Figure 2 its latest snapshot (§7). ``log`` holds the entries after the snapshot's
+    last included index (from index 1 when there is no snapshot)."""
 
-    __slots__ = ("current_term", "voted_for", "log")
+    __slots__ = ("current_term", "voted_for", "log", "snapshot")
 
-    def __init__(self, current_term=0, voted_for=None, log=()):
+    def __init__(self, current_term=0, voted_for=None, log=(), snapshot=None):
         self.current_term = current_term
         self.voted_for = voted_for
         self.log = list(log)
+        self.snapshot = snapshot
 
 
 class Cluster:
@@ -91,6 +95,13 @@ class Cluster:
     safety properties after every step (see ``raft.check``); ``trace=False`` keeps no
     trace, for large experiments where only the outcome matters.
 
+    Beyond Figure 2, ``snapshot_threshold=N`` turns on log compaction (§7): a server that has
+    applied N entries since its last snapshot snapshots its key-value store and discards that
+    part of its log, and leaders catch up followers with InstallSnapshot when the entries they
+    need are gone. Off (None) by default.
+    Beyond Figure 2, off by default: ``pre_vote`` (dissertation §9.6) and ``check_quorum``
+    (§6.2) switch those mechanisms on in every node; ``transfer_leadership`` and the
+    single-server changes (``add_server``, ``promote``, ``remove_server``) are requests.
     Clients (dissertation chapter 6, :mod:`raft.sim.clients`): ``clients=3`` adds simulated
     clients c1, c2, c3 whose requests travel the network (``client_op``, ``client_history``);
     ``reads`` is how servers answer their reads (``raft.node.READ_MODES``: "log", "read_index",
@@ -102,15 +113,17 @@ class Cluster:
                  latency=(10, 15), drop=0.0, duplicate=0.0, reorder=0.0, fast_backoff=False,
                  disruption_guard=True, logs=None, terms=None, votes=None, node_class=Node,
                  check_invariants=False, trace=True, max_entries_per_message=MAX_ENTRIES_PER_MESSAGE,
-                 clients=0, reads="log", drift_bound=DRIFT_BOUND):
+                 snapshot_threshold=None, *, pre_vote=False, check_quorum=False, clients=0,
+                 reads="log", drift_bound=DRIFT_BOUND):
         # The settings as given, so that replay() rebuilds exactly this cluster.
         self.setup = Setup(size=size, seed=seed, election_timeout=election_timeout,
                            heartbeat_interval=heartbeat_interval, latency=latency, drop=drop,
                            duplicate=duplicate, reorder=reorder, fast_backoff=fast_backoff,
                            disruption_guard=disruption_guard,
-                           max_entries_per_message=max_entries_per_message, clients=clients,
-                           reads=reads, drift_bound=drift_bound, logs=logs, terms=terms,
-                           votes=votes)
+                           max_entries_per_message=max_entries_per_message,
+                           pre_vote=bool(pre_vote), check_quorum=bool(check_quorum),
+                           clients=clients, reads=reads, drift_bound=drift_bound, logs=logs,
+                           terms=terms, votes=votes, snapshot_threshold=snapshot_threshold)
         self._check_invariants = check_invariants
         checks.positive_int("size", size)
         low, high = checks.timing(election_timeout, heartbeat_interval)
@@ -124,9 +137,18 @@ class Cluster:
         self.node_class = node_class
         checks.positive_int("max_entries_per_message", max_entries_per_message)
         self.max_entries_per_message = max_entries_per_message
+        if snapshot_threshold is not None:
+            checks.positive_int("snapshot_threshold", snapshot_threshold)
+        self.snapshot_threshold = snapshot_threshold
+        self.pre_vote = bool(pre_vote)
+        self.check_quorum = bool(check_quorum)
         # Options passed to each node only when they differ from Node's default.
         self._node_options = ({} if max_entries_per_message == MAX_ENTRIES_PER_MESSAGE
                               else {"max_entries_per_message": max_entries_per_message})
+        if pre_vote:
+            self._node_options["pre_vote"] = True
+        if check_quorum:
+            self._node_options["check_quorum"] = True
         # Reads beyond Figure 2 (dissertation §6.4): passed on only when not the default.
         self.reads, self.drift_bound = check_read_mode(reads, drift_bound)
         if reads != "log":
@@ -150,6 +172,8 @@ class Cluster:
         self.crashed = set()
         self._groups = None          # node id -> partition group number, or None
         self._disconnected = set()
+        self._cut_links = set()      # frozenset({a, b}): a link cut in both directions
+        self._faults = False         # any of the three above (read on every message)
         self._queue = []
         self._seq = 0
         self._flights = {}
@@ -235,6 +259,8 @@ class Cluster:
         """True if the network currently carries messages from ``a`` to ``b``."""
         if a in self._disconnected or b in self._disconnected:
             return False
+        if self._cut_links and frozenset((a, b)) in self._cut_links:
+            return False
         return self._groups is None or self._groups.get(a, -a) == self._groups.get(b, -b)
 
     @property
@@ -250,6 +276,11 @@ class Cluster:
     @property
     def disconnected(self):
         return frozenset(self._disconnected)
+
+    @property
+    def cut_links(self):
+        """The links cut by ``cut_link``, as sorted pairs."""
+        return frozenset(tuple(sorted(link)) for link in self._cut_links)
 
     def step_records(self, step):
         """The trace records of one step."""
@@ -344,9 +375,15 @@ class Cluster:
         return predicate(self)
 
     def elect(self, i, timeout=2_000):
-        """Make server ``i`` campaign now and run until it leads; raises if it cannot win."""
+        """Make server ``i`` the leader now and run until it leads; raises if it cannot win.
+
+        ``i`` takes over at once, as the target of a leadership transfer does when TimeoutNow
+        arrives (``take_over``: its RequestVote passes the §6 guard): a shortcut for building
+        states in scripts, which a real cluster reaches through its timers or through the whole
+        transfer protocol (``transfer_leadership``). ``timeout(i)`` is the ordinary early
+        election."""
         checks.duration("elect: timeout", timeout)
-        self.timeout(i)
+        self.take_over(i)
         if not self.run_until(lambda c: c.leader() == i and c.nodes[i].current_term
                               == max(n.current_term for n in c.nodes.values()), timeout):
             raise ConfigurationError(f"S{i} did not become leader within {timeout} ms "
@@ -376,6 +413,8 @@ class Cluster:
             raise ConfigurationError(f"a client id is a word such as 'alice', got {client_id!r}")
         if not (isinstance(seq, int) and not isinstance(seq, bool)):
             raise ConfigurationError(f"a sequence number is a whole number, got {seq!r}")
+        if self.nodes[node].transfer_target is not None:   # (§3.10: handing over)
+            raise LeadershipTransferInProgress(node, self.nodes[node].transfer_target)
         return self._act(Submit.checked(command, node, client_id, seq))
 
     def crash(self, i):
@@ -416,8 +455,16 @@ class Cluster:
         self._act(Partition(tuple(g + tuple(c) for g, c in zip(servers, sides))))
 
     def heal(self):
-        """Remove every partition and reconnect every server."""
+        """Remove every partition, reconnect every server and restore every cut link."""
         self._act(Heal())
+
+    def cut_link(self, a, b):
+        """Cut the link between servers ``a`` and ``b`` in both directions, and only that link:
+        a *partial* partition, in which ``a`` and ``b`` may still reach the others (which groups
+        cannot express). ``heal()`` restores it."""
+        self.node(a)
+        self.node(b)
+        self._act(Cut(*sorted((a, b))))
 
     def set_network(self, drop=None, duplicate=None, reorder=None, latency=None):
         """Change the network: loss, duplication and reordering probabilities, latency range."""
@@ -426,15 +473,78 @@ class Cluster:
                           tuple(latency) if latency is not None else None))
 
     def timeout(self, i):
-        """Make server ``i`` start an election now, as if its timer had fired."""
+        """Make server ``i``'s election timer fire now: an ordinary early election (after a
+        pre-vote, if ``pre_vote`` is on). Servers that heard from a leader within the minimum
+        election timeout ignore it, as they would any election (§6); a handover is
+        ``transfer_leadership``."""
+        self._require_campaigner(i)
+        self._act(Timeout(i))
+
+    def compact(self, i):
+        """Make server ``i`` snapshot its state machine now and discard its log up to the last
+        entry it has applied (§7). Works with or without ``snapshot_threshold``."""
         self._require_up(i)
         node = self.nodes[i]
-        if node.role == LEADER:
-            raise ConfigurationError(f"S{i} is already the leader")
-        if i not in node.config.members:
-            raise ConfigurationError(f"S{i} is not a voter in {node.config}, so it cannot "
-                                     "campaign")
-        self._act(Timeout(i))
+        if node.last_applied <= node.log.snapshot_index:
+            raise ConfigurationError(
+                f"S{i} has applied nothing since its last snapshot (through index "
+                f"{node.log.snapshot_index}): there is nothing to compact")
+        self._act(Compact(i))
+    def take_over(self, i):
+        """Make server ``i`` campaign at once as the target of a leadership transfer does when
+        TimeoutNow arrives (dissertation §3.10): no pre-vote, and its RequestVote is marked so
+        that the §6 guard lets it through. Without the leader's half of the protocol (catching
+        ``i`` up, pausing client requests) this is a shortcut for scripts, as ``elect`` is."""
+        self._require_campaigner(i)
+        self._act(TakeOver(i))
+
+    def transfer_leadership(self, to):
+        """Ask the leader to hand over to the voter ``to`` (dissertation §3.10): it stops taking
+        client requests (``submit`` raises LeadershipTransferInProgress), brings ``to``'s log up
+        to date, then sends it TimeoutNow; it gives up after an election timeout."""
+        checks.server_id(to, self.ids)
+        leader = self.leader()
+        if leader is None:
+            raise NotLeader(None, None)
+        node = self.nodes[leader]
+        if node.transfer_target is not None:
+            raise LeadershipTransferInProgress(leader, node.transfer_target)
+        if to == leader:
+            raise ConfigurationError(f"S{to} is already the leader")
+        if to not in node.config.members:
+            raise ConfigurationError(f"S{to} is not a voter in {node.config}, so it cannot lead")
+        self._act(Transfer(to))
+
+    # Single-server membership changes (dissertation §4.1), beside joint consensus.
+
+    def add_server(self, i, voter=True):
+        """Ask the leader to add server ``i`` with one configuration entry: as a voter at once,
+        or with ``voter=False`` as a non-voter that receives the log until ``promote(i)``. A new
+        id gets a fresh, empty server."""
+        checks.server_id(i)
+        node = self._leader_for_change()
+        if i in node.config.members or i in node.config.non_voters:
+            raise ConfigurationError(f"S{i} is already in the configuration {node.config}")
+        self._act(Add(i, bool(voter)))
+
+    def promote(self, i):
+        """Ask the leader to make the non-voter ``i`` a voter (once it has caught up)."""
+        node = self._leader_for_change()
+        if i not in node.config.non_voters:
+            raise ConfigurationError(f"S{i} is not a non-voting member of {node.config}")
+        if node.match_index.get(i, 0) < node.commit_index:
+            node.promote(i, self._node_now(node.id))   # raises, saying how far behind it is
+        self._act(Promote(i))
+
+    def remove_server(self, i):
+        """Ask the leader to remove server ``i`` (a voter or a non-voter) from the configuration."""
+        node = self._leader_for_change()
+        config = node.config
+        if i not in config.members and i not in config.non_voters:
+            raise ConfigurationError(f"S{i} is not in the configuration {config}")
+        if config.voters == {i}:
+            raise ConfigurationError(f"S{i} is the last voter of {config}")
+        self._act(Remove(i))
 
     def deliver(self, flight):
         """Deliver one message on the network now (a Flight from ``in_flight()``, or its id)."""
@@ -631,6 +741,12 @@ class Cluster:
             return False
         self.timeout(who)
 
+    def _do_take_over(self, a, lenient):
+        who = self._resolve(a.node, lenient)
+        if lenient and not self._can_campaign(who):
+            return False
+        self.take_over(who)
+
     def _do_elect(self, a, lenient):
         who = self._resolve(a.node, lenient)
         if not lenient:
@@ -638,8 +754,41 @@ class Cluster:
             return
         if not self._can_campaign(who):
             return False
-        self.timeout(who)
+        self.take_over(who)
         self.run_until(lambda c: c.leader() == who, 2_000)
+
+    def _do_transfer(self, a, lenient):
+        who = self._resolve(a.node, lenient)
+        if lenient:
+            leader = self.leader()
+            if (who is None or leader is None or who == leader
+                    or self.nodes[leader].transfer_target is not None
+                    or who not in self.nodes[leader].config.members):
+                return False
+        self.transfer_leadership(who)
+
+    def _do_single_change(self, a, lenient):
+        # Whether a change may start now (one at a time; the 2015 fix) is the node's own rule:
+        # a lenient schedule skips what the leader refuses, a strict one raises it.
+        who = a.node if type(a) is Add else self._resolve(a.node, lenient)
+        if who is None:
+            return False
+        try:
+            if type(a) is Add:
+                self.add_server(who, voter=a.voter)
+            elif type(a) is Promote:
+                self.promote(who)
+            else:
+                self.remove_server(who)
+        except (ConfigurationError, MembershipChangeInProgress, NotLeader):
+            if lenient:
+                return False
+            raise
+
+    def _do_cut(self, a, lenient):
+        if lenient and (a.a not in self.nodes or a.b not in self.nodes):
+            return False
+        self.cut_link(a.a, a.b)
 
     def _do_submit(self, a, lenient):
         to = TARGET_LEADER if a.to is None and lenient else a.to
@@ -688,7 +837,7 @@ class Cluster:
         self.partition(*groups)
 
     def _do_heal(self, a, lenient):
-        if lenient and self._groups is None and not self._disconnected:
+        if lenient and not self._faults:
             return False
         self.heal()
 
@@ -733,13 +882,23 @@ class Cluster:
             return False
         self.set_clock_rate(who, a.rate)
 
+    def _do_compact(self, a, lenient):
+        who = self._resolve(a.node, lenient)
+        if lenient and (who not in self._up()
+                        or self.nodes[who].last_applied <= self.nodes[who].log.snapshot_index):
+            return False
+        self.compact(who)
+
     #: action class -> how ``do`` performs it (a subclass may add its own actions here).
     _DO = {Crash: _do_crash, Restart: _do_restart, Reboot: _do_reboot, Isolate: _do_isolate,
            Disconnect: _do_disconnect, Connect: _do_connect, Timeout: _do_timeout,
            Elect: _do_elect, Submit: _do_submit, Run: _do_run, RunUntil: _do_run_until,
            Step: _do_step, Clock: _do_clock, Partition: _do_partition, Heal: _do_heal,
            Network: _do_network, Members: _do_members, Deliver: _do_deliver, Drop: _do_deliver,
-           Clients: _do_clients, ClientOp: _do_client_op, ClockRate: _do_clock_rate}
+           TakeOver: _do_take_over, Transfer: _do_transfer, Add: _do_single_change,
+           Promote: _do_single_change, Remove: _do_single_change, Cut: _do_cut,
+           Compact: _do_compact, Clients: _do_clients, ClientOp: _do_client_op,
+           ClockRate: _do_clock_rate}
 
     # -- replay -------------------------------------------------------------------------------
 
@@ -848,12 +1007,17 @@ class Cluster:
 
     def _boot(self, i, config):
         disk = self.disks[i]
+        options = self._node_options
+        if disk.snapshot is not None:   # beyond Figure 2 (§7): restart from snapshot + log
+            options = {**options, "snapshot": disk.snapshot}
         self.nodes[i] = self.node_class(
             i, config, rng=self.rng, now=self._node_now(i), election_timeout=self.election_timeout,
             heartbeat_interval=self.heartbeat_interval, fast_backoff=self.fast_backoff,
             disruption_guard=self.disruption_guard, current_term=disk.current_term,
-            voted_for=disk.voted_for, log=disk.log, **self._node_options)
-        self.state_machines[i] = kv.KeyValueStore()
+            voted_for=disk.voted_for, log=disk.log, **options)
+        machine = self.state_machines[i] = kv.KeyValueStore()
+        if disk.snapshot is not None:
+            machine.restore(disk.snapshot.data, disk.snapshot.last_included_index)
         self._schedule_timer(i)
 
     def _drain(self, i):
@@ -864,8 +1028,11 @@ class Cluster:
         if out.persist_hard_state:
             disk.current_term, disk.voted_for = node.current_term, node.voted_for
         if out.persist_log_from is not None:
-            start = out.persist_log_from
-            disk.log[start - 1:] = node.log[start:]
+            if out.snapshot is not None:
+                self._save_snapshot(i, node, out)   # beyond Figure 2 (§7)
+            else:
+                start = out.persist_log_from
+                disk.log[start - 1 - node.log.snapshot_index:] = node.log[start:]
         if self.tracing:
             for note in out.notes:
                 self.trace.append(TraceRecord(self.steps, self.now, note.kind, i, note.rule,
@@ -883,7 +1050,36 @@ class Cluster:
                 clients.on_apply(i, index, entry)
         if clients is not None:       # ... and the reads this output lets through
             clients.after_drain(i)
+        if self.snapshot_threshold is not None:   # beyond Figure 2 (§7): compact the log
+            self._maybe_compact(i, node)
         self._schedule_timer(i)
+
+    # -- log compaction (§7), only with snapshot_threshold or compact() ----------------------------
+
+    def _save_snapshot(self, i, node, out):
+        """Write a new snapshot and the log after it (the log's prefix is gone). A snapshot
+        received from the leader also resets the state machine (Figure 13, receiver rule 8);
+        that changes nothing the messages about to be sent depend on, so it is done here, and
+        the entries to apply go on from the snapshot."""
+        disk = self.disks[i]
+        disk.snapshot = out.snapshot
+        disk.log = list(node.log.entries)
+        if out.restore:
+            self.state_machines[i].restore(out.snapshot.data,
+                                           out.snapshot.last_included_index)
+            if self.checker is not None:
+                self.checker.on_restore(i, out.snapshot)
+
+    def _maybe_compact(self, i, node):
+        """Like etcd's server, snapshot once ``snapshot_threshold`` entries were applied since
+        the last snapshot (the node decides nothing here: it has no state machine, §7)."""
+        if node.last_applied - node.log.snapshot_index >= self.snapshot_threshold:
+            self._compact_node(i)
+
+    def _compact_node(self, i):
+        node = self.nodes[i]
+        node.compact(node.last_applied, self.state_machines[i].snapshot())
+        self._drain(i)
 
     def _schedule_timer(self, i):
         deadline = self.nodes[i].next_deadline()
@@ -901,9 +1097,8 @@ class Cluster:
 
     def _cut(self, src, dst):
         """True if the network does not carry messages from ``src`` to ``dst`` right now."""
-        # Most of the time there is no partition and no one is disconnected: skip the lookups.
-        return (self._groups is not None or bool(self._disconnected)) \
-            and not self.can_reach(src, dst)
+        # Most of the time the network has no fault at all: skip the lookups.
+        return self._faults and not self.can_reach(src, dst)
 
     def _send(self, msg):
         self.stats[type(msg).__name__] += 1
@@ -918,7 +1113,7 @@ class Cluster:
         if dst in self.crashed:
             self._record("drop", dst, None, msg=msg, reason=f"S{dst} is down")
             return
-        if self._groups is not None or self._disconnected:   # (_cut, inlined)
+        if self._faults:   # (_cut, inlined)
             if not self.can_reach(msg.src, dst):
                 self._record("drop", dst, None, msg=msg, reason="the link is cut")
                 return
@@ -981,6 +1176,24 @@ class Cluster:
         if i in self.crashed:
             raise NodeCrashed(f"S{i} is crashed; restart it first")
 
+    def _require_campaigner(self, i):
+        self._require_up(i)
+        node = self.nodes[i]
+        if node.role == LEADER:
+            raise ConfigurationError(f"S{i} is already the leader")
+        if i not in node.config.members:
+            raise ConfigurationError(f"S{i} is not a voter in {node.config}, so it cannot "
+                                     "campaign")
+
+    def _leader_for_change(self):
+        """The leader, if it may start a single-server change now (its own rules decide)."""
+        leader = self.leader()
+        if leader is None:
+            raise NotLeader(None, None)
+        node = self.nodes[leader]
+        node.check_membership_change()
+        return node
+
     # The actions proper: each takes one step, and is called through `_act` (or by replay)
     # with its concrete action (a server id, never a symbolic target).
 
@@ -1014,16 +1227,24 @@ class Cluster:
         config = self.nodes[i].initial_config
         self._boot(i, config)
         disk = self.disks[i]
-        self._record("restart", i, None, term=disk.current_term, log=len(disk.log))
+        if disk.snapshot is None:
+            self._record("restart", i, None, term=disk.current_term, log=len(disk.log))
+        else:
+            self._record("restart", i, None, term=disk.current_term, log=len(disk.log),
+                         snapshot=disk.snapshot.last_included_index)
+            if self.checker is not None:
+                self.checker.on_restore(i, disk.snapshot)
 
     def _disconnect(self, a):
         self._begin_step()
         self._disconnected.add(a.node)
+        self._faults = True
         self._record("disconnect", a.node)
 
     def _connect(self, a):
         self._begin_step()
         self._disconnected.discard(a.node)
+        self._faults = bool(self._groups is not None or self._disconnected or self._cut_links)
         self._record("connect", a.node)
 
     def _partition(self, a):
@@ -1050,6 +1271,7 @@ class Cluster:
         self._groups = {i: n for n, g in zip(numbers, groups) for i in g}
         if self.clients is not None:
             self.clients.groups = {}
+        self._faults = True
         self._record("partition", None, groups=[list(g) for g in groups])
 
     def _heal(self, a):
@@ -1058,6 +1280,8 @@ class Cluster:
         self._disconnected.clear()
         if self.clients is not None:
             self.clients.groups = {}
+        self._cut_links.clear()
+        self._faults = False
         self._record("heal", None)
 
     def _network(self, a):
@@ -1072,6 +1296,47 @@ class Cluster:
         self._record("force-timeout", i)
         self.nodes[i].timeout_now(self._node_now(i))
         self._drain(i)
+
+    def _compact(self, a):
+        self._begin_step()
+        self._record("compact", a.node)
+        self._compact_node(a.node)
+    def _take_over(self, a):
+        i = a.node
+        self._begin_step()
+        self._record("force-timeout", i)
+        self.nodes[i].take_over(self._node_now(i))
+        self._drain(i)
+
+    def _transfer(self, a):
+        self._begin_step()
+        leader = self.leader()
+        self.nodes[leader].transfer_leadership(a.node, self._node_now(leader))
+        self._drain(leader)
+
+    def _single_change(self, a):
+        self._begin_step()
+        leader, i = self.leader(), a.node
+        if i not in self.nodes:
+            self.disks[i] = Disk()
+            self._boot(i, Configuration(frozenset()))
+        change = {Add: "add", Promote: "promote", Remove: "remove"}[type(a)]
+        voter = a.voter if type(a) is Add else change == "promote"
+        self._record("membership", leader, "ss-change", change=change, server=i, voter=voter)
+        node, now = self.nodes[leader], self._node_now(leader)
+        if change == "add":
+            node.add_server(i, now, voter=voter)
+        elif change == "promote":
+            node.promote(i, now)
+        else:
+            node.remove_server(i, now)
+        self._drain(leader)
+
+    def _cut_link(self, a):
+        self._begin_step()
+        self._cut_links.add(frozenset((a.a, a.b)))
+        self._faults = True
+        self._record("cut", None, a=a.a, b=a.b)
 
     def _deliver_now(self, a):
         self._begin_step()
@@ -1135,7 +1400,9 @@ class Cluster:
     _PERFORM = {Submit: _submit, Crash: _crash, Restart: _restart, Disconnect: _disconnect,
                 Connect: _connect, Partition: _partition, Isolate: _isolate, Heal: _heal,
                 Network: _network, Timeout: _force_timeout, Deliver: _deliver_now,
-                Drop: _drop_now, Members: _change_membership, Clients: _add_clients,
+                Drop: _drop_now, Members: _change_membership, TakeOver: _take_over,
+                Transfer: _transfer, Add: _single_change, Promote: _single_change,
+                Remove: _single_change, Cut: _cut_link, Compact: _compact, Clients: _add_clients,
                 ClientOp: _client_op, ClockRate: _clock_rate}
 
     def _set_network(self, drop=None, duplicate=None, reorder=None, latency=None):

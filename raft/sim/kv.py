@@ -21,6 +21,7 @@ by applying the log.
 
 import re
 from functools import lru_cache
+from typing import NamedTuple
 
 from ..errors import CommandError
 
@@ -76,12 +77,25 @@ def _parse_applied(command):
     return _parse_cached(command) if isinstance(command, str) else parse_command(command)
 
 
+class StoreSnapshot(NamedTuple):
+    """A key-value store's state, as a snapshot carries it (§7): what the log up to the
+    snapshot's index amounted to. ``data`` is the store's (key, value) pairs and ``sessions`` the
+    client sessions, (client id, (highest seq applied, its result)) pairs (§8; the dissertation's
+    §6.3 asks for the sessions to be in the snapshot, or a retry after it would apply twice).
+    Both are sorted, so two stores in the same state give equal snapshots."""
+
+    data: tuple
+    sessions: tuple
+
+
 class KeyValueStore:
     """One server's copy of the state machine."""
 
     def __init__(self):
         self.data = {}
-        self.applied = []        # the client commands applied, in order
+        # The client commands this store applied, in order: a record for pictures and tests,
+        # not part of the state (a store loaded from a snapshot starts it empty, see restore).
+        self.applied = []
         self.applied_index = 0   # the log index of the last entry applied (any kind)
         self.sessions = {}       # client id -> (highest seq applied, its result) (§6.3)
         self.last_result = None  # the result of the last entry applied (a get's value)
@@ -128,3 +142,29 @@ class KeyValueStore:
     def read(self, key):
         """A key's value now (a key never written reads as "")."""
         return self.data.get(key, "")
+
+    # -- snapshots (§7) -------------------------------------------------------------------------
+
+    def snapshot(self):
+        """The store's state as an immutable :class:`StoreSnapshot`."""
+        return StoreSnapshot(tuple(sorted(self.data.items())),
+                             tuple(sorted(self.sessions.items(), key=_by_client)))
+
+    def restore(self, snapshot, index=None):
+        """Replace the store's state with ``snapshot``'s (Figure 13, receiver rule 8; and at a
+        restart); ``index`` is the last log index the snapshot covers. ``applied`` starts again
+        empty: the commands the snapshot sums up were applied elsewhere, or before the crash,
+        and are not replayed."""
+        if not isinstance(snapshot, StoreSnapshot):
+            raise CommandError(f"a key-value store restores from a StoreSnapshot, got "
+                               f"{type(snapshot).__name__}")
+        self.data = dict(snapshot.data)
+        self.sessions = dict(snapshot.sessions)
+        self.applied = []
+        self.last_result = None
+        if index is not None:
+            self.applied_index = index
+
+
+def _by_client(item):
+    return (type(item[0]).__name__, repr(item[0]))

@@ -12,6 +12,41 @@ from dataclasses import dataclass, replace
 from .trace import step_caption, step_rule
 
 
+class LogTail(tuple):
+    """Beyond Figure 2 (§7): the entries a compacted log still holds, as a picture keeps them.
+    Item 0 is index ``snapshot_index + 1``; the entries up to ``snapshot_index`` (whose term was
+    ``snapshot_term``) are in the server's snapshot. A log with no snapshot is a plain tuple,
+    item 0 being index 1: ``log_base`` gives the offset of either."""
+
+    def __new__(cls, entries, snapshot_index, snapshot_term):
+        tail = super().__new__(cls, entries)
+        tail.snapshot_index, tail.snapshot_term = snapshot_index, snapshot_term
+        return tail
+
+    def __eq__(self, other):
+        return tuple.__eq__(self, other) and log_base(self) == log_base(other)
+
+    def __ne__(self, other):
+        return not self == other
+
+    def __hash__(self):
+        return hash((tuple(self), self.snapshot_index))
+
+    def __repr__(self):
+        return f"LogTail({tuple(self)!r}, after snapshot through {self.snapshot_index})"
+
+
+def log_base(log):
+    """How many indexes come before item 0 of a picture's log (0 unless compacted, §7)."""
+    return getattr(log, "snapshot_index", 0)
+
+
+def _log_view(log):
+    if not log.snapshot_index:
+        return tuple(log)
+    return LogTail(log.entries, log.snapshot_index, log.snapshot_term)
+
+
 @dataclass(frozen=True)
 class NodeView:
     id: int
@@ -19,7 +54,7 @@ class NodeView:
     crashed: bool
     current_term: int
     voted_for: object
-    log: tuple                 # of Entry; log[0] is index 1
+    log: tuple                 # of Entry; log[0] is index 1 (a LogTail once compacted, §7)
     commit_index: int
     last_applied: int
     next_index: dict           # leaders only, else empty
@@ -49,6 +84,10 @@ class ClusterSnapshot:
     election_timeout: tuple
     heartbeat_interval: float
 
+    # Links cut by Cluster.cut_link, as sorted pairs: set on the snapshot only when there are any,
+    # outside the dataclass's fields, so that snapshots of runs without them hash as they did.
+    cut_links = frozenset()
+
     def leader(self):
         best = None
         for n in self.nodes.values():
@@ -74,7 +113,7 @@ def snapshot(cluster):
         sm = cluster.state_machines[i]
         nodes[i] = NodeView(
             id=i, role=n.role, crashed=i in cluster.crashed, current_term=n.current_term,
-            voted_for=n.voted_for, log=tuple(n.log), commit_index=n.commit_index,
+            voted_for=n.voted_for, log=_log_view(n.log), commit_index=n.commit_index,
             last_applied=n.last_applied, next_index=dict(n.next_index),
             match_index=dict(n.match_index), votes=frozenset(n.votes), leader_id=n.leader_id,
             config=n.config, learners=frozenset(n.learners),
@@ -92,7 +131,9 @@ def snapshot(cluster):
         rule=step_rule(list(records)), election_timeout=cluster.election_timeout,
         heartbeat_interval=cluster.heartbeat_interval)
     if cluster.clients is not None or cluster._clocks or cluster.reads != "log":
-        return _with_clients(snap, cluster)   # (clients, reads and clocks: dissertation ch. 6)
+        snap = _with_clients(snap, cluster)   # (clients, reads and clocks: dissertation ch. 6)
+    if cluster.cut_links:
+        object.__setattr__(snap, "cut_links", cluster.cut_links)
     return snap
 
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ..errors import TraceError
-from ..node import (AppendEntries, AppendEntriesReply, Heartbeat, HeartbeatReply,
-                    ReadIndexReply, ReadIndexRequest, RequestVote, RequestVoteReply, RULES)
+from ..node import (MESSAGE_TYPES, AppendEntries, AppendEntriesReply, Heartbeat, HeartbeatReply,
+                    InstallSnapshot, InstallSnapshotReply, PreVote, PreVoteReply,
+                    ReadIndexReply, ReadIndexRequest, RequestVote, RequestVoteReply, RULES,
+                    TimeoutNow)
 
 
 class TraceRecord:
@@ -57,12 +59,8 @@ class TraceRecord:
         return f"[{self.step} @{self.time:.1f}ms] {self.sentence}"
 
 
-_READ_MESSAGES = (Heartbeat, HeartbeatReply, ReadIndexRequest, ReadIndexReply)
-
-
 def _is_message(value):
-    return (isinstance(value, (RequestVote, RequestVoteReply, AppendEntries, AppendEntriesReply)
-                       + _READ_MESSAGES) or _is_client_message(value))
+    return isinstance(value, MESSAGE_TYPES) or _is_client_message(value)
 
 
 def _is_client_message(value):
@@ -84,6 +82,22 @@ def describe_message(msg):
         if msg.success:
             return f"append ok (term {msg.term}, match {msg.match_index})"
         return f"append failed (term {msg.term}, retry at {msg.conflict_index})"
+    if isinstance(msg, InstallSnapshot):
+        return (f"InstallSnapshot(term {msg.term}, through {msg.last_included_index}/"
+                f"{msg.last_included_term})")
+    if isinstance(msg, InstallSnapshotReply):
+        if msg.last_included_index:
+            return f"snapshot ok (term {msg.term}, through {msg.last_included_index})"
+        return f"snapshot refused (term {msg.term})"
+    # Beyond Figure 2: pre-vote (dissertation §9.6) and leadership transfer (§3.10).
+    if isinstance(msg, PreVote):
+        return (f"PreVote(for term {msg.next_term}, last {msg.last_log_index}/"
+                f"{msg.last_log_term})")
+    if isinstance(msg, PreVoteReply):
+        return (f"pre-vote {'granted' if msg.vote_granted else 'denied'} "
+                f"(for term {msg.next_term}, term {msg.term})")
+    if isinstance(msg, TimeoutNow):
+        return f"TimeoutNow(term {msg.term})"
     # Beyond Figure 2: the messages of reads (dissertation §6.4) and of clients (chapter 6)
     if isinstance(msg, Heartbeat):
         return f"Heartbeat(term {msg.term}, round {msg.round})"
@@ -118,9 +132,9 @@ class Kind(NamedTuple):
 
     sentence: object     # a str.format template over n ("S3", or "the cluster") and the record's
     #                      data, or a function (n, data, rule) -> str when the words vary
-    headline: int | None  # rank when choosing the rule that explains a step (1 = asked first);
+    headline: float | None  # rank when choosing the rule that explains a step (1 = asked first);
     #                       None: never the step's rule
-    caption: int | None  # rank among the consequences a step's caption lists after its lead;
+    caption: float | None  # rank among the consequences a step's caption lists after its lead;
     #                      None: never listed (it can still lead, being the step's first record)
     leads: bool          # as a step's first record its sentence leads the caption; False: the
     #                      role change it caused says the same, better, and leads instead
@@ -148,23 +162,34 @@ def _duplicate(n, d, rule):
 
 def _role(n, d, rule):
     if d["new"] == "candidate":
-        cause = "timed out" if rule in ("follower-timeout", "candidate-timeout") \
-            else "was told to campaign"
+        cause = {"follower-timeout": "timed out", "candidate-timeout": "timed out",
+                 "pv-win": "won its pre-vote", "candidate-transfer": "was told to take over"
+                 }.get(rule, "was told to campaign")
         return f"{n} {cause} and became candidate for term {d['term']}"
     if d["new"] == "leader":
         return f"{n} won the election and became leader for term {d['term']}"
     if rule == "config-removed":
         return f"{n} stepped down: it is not in the new configuration"
+    if rule == "cq-step-down":
+        return (f"{n} stepped down in term {d['term']}: no majority answered it within an "
+                "election timeout (check-quorum)")
     return f"{n} stepped down from {d['old']} to follower in term {d['term']}"
 
 
 def _vote(n, d, rule):
+    if rule in ("pv-grant", "pv-refuse"):
+        if d["granted"]:
+            return f"{n} said yes to {_s(d['candidate'])}'s pre-vote"
+        return f"{n} said no to {_s(d['candidate'])}'s pre-vote: {d['reason']}"
     if d["granted"]:
         return f"{n} granted its vote to {_s(d['candidate'])}"
     return f"{n} denied its vote to {_s(d['candidate'])}: {d['reason']}"
 
 
 def _votes(n, d, rule):
+    if rule == "pv-count":
+        return (f"{n} counted a yes to its pre-vote from {_s(d['src'])}; it has "
+                f"{', '.join(_s(v) for v in d['votes'])}")
     return f"{n} counted a vote from {_s(d['src'])}; it has {', '.join(_s(v) for v in d['votes'])}"
 
 
@@ -190,7 +215,8 @@ def _reject(n, d, rule):
 
 def _ignore(n, d, rule):
     if rule == "rv-ignore":
-        return f"{n} ignored RequestVote from {_s(d['msg'].src)}: it heard from a leader recently"
+        return (f"{n} ignored {type(d['msg']).__name__} from {_s(d['msg'].src)}: it heard from "
+                "a leader recently")
     return f"{n} ignored a stale {type(d['msg']).__name__} from {_s(d['msg'].src)}"
 
 
@@ -206,15 +232,61 @@ def _catchup_failed(n, d, rule):
     return f"{n} abandoned the membership change for {_servers(d['learners'])}"
 
 
+def _snapshot(n, d, rule):
+    if rule == "snap-send":
+        return (f"{n} no longer holds entry {d['next_index']}, which S{d['peer']} needs: it sent "
+                f"its snapshot through index {d['index']} instead")
+    return (f"{n} took a snapshot through index {d['index']} (term {d['term']}) and discarded "
+            f"{d['discarded']} log entr{'y' if d['discarded'] == 1 else 'ies'}")
+
+
+def _install(n, d, rule):
+    leader, index = _s(d["leader"]), d["index"]
+    if rule == "is-stale":
+        return f"{n} refused a snapshot from {leader}: stale term"
+    if rule == "ae-two-leaders":
+        return f"{n} refused a snapshot from {leader}: it leads the same term itself"
+    if rule == "is-old":
+        return (f"{n} ignored {leader}'s snapshot through index {index}: it holds one through "
+                f"index {d['have']} already")
+    kept = (f"kept the {d['kept']} entr{'y' if d['kept'] == 1 else 'ies'} after it"
+            if rule == "is-retain" else "discarded its whole log")
+    return f"{n} installed {leader}'s snapshot through index {index} and {kept}"
+
+
+def _restart(n, d, rule):
+    snapshot = d.get("snapshot")
+    held = f", a snapshot through index {snapshot}" if snapshot is not None else ""
+    return f"{n} restarted with term {d['term']}{held} and {d['log']} log entries from its disk"
+
+
 def _partition(n, d, rule):
     groups = " | ".join(" ".join(_s(i) for i in g) for g in d["groups"])
     return f"the network split into {groups}"
 
 
 def _membership(n, d, rule):
+    if rule == "ss-change":
+        what = {"add": "add S{server} as a voter" if d["voter"] else "add S{server} as a non-voter",
+                "promote": "make the non-voter S{server} a voter",
+                "remove": "remove S{server}"}[d["change"]].format(server=d["server"])
+        return f"{n} was asked to {what} (a single-server change)"
     voters = "{" + ",".join(str(i) for i in d["voters"]) + "}"
     return (f"{n} was asked to change the configuration to {voters}"
             f"{' (unsafe switch)' if d['unsafe'] else ''}")
+
+
+def _pre_vote(n, d, rule):
+    return (f"{n} asked the others whether they would vote for it in term {d['term']} "
+            "(pre-vote); its own term stays")
+
+
+def _transfer(n, d, rule):
+    if rule == "tr-start":
+        return f"{n} began handing leadership over to {_s(d['target'])}; it takes no requests now"
+    if rule == "tr-timeout-now":
+        return f"{n} sent TimeoutNow to {_s(d['target'])}, whose log now matches its own"
+    return f"{n} gave up handing leadership over to {_s(d['target'])}; it takes requests again"
 
 
 def _read(n, d, rule):
@@ -272,7 +344,8 @@ def _network(n, d, rule):
 
 
 _STEP_DOWN = ("all-term", "candidate-leader-found", "config-removed")
-_CANDIDATE = ("follower-timeout", "candidate-timeout", "candidate-forced")
+_CANDIDATE = ("follower-timeout", "candidate-timeout", "candidate-forced", "candidate-transfer",
+              "pv-win")
 
 #: kind -> Kind. In the order of a run: the network, timers, elections, replication, membership,
 #: then what the simulator's user does.
@@ -286,21 +359,24 @@ KINDS = {
     "timeout": Kind("{n}'s election timer fired", 22, None, False, (None,)),
     "term": Kind("{n} saw term {term} from S{src} and adopted it", None, None, True,
                  ("all-term",), key=True),
-    "role": Kind(_role, 1, 1, True, _STEP_DOWN + _CANDIDATE + ("candidate-win",), key=True),
+    "role": Kind(_role, 1, 1, True, _STEP_DOWN + _CANDIDATE + ("candidate-win", "cq-step-down"),
+                 key=True),
     "election": Kind("{n} voted for itself and asked the others for votes in term {term}",
                      None, None, True, ("candidate-start",)),
-    "vote": Kind(_vote, 13, 2, True, ("rv-stale", "rv-grant", "rv-refuse"), key=True),
-    "votes": Kind(_votes, 14, 3, True, ("candidate-count",)),
+    "vote": Kind(_vote, 13, 2, True, ("rv-stale", "rv-grant", "rv-refuse", "pv-grant",
+                                      "pv-refuse"), key=True),
+    "votes": Kind(_votes, 14, 3, True, ("candidate-count", "pv-count")),
     "ignore": Kind(_ignore, None, None, True, ("rv-ignore", "reply-stale")),
     # -- log replication
     "heartbeat": Kind("{n} sent heartbeats (AppendEntries) to its followers", 24, None, True,
                       ("leader-heartbeat",)),
     "append": Kind(_append, 20, None, True, ("leader-noop", "leader-client", "ae-append",
-                                              "config-begin", "config-joint", "config-unsafe")),
+                                              "config-begin", "config-joint", "config-unsafe",
+                                              "ss-change")),
     "truncate": Kind(_truncate, 11, 4, True, ("ae-truncate",), key=True),
     "reject": Kind(_reject, 18, 7, True, ("ae-stale", "ae-mismatch", "ae-two-leaders"), key=True),
     "matched": Kind("{n} learned that S{peer} matches up to index {match_index}", None, None,
-                    True, ("leader-success",)),
+                    True, ("leader-success", "snap-matched")),
     "backoff": Kind("{n} moved next_index of S{peer} from {before} to {next_index}", 19, None,
                     True, ("leader-backoff",)),
     "commit": Kind("{n} advanced its commit index to {commit_index}", 12, 5, True,
@@ -312,46 +388,60 @@ KINDS = {
                    ("config-latest",)),
     "catchup": Kind(_catchup, None, None, True, ("config-catchup",)),
     "catchup-failed": Kind(_catchup_failed, None, None, True, ("config-catchup",)),
+    # -- log compaction (§7; only when snapshots are taken). Their ranks fall between two
+    #    existing ones, so they are not whole numbers.
+    "snapshot": Kind(_snapshot, 16.5, 6.5, True, ("snap-take", "snap-send")),
+    "install": Kind(_install, 11.5, 4.5, True, ("is-stale", "is-old", "is-retain", "is-discard",
+                                                "ae-two-leaders"), key=True),
+    "restore": Kind("{n} resets its state machine from the snapshot through index {index}", None,
+                    None, True, ("is-restore",)),
     # -- what the simulator's user does (written by the simulator)
     "crash": Kind("{n} crashed", 2, None, True, (None,), key=True),
-    "restart": Kind("{n} restarted with term {term} and {log} log entries from its disk", 3,
-                    None, True, (None,), key=True),
+    "restart": Kind(_restart, 3, None, True, (None,), key=True),
     "partition": Kind(_partition, 4, None, True, (None,), key=True),
     "heal": Kind("the network healed: every server can reach every other", 5, None, True,
                  (None,), key=True),
+    "cut": Kind("the link between S{a} and S{b} was cut (both can still reach the others)", 29,
+                None, True, (None,), key=True),
     "disconnect": Kind("{n} was cut off from the network", 6, None, True, (None,)),
     "connect": Kind("{n} was reconnected to the network", 7, None, True, (None,)),
     "submit": Kind("a client sent {command!r} to {n}; it is log index {index}", 8, None, True,
                    ("leader-client",), key=True),
-    "membership": Kind(_membership, 9, None, True, ("config-catchup", "config-unsafe")),
+    "membership": Kind(_membership, 9, None, True, ("config-catchup", "config-unsafe",
+                                                    "ss-change"), key=True),
     # (not a key event: the role change that always follows says it, "S1 was told to
     # campaign and became candidate for term 2")
     "force-timeout": Kind("{n} was told to start an election now", 10, None, False, (None,)),
+    "compact": Kind("{n} was told to take a snapshot now", 10.5, None, True, (None,)),
     "network": Kind(_network, 25, None, True, (None,), key=True),
     "advance": Kind("time passed to {to:.0f} ms", 26, None, True, (None,)),
+    # -- beyond Figure 2: pre-vote (dissertation §9.6) and leadership transfer (§3.10)
+    "pre-vote": Kind(_pre_vote, 27, 8, True, ("pv-start",)),
+    "transfer": Kind(_transfer, 28, 9, True, ("tr-start", "tr-timeout-now", "tr-abort"),
+                     key=True),
     # -- beyond Figure 2: reads (dissertation §6.4), written by the node
-    "read": Kind(_read, 27, 8, True, ("read-wait", "read-index", "lease-read", "read-follower",
-                                      "read-refused"), key=True),
-    "round": Kind("{n} sent round {round} of heartbeats to confirm it still leads", 28, None,
+    "read": Kind(_read, 30, 10, True, ("read-wait", "read-index", "lease-read",
+                                       "read-follower", "read-refused"), key=True),
+    "round": Kind("{n} sent round {round} of heartbeats to confirm it still leads", 31, None,
                   True, ("read-index",)),
-    "confirm": Kind("{n}: a majority acknowledged round {round}; it led when it sent it", 29, 9,
+    "confirm": Kind("{n}: a majority acknowledged round {round}; it led when it sent it", 32, 11,
                     True, ("read-confirm",), key=True),
-    "lease": Kind(_lease, 30, 10, True, ("lease-extend", "lease-end")),
+    "lease": Kind(_lease, 33, 12, True, ("lease-extend", "lease-end")),
     # -- clients (dissertation chapter 6), written by the simulator (raft/sim/clients.py)
-    "clients": Kind("the cluster has {count} clients", 31, None, True, (None,)),
-    "client-call": Kind("{n} called {op} (operation {seq})", 32, 11, True, (None,), key=True),
-    "client-send": Kind(_client_send, 36, None, True, (None,)),
-    "client-deliver": Kind(_client_deliver, 35, None, True, (None,)),
-    "client-drop": Kind(_client_drop, 33, None, True, (None,)),
+    "clients": Kind("the cluster has {count} clients", 34, None, True, (None,)),
+    "client-call": Kind("{n} called {op} (operation {seq})", 35, 13, True, (None,), key=True),
+    "client-send": Kind(_client_send, 39, None, True, (None,)),
+    "client-deliver": Kind(_client_deliver, 38, None, True, (None,)),
+    "client-drop": Kind(_client_drop, 36, None, True, (None,)),
     "client-duplicate": Kind("the network duplicated {msg} to {n}", None, None, True, (None,)),
-    "client-return": Kind(_client_return, 34, 12, True, (None,), key=True),
-    "client-retry": Kind("{n} tries S{server} for {op}: {reason}", 37, 13, True, (None,)),
-    "client-give-up": Kind("{n} gave up on {op} after {attempts} attempts", 38, 14, True,
+    "client-return": Kind(_client_return, 37, 14, True, (None,), key=True),
+    "client-retry": Kind("{n} tries S{server} for {op}: {reason}", 40, 15, True, (None,)),
+    "client-give-up": Kind("{n} gave up on {op} after {attempts} attempts", 41, 16, True,
                            (None,), key=True),
-    "serve": Kind("{n} answered {what} {how}", 39, 15, True, (None,), key=True),
-    "clock-rate": Kind("{n}'s clock now runs at {rate} times the true rate", 40, None, True,
+    "serve": Kind("{n} answered {what} {how}", 42, 17, True, (None,), key=True),
+    "clock-rate": Kind("{n}'s clock now runs at {rate} times the true rate", 43, None, True,
                        (None,), key=True),
-    "partition-clients": Kind(_partition_clients, None, 16, True, (None,), key=True),
+    "partition-clients": Kind(_partition_clients, None, 18, True, (None,), key=True),
 }
 
 # The kinds by rank, most telling first (for step_rule and step_caption).

@@ -4,7 +4,9 @@
 * :func:`show` — a still picture of a cluster or snapshot;
 * :func:`explore` — drive a live cluster from a notebook (needs a kernel and ipywidgets);
 * :func:`draw_role_diagram` — Figure 4, drawn from ``raft.node.TRANSITIONS``;
-* :func:`gallery` — precomputed pictures to pick from, with no kernel.
+* :func:`gallery` — precomputed pictures to pick from, with no kernel;
+* :func:`question` and :func:`quiz` — predict, then see: questions that stop a player at a
+  moment, answered from the run itself (:mod:`raft.viz.questions`).
 
 Every picture of a cluster is a *scene* (:mod:`raft.viz.scene`: plain data, with a documented,
 versioned schema) drawn by ``painter.js`` (:mod:`raft.viz.embed` puts both in a page). The
@@ -18,6 +20,7 @@ from .checks import InvariantMonitor
 from .embed import PainterError, painter_html
 from .gallery import gallery
 from .player import Player, play, select_frames
+from .questions import Question, QuestionError, Quiz, question, quiz
 from .roles import render_role_svg, role_graph, role_scene, transition_of
 from .scene import SCHEMA_VERSION, SceneError, describe, scene_of, scenes_of, validate_scene
 from .session import Session
@@ -49,4 +52,5 @@ __all__ = ["show", "play", "explore", "draw_role_diagram", "gallery", "Explorer"
            "needs_kernel", "Picture", "Player", "Session", "InvariantMonitor", "scene_of",
            "scenes_of", "validate_scene", "describe", "SCHEMA_VERSION", "SceneError",
            "PainterError", "painter_html", "role_graph", "role_scene", "render_role_svg",
-           "select_frames", "transition_of"]
+           "select_frames", "transition_of", "question", "quiz", "Question", "Quiz",
+           "QuestionError"]

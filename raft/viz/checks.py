@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from ..check.properties import (PROPERTIES, committed_entries_agree, election_safety,
                                 leader_append_only, leader_completeness, log_matching,
                                 state_machine_safety)
-
+from ..sim.snapshot import log_base
 
 @dataclass(frozen=True)
 class Violation:
@@ -41,7 +41,11 @@ class InvariantMonitor:
       the log it held when it crashed (the same, for a server that persists before it sends);
     * a restart: the checker sees a new node object; here a server is forgotten while it shows
       as crashed (or when its ``last_applied`` goes back), and what it commits and applies
-      after it restarts is examined afresh.
+      after it restarts is examined afresh;
+    * snapshots (§7): the checker judges each snapshot against the entries applied up to its
+      index and then counts the compacted entries through it; here only what the logs still
+      hold is compared (two logs from the index both still hold, a leader's log from its
+      snapshot on), and entries applied through a snapshot are not seen one by one.
     """
 
     def __init__(self):
@@ -76,8 +80,9 @@ class InvariantMonitor:
             before = self.applied_upto.get(n.id, 0)
             if n.last_applied < before:
                 before = 0  # it restarted between two snapshots: it applies again from 1
-            for index in range(before + 1, min(n.last_applied, len(n.log)) + 1):
-                entry = n.log[index - 1]
+            base = log_base(n.log)    # what a snapshot holds was applied through it (§7)
+            for index in range(max(before, base) + 1, min(n.last_applied, base + len(n.log)) + 1):
+                entry = n.log[index - base - 1]
                 note(step, state_machine_safety(self.applied.get(index), n.id, index, entry))
                 self.applied.setdefault(index, (n.id, entry))
             self.applied_upto[n.id] = n.last_applied
@@ -96,15 +101,22 @@ class InvariantMonitor:
             leading.add(n.id)
             seen = self.leader_logs.get(n.id)
             if seen is not None and seen[0] == n.current_term:
-                note(step, leader_append_only(n.id, n.current_term, seen[1], n.log))
+                # Compared from the index both views still hold (a snapshot taken meanwhile
+                # removes entries from the front, which is not a change of them, §7).
+                before, now = seen[1], n.log
+                base = max(log_base(before), log_base(now))
+                note(step, leader_append_only(n.id, n.current_term,
+                                              before[base - log_base(before):],
+                                              now[base - log_base(now):], base=base))
             self.leader_logs[n.id] = (n.current_term, n.log)
         for i in [i for i in self.leader_logs if i not in leading]:
             del self.leader_logs[i]
         # State Machine Safety, one moment earlier: what each server came to hold as committed
         for n in live:
-            upto = min(n.commit_index, len(n.log))
-            for index in range(self.committed_upto.get(n.id, 0) + 1, upto + 1):
-                entry = n.log[index - 1]
+            base = log_base(n.log)
+            upto = min(n.commit_index, base + len(n.log))
+            for index in range(max(self.committed_upto.get(n.id, 0), base) + 1, upto + 1):
+                entry = n.log[index - base - 1]
                 known = self.committed.get(index)
                 if known is None:
                     self.committed[index] = (entry, n.current_term)
@@ -115,13 +127,17 @@ class InvariantMonitor:
         logs = sorted((i, n.log) for i, n in snap.nodes.items())
         for a, (ia, la) in enumerate(logs):
             for ib, lb in logs[a + 1:]:
-                note(step, log_matching(ia, la, ib, lb))
+                base = max(log_base(la), log_base(lb))   # from the index both still hold (§7)
+                note(step, log_matching(ia, la[base - log_base(la):], ib,
+                                        lb[base - log_base(lb):], base=base))
         # Leader Completeness
         for n in live:
             if n.role != "leader":
                 continue
+            base = log_base(n.log)
             for index, committed in self.committed.items():
-                note(step, leader_completeness(n.id, n.current_term, n.log, index, committed))
+                note(step, leader_completeness(n.id, n.current_term, n.log, index, committed,
+                                               base=base))
         return self.status()
 
     def status(self):

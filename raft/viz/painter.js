@@ -163,6 +163,9 @@
     ".raft-painter .rp-match{fill:var(--rp-match)}",
     ".raft-painter .rp-truncate{stroke:var(--rp-cut);stroke-width:2.5}",
     ".raft-painter .rp-flag{fill:none;stroke:var(--rp-bad);stroke-width:3.5}",
+    // Log entries compacted into a snapshot (beyond Figure 2, §7): one block, no terms.
+    ".raft-painter .rp-snap{fill:var(--rp-ring-bg);stroke:var(--rp-ink);stroke-width:1.2}",
+    ".raft-painter .rp-snap-text{font-size:12px;font-weight:600;fill:var(--rp-ink)}",
     // Clients (dissertation chapter 6): boxes under the servers, their requests and replies.
     ".raft-painter{--rp-client:#CC79A7;--rp-lease:#009E73}",
     ".raft-painter.rp-dark,html[data-theme=dark] .raft-painter{--rp-client:#e59bd0;--rp-lease:#3fcf9f}",
@@ -521,6 +524,8 @@
         "", "bar: commit index; underline: the leader's match_index; ▲ its next_index"],
       ['<rect x="3" y="3" width="30" height="18" class="rp-flag"/>', "",
         "outlined: an entry named by a broken safety property"],
+      ['<rect x="2" y="3" width="32" height="18" class="rp-snap"/>', "",
+        "grey block: entries compacted into a snapshot (§7)"],
     ];
     var html = "";
     items.forEach(function (it) {
@@ -803,11 +808,13 @@
       scene.network.partition.forEach(function (g, k) { g.forEach(function (i) { groups[i] = k; }); });
     }
     scene.network.disconnected.forEach(function (i) { cutOff[i] = true; });
+    var cutLink = {};
+    (scene.network.cut || []).forEach(function (l) { cutLink[l[0] + "-" + l[1]] = true; });
     var ids = this._ids, links = [];
     for (var a = 0; a < ids.length; a++) {
       for (var b = a + 1; b < ids.length; b++) {
         var i = ids[a], j = ids[b];
-        var cut = cutOff[i] || cutOff[j] ||
+        var cut = cutOff[i] || cutOff[j] || cutLink[Math.min(i, j) + "-" + Math.max(i, j)] ||
           (groups && (groups[i] === undefined ? -i : groups[i]) !== (groups[j] === undefined ? -j : groups[j]));
         links.push('<path d="M' + n1(pos[i].x) + " " + n1(pos[i].y) + "L" + n1(pos[j].x) + " " +
           n1(pos[j].y) + '" class="rp-link' + (cut ? " rp-cut" : "") + '" data-link="' + i + "-" + j + '"/>');
@@ -1059,9 +1066,20 @@
       out.push('<g class="rp-log-row' + (s.crashed ? " rp-faded" : "") + '" data-log="' + s.id + '">');
       out.push('<text x="2" y="' + n1(y + 16) + '" class="rp-log-label' + (s.crashed ? " rp-down" : "") + '">S' + s.id + " " + tag + "</text>");
       out.push('<rect x="' + labelW + '" y="' + y + '" width="' + cols * cell + '" height="' + cell + '" class="rp-slot"/>');
+      var snap = s.log.snapshot || null;   // entries up to snap.index are in a snapshot (§7)
+      if (snap && snap.index >= shownFirst) {
+        var sx = cx(shownFirst) + 1, ex = cx(Math.min(snap.index, last)) + cell - 1;
+        out.push('<rect x="' + sx + '" y="' + (y + 1) + '" width="' + n1(ex - sx) + '" height="' + size + '" class="rp-snap"/>');
+        var word = "snapshot ≤ " + snap.index, short = "≤ " + snap.index;
+        var text = textWidth(word, 12, true) + 8 <= ex - sx ? word :
+          textWidth(short, 12, true) + 4 <= ex - sx ? short : "";
+        if (text) {
+          out.push('<text x="' + n1((sx + ex) / 2) + '" y="' + n1(y + 1 + size / 2 + 4.2) + '" text-anchor="middle" class="rp-snap-text">' + esc(text) + "</text>");
+        }
+      }
       s.log.terms.forEach(function (term, j) {
         var index = first + j;
-        if (index < shownFirst) return;
+        if (index < shownFirst || (snap && index <= snap.index)) return;
         var x = cx(index) + 1, committed = index <= s.commit_index;
         out.push('<rect x="' + x + '" y="' + (y + 1) + '" width="' + size + '" height="' + size + '" class="rp-entry' +
           (committed ? "" : " rp-open") + '" style="fill:' + termColour(term) + '"/>');
@@ -1093,7 +1111,8 @@
     svg.innerHTML = out.join("");
     var parts = rows.map(function (s) {
       return "S" + s.id + " has " + s.log_length + " entr" + (s.log_length === 1 ? "y" : "ies") +
-        ", " + s.commit_index + " committed";
+        ", " + s.commit_index + " committed" +
+        (s.log.snapshot ? ", up to " + s.log.snapshot.index + " in a snapshot" : "");
     });
     svg.setAttribute("aria-label", "Logs: " + parts.join("; ") + ".");
   };
@@ -1116,6 +1135,9 @@
         return "S" + i;
       }).join(" ") + "</span>");
     }
+    (scene.network.cut || []).forEach(function (l) {
+      bits.push('<span class="rp-net">link S' + l[0] + "–S" + l[1] + " cut</span>");
+    });
     if (scene.reads && scene.reads.mode !== "log") bits.push("<span>reads: " + esc(scene.reads.mode) + "</span>");
     this.status.innerHTML = bits.join("");
     this.clusterSvg.setAttribute("aria-label", scene.description);

@@ -9,6 +9,7 @@ plays it with no kernel and no widget library, and a notebook shows the very sam
 
 from __future__ import annotations
 
+from ..sim.snapshot import log_base
 from .embed import PainterError, painter_html
 from .scene import scenes_of
 
@@ -19,7 +20,7 @@ def visible_state(snap):
     """What a frame shows, minus the clock: two steps with equal visible_state look the same
     (apart from the timer rings), so the second one is left out of an animation."""
     nodes = tuple((i, n.role, n.crashed, n.current_term, n.voted_for, tuple(e.term for e in n.log),
-                   n.commit_index, n.last_applied, tuple(sorted(n.next_index.items())),
+                   log_base(n.log), n.commit_index, n.last_applied, tuple(sorted(n.next_index.items())),
                    tuple(sorted(n.match_index.items())), tuple(sorted(n.votes)))
                   for i, n in sorted(snap.nodes.items()))
     flights = tuple(f.id for f in snap.flights)
@@ -78,7 +79,11 @@ class Player:
 
     Attributes: ``scenes`` (the list of scene dicts, one per frame), ``steps`` (the run's step
     number of each frame), ``skipped_steps`` (steps left out: nothing visible changed),
-    ``cut_steps`` (steps after the ``max_frames`` cap), ``options`` (for the painter)."""
+    ``cut_steps`` (steps after the ``max_frames`` cap), ``options`` (for the painter), and for a
+    player made by :func:`play` the run it replays: ``cluster``, ``start`` and ``end`` (else None;
+    :func:`raft.viz.question` asks about that run)."""
+
+    cluster = start = end = None
 
     def __init__(self, scenes, options=None, steps=(), skipped_steps=(), cut_steps=()):
         self.scenes = list(scenes)
@@ -136,4 +141,6 @@ def play(cluster, start=0, end=None, *, title=None, max_frames=150, table=True, 
         options["speed"] = speed
     if len(scenes) == 1:
         options["controls"] = False
-    return Player(scenes, options, tuple(s.step for s in kept), tuple(skipped), tuple(cut))
+    player = Player(scenes, options, tuple(s.step for s in kept), tuple(skipped), tuple(cut))
+    player.cluster, player.start, player.end = cluster, start, snaps[-1].step
+    return player

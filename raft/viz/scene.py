@@ -28,7 +28,8 @@ scene::
     leader       int?          the leader with the highest term, if any
     servers      [server]      by id
     messages     [message]     every message on the network, soonest delivery first
-    network      {"partition": [[int]]? (groups), "disconnected": [int]}
+    network      {"partition": [[int]]? (groups), "disconnected": [int],
+                  "cut"? [[int, int]] (single links cut, only when there are any)}
     logs         {"first": int >= 1 (first index drawn), "last": int >= 0 (last index drawn),
                   "hidden": int >= 0 (indexes before "first" left out)}
     safety       [{"property": str, "ok": bool, "step": int?, "details": str?}]: the five
@@ -54,7 +55,10 @@ server::
                             the leader)
     log                     {"terms": [int] (from logs.first on), "configs": [int] (indexes of
                             configuration entries), "truncate_from": int? (the next step
-                            deletes entries from here on)}
+                            deletes entries from here on), "snapshot"?: {"index": int >= 1,
+                            "term": int}? (beyond Figure 2, §7: the entries up to "index" are
+                            compacted into a snapshot whose last entry had "term"; "terms" holds
+                            0 for them)}
 
 message::
 
@@ -62,9 +66,12 @@ message::
     from, to                int
     sent, due               number: it leaves ``from`` at ``sent`` and arrives at ``due``
     kind                    "RequestVote" | "RequestVoteReply" | "AppendEntries" |
-                            "AppendEntriesReply" (the class name of any other message)
+                            "AppendEntriesReply" (the class name of any other message:
+                            "InstallSnapshot", "InstallSnapshotReply" (§7), "PreVote",
+                            "PreVoteReply", "TimeoutNow" beyond Figure 2)
     label                   str, the short mark drawn on it: "RV", "vote ✓", "vote ✗", "AE 2",
-                            "hb", "ok", "fail"
+                            "hb", "ok", "fail"; "snap", "snap ok", "snap ✗" (§7); "PV", "pre ✓",
+                            "pre ✗" (pre-vote), "TN"
     reply                   bool
     ok                      bool?  a reply's verdict (granted / success); null for requests
     term                    int
@@ -109,10 +116,11 @@ from __future__ import annotations
 
 from ..check.properties import PROPERTIES
 from ..errors import RaftError
-from ..node import (AppendEntries, AppendEntriesReply, Heartbeat, HeartbeatReply, ReadIndexReply,
-                    ReadIndexRequest, RequestVote, RequestVoteReply)
+from ..node import (AppendEntries, AppendEntriesReply, Heartbeat, HeartbeatReply, InstallSnapshot,
+                    InstallSnapshotReply, PreVote, PreVoteReply, ReadIndexReply, ReadIndexRequest,
+                    RequestVote, RequestVoteReply, TimeoutNow)
 from ..sim.clients import ClientReply, ClientRequest
-from ..sim.snapshot import ClientSnapshot
+from ..sim.snapshot import ClientSnapshot, log_base
 from ..sim.trace import describe_message
 from .checks import InvariantMonitor, flagged_cells
 
@@ -143,6 +151,16 @@ def message_label(msg):
         return f"AE {len(msg.entries)}" if msg.entries else "hb"
     if isinstance(msg, AppendEntriesReply):
         return "ok" if msg.success else "fail"
+    if isinstance(msg, InstallSnapshot):
+        return "snap"
+    if isinstance(msg, InstallSnapshotReply):
+        return "snap ok" if msg.last_included_index else "snap ✗"
+    if isinstance(msg, PreVote):               # beyond Figure 2: pre-vote (§9.6)
+        return "PV"
+    if isinstance(msg, PreVoteReply):
+        return "pre ✓" if msg.vote_granted else "pre ✗"
+    if isinstance(msg, TimeoutNow):            # beyond Figure 2: leadership transfer (§3.10)
+        return "TN"
     # Beyond Figure 2: reads (dissertation §6.4) and clients (chapter 6)
     if isinstance(msg, Heartbeat):
         return f"HB r{msg.round}"
@@ -167,17 +185,20 @@ def _short(text, limit=10):
     return text if len(text) <= limit else text[:limit - 2] + "…'"
 
 
-_REPLIES = (RequestVoteReply, AppendEntriesReply, HeartbeatReply, ReadIndexReply, ClientReply)
+_REPLIES = (RequestVoteReply, AppendEntriesReply, InstallSnapshotReply, PreVoteReply,
+            HeartbeatReply, ReadIndexReply, ClientReply)
 
 
 def message_data(flight):
     m = flight.msg
     reply = isinstance(m, _REPLIES)
     ok = None
-    if isinstance(m, RequestVoteReply):
+    if isinstance(m, (RequestVoteReply, PreVoteReply)):
         ok = bool(m.vote_granted)
     elif isinstance(m, AppendEntriesReply):
         ok = bool(m.success)
+    elif isinstance(m, InstallSnapshotReply):
+        ok = bool(m.last_included_index)
     elif reply:
         ok = bool(m.ok)
     entries = len(m.entries) if isinstance(m, AppendEntries) else (
@@ -202,7 +223,7 @@ def _truncations(records):
 def _log_window(snap, window):
     leader = snap.leader()
     lview = snap.nodes[leader] if leader is not None else None
-    longest = max((len(n.log) for n in snap.nodes.values()), default=0)
+    longest = max((log_base(n.log) + len(n.log) for n in snap.nodes.values()), default=0)
     last = longest
     if lview is not None and lview.next_index:
         last = max(last, min(max(lview.next_index.values()), longest + 1))
@@ -227,16 +248,24 @@ def _server(snap, n, first, doomed, lview):
     if lview is not None and n.id != lview.id and n.id in lview.next_index:
         nxt, mat = lview.next_index[n.id], lview.match_index.get(n.id, 0)
     log = n.log
-    return {
+    base = log_base(log)           # beyond Figure 2 (§7): indexes up to it are in a snapshot
+    length = base + len(log)
+    out = {
         "id": n.id, "role": n.role, "crashed": bool(n.crashed), "term": n.current_term,
         "voter": n.id in n.config.members, "voted_for": n.voted_for, "timer": timer,
         "votes": votes, "commit_index": n.commit_index, "last_applied": n.last_applied,
-        "log_length": len(log), "last_log_term": log[-1].term if log else 0,
+        "log_length": length,
+        "last_log_term": log[-1].term if log else (log.snapshot_term if base else 0),
         "next_index": nxt, "match_index": mat,
-        "log": {"terms": [e.term for e in log[first - 1:]],
-                "configs": [k for k in range(first, len(log) + 1) if log[k - 1].kind == "config"],
+        "log": {"terms": [log[k - base - 1].term if k > base else 0
+                          for k in range(first, length + 1)],
+                "configs": [k for k in range(max(first, base + 1), length + 1)
+                            if log[k - base - 1].kind == "config"],
                 "truncate_from": doomed.get(n.id)},
     }
+    if base:
+        out["log"]["snapshot"] = {"index": base, "term": log.snapshot_term}
+    return out
 
 
 def _names(ids):
@@ -276,6 +305,8 @@ def describe(scene, limit=6):
         parts.append(f"The network is split: {groups}.")
     if net["disconnected"]:
         parts.append(f"{_names(net['disconnected'])} cut off from the network.")
+    for a, b in net.get("cut", ()):
+        parts.append(f"The link between S{a} and S{b} is cut.")
     msgs = scene["messages"]
     if msgs:
         shown = [f"{m['label']} S{m['from']} to S{m['to']}" for m in msgs[:limit]]
@@ -331,7 +362,9 @@ def scene_of(snap, status=None, next_snap=None, window=WINDOW):
         "messages": [message_data(f) for f in snap.flights
                      if f.msg.src in snap.nodes and f.msg.dst in snap.nodes],
         "network": {"partition": [list(g) for g in snap.partition] if snap.partition else None,
-                    "disconnected": sorted(snap.disconnected)},
+                    "disconnected": sorted(snap.disconnected),
+                    **({"cut": sorted(list(link) for link in snap.cut_links)}
+                       if snap.cut_links else {})},
         "logs": {"first": first, "last": last, "hidden": first - 1},
         "safety": [({"property": p, "ok": True, "step": None, "details": None}
                     if status.get(p) is None else
@@ -513,6 +546,14 @@ def validate_scene(scene):
                   f"{logs['first']} on (log_length {s['log_length']}), got {len(log['terms'])}")
         _ints(f"{w}.log.configs", log["configs"])
         _int(f"{w}.log.truncate_from", log["truncate_from"], 1, null=True)
+        snap = log.get("snapshot")
+        if snap is not None:
+            _keys(f"{w}.log.snapshot", snap, ("index", "term"))
+            _int(f"{w}.log.snapshot.index", snap["index"], 1)
+            _int(f"{w}.log.snapshot.term", snap["term"], 0)
+            if snap["index"] > s["log_length"]:
+                _fail(f"{w}.log.snapshot.index", f"beyond the log's last index "
+                      f"{s['log_length']}: {snap['index']}")
     _int("scene.leader", scene["leader"], null=True)
     if scene["leader"] is not None and scene["leader"] not in known:
         _fail("scene.leader", f"no server S{scene['leader']} in the scene")
@@ -545,6 +586,8 @@ def validate_scene(scene):
         for k, g in enumerate(net["partition"]):
             _ints(f"scene.network.partition[{k}]", g, known)
     _ints("scene.network.disconnected", net["disconnected"], known)
+    for k, link in enumerate(net.get("cut", ())):
+        _ints(f"scene.network.cut[{k}]", link, known)
     safety = scene["safety"]
     if not isinstance(safety, list) or [p.get("property") if isinstance(p, dict) else p
                                         for p in safety] != list(PROPERTIES):
