@@ -6,12 +6,13 @@ The bugs live in :mod:`raft.classroom.bugs`; see its docstring.
 from .classroom.bugs import (BUGS, CLIENT_BUGS, CLIENT_ZOO, ZOO, ApplyUncommitted, Bug,
                              ChangeBeforeOwnCommit, ClientBug, ConfirmWithoutMajority,
                              ForgetVoteInSameTerm, HardStateNotPersisted, LeaderIgnoresHigherTerm,
-                             LeaseFromReply, NaiveCommit, NoDeduplication, PrevLogOffByOne,
-                             StaleVoteReplies, TruncateAlways, VoteKeepsTimer, VoteWithoutLogCheck,
-                             hunt, hunt_client_bug)
+                             LeaseFromReply, LeaseKeptAcrossTransfer, NaiveCommit,
+                             NoDeduplication, PrevLogOffByOne, StaleVoteReplies, TruncateAlways,
+                             VoteKeepsTimer, VoteWithoutLogCheck, hunt, hunt_client_bug)
 
 __all__ = ["BUGS", "ZOO", "Bug", "hunt", "CLIENT_BUGS", "CLIENT_ZOO", "ClientBug",
            "hunt_client_bug", "ApplyUncommitted", "ChangeBeforeOwnCommit", "ConfirmWithoutMajority",
            "ForgetVoteInSameTerm", "HardStateNotPersisted", "LeaderIgnoresHigherTerm",
-           "LeaseFromReply", "NaiveCommit", "NoDeduplication", "PrevLogOffByOne",
-           "StaleVoteReplies", "TruncateAlways", "VoteKeepsTimer", "VoteWithoutLogCheck"]
+           "LeaseFromReply", "LeaseKeptAcrossTransfer", "NaiveCommit", "NoDeduplication",
+           "PrevLogOffByOne", "StaleVoteReplies", "TruncateAlways", "VoteKeepsTimer",
+           "VoteWithoutLogCheck"]

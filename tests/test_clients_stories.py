@@ -1,5 +1,6 @@
-"""The anomaly, shown (issue 17, item 4): the stale-read and drifting-lease stories fail the
-linearizability checker on every seed that reaches the anomaly, the same stories pass with the
+"""The anomaly, shown (issue 17, item 4): the stale-read and drifting-lease stories (and a lease
+kept across a leadership transfer) fail the linearizability checker on every seed that reaches
+the anomaly, the same stories pass with the
 safe read modes, and the client bugs of the zoo are each caught, each one line away from the
 reference node."""
 
@@ -69,6 +70,23 @@ def test_a_lease_holds_when_drift_stays_within_the_bound(rate):
     """With drift within the assumed bound (1.1), the same story is linearizable."""
     for seed in SEEDS:
         assert verdict(reads.drifting_lease(seed, rate=rate)).ok, (rate, seed)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_lease_given_up_at_a_transfer_keeps_reads_linearizable(seed):
+    """§6.4.1: the leader hands over just after renewing its lease and is cut off as its
+    successor takes over. It gave its lease up when the transfer began, so c2's read at the
+    old leader waits for a round no one answers, and returns only later, from the new leader.
+    Kept across the transfer (the zoo's bug), the same lease answers "1" after put(x, 2)
+    returned, and the checker rejects the history on every seed."""
+    c = reads.transfer_lease(seed)
+    assert verdict(c).ok and not reads.old_value_reads(c)
+    assert any(r.kind == "lease" and r.data.get("reason") == "a leadership transfer began"
+               for r in c.trace)
+    bad = reads.transfer_lease(seed, node_class=bugs.LeaseKeptAcrossTransfer)
+    (write, read), = reads.old_value_reads(bad)
+    assert read.output == "1" and write.value == "2"
+    assert not verdict(bad).ok
 
 
 # -- the zoo's client bugs ---------------------------------------------------------------------------

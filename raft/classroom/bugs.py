@@ -505,7 +505,53 @@ class LeaseFromReply(ClientBug):
             self.note("lease", "lease-extend", until=until, round=confirmed)
 
 
-CLIENT_ZOO = (ConfirmWithoutMajority, NoDeduplication, LeaseFromReply)
+# -- 15. A lease kept across a leadership transfer ---------------------------------------------------
+
+class LeaseKeptAcrossTransfer(ClientBug):
+    name = "lease-across-transfer"
+    title = "A lease kept across a leadership transfer"
+    section = "dissertation §6.4.1 and §3.10"
+    method = "transfer_leadership"
+    explanation = (
+        "A lease rests on the followers' promise: having heard from the leader, none of them "
+        "will elect anyone else for an election timeout. A leadership transfer breaks that "
+        "promise on purpose: the target, told by TimeoutNow to campaign now, marks its "
+        "RequestVote as a transfer's, and the others grant their votes at once. So a leader "
+        "must give its lease up when it begins a transfer (\"a leader would need to expire its "
+        "lease before transferring leadership\"). This leader keeps it: if it is cut off just "
+        "as its successor takes over, it goes on answering reads from its lease while the new "
+        "leader commits writes it never sees.")
+    story_text = ("just after renewing its lease, the leader hands leadership to another "
+                  "server and is cut off as its TimeoutNow arrives; the new leader commits "
+                  "x = 2 and a client asks the old leader for x")
+
+    @staticmethod
+    def story(seed, node_class):
+        from . import reads
+        return reads.transfer_lease(seed, node_class=node_class)
+
+    def transfer_leadership(self, target, now):
+        if self.role != LEADER:
+            raise NotLeader(self.id, self.leader_id)
+        if self.transfer_target is not None:
+            raise LeadershipTransferInProgress(self.id, self.transfer_target)
+        if target == self.id:
+            raise ConfigurationError(f"S{target} is already the leader")
+        if target not in self.config.members:
+            raise ConfigurationError(f"S{target} is not a voter in {self.config}, so it cannot "
+                                     "lead")
+        self.transfer_target = target
+        self.transfer_deadline = now + self.election_timeout[0]
+        self.note("transfer", "tr-start", target=target)
+        # BUG: the lease is kept (missing: self.end_lease("a leadership transfer began"))
+        if self.match_index.get(target, 0) < self.log.last_index:
+            if self.next_index[target] <= self.log.last_index:
+                self.send_append_entries(target)
+        else:
+            self.send_timeout_now_if_caught_up(target)
+
+
+CLIENT_ZOO = (ConfirmWithoutMajority, NoDeduplication, LeaseFromReply, LeaseKeptAcrossTransfer)
 
 #: name -> client bug class (judged by the linearizability checker on a story with clients)
 CLIENT_BUGS = {cls.name: cls for cls in CLIENT_ZOO}

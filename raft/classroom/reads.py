@@ -19,6 +19,9 @@ story with another node (a bug of the zoo, a student's answer to lab 6).
 * :func:`slow_round_replies`: the acknowledgments of one round of lease heartbeats take 150 ms
   to come back, then the leader is cut off. A lease timed from the round's *send* has run out
   before any follower could time out; one timed from the replies has not.
+* :func:`transfer_lease`: the leader hands leadership over just after renewing its lease, and
+  is cut off as the target takes over. A lease given up when the transfer began cannot answer;
+  one kept across the transfer answers with the value its successor has overwritten.
 """
 
 from __future__ import annotations
@@ -160,6 +163,43 @@ def slow_round_replies(seed=0, node_class=Node):
             read = True
         if c.step(until=end) is None:
             break
+    c.heal()
+    c.run(300)
+    return c
+
+
+def transfer_lease(seed=0, node_class=Node):
+    """Lease reads and a leadership transfer (dissertation §6.4.1, §3.10). Just after a round
+    of heartbeats renewed its lease, the leader hands leadership to another server; as soon as
+    its TimeoutNow has arrived, the network splits: the old leader with c2 on one side, the
+    other servers with c1 on the other. The target is elected at once (no timer to wait for:
+    its RequestVote is marked as a transfer's), c1 writes x = 2 through it, and c2 asks the
+    old leader for x.
+
+    The lease rested on the followers' promise not to elect anyone before their election
+    timeout; a transfer breaks that promise on purpose. A leader that gave its lease up when
+    the transfer began must confirm the read with a round, which no one answers; one that kept
+    its lease answers "1" at once, after put(x, 2) returned."""
+    c = _make(node_class, size=3, seed=seed, clients=2, reads="lease", latency=(5, 5))
+    c.run_until(lambda c: c.leader() is not None, 3000)
+    c.client_op(1, "put", "x", "1", to=c.leader())
+    c.run(250)
+    old = c.leader()
+    target = min(i for i in c.ids if i != old)
+
+    def rounds():
+        return [f for f in c.in_flight() if isinstance(f.msg, Heartbeat) and f.msg.src == old]
+    while not rounds() and c.step() is not None:    # a round goes out; its answers renew the
+        pass                                        # lease from its send time
+    c.run(12)
+    c.transfer_leadership(target)
+    c.run_until(lambda c: c.nodes[target].role != "follower", 200)   # TimeoutNow arrived
+    c.partition([old, "c2"], [i for i in c.ids if i != old] + ["c1"])
+    c.run_until(lambda c: c.nodes[target].role == "leader", 200)
+    c.client_op(1, "put", "x", "2", to=target)
+    c.run_until(lambda c: not c.clients.client(1).busy, 300)
+    c.client_op(2, "get", "x", to=old)
+    c.run(600)
     c.heal()
     c.run(300)
     return c
