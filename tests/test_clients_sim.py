@@ -97,6 +97,27 @@ def test_a_follower_redirects_the_client_to_the_leader():
     assert op.servers == [follower, c.leader()] and op.ret is not None and op.output == ""
 
 
+@pytest.mark.parametrize("reads", ["log", "read_index"])
+def test_a_leader_handing_over_refuses_requests_and_points_to_the_target(reads):
+    """Dissertation §3.10: during a leadership transfer the leader takes no client request
+    (LeadershipTransferInProgress); its front end refuses it naming the target, and the client
+    is answered by the new leader."""
+    c = led(clients=1, reads=reads)
+    old = c.leader()
+    target = next(i for i in c.ids if i != old)
+    c.transfer_leadership(target)
+    c.client_op(1, "append", "x", "a", to=old)
+    c.client_op(1, "get", "x", to=old)
+    c.run(400)
+    put, get = c.clients.client(1).done
+    assert put.servers[:2] == [old, target] and put.ret is not None
+    assert get.output == "a" and c.leader() == target
+    refusals = [r.data["msg"] for r in c.trace if r.kind == "client-deliver"
+                and isinstance(r.data["msg"], ClientReply) and not r.data["msg"].ok]
+    assert refusals[0].error == "handing over" and refusals[0].leader_hint == target
+    assert check(c.client_history(), "kv").ok
+
+
 def test_a_partition_reaches_clients_named_in_it():
     """A client named in a partition group reaches only that group's servers; its request to
     a server on the other side is lost, it times out and retries elsewhere."""

@@ -3,7 +3,8 @@ linearizability checker (dissertation chapter 6).
 
 ``chaos_run(seed, reads="read_index")`` builds a seeded cluster with clients, lets them call
 random operations (unique values, a few keys) while servers crash and restart, the network
-splits and heals, loses, duplicates and reorders messages; then heals everything, lets the
+splits and heals, loses, duplicates and reorders messages, and leaders hand over to other
+servers; then heals everything, lets the
 clients finish, and judges the run:
 
 * the clients' history must be linearizable (``raft.linearizability.check``, model "kv");
@@ -53,7 +54,8 @@ def _faults(cluster, rng):
     """One random fault (or repair)."""
     ids = cluster.ids
     up = [i for i in ids if i not in cluster.crashed]
-    kind = rng.choice(["crash", "restart", "partition", "heal", "isolate", "network", "calm"])
+    kind = rng.choice(["crash", "restart", "partition", "heal", "isolate", "network", "calm",
+                       "transfer"])
     if kind == "crash" and len(up) > len(ids) // 2 + 1 - 1 and len(up) > 1:
         cluster.crash(rng.choice(up))
     elif kind == "restart" and cluster.crashed:
@@ -66,6 +68,12 @@ def _faults(cluster, rng):
     elif kind == "isolate" and cluster.leader() is not None:
         leader = cluster.leader()
         cluster.partition([leader], [i for i in ids if i != leader])
+    elif kind == "transfer" and cluster.leader() is not None:
+        # A leadership transfer (dissertation §3.10) to any other voter, even a crashed or
+        # cut-off one (then it is given up): a lease must not outlive it (§6.4.1).
+        leader = cluster.leader()
+        if cluster.nodes[leader].transfer_target is None:
+            cluster.transfer_leadership(rng.choice([i for i in ids if i != leader]))
     elif kind == "heal":
         cluster.heal()
     elif kind == "network":

@@ -42,7 +42,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from ..errors import ConfigurationError, NotLeader
+from ..errors import ConfigurationError, LeadershipTransferInProgress, NotLeader
 from ..node import LEADER
 from . import kv
 
@@ -381,9 +381,10 @@ class ClientPool:
         """Server ``i`` crashed: what its front end was waiting for is lost with it."""
         self.frontends.pop(i, None)
 
-    def reply(self, server, req, ok, output=None, error=""):
+    def reply(self, server, req, ok, output=None, error="", hint=None):
         node = self.cluster.nodes[server]
-        hint = None if ok else (server if node.role == LEADER else node.leader_id)
+        if not ok and hint is None:
+            hint = server if node.role == LEADER else node.leader_id
         self.send(ClientReply(server, req.src, req.client_id, req.seq, req.attempt, ok, output,
                               hint, error))
 
@@ -417,6 +418,9 @@ class ClientPool:
                                 client_id=req.client_id, seq=req.seq)
         except NotLeader:
             self.reply(i, req, False, error="not leader")
+            return
+        except LeadershipTransferInProgress as handing:   # (dissertation §3.10)
+            self.reply(i, req, False, error="handing over", hint=handing.target)
             return
         cluster._drain(i)
 
