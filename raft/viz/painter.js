@@ -172,7 +172,7 @@
     ".raft-painter .rp-client-box{fill:var(--rp-bg);stroke:var(--rp-client);stroke-width:2}",
     ".raft-painter .rp-client.rp-busy .rp-client-box{stroke-width:3}",
     ".raft-painter .rp-client-name{font-size:13px;font-weight:700;fill:var(--rp-ink)}",
-    ".raft-painter .rp-client-op{font-size:11.5px;fill:var(--rp-ink)}",
+    ".raft-painter .rp-client-op{font-size:12px;fill:var(--rp-ink)}",
     ".raft-painter .rp-client-op.rp-done{fill:var(--rp-muted)}",
     ".raft-painter .rp-clink{stroke:var(--rp-client);stroke-width:1.3;stroke-dasharray:2 3}",
     ".raft-painter .rp-creq .rp-msg-box{fill:var(--rp-client);stroke:var(--rp-client)}",
@@ -184,8 +184,8 @@
     ".raft-painter .rp-crep.rp-refused .rp-msg-box{stroke-dasharray:3 2}",
     ".raft-painter .rp-lease{fill:none;stroke:var(--rp-lease);stroke-width:3.5}",
     ".raft-painter .rp-reads-badge{fill:var(--rp-bg);stroke:var(--rp-lease);stroke-width:1.5}",
-    ".raft-painter .rp-reads-text{font-size:11px;font-weight:700;fill:var(--rp-ink)}",
-    ".raft-painter .rp-clock{font-size:11px;font-weight:700;fill:var(--rp-cut)}",
+    ".raft-painter .rp-reads-text{font-size:12px;font-weight:700;fill:var(--rp-ink)}",
+    ".raft-painter .rp-clock{font-size:12px;font-weight:700;fill:var(--rp-cut)}",
     "@media (prefers-reduced-motion: reduce){.raft-painter *{transition:none!important}}",
   ].join("");
 
