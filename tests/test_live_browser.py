@@ -373,7 +373,8 @@ def test_a_link_opens_the_explorer_on_its_scenario(open_page, http_root):
     explorer.locator("[data-action=link]").click()
     settled(page)
     link = explorer.locator("[data-field=link]").input_value()
-    assert "#scenario=cluster%20size%3D3%20seed%3D2" in link and "timeout%202" in link
+    # "elect 2" is recorded as what it does: S2 takes over at once (a forced election).
+    assert "#scenario=cluster%20size%3D3%20seed%3D2" in link and "takeover%202" in link
     assert not log.blocked and not log.errors, (log.blocked, log.errors)
 
 
