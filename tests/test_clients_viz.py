@@ -22,8 +22,8 @@ def test_a_story_with_clients_gives_valid_scenes_with_the_new_keys():
     leases = [r for s in scenes for r in s["reads"]["servers"] if r["lease_until"]]
     assert leases and any(r["clock_rate"] == 0.1 for s in scenes for r in s["reads"]["servers"])
     assert any("holds a lease" in s["description"] for s in scenes)
-    calls = [s for s in scenes if s["caption"].startswith("c2 called")]
-    assert calls, "a client's name keeps its small letter in a caption"
+    calls = [s for s in scenes if s["caption"].startswith("Client c2 called")]
+    assert calls, "a caption starts with a capital, and a client's name keeps its small letter"
 
 
 def test_client_messages_are_not_server_messages():

@@ -347,9 +347,11 @@ def scene_of(snap, status=None, next_snap=None, window=WINDOW):
     lview = snap.nodes[leader] if leader is not None else None
     first, last = _log_window(snap, window)
     doomed = _truncations(next_snap.records) if next_snap is not None else {}
-    caption = snap.caption[:1].upper() + snap.caption[1:] if snap.caption else ""
-    if caption[:1] == "C" and caption[1:2].isdigit():
-        caption = "c" + caption[1:]   # a client's name (c1) keeps its small letter
+    caption = snap.caption or ""
+    if caption[:1] == "c" and caption[1:2].isdigit():
+        caption = "Client " + caption   # a sentence starts with a capital; a client (c1) keeps
+    else:                               # its small letter
+        caption = caption[:1].upper() + caption[1:]
     scene = {
         "version": SCHEMA_VERSION,
         "step": snap.step,
