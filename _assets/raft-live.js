@@ -82,7 +82,7 @@
     this.snapshotURL = options.snapshotURL !== undefined ? options.snapshotURL :
       SNAPSHOT && this.staticURL + SNAPSHOT;
     this.workerURL = options.workerURL || this.staticURL + "raft-live-worker.js";
-    this.imports = options.imports || ["raft.viz.live"];
+    this.imports = options.imports || ["raft.viz.live", "raft.book.live"];
     this.worker = null;
     this.pending = {};
     this.nextId = 1;

@@ -3,8 +3,9 @@
 //   node _ext/pyodide_snapshot.mjs <pyodide folder>/ <raft zip> <output .snap.gz>
 //
 // Run by _ext/raft_live.py when the book is built. Pyodide (npm `pyodide`) starts here under
-// node, unpacks the same zip the pages get, imports raft.viz.live, opens and closes one small
-// session (so the modules an explorer uses are all loaded), and writes its memory, gzipped. The
+// node, unpacks the same zip the pages get, imports raft.viz.live and raft.book.live (the
+// explorer; the exercises, labs and zoo), opens and closes one small session (so the modules an
+// explorer uses are all loaded), and writes its memory, gzipped. The
 // page's worker then starts Python from that memory instead of booting it (about 1 s instead
 // of about 3 s of CPU), and unpacks the zip again so the files behind the imported modules are
 // there for tracebacks. `_makeSnapshot` / `_loadSnapshot` are Pyodide options marked
@@ -29,12 +30,13 @@ os.remove("/tmp/raft.zip")
 sys.path.insert(0, "/home/pyodide/book")
 import json
 import raft.viz.live as live
+import raft.book.live
 reply = json.loads(live.request(json.dumps(
     {"op": "open", "key": "warm-up", "scenario": "cluster size=3 seed=1\\nelect 1\\n"})))
 assert reply["ok"], reply
 live.request(json.dumps({"op": "perform", "key": "warm-up", "line": "crash 1"}))
 live.SESSIONS.clear()
-del json, live, reply, os, zipfile, z
+del json, live, reply, os, zipfile, z, raft
 `);
 const snapshot = py.makeMemorySnapshot();
 writeFileSync(outPath, gzipSync(snapshot, { level: 6 }));

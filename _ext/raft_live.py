@@ -8,8 +8,15 @@ A page that holds a live explorer (``<div class="raft-live">``, the still pictur
 * ``raft-explorer.js`` and ``raft-live.css``: the explorer's controls, which appear when the
   reader presses "Run live".
 
-Nothing is loaded from Pyodide until then. At ``build-finished`` this extension writes, into
-``_static/raft-live/``:
+A page with exercises whose solutions hold code, a lab page (its "Your turn" cell, ``class
+StudentNode(LabNNode):``) or the bug zoo (``<div class="raft-zoo-live">``) gets ``raft-live.js``,
+``raft-live.css`` and ``raft-workbench.js``, and a ``<script type="application/json"
+class="raft-workbench-config">`` with the code to offer, read from the page's own source by
+``_ext/raft_live_cells.py`` (an exercise's solution cells, the lab's cell, and the statements of
+earlier cells they need), so the page's starting code is the notebook's, never pasted twice.
+
+Nothing is loaded from Pyodide until a reader asks for it. At ``build-finished`` this extension
+writes, into ``_static/raft-live/``:
 
 * ``raft-<hash>.zip``: every ``.py`` and ``.js`` file of ``raft/`` as it is in this source tree
   when the book is built, so the page runs exactly the code the tests run (the hash in the name
@@ -32,15 +39,21 @@ import io
 import json
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import raft_live_cells  # noqa: E402  (beside this file)
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "raft"
 MARK = 'class="raft-live"'
+ZOO_MARK = "raft-zoo-live"
+PAINTER_MARK = 'class="raft-painter"'
 ZIP_DIR = "raft-live"
 PYODIDE_DIR = "pyodide"
 NPM_PYODIDE = ROOT / "node_modules" / "pyodide"
@@ -52,7 +65,8 @@ PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_s
 SUFFIXES = (".py", ".js")
 #: The live page's own files in _assets/ (html_static_path copies them too, but Sphinx skips
 #: that when no page is out of date; copying them here keeps a rebuild from serving old ones).
-ASSETS = ("raft-live.js", "raft-live-worker.js", "raft-explorer.js", "raft-live.css")
+ASSETS = ("raft-live.js", "raft-live-worker.js", "raft-explorer.js", "raft-workbench.js",
+          "raft-live.css")
 
 
 def package_files(root: Path = PACKAGE) -> list[Path]:
@@ -120,16 +134,61 @@ def on_init(app: Sphinx) -> None:
     app.env_raft_live_snapshot = snapshot_name(data)   # type: ignore[attr-defined]
 
 
+def lab_head(lab: dict) -> str:
+    """What a lab's file holds above the student's cell: how to grade it, and the imports of
+    the page's earlier cells that the cell needs."""
+    from raft.classroom.labs import LABS
+
+    n, title = lab["lab"], LABS[lab["lab"]].title if lab["lab"] in LABS else ""
+    return (f"# Lab {n} ({title}) of the Raft book, written in the book's page.\n"
+            f"# Grade it from a shell:  python -m raft.grade lab{n} {lab['file_name']}:"
+            f"{lab['class_name']}\n"
+            "# With nbgrader: the class below is the lab notebook's \"Your turn\" cell.\n"
+            + (lab["prelude"] + "\n" if lab["prelude"] else "") + "\n\n")
+
+
+def workbench_config(app: Sphinx, pagename: str, body: str) -> dict | None:
+    """What the page offers to run (see the module docstring), or None."""
+    source = Path(app.env.doc2path(pagename))
+    cells = raft_live_cells.read_cells(source) if source.suffix == ".md" else []
+    exercises = [{k: ex[k] for k in ("label", "code", "prelude", "missing")}
+                 for ex in raft_live_cells.exercises(cells) if f'id="{ex["label"]}"' in body]
+    lab = raft_live_cells.lab(cells, source.stem)
+    if lab is not None:
+        lab = {k: lab[k] for k in ("lab", "class_name", "code", "file_name", "missing")} | {
+            "head": lab_head(lab)}
+    zoo = None
+    if ZOO_MARK in body:
+        from raft.classroom.bugs import BUGS
+
+        zoo = [{"name": name, "title": cls.title, "section": cls.section, "finds": cls.finds}
+               for name, cls in BUGS.items()]
+    if not (exercises or lab or zoo):
+        return None
+    return {"exercises": exercises, "lab": lab, "zoo": zoo}
+
+
 def on_page(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
-    if MARK not in (context.get("body") or ""):
+    body = context.get("body") or ""
+    explorer = MARK in body
+    work = workbench_config(app, pagename, body) if pagename.startswith("book/") else None
+    if not (explorer or work):
         return
     name, _ = app.env_raft_live_zip   # type: ignore[attr-defined]
-    # After the painter (priority 600): the explorer builds on it.
+    # After the painter (priority 600): the explorer and the workbench build on it.
     snapshot = app.env_raft_live_snapshot   # type: ignore[attr-defined]
     app.add_js_file("raft-live.js", priority=610, **{"data-raft-zip": f"{ZIP_DIR}/{name}",
                                                      "data-raft-snapshot": f"{ZIP_DIR}/{snapshot}"})
-    app.add_js_file("raft-explorer.js", priority=620)
     app.add_css_file("raft-live.css")
+    if explorer:
+        app.add_js_file("raft-explorer.js", priority=620)
+    if work:
+        if PAINTER_MARK not in body:      # the players an exercise, a lab or the zoo shows
+            app.add_js_file("raft-painter.js", priority=600)
+        app.add_js_file("raft-workbench.js", priority=630)
+        data = json.dumps(work, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+        context["body"] = body + ('<script type="application/json" class="raft-workbench-config">'
+                                  f"{data}</script>\n")
 
 
 def write_zip(app: Sphinx, exception: Exception | None) -> None:

@@ -11,9 +11,15 @@ Playwright's request routing would switch the browser's HTTP cache off), and pri
 * one live step plus its paint: the median (and 90th percentile) over many steps, from the
   request to the frame after the new scene was drawn;
 * what an explorer page loads before "Run live" (Pyodide must not be in it), what Pyodide adds
-  when it is pressed, and the whole site with and without Pyodide.
+  when it is pressed, and the whole site with and without Pyodide;
+* lab 1 graded in the page (book/labs/lab1_election.html, Python's `http.server`): from the
+  click on Grade to the verdict shown, cold (a fresh browser profile: Pyodide's start included)
+  and once Python is loaded, for the reference solution and the known-wrong solutions of
+  tests/test_classroom_grader_gaps.py and the lab page (each must get the same verdict as the
+  shell grader, checked here); labs 2-5 once loaded; the bug zoo's switch; every exercise of
+  the book run in the page (each must pass its check).
 
-Usage: .venv/bin/python scripts/bench_live.py [--runs 3] [--steps 60]
+Usage: .venv/bin/python scripts/bench_live.py [--runs 3] [--steps 60] [--only explorer|work]
 Wall-clock figures depend on the machine's load: the load average is printed with them.
 """
 
@@ -145,7 +151,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="cold starts per server (default 3)")
     parser.add_argument("--steps", type=int, default=60, help="steps timed (default 60)")
+    parser.add_argument("--only", choices=("explorer", "work"), default=None,
+                        help="only the explorer's figures, or only the exercises', labs' and zoo's")
     args = parser.parse_args()
+    if args.only == "work":
+        return bench_work(args)
     if not (SITE / FIRST).is_file():
         print(f"no built book with {FIRST}: run `bash scripts/build_book.sh` first", file=sys.stderr)
         return 1
@@ -241,6 +251,168 @@ def main() -> int:
     live = sum(p.stat().st_size for p in files if "raft-live" in p.relative_to(SITE).parts)
     print(f"Whole site: {total / 1e6:.1f} MB: Pyodide {pyodide / 1e6:.1f} MB, the Python "
           f"snapshot and raft zip {live / 1e6:.1f} MB, the rest {(total - pyodide - live) / 1e6:.1f} MB")
+    print(f"Requests to other hosts: {len(OUTSIDE)} {OUTSIDE[:3]}")
+    print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    return 0 if args.only == "explorer" else bench_work(args)
+
+
+# -- exercises, labs, the zoo ---------------------------------------------------------------------
+
+LAB1 = "book/labs/lab1_election.html"
+
+GRADE = """async (code) => {
+    const w = document.querySelector('.rw-lab').raftWork;
+    w.editor.set(code);
+    const t0 = performance.now();
+    w.box.querySelector('[data-action=grade]').click();
+    const reply = await w.running;
+    await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+    return {ms: performance.now() - t0, passed: reply && reply.passed, report: reply && reply.report,
+            python: w.last ? null : 'no reply', grader: reply && reply.ms,
+            times: RaftLive.shared().info && RaftLive.shared().info.times};
+}"""
+
+RUN_EXERCISES = """async () => {
+    const out = [];
+    for (const e of document.querySelector('script.raft-workbench-config').raftMounted.exercises) {
+        const t0 = performance.now();
+        const reply = await e.run();
+        out.push({label: e.cfg.label, ms: performance.now() - t0, ok: !!(reply && reply.ok),
+                  checks: reply ? reply.feedback.map(f => f.ok) : null});
+    }
+    return out;
+}"""
+
+
+def lab_solutions():
+    """(name, lab number, the editor's code, the class) for the labs' reference solutions and
+    the known-wrong lab 1 solutions (the grader-gaps tests' and the lab page's)."""
+    import inspect
+    import textwrap
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    import test_classroom_grader_gaps as gaps
+    import test_live_workbench_browser as wb
+
+    def cell(cls):
+        body = textwrap.dedent(inspect.getsource(cls)).replace(f"class {cls.__name__}(", "class StudentNode(", 1)
+        return ("from raft.node import CANDIDATE, FOLLOWER, LEADER, Configuration, Entry, Node, "
+                "RequestVote\n\n\n" + body)
+
+    out = [("reference", 1, wb.RIGHT_CELL), ("grants every vote (the lab page's)", 1, wb.WRONG_CELL)]
+    out += [(c.__name__, 1, cell(c)) for c in (gaps.CountsStaleVotes, gaps.GrantsStaleCandidate,
+                                               gaps.ForgetsTimerRestart)]
+    for n in (2, 3, 4, 5):
+        methods = __import__("raft.classroom.labs", fromlist=["LABS"]).LABS[n].methods
+        out.append((f"reference, lab {n}", n, "from raft.node import Node\n\n\n"
+                    f"class StudentNode(Lab{n}Node):\n" + "".join(
+                        f"    {m} = Node.{m}\n" for m in methods)))
+    return out
+
+
+def shell_report(n, code):
+    """The shell grader's verdict on the page's file for this code (the lab page's head)."""
+    import subprocess
+    import tempfile
+
+    sys.path.insert(0, str(ROOT / "_ext"))
+    import raft_live
+    import raft_live_cells
+
+    page = next((ROOT / "book" / "labs").glob(f"lab{n}_*.md"))
+    lab = raft_live_cells.lab(raft_live_cells.read_cells(page), page.stem)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / lab["file_name"]
+        path.write_text(raft_live.lab_head(lab) + code)
+        done = subprocess.run([sys.executable, "-m", "raft.grade", f"lab{n}", f"{path}:StudentNode"],
+                              capture_output=True, text=True, cwd=tmp, timeout=600)
+    return done.stdout.rstrip("\n")
+
+
+def bench_work(args) -> int:
+    from playwright.sync_api import sync_playwright
+
+    print(f"\nload average before the exercises, labs and zoo: "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} (2 cores)")
+    solutions = lab_solutions()
+    lab1 = [s for s in solutions if s[1] == 1]
+    cold, warm, others, zoo, exercises = {}, {}, {}, [], []
+    server, root = serve(Plain)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        for _ in range(args.runs):
+            for name, _n, code in lab1[:2]:          # cold: a fresh profile each time
+                context = browser.new_context(service_workers="block")
+                route_local(context)
+                page = context.new_page()
+                page.goto(root + LAB1, wait_until="load")
+                page.wait_for_function("() => document.querySelector('.rw-lab')")
+                page.evaluate("() => localStorage.clear()")
+                cold.setdefault(name, []).append(page.evaluate(GRADE, code))
+                context.close()
+        context = browser.new_context(service_workers="block")
+        route_local(context)
+        page = context.new_page()
+        page.goto(root + LAB1, wait_until="load")
+        page.wait_for_function("() => document.querySelector('.rw-lab')")
+        page.evaluate(GRADE, lab1[0][2])              # Python loaded
+        for _ in range(args.runs):
+            for name, _n, code in lab1:
+                warm.setdefault(name, []).append(page.evaluate(GRADE, code))
+        for name, n, code in solutions[len(lab1):]:
+            page.goto(root + next(p.relative_to(SITE).as_posix() for p in (SITE / "book" / "labs").glob(f"lab{n}_*.html")))
+            page.wait_for_function("() => document.querySelector('.rw-lab')")
+            page.evaluate(GRADE, code)                # Python loaded on this page
+            others[name] = [page.evaluate(GRADE, code) for _ in range(args.runs)]
+        page.goto(root + "book/appendix/bug_zoo.html")
+        page.wait_for_function("() => document.querySelector('.rw-zoo')")
+        for bug in ("leader-keeps-leading", "naive-commit", "vote-keeps-timer"):
+            zoo.append((bug, page.evaluate("""async (bug) => {
+                const z = document.querySelector('.rw-zoo').raftWork, t0 = performance.now();
+                const r = await z.hunt(bug);
+                return {ms: performance.now() - t0, found: r && r.found, prop: r && r.prop,
+                        python: r && r.ms};
+            }""", bug)))
+        for chapter in sorted((SITE / "book").glob("[0-9][0-9]_*.html")):
+            page.goto(root + chapter.relative_to(SITE).as_posix())
+            page.wait_for_function("() => document.querySelector('script.raft-workbench-config').raftMounted")
+            page.evaluate("() => { RaftWorkbench.limits.exercise = 600000; }")
+            exercises += page.evaluate(RUN_EXERCISES)
+        context.close()
+        browser.close()
+    server.shutdown()
+    server.server_close()
+
+    shell = {name: shell_report(n, code) for name, n, code in solutions}
+    print(f"\nLab 1 graded in the page ({LAB1}, http.server): click on Grade -> verdict shown")
+    for name, _n, code in lab1:
+        same = all(r["report"] == shell[name] for r in cold.get(name, []) + warm[name])
+        verdict = "passes" if warm[name][0]["passed"] else "fails"
+        c = cold.get(name)
+        runs = ", ".join("%.2f" % (r["ms"] / 1000) for r in c) if c else ""
+        print(f"  {name:<38} {verdict:<6}"
+              + (f" cold median {median([r['ms'] for r in c]) / 1000:5.2f} s"
+                 f" (runs {runs});" if c else " " * 40)
+              + f" loaded median {median([r['ms'] for r in warm[name]]) / 1000:5.2f} s"
+              f" (grader {median([r['grader'] for r in warm[name]]) / 1000:.2f} s)"
+              f"  {'same verdict as the shell grader' if same else 'VERDICT DIFFERS FROM THE SHELL GRADER'}")
+    print("  Labs 2-5, reference solution, once loaded:")
+    for name, rs in others.items():
+        same = all(r["report"] == shell[name] for r in rs)
+        print(f"  {name:<38} {'passes' if rs[0]['passed'] else 'FAILS'}  median "
+              f"{median([r['ms'] for r in rs]) / 1000:5.2f} s"
+              f"  {'same verdict as the shell grader' if same else 'VERDICT DIFFERS'}")
+    print("\nThe bug zoo's switch (book/appendix/bug_zoo.html), Python loaded: click -> run shown")
+    for bug, r in zoo:
+        print(f"  {bug:<24} {'found ' + str(r['prop']) if r['found'] else 'NOT FOUND':<32} "
+              f"{r['ms'] / 1000:5.2f} s")
+    slow = sorted(exercises, key=lambda e: -e["ms"])
+    bad = [e["label"] for e in exercises if not e["ok"] or not all(e["checks"] or [True])]
+    print(f"\nEvery exercise of the book run in its page ({len(exercises)}; Python loaded once "
+          f"per chapter, the first run includes its start): median {median([e['ms'] for e in exercises]) / 1000:.2f} s, "
+          f"total {sum(e['ms'] for e in exercises) / 1000:.1f} s; slowest: "
+          + ", ".join(f"{e['label']} {e['ms'] / 1000:.1f} s" for e in slow[:4])
+          + (f"; FAILED: {bad}" if bad else "; every one ran and passed its check"))
     print(f"Requests to other hosts: {len(OUTSIDE)} {OUTSIDE[:3]}")
     print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return 0
