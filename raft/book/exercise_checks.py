@@ -14,6 +14,11 @@ not run on a wrong premise). In a notebook the verdict is also printed. ``CHECKS
 exercise's label to its check functions; :func:`take_feedback` returns (and forgets) what the
 checks said since it was last called.
 
+A solution's setup steps (run until the cluster reaches some state, then act) use
+:func:`reaches` instead of ``assert cluster.run_until(...)``: if the state never comes, the
+reader is told in words what did not happen and what the servers were doing, not shown a bare
+``AssertionError``.
+
 Standard library only (the page runs it in Pyodide).
 """
 
@@ -24,7 +29,7 @@ import statistics
 from dataclasses import dataclass
 from itertools import combinations
 
-from ..errors import RaftError
+from ..errors import ConfigurationError, RaftError
 
 #: exercise label -> its check functions, in the order the solution calls them
 CHECKS: dict[str, list] = {}
@@ -81,6 +86,35 @@ def _judge(fn, claims, right):
 
 def _s(ids):
     return ", ".join(f"S{i}" for i in sorted(ids)) or "none"
+
+
+def _servers(cluster):
+    """The servers in a few words: ``S1 leader of term 2, S2 follower of term 2, S3 crashed``."""
+    return ", ".join(f"S{i} crashed" if i in cluster.crashed else
+                     f"S{i} {cluster.nodes[i].role} of term {cluster.nodes[i].current_term}"
+                     for i in cluster.ids)
+
+
+# -- a setup step -------------------------------------------------------------------------------
+
+def reaches(cluster, predicate, within, what):
+    """Run ``cluster`` until ``predicate(cluster)`` holds, for at most ``within`` simulated ms
+    (``cluster.run_until``): a setup step of a solution, ``check.reaches(c, lambda c:
+    c.nodes[1].config.is_joint, 3000, "S1 in the joint configuration")``. Returns True. If the
+    state never comes, records a failed :class:`Feedback` that says, with ``what`` (a few words
+    naming the state), what did not happen and what the servers were doing, and raises
+    :class:`CheckFailed` (so the steps that build on it do not run)."""
+    if not isinstance(what, str) or not what.strip():
+        raise ConfigurationError(f"reaches: say in words what the run should reach (e.g. "
+                                 f"'a leader'); got {what!r}")
+    start = cluster.now
+    if cluster.run_until(predicate, within):
+        return True
+    fb = Feedback("", "reaches", False,
+                  f"The run never reached {what} within {within:g} ms of simulated time (from "
+                  f"{start:.0f} to {cluster.now:.0f} ms); the servers then: {_servers(cluster)}.")
+    _SAID.append(fb)
+    raise CheckFailed(fb.text)
 
 
 # -- 1. Introduction ----------------------------------------------------------------------------
