@@ -297,6 +297,13 @@ def test_switches_the_model_cannot_follow_are_refused_by_name(switch):
         check(on)
 
 
+def test_a_node_that_reads_without_the_log_is_refused_by_name():
+    reads = type("ReadsByIndex", (Node,), {"reads": "read_index"})
+    with pytest.raises(ConfigurationError, match="^ReadsByIndex.reads is 'read_index': the "
+                       "model checker does not explore reads"):
+        check(reads)
+
+
 def test_every_message_type_is_renamed_field_by_field():
     """Symmetry renames the server ids in every message of ``raft.node.MESSAGE_TYPES``: each
     field is known to name servers or not (a new message type or field fails here first), and

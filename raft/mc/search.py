@@ -56,6 +56,8 @@ REFUSED = {
     "check_quorum": "a leader steps down unless a majority answered within an election "
                     "timeout, but in the model every heartbeat comes after a pause longer "
                     "than that, so every leader would step down at its first heartbeat",
+    "reads": "reads that bypass the log (dissertation §6.4) are not actions of the model, and a "
+             "lease is a clock reading compared with the time on clocks that drift",
 }
 T = 0.0   # the instant every action happens at (clock readings are kept relative to it)
 PROGRESS_EVERY = 5.0   # seconds between two progress lines of a long run
@@ -99,6 +101,8 @@ class Checker:
         for switch, on in (("pre_vote", pre_vote), ("check_quorum", check_quorum)):
             if on or getattr(node_class, switch, False):
                 raise ConfigurationError(_refused(switch, node_class, on))
+        if getattr(node_class, "reads", "log") != "log":
+            raise ConfigurationError(_refused("reads", node_class, False))
         self.membership = membership
         self.node_class = node_class
         self.bounds = bounds
@@ -946,7 +950,8 @@ class Checker:
 
 
 def _refused(switch, node_class, asked):
-    where = f"{switch}=True" if asked else f"{node_class.__name__}.{switch} is True"
+    value = getattr(node_class, switch, None)
+    where = f"{switch}=True" if asked else f"{node_class.__name__}.{switch} is {value!r}"
     return (f"{where}: the model checker does not explore {switch} (beyond Figure 2): "
             f"{REFUSED[switch]}; check the node with it off (docs/model-checking.md)")
 

@@ -40,7 +40,9 @@ PLAIN_MESSAGE_FIELDS = frozenset({
     "term", "last_log_index", "last_log_term", "leadership_transfer", "vote_granted",
     "prev_log_index", "prev_log_term", "leader_commit", "success", "match_index",
     "conflict_index", "conflict_term", "last_included_index", "last_included_term", "data",
-    "config_index", "next_term"})
+    "config_index", "next_term",
+    # reads (dissertation §6.4): a round number, whether it was accepted, a read's name and index
+    "round", "ok", "ctx", "index"})
 # For each message type, its fields that name servers: (field, kind).
 _RENAMED = {t: tuple((f, MESSAGE_ID_FIELDS[f]) for f in t._fields if f in MESSAGE_ID_FIELDS)
             for t in MESSAGE_TYPES}
