@@ -24,6 +24,7 @@ LAYERS = (
     ("sim", ("raft.sim",)),
     ("script", ("raft.script", "raft.scenario")),
     ("fuzz", ("raft.fuzz",)),
+    ("mc", ("raft.mc",)),   # beside fuzz: another way of searching runs (the model checker)
     ("classroom", ("raft.classroom", "raft.grade", "raft.bugs", "raft.labs")),
     ("viz", ("raft.viz", "raft.player")),
     ("book", ("raft.book",)),

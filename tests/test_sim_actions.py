@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 from raft import Cluster, ConfigurationError, NodeCrashed, NotLeader, ScenarioError, scenario
 from raft.sim.actions import (ANY, LEADER, OLD_LEADER, VERBS, Action, Add, ClientOp, Clients, Clock,
                               ClockRate, Compact, Connect, Crash, Cut, Deliver, Disconnect, Drop,
-                              Elect, Heal, Isolate, Members, Network, Partition, Promote, Reboot,
-                              Remove, Restart, Run, RunUntil, Setup, Step, Submit, TakeOver,
-                              Timeout, Transfer)
+                              Duplicate, Elect, Fire, Heal, Isolate, Members, Network, Partition,
+                              Promote, Reboot, Remove, Restart, Run, RunUntil, Setup, Step, Submit,
+                              TakeOver, Timeout, Transfer)
+from raft.sim.manual import ManualCluster
 
 # -- generated actions: str() then parse() gives the same value --------------------------------
 
@@ -55,7 +56,7 @@ ACTIONS = st.one_of(
     st.builds(Step, st.integers(1, 500)),
     st.builds(Clock, ms),
     *[on_server(c) for c in (Crash, Restart, Reboot, Disconnect, Connect, Isolate, Timeout,
-                             Elect, TakeOver, Transfer, Promote, Remove, Compact)],
+                             Elect, TakeOver, Transfer, Promote, Remove, Compact, Fire)],
     st.builds(Add, ids, st.booleans()),
     st.tuples(ids, ids).filter(lambda t: t[0] != t[1]).map(lambda t: Cut(*t)),
     st.builds(Submit, commands, st.one_of(st.none(), ids, st.sampled_from([LEADER, OLD_LEADER]))),
@@ -69,6 +70,7 @@ ACTIONS = st.one_of(
               st.booleans()),
     st.builds(Deliver, st.integers(0, 10**6)),
     st.builds(Drop, st.integers(0, 10**6)),
+    st.builds(Duplicate, st.integers(0, 10**6)),
     # clients (raft/sim/clients.py)
     st.builds(Clients, st.integers(1, 50), st.one_of(st.none(), ms.filter(lambda x: x > 0)),
               st.one_of(st.none(), ms.filter(lambda x: x > 0))),
@@ -97,7 +99,7 @@ def test_every_verb_is_generated_above():
     """The strategy covers every registered verb, so a new action cannot skip the round trip."""
     covered = {"run", "step", "clock", "crash", "restart", "reboot", "disconnect", "connect",
                "isolate", "timeout", "elect", "submit", "partition", "heal", "network", "members",
-               "deliver", "drop",
+               "deliver", "drop", "fire", "duplicate",
                # beyond Figure 2 (chapter 10): take-over, leadership transfer, a cut link,
                # single-server changes
                "takeover", "transfer", "cut", "add", "promote", "remove",
@@ -238,8 +240,14 @@ def test_reboot_is_a_crash_and_a_restart():
 
 
 def test_every_action_class_can_be_done():
-    """``do`` knows every verb (a missing entry would be a silent gap in the language)."""
-    assert set(Cluster._DO) == set(VERBS.values()) | {RunUntil}
+    """``do`` knows every verb (a missing entry would be a silent gap in the language): a
+    Cluster every verb but the manual cluster's two steps, a ManualCluster every one."""
+    manual_only = {Fire, Duplicate}
+    assert set(Cluster._DO) == set(VERBS.values()) - manual_only | {RunUntil}
+    assert set(ManualCluster._DO) == set(VERBS.values()) | {RunUntil}
+    m = ManualCluster(size=3)
+    m.do(Fire(1))
+    assert m.do(Duplicate(m.in_flight()[0].id)) == (Duplicate(1),) and len(m.in_flight()) == 3
     c = Cluster(size=3, seed=1)
     c.do(Elect(2))
     c.submit("x=1")
@@ -253,7 +261,7 @@ def test_every_action_class_can_be_done():
                 ClientOp(1, "put", "x", "1"), ClockRate(1, 0.9)]
     done = [c.do(action, lenient=True) for action in examples]
     assert sum(d is not None for d in done) >= len(examples) - 3
-    assert {type(a) for a in examples} | {Elect} == set(VERBS.values()) | {RunUntil}
+    assert {type(a) for a in examples} | {Elect} == set(VERBS.values()) - manual_only | {RunUntil}
 
 
 def test_replay_from_the_record_matches_the_run_step_for_step():

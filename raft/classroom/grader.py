@@ -1,12 +1,18 @@
-"""The grader: the labs' stories, then seeded random schedules, and a report a student can act on.
+"""The grader: the labs' stories, seeded random schedules and a bounded model check, and a
+report a student can act on.
 
 ``check(StudentNode, lab=1)`` runs the lab's stories (:mod:`raft.classroom.stories`: scenario
 text with ``expect`` lines, or functions that deliver messages by hand while time stands still),
-then seeded random fault schedules (40 by default, :mod:`raft.fuzz`), and prints a report: for a
-failed story the servers' starting state and the story's lines up to the one that failed, beside
-the expectation that failed; for a failed schedule the shrunk counterexample as a scenario and
-its key events. ``replay_story(StudentNode, lab, name)`` and ``raft.grade.replay(...)`` rebuild
-a failed run for the players. From a shell: ``python -m raft.grade`` (:mod:`raft.classroom.cli`).
+then seeded random fault schedules (40 by default, :mod:`raft.fuzz`), then the lab's bounded
+model check (:mod:`raft.classroom.grade_mc`: every run of a small cluster within small bounds,
+breadth first, up to 20,000 states per search), and prints a report: for a failed story the
+servers' starting state and the story's lines up to the one that failed, beside the expectation
+that failed; for a failed schedule the shrunk counterexample as a scenario and its key events;
+for the model check the shortest run that breaks a property or rule, as a scenario with its key
+events, or "explored N distinct states ..., no violation". ``replay_story(StudentNode, lab,
+name)``, ``raft.grade.replay(...)`` and ``raft.grade.replay_model_check(StudentNode, lab)``
+rebuild a failed run for the players. From a shell: ``python -m raft.grade``
+(:mod:`raft.classroom.cli`).
 """
 
 from __future__ import annotations
@@ -21,6 +27,9 @@ from ..fuzz.run import _node_frame, _not_written
 from ..node import Node
 from ..script import scenario as scenario_mod
 from ..sim.cluster import Cluster
+from .grade_mc import ModelCheck
+from .grade_mc import model_check as run_model_check
+from .grade_mc import searches as mc_searches
 from .labs import Lab, _lab
 
 
@@ -50,10 +59,16 @@ class Result:
 
 @dataclass
 class Report:
+    """The grader's verdict. ``results``: one :class:`Result` per story, then the random
+    schedules, then the model check; ``counterexample``: the random schedules' shrunk
+    counterexample (or None); ``model_check``: the model check's
+    :class:`~raft.classroom.grade_mc.ModelCheck` (None if it was not run)."""
+
     lab: Lab
     node_class: type
     results: list
     counterexample: Counterexample | None = None
+    model_check: ModelCheck | None = None
 
     @property
     def passed(self):
@@ -246,23 +261,28 @@ def _story_message(node_class, lab, name, run, story=None):
     return "\n".join(lines)
 
 
-def _reporting(seeds, progress, total):
+def _reporting(seeds, progress, total, first):
     """The seeds, calling ``progress`` as each one is tried (the search stops at the first
-    failing schedule; shrinking it follows)."""
-    first = total - len(seeds)
+    failing schedule; shrinking it follows): steps ``first`` to ``first + len(seeds)`` of
+    ``total``."""
     for k, seed in enumerate(seeds):
         progress((first + k) / total, f"random fault schedule {k + 1} of {len(seeds)} "
                                       f"(seed {seed})")
         yield seed
-    progress(1.0, "random fault schedules done")
+    progress((first + len(seeds)) / total, "random fault schedules done")
 
 
-def check(node_class, lab, *, seeds=None, quiet=False, minimize=True, progress=None):
+def check(node_class, lab, *, seeds=None, quiet=False, minimize=True, progress=None,
+          model_check=True, mc_states=None):
     """Grade ``node_class`` on lab ``lab`` (1-6); prints the report and returns it.
 
-    ``report.passed`` is True if every story and every random schedule passed. ``progress``,
-    if given, is called as ``progress(fraction, text)`` before each story and each random
-    schedule (the book's page draws its progress bar from it); it changes nothing else."""
+    ``report.passed`` is True if every story, every random schedule and the model check
+    passed. ``seeds``: the random schedules' seeds (default ``range(lab.seeds)``);
+    ``minimize``: shrink their counterexample. ``progress``, if given, is called as
+    ``progress(fraction, text)`` before each story, each random schedule and each search of
+    the model check (the book's page draws its progress bar from it); it changes nothing else.
+    ``model_check``: run the bounded model check (False leaves it out); ``mc_states``: the
+    distinct states each of its searches may explore (default ``grade_mc.STATES``, 20,000)."""
     lab = _lab(lab)
     missing = [m for m in lab.methods if not callable(getattr(node_class, m, None))]
     results = []
@@ -271,10 +291,11 @@ def check(node_class, lab, *, seeds=None, quiet=False, minimize=True, progress=N
                               f"got {node_class!r}"))
     elif missing:
         results.append(Result("the lab's methods exist", False, f"missing: {missing}"))
-    cx = None
+    cx = mc = None
     if not results:
         seeds = list(range(lab.seeds) if seeds is None else seeds)
-        total = len(lab.stories) + len(seeds)
+        searches = len(mc_searches(lab)) if model_check else 0
+        total = len(lab.stories) + len(seeds) + searches
         for done, (name, story) in enumerate(lab.stories):
             if progress is not None:
                 progress(done / total, f"story: {name}")
@@ -295,7 +316,8 @@ def check(node_class, lab, *, seeds=None, quiet=False, minimize=True, progress=N
         name = f"random fault schedules (seeds {seeds[0]}..{seeds[-1]}, safety after every " \
                f"step, progress after healing)"
         cx = find_counterexample(node_class, lab.profile,
-                                 seeds if progress is None else _reporting(seeds, progress, total),
+                                 seeds if progress is None else
+                                 _reporting(seeds, progress, total, len(lab.stories)),
                                  minimize=minimize, stall_ms=lab.stall_ms)
         if cx is None:
             results.append(Result(name, True))
@@ -311,7 +333,17 @@ def check(node_class, lab, *, seeds=None, quiet=False, minimize=True, progress=N
                     message.append("what happened (key events, simulated time):")
                     message += ["  " + line for line in events]
             results.append(Result(name, False, "\n".join(message)))
-    report = Report(lab, node_class, results, cx)
+        if searches:   # (a lab whose searches the model cannot make has none: lab 6)
+            def searching(k, text):
+                progress((total - searches + k) / total, f"model check: search {k + 1} of "
+                                                         f"{searches} ({text})")
+
+            mc = run_model_check(node_class, lab, states=mc_states,
+                                 progress=None if progress is None else searching)
+            results.append(Result(mc.name(), mc.passed, mc.message()))
+            if progress is not None:
+                progress(1.0, "model check done")
+    report = Report(lab, node_class, results, cx, mc)
     if not quiet:
         print(report.text())
     return report

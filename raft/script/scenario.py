@@ -31,6 +31,9 @@ what happens to it, with ``expect`` lines that must hold::
     members 1 2 3 4 5     # membership change by joint consensus ("... unsafe": direct switch)
     add 6 / add 6 nonvoter / promote 6 / remove 2 / remove leader   # one server at a time
     deliver #17 / drop #17  # a message on the network, by its id
+    duplicate #17 / fire 2  # on a manual cluster (manual=yes in the header), where nothing
+                            # happens by itself: a second copy of a message; time passes
+                            # and S2's timer fires (see raft.sim.manual)
     clock 1500            # time passes to 1500 ms (nothing may be due before then)
     expect leader 1       # or: expect leader none
     expect term 3 = 2 / expect role 3 = follower / expect commit 1 = 4
@@ -58,9 +61,11 @@ from dataclasses import dataclass
 from .. import errors
 from ..errors import ExpectationFailed, ScenarioError
 from ..node import Node
-from ..sim.actions import VERBS, Action, Setup, _ms, number_text
+from ..sim.actions import VERBS, Action, Duplicate, Fire, Setup, _ms, number_text
 from ..sim.cluster import Cluster
+from ..sim.manual import ManualCluster
 
+_MANUAL_ONLY = (Fire, Duplicate)   # the steps only a ManualCluster takes
 _COMMENT = re.compile(r"(?:^|\s)#(?=\s|$)")  # "# note" is a comment; "#17" is a message id
 _STATE = ("log", "term", "vote")
 _MODES = {"strict": False, "lenient": True}
@@ -257,6 +262,10 @@ def run(text, check_invariants=True, cluster=None, node_class=None):
         cluster = build(script, check_invariants, node_class)
     for line in script.lines:
         item = line.item
+        if isinstance(item, _MANUAL_ONLY) and not isinstance(cluster, ManualCluster):
+            raise ScenarioError(f"'{item.verb}' needs a manual cluster (manual=yes on the "
+                                "cluster line): elsewhere the network and the timers act by "
+                                "themselves", line.number, line.text)
         try:
             if isinstance(item, Action):
                 cluster.do(item, lenient=script.lenient)
@@ -277,9 +286,10 @@ def build(script, check_invariants=True, node_class=None):
     """The cluster a :class:`Script` (or scenario text) starts with."""
     if isinstance(script, str):
         script = load(script)
+    make = ManualCluster if script.setup.manual else Cluster
     try:
-        return Cluster(**script.setup.kwargs(), node_class=node_class or Node,
-                       check_invariants=check_invariants)
+        return make(**script.setup.kwargs(), node_class=node_class or Node,
+                    check_invariants=check_invariants)
     except errors.RaftError as e:
         raise ScenarioError(f"cannot build the cluster: {e}", script.first) from e
 

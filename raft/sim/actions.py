@@ -734,6 +734,20 @@ class Drop(Deliver):
     """``drop #17``: lose one message on the network."""
 
 
+@_verb("duplicate")
+@dataclass(frozen=True, slots=True)
+class Duplicate(Deliver):
+    """``duplicate #17``: put a second copy of a message on the network (a manual cluster's
+    step, ``manual=yes``; elsewhere the network duplicates by itself)."""
+
+
+@_verb("fire")
+@dataclass(frozen=True, slots=True)
+class Fire(_OnServer):
+    """``fire 2``: time passes until S2's timer is due, and it fires: an election, or a leader's
+    heartbeats (a manual cluster's step, ``manual=yes``; elsewhere timers fire by themselves)."""
+
+
 # Membership.
 
 @_verb("members")
@@ -812,6 +826,7 @@ SETTINGS = {
     "snapshot_threshold": "int",
     "pre_vote": "bool", "check_quorum": "bool",
     "clients": "int", "reads": "word", "drift_bound": "float",
+    "manual": "bool",
 }
 #: Older spellings of settings, still read: ``heartbeat=``, ``max_entries=``.
 SETTING_ALIASES = {"heartbeat": "heartbeat_interval", "max_entries": "max_entries_per_message"}
@@ -843,14 +858,16 @@ class Setup:
     clients: int = 0             # simulated clients c1.. (raft/sim/clients.py)
     reads: str = "log"           # how reads are answered (raft.node.READ_MODES)
     drift_bound: float = DRIFT_BOUND   # the clock drift bound leases assume (§6.4.1)
+    manual: bool = False         # a ManualCluster (raft.sim.manual): nothing happens by itself
     logs: dict | None = None     # server -> log (terms, (term, command) pairs or Entry)
     terms: dict | None = None    # server -> current_term
     votes: dict | None = None    # server -> voted_for
     snapshot_threshold: int | None = None   # beyond Figure 2: log compaction (§7)
 
     def kwargs(self):
-        """The keyword arguments of ``Cluster`` that rebuild this setup."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        """The keyword arguments of ``Cluster`` that rebuild this setup (``manual`` is not one:
+        it chooses the class, ``ManualCluster``)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "manual"}
 
     def header(self):
         """The first line: ``cluster size=3 seed=7 ...``."""
