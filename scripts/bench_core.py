@@ -53,6 +53,7 @@ changed in any way at all, even behind the node's back, and we keep it.
 
     python scripts/bench_core.py              # all four modes
     python scripts/bench_core.py --profile a  # cProfile of mode (a), top functions
+    python scripts/bench_core.py --instructions  # instructions per message (valgrind; slow)
 """
 
 from __future__ import annotations
@@ -60,8 +61,14 @@ from __future__ import annotations
 import argparse
 import cProfile
 from heapq import heappop, heappush
+import os
 import pstats
 import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
 
 from raft import Cluster, NotLeader
@@ -174,6 +181,40 @@ def measure(mode, duration, interval, repeat):
           f"[{delivered:,} msgs, {nsteps:,} steps, {cpu:.2f} s CPU, commit index {commit}]")
 
 
+def run_once(mode, duration, interval):
+    """One run of ``mode``; prints the messages it delivered (for ``--instructions``)."""
+    _, kwargs = MODES[mode]
+    cluster = (bare_workload(duration, interval) if mode == "n"
+               else workload(duration, interval, **kwargs))
+    print(f"delivered {cluster.delivered}")
+
+
+def count_instructions(mode, interval, short=1_000, long=4_000):
+    """Machine instructions per delivered message in ``mode``, counted by valgrind's callgrind:
+    the difference between a run of ``long`` and one of ``short`` simulated ms, divided by the
+    difference in messages delivered (so start-up and imports cancel out). Unlike msgs/s, this
+    does not drift with the machine's load."""
+    if shutil.which("valgrind") is None:
+        sys.exit("--instructions needs valgrind (apt-get install valgrind)")
+    counts = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for duration in (short, long):
+            out = os.path.join(tmp, f"callgrind.{duration}")
+            run = subprocess.run(
+                ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+                 sys.executable, __file__, "--once", mode, "--duration", str(duration),
+                 "--interval", str(interval)],
+                capture_output=True, text=True, check=True)
+            delivered = int(re.search(r"delivered (\d+)", run.stdout).group(1))
+            total = int(re.search(r"Collected : (\d+)", run.stderr).group(1))
+            counts.append((delivered, total))
+    (m1, i1), (m2, i2) = counts
+    per_message = (i2 - i1) / (m2 - m1)
+    label, _ = MODES[mode]
+    print(f"({mode}) {label:30s} {per_message / 1000:>9,.1f}k instructions per message  "
+          f"[callgrind, {long / 1000:g} s minus {short / 1000:g} s: {m2 - m1:,} msgs]")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--duration", type=float, default=20_000, help="simulated ms of load")
@@ -181,7 +222,19 @@ def main():
     parser.add_argument("--repeat", type=int, default=3, help="runs per mode; the best counts")
     parser.add_argument("--modes", default="abcn")
     parser.add_argument("--profile", metavar="MODE", help="profile one mode with cProfile")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count instructions per message with valgrind (slow: minutes)")
+    parser.add_argument("--once", metavar="MODE", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.once:
+        run_once(args.once, args.duration, args.interval)
+        return
+    if args.instructions:
+        print(f"5 servers, one client command every {args.interval:g} ms; "
+              "instructions per delivered message (valgrind)")
+        for mode in args.modes:
+            count_instructions(mode, args.interval)
+        return
     if args.profile:
         _, kwargs = MODES[args.profile]
         profiler = cProfile.Profile()
