@@ -40,7 +40,7 @@ from .actions import (ANY, LEADER as TARGET_LEADER, OLD_LEADER, Add, Clock, Comp
                       Deliver, Disconnect, Drop, Elect, Heal, Isolate, Members, Network,
                       Partition, Promote, Reboot, Remove, Restart, Run, RunUntil, Setup, Step,
                       Submit, TakeOver, Timeout, Transfer)
-from .trace import TraceRecord, step_caption
+from .trace import Trace, step_caption
 
 _DELIVER, _TIMER = 0, 1
 
@@ -145,7 +145,7 @@ class Cluster:
 
         self.now = 0.0
         self.steps = 0
-        self.trace = []
+        self.trace = Trace()         # the records of the run (empty with trace=False)
         self.stats = Counter()       # messages sent, by message class name
         self.delivered = 0           # messages delivered
         self.nodes = {}
@@ -261,7 +261,7 @@ class Cluster:
 
     def step_records(self, step):
         """The trace records of one step."""
-        return [r for r in self.trace if r.step == step]
+        return self.trace.step_records(step)
 
     def caption(self, step=None):
         """One line saying what happened in ``step`` (default: the last step)."""
@@ -871,12 +871,12 @@ class Cluster:
 
     def _record(self, kind, node, rule=None, **data):
         if self.tracing:
-            self.trace.append(TraceRecord(self.steps, self.now, kind, node, rule, data))
+            self.trace.values += (self.steps, self.now, kind, node, rule, data)
 
     def _record_msg(self, kind, node, msg):
-        """``_record(kind, node, msg=msg)`` without building keyword arguments (hot path)."""
+        """``_record(kind, node, msg=msg)`` for "deliver" and "duplicate", packed (hot path)."""
         if self.tracing:
-            self.trace.append(TraceRecord(self.steps, self.now, kind, node, None, {"msg": msg}))
+            self.trace.values += (self.steps, self.now, kind, node, None, msg)
 
     def _boot(self, i, config):
         disk = self.disks[i]
@@ -906,16 +906,19 @@ class Cluster:
             else:
                 start = out.persist_log_from
                 disk.log[start - 1 - node.log.snapshot_index:] = node.log[start:]
-        if self.tracing:
-            for note in out.notes:
-                self.trace.append(TraceRecord(self.steps, self.now, note.kind, i, note.rule,
-                                              note.data))
+        tracing = self.tracing
+        if tracing:   # each note becomes a record (six values: see raft.sim.trace.Trace)
+            values, step, now = self.trace.values, self.steps, self.now
+            for kind, rule, data in out.notes:
+                values += (step, now, kind, i, rule, data)
         for msg in out.messages:
             self._send(msg)
         machine = self.state_machines[i]
         for index, entry in out.apply:
             machine.apply(entry)
-            self._record("apply", i, "all-apply", index=index, what=_entry_label(entry))
+            if tracing:   # _record("apply", i, "all-apply", index=..., what=...), packed
+                self.trace.values += (self.steps, self.now, "apply", i, "all-apply",
+                                      (index, entry))
             if self.checker is not None:
                 self.checker.on_apply(i, index, entry)
         if self.snapshot_threshold is not None:   # beyond Figure 2 (§7): compact the log
@@ -973,8 +976,7 @@ class Cluster:
             # at work, an empty one a heartbeat. (Other messages' rules are on the node's notes.)
             rule = (("leader-replicate" if msg.entries else "leader-heartbeat")
                     if msg.__class__ is AppendEntries else None)
-            self.trace.append(TraceRecord(self.steps, self.now, "send", msg.src, rule,
-                                          {"msg": msg}))
+            self.trace.values += (self.steps, self.now, "send", msg.src, rule, msg)
         if dst in self.crashed:
             self._record("drop", dst, None, msg=msg, reason=f"S{dst} is down")
             return
@@ -1262,11 +1264,3 @@ def _as_entry(x, node):
     raise ConfigurationError(f"S{node}: a log entry is a term, a (term, command) pair or an "
                              f"Entry, got {x!r}")
 
-
-def _entry_label(entry):
-    command = entry.command   # (Entry.kind, spelled out: this runs for every applied entry)
-    if command is None:
-        return "no-op"
-    if isinstance(command, Configuration):
-        return f"configuration {command}"
-    return repr(command)
