@@ -58,6 +58,11 @@ class Flight(NamedTuple):
     deliver_at: float
 
 
+def _new_flight(*values):
+    """``Flight(*values)`` without the call through its class (one is made per message)."""
+    return tuple.__new__(Flight, values)
+
+
 class Done(NamedTuple):
     """An action done to the cluster: it began after step ``start`` and took step ``step``
     itself (a ``run`` processes the events from ``start`` on, then moves the clock to its end
@@ -160,7 +165,13 @@ class Cluster:
         self._seq = 0
         self._flights = {}
         self._next_flight = 0
-        self._timer_at = {}
+        # Each server's timer: when it fires, and the event number it was set with. A timer
+        # moved later (as an election timer is on every AppendEntries) is not queued again: its
+        # earlier event, when it comes, queues it at its new time, with the number it was set with
+        # so that it keeps its place among events of the same time (see _schedule_timer).
+        self._timer_at = {}          # server -> when its timer fires
+        self._timer_seq = {}         # server -> the event number it was set with
+        self._timer_queued = {}      # server -> (time, number) of its latest event in the queue
         self._instant = (None, {}, 0)  # (time, server -> timer firings then, first step)
         self.done = []               # Done records: the actions done to it, for replay
         self._client_seq = 0
@@ -277,7 +288,7 @@ class Cluster:
         while queue:
             if until is not None and queue[0][0] > until:
                 return None
-            time, _, kind, payload = heappop(queue)
+            time, seq, kind, payload = heappop(queue)
             if kind == _DELIVER:
                 flight = self._flights.pop(payload, None)
                 if flight is None:
@@ -287,8 +298,15 @@ class Cluster:
                 self._deliver(flight)
             else:
                 i = payload
-                if i in self.crashed or self._timer_at.get(i) != time:
-                    continue  # the timer was reset or the server crashed: a stale event
+                queued = self._timer_queued.get(i)
+                if queued is not None and queued[1] == seq:
+                    del self._timer_queued[i]   # (the server's latest event leaves the queue)
+                at = self._timer_at.get(i)
+                if at != time or i in self.crashed:
+                    # The server crashed, or its timer was moved: if later, queue it there.
+                    if at is not None and at > time and i not in self._timer_queued:
+                        self._queue_timer(i, at, self._timer_seq[i])
+                    continue
                 del self._timer_at[i]
                 at, fired, first = self._instant
                 if at != time:
@@ -316,7 +334,7 @@ class Cluster:
         """Run for ``ms`` simulated milliseconds."""
         checks.duration("run(ms): ms", ms)
         started, end = self.steps, self.now + ms
-        while self.step(until=end) is not None:
+        while self.step(end) is not None:
             pass
         if end > self.now:
             self._act(Run.checked(ms), started, end)
@@ -897,15 +915,16 @@ class Cluster:
         """Act on a node's output: persist, then send, then apply."""
         node = self.nodes[i]
         out = node.ready()
-        disk = self.disks[i]
         if out.persist_hard_state:
+            disk = self.disks[i]
             disk.current_term, disk.voted_for = node.current_term, node.voted_for
         if out.persist_log_from is not None:
             if out.snapshot is not None:
                 self._save_snapshot(i, node, out)   # beyond Figure 2 (§7)
-            else:
-                start = out.persist_log_from
-                disk.log[start - 1 - node.log.snapshot_index:] = node.log[start:]
+            else:   # the log from that index on (the disk, like node.log.entries, starts
+                #     after the snapshot's last included index)
+                start = out.persist_log_from - 1 - node.log.snapshot_index
+                self.disks[i].log[start:] = node.log.entries[start:]
         tracing = self.tracing
         if tracing:   # each note becomes a record (six values: see raft.sim.trace.Trace)
             values, step, now = self.trace.values, self.steps, self.now
@@ -913,14 +932,14 @@ class Cluster:
                 values += (step, now, kind, i, rule, data)
         for msg in out.messages:
             self._send(msg)
-        machine = self.state_machines[i]
-        for index, entry in out.apply:
-            machine.apply(entry)
-            if tracing:   # _record("apply", i, "all-apply", index=..., what=...), packed
-                self.trace.values += (self.steps, self.now, "apply", i, "all-apply",
-                                      (index, entry))
-            if self.checker is not None:
-                self.checker.on_apply(i, index, entry)
+        if out.apply:
+            machine, checker = self.state_machines[i], self.checker
+            for index, entry in out.apply:
+                machine.apply(entry)
+                if tracing:   # _record("apply", i, "all-apply", index=..., what=...), packed
+                    values += (step, now, "apply", i, "all-apply", (index, entry))
+                if checker is not None:
+                    checker.on_apply(i, index, entry)
         if self.snapshot_threshold is not None:   # beyond Figure 2 (§7): compact the log
             self._maybe_compact(i, node)
         self._schedule_timer(i)
@@ -953,11 +972,24 @@ class Cluster:
 
     def _schedule_timer(self, i):
         deadline = self.nodes[i].next_deadline()
-        if deadline is not None and deadline < self.now:
+        if deadline is None:
+            return
+        if deadline < self.now:
             deadline = self.now   # a deadline in the past fires now: the clock never goes back
-        if deadline is not None and self._timer_at.get(i) != deadline:
+        if self._timer_at.get(i) != deadline:
+            self._seq = seq = self._seq + 1
             self._timer_at[i] = deadline
-            self._push(deadline, _TIMER, i)
+            self._timer_seq[i] = seq
+            queued = self._timer_queued.get(i)
+            # An event of this server that comes earlier is already queued: when it comes,
+            # step() queues the timer at its time (most moves are later: a follower's timer
+            # on every AppendEntries, the leader's on every broadcast). Otherwise queue it now.
+            if queued is None or deadline < queued[0]:
+                self._queue_timer(i, deadline, seq)
+
+    def _queue_timer(self, i, time, seq):
+        self._timer_queued[i] = (time, seq)
+        heappush(self._queue, (time, seq, _TIMER, i))
 
     def _push(self, time, kind, payload):
         self._seq += 1
@@ -969,13 +1001,14 @@ class Cluster:
         return self._faults and not self.can_reach(src, dst)
 
     def _send(self, msg):
-        self.stats[type(msg).__name__] += 1
+        cls = msg.__class__
+        self.stats[cls.__name__] += 1
         dst = msg.dst
         if self.tracing:   # (_record_msg, inlined: this runs for every message)
             # Figure 2, Leaders: an AppendEntries that carries entries is the replication rule
             # at work, an empty one a heartbeat. (Other messages' rules are on the node's notes.)
             rule = (("leader-replicate" if msg.entries else "leader-heartbeat")
-                    if msg.__class__ is AppendEntries else None)
+                    if cls is AppendEntries else None)
             self.trace.values += (self.steps, self.now, "send", msg.src, rule, msg)
         if dst in self.crashed:
             self._record("drop", dst, None, msg=msg, reason=f"S{dst} is down")
@@ -984,24 +1017,33 @@ class Cluster:
             if not self.can_reach(msg.src, dst):
                 self._record("drop", dst, None, msg=msg, reason="the link is cut")
                 return
-        rng = self.rng
-        if self.drop_rate and rng.random() < self.drop_rate:
-            self._record("drop", dst, None, msg=msg, reason="lost by the network")
-            return
-        self._launch(msg)
-        if self.duplicate_rate and rng.random() < self.duplicate_rate:
-            self._record_msg("duplicate", dst, msg)
+        if self.drop_rate or self.duplicate_rate or self.reorder_rate:
+            if self.drop_rate and self.rng.random() < self.drop_rate:
+                self._record("drop", dst, None, msg=msg, reason="lost by the network")
+                return
             self._launch(msg)
+            if self.duplicate_rate and self.rng.random() < self.duplicate_rate:
+                self._record_msg("duplicate", dst, msg)
+                self._launch(msg)
+            return
+        # A network without faults: _launch(msg), inlined (this runs for every message).
+        low, high = self.latency
+        now = self.now
+        at = now + (low + (high - low) * self.rng.random())
+        self._next_flight = fid = self._next_flight + 1
+        self._flights[fid] = _new_flight(fid, msg, now, at)
+        self._seq = seq = self._seq + 1
+        heappush(self._queue, (at, seq, _DELIVER, fid))
 
     def _launch(self, msg):
         low, high = self.latency
-        random = self.rng.random
-        delay = low + (high - low) * random()   # rng.uniform(low, high), as Python computes it
-        if self.reorder_rate and random() < self.reorder_rate:
+        delay = low + (high - low) * self.rng.random()   # rng.uniform(low, high), as Python
+        #                                                  computes it
+        if self.reorder_rate and self.rng.random() < self.reorder_rate:
             delay += self.rng.uniform(high, 3 * high)  # held back: later messages overtake it
         self._next_flight = fid = self._next_flight + 1
         now = self.now
-        self._flights[fid] = Flight(fid, msg, now, now + delay)
+        self._flights[fid] = _new_flight(fid, msg, now, now + delay)
         self._seq += 1
         heappush(self._queue, (now + delay, self._seq, _DELIVER, fid))
 
@@ -1011,11 +1053,12 @@ class Cluster:
         if dst in self.crashed:
             self._record("drop", dst, None, msg=msg, reason=f"S{dst} is down")
             return
-        if self._cut(msg.src, dst):
+        if self._faults and not self.can_reach(msg.src, dst):   # (_cut, inlined)
             self._record("drop", dst, None, msg=msg, reason="the link is cut")
             return
         self.delivered += 1
-        self._record_msg("deliver", dst, msg)
+        if self.tracing:   # (_record_msg, inlined)
+            self.trace.values += (self.steps, self.now, "deliver", dst, None, msg)
         self.nodes[dst].step(msg, self.now)
         self._drain(dst)
 
