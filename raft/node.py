@@ -282,7 +282,7 @@ def _majority_index(match_index, voters):
     # which three servers store.
     if not voters:
         return 0
-    ranked = sorted((match_index.get(v, 0) for v in voters), reverse=True)
+    ranked = sorted([match_index.get(v, 0) for v in voters], reverse=True)
     return ranked[len(voters) // 2]
 
 
@@ -319,24 +319,28 @@ class Log:
     a plain log has no snapshot: ``snapshot_index`` and ``snapshot_term`` are 0 and its first
     index is 1."""
 
-    __slots__ = ("entries", "snapshot_index", "snapshot_term")
+    __slots__ = ("entries", "last_index", "snapshot_index", "snapshot_term")
 
     first_index = 1      # the first index the log holds an entry for
 
     def __init__(self, entries=()):
         self.entries = list(entries)
+        # The index of the last entry (0 for an empty log). Kept up to date by ``append`` and
+        # ``delete_from`` rather than computed when read: the node reads it several times for
+        # every message (scripts/bench_core.py).
+        self.last_index = len(self.entries)
         self.snapshot_index = 0   # beyond Figure 2: the last index a snapshot replaces (none)
         self.snapshot_term = 0    # and that entry's term
 
     def __len__(self):
-        return len(self.entries)
+        return self.last_index
 
     def __iter__(self):
         return iter(self.entries)
 
     def __getitem__(self, index):
         """``log[i]`` is the entry at index i (1-based); ``log[a:b]`` slices by index too."""
-        if isinstance(index, slice):
+        if type(index) is slice:
             start = 1 if index.start is None else index.start
             stop = len(self.entries) + 1 if index.stop is None else index.stop
             return self.entries[start - 1:stop - 1]
@@ -349,10 +353,6 @@ class Log:
         return self.entries[index - 1].term if index > 0 else 0
 
     @property
-    def last_index(self):
-        return len(self.entries)
-
-    @property
     def last_term(self):
         return self.entries[-1].term if self.entries else 0
 
@@ -361,10 +361,12 @@ class Log:
 
     def append(self, entry):
         self.entries.append(entry)
+        self.last_index += 1
 
     def delete_from(self, index):
         """Delete the entry at ``index`` and all that follow it."""
         del self.entries[index - 1:]
+        self.last_index = len(self.entries)
 
     def compact(self, index, term):
         """Beyond Figure 2 (§7): the log with its entries up to and including ``index`` (of
@@ -396,17 +398,15 @@ class CompactedLog(Log):
         super().__init__(entries)
         self.snapshot_index = snapshot_index
         self.snapshot_term = snapshot_term
+        self.last_index = snapshot_index + len(self.entries)
 
     @property
     def first_index(self):
         return self.snapshot_index + 1
 
-    def __len__(self):
-        return self.snapshot_index + len(self.entries)
-
     def __getitem__(self, index):
         first = self.snapshot_index + 1
-        if isinstance(index, slice):
+        if type(index) is slice:
             start = first if index.start is None else index.start
             stop = len(self) + 1 if index.stop is None else index.stop
             if start < first:
@@ -429,10 +429,6 @@ class CompactedLog(Log):
         self._compacted(index)
 
     @property
-    def last_index(self):
-        return self.snapshot_index + len(self.entries)
-
-    @property
     def last_term(self):
         return self.entries[-1].term if self.entries else self.snapshot_term
 
@@ -440,6 +436,7 @@ class CompactedLog(Log):
         if index <= self.snapshot_index:
             self._compacted(index)
         del self.entries[index - self.snapshot_index - 1:]
+        self.last_index = self.snapshot_index + len(self.entries)
 
     def compact(self, index, term):
         """Discard the entries up to and including ``index`` too (a newer snapshot, Figure 12);
@@ -617,6 +614,9 @@ class Note(NamedTuple):
     kind: str
     rule: str | None
     data: dict
+
+
+_new_tuple = tuple.__new__   # _new_tuple(Note, (kind, rule, data)) is Note(kind, rule, data)
 
 
 @dataclass(slots=True)
@@ -1032,11 +1032,10 @@ class Node:
         """The first index where the log holds an entry of another term than the new entry
         for that index (receiver rule 3), or None. Entries past the log's end conflict with
         nothing: they are new."""
-        for offset, entry in enumerate(entries):
-            index = prev_log_index + 1 + offset
-            if index > self.log.last_index:
-                return None
-            if self.log.term_at(index) != entry.term:
+        first = prev_log_index + 1
+        held = self.log[first:first + len(entries)]   # our entries at the same indexes
+        for index, (ours, new) in enumerate(zip(held, entries), first):
+            if ours.term != new.term:
                 return index
         return None
 
@@ -1198,7 +1197,9 @@ class Node:
 
     def note(self, kind, rule, **data):
         """Record what happened (a kind of raft.sim.trace.KINDS) and the rule (of RULES)."""
-        self.out.notes.append(Note(kind, rule, data))
+        # Note(kind, rule, data), built without the call through the class, which costs more
+        # than the rest of this method (notes are written for almost every message).
+        self.out.notes.append(_new_tuple(Note, (kind, rule, data)))
 
     # =============================================================================================
     # Beyond Figure 2. Each mechanism below is marked with where it comes from; none changes a

@@ -124,15 +124,14 @@ import pytest
 import raft.node, raft.sim.trace
 
 fired, current = {}, [None]
-note_new = raft.node.Note.__new__
+node_note = raft.node.Node.note
 
-def recording_note(cls, *args, **kwargs):
-    note = note_new(cls, *args, **kwargs)
+def recording_note(self, kind, rule, **data):
     if current[0]:
-        fired.setdefault(current[0], set()).add(note.rule)
-    return note
+        fired.setdefault(current[0], set()).add(rule)
+    return node_note(self, kind, rule, **data)
 
-raft.node.Note.__new__ = staticmethod(recording_note)
+raft.node.Node.note = raft.node.Node._note = recording_note
 
 # The simulator's own records (sends, applies) are read from every trace a test makes.
 traces, trace_init = [], raft.sim.trace.Trace.__init__
