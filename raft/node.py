@@ -713,13 +713,18 @@ class Node:
     # replay of Figure 8 needs one).
     noop_on_election = True
 
-    # Beyond Figure 2, off unless asked for: the two switches and the state of a pre-vote poll or
-    # a leadership transfer. They are class-level defaults that a server sets on itself only when
-    # it uses them: CPython 3.11 reads an object's attributes fastest while it has at most 29 of
-    # its own, and the state of Figure 2 and §6 already takes 28 (speed with everything off is
-    # unchanged; scripts/bench_core.py).
+    # Beyond Figure 2, off unless asked for: the two switches and the state of log compaction, a
+    # pre-vote poll or a leadership transfer. They are class-level defaults that a server sets on
+    # itself only when it uses them: CPython 3.11 reads an object's attributes fastest while it
+    # has at most 29 of its own (one more makes every attribute of the node slower to read and
+    # write), and the state of Figure 2 and §6 already takes 28 (scripts/bench_core.py).
     pre_vote = False          # ask before campaigning (dissertation §9.6)
     check_quorum = False      # a leader cut off from its majority steps down (§6.2)
+    # Log compaction (§7): the latest snapshot, which replaces the log up to its last included
+    # index; None until the application hands one over (``compact``) or a leader sends one
+    # (``handle_install_snapshot``). Persistent state, like the log.
+    snapshot = None
+    snapshots_sent = None     # log compaction, as leader: peer -> (term, index, when) last sent
     pre_votes = None          # pre-vote: who said yes in the poll under way, or None
     poll_start = None         # pre-vote: when that poll began
     transfer_target = None    # leadership transfer, as leader: to whom, or None
@@ -775,11 +780,7 @@ class Node:
         self.heartbeat_due = None      # as leader: when to send the next heartbeats
         self.heard_from = {}           # as leader: when each server last answered (§6, §6.2)
         self.out = Ready()             # output since the last ready()
-        # Beyond Figure 2 (§7): the latest snapshot, which replaces the log up to its last
-        # included index; None until the application hands one over (``compact``) or a leader
-        # sends one (``handle_install_snapshot``). Persistent state, like the log.
-        self.snapshot = None
-        self.snapshots_sent = {}       # as leader: peer -> (term, index, when) of the last sent
+        # (Beyond Figure 2, §7: ``snapshot`` and ``snapshots_sent`` are class-level defaults.)
         if snapshot is not None:
             self._restart_from_snapshot(snapshot)
 
@@ -1450,6 +1451,8 @@ class Node:
         snapshot = self.snapshot
         index, due = snapshot.last_included_index, self.heartbeat_due
         now = due - self.heartbeat_interval if due is not None else None
+        if self.snapshots_sent is None:
+            self.snapshots_sent = {}
         sent = self.snapshots_sent.get(peer)
         if sent is not None and now is not None and sent[:2] == (self.current_term, index) \
                 and now - sent[2] < self.heartbeat_interval:

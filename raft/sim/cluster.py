@@ -106,6 +106,18 @@ class Cluster:
     single-server changes (``add_server``, ``promote``, ``remove_server``) are requests.
     """
 
+    # The cluster's state in slots: it has more attributes than CPython 3.11 keeps in its fastest
+    # form for an object (29), and the simulator reads them for every message. (``__dict__``
+    # takes any other attribute.)
+    __slots__ = ("_check_invariants", "_client_seq", "_cut_links", "_disconnected", "_faults",
+                 "_flights", "_groups", "_instant", "_next_flight", "_node_options", "_queue",
+                 "_seq", "_timer_at", "_timer_queued", "_timer_seq", "check_quorum", "checker",
+                 "crashed", "delivered", "disks", "disruption_guard", "done", "drop_rate",
+                 "duplicate_rate", "election_timeout", "fast_backoff", "heartbeat_interval",
+                 "latency", "max_entries_per_message", "node_class", "nodes", "now", "pre_vote",
+                 "reorder_rate", "rng", "seed", "setup", "snapshot_threshold", "state_machines",
+                 "stats", "steps", "trace", "tracing", "__dict__")
+
     def __init__(self, size=5, seed=0, election_timeout=(150, 300), heartbeat_interval=50,
                  latency=(10, 15), drop=0.0, duplicate=0.0, reorder=0.0, fast_backoff=False,
                  disruption_guard=True, logs=None, terms=None, votes=None, node_class=Node,
