@@ -713,6 +713,10 @@ class Node:
     # replay of Figure 8 needs one).
     noop_on_election = True
 
+    # Whether ``note`` keeps its notes. A simulator that keeps no trace (``Cluster(trace=False)``)
+    # sets it to False on its servers: nobody reads their notes, so none are built.
+    keep_notes = True
+
     # Beyond Figure 2, off unless asked for: the two switches and the state of log compaction, a
     # pre-vote poll or a leadership transfer. They are class-level defaults that a server sets on
     # itself only when it uses them: CPython 3.11 reads an object's attributes fastest while it
@@ -1198,9 +1202,10 @@ class Node:
 
     def note(self, kind, rule, **data):
         """Record what happened (a kind of raft.sim.trace.KINDS) and the rule (of RULES)."""
-        # Note(kind, rule, data), built without the call through the class, which costs more
-        # than the rest of this method (notes are written for almost every message).
-        self.out.notes.append(_new_tuple(Note, (kind, rule, data)))
+        if self.keep_notes:
+            # Note(kind, rule, data), built without the call through the class, which costs
+            # more than the rest of this method (notes are written for almost every message).
+            self.out.notes.append(_new_tuple(Note, (kind, rule, data)))
 
     # =============================================================================================
     # Beyond Figure 2. Each mechanism below is marked with where it comes from; none changes a

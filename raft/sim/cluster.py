@@ -918,6 +918,8 @@ class Cluster:
             heartbeat_interval=self.heartbeat_interval, fast_backoff=self.fast_backoff,
             disruption_guard=self.disruption_guard, current_term=disk.current_term,
             voted_for=disk.voted_for, log=disk.log, **options)
+        if not self.tracing:
+            self.nodes[i].keep_notes = False   # no trace: nobody reads the notes
         machine = self.state_machines[i] = kv.KeyValueStore()
         if disk.snapshot is not None:
             machine.restore(disk.snapshot.data)
