@@ -1040,7 +1040,8 @@ class Cluster:
                 self._record_msg("duplicate", dst, msg)
                 self._launch(msg)
             return
-        # A network without faults: _launch(msg), inlined (this runs for every message).
+        # A network that loses, duplicates and delays nothing: _launch(msg), inlined (this runs
+        # for every message; the same random draw and the same event).
         low, high = self.latency
         now = self.now
         at = now + (low + (high - low) * self.rng.random())
@@ -1051,8 +1052,7 @@ class Cluster:
 
     def _launch(self, msg):
         low, high = self.latency
-        delay = low + (high - low) * self.rng.random()   # rng.uniform(low, high), as Python
-        #                                                  computes it
+        delay = low + (high - low) * self.rng.random()   # rng.uniform(low, high), spelled out
         if self.reorder_rate and self.rng.random() < self.reorder_rate:
             delay += self.rng.uniform(high, 3 * high)  # held back: later messages overtake it
         self._next_flight = fid = self._next_flight + 1
