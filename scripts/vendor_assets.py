@@ -2,9 +2,11 @@
 
 Sphinx copies _vendor/ into _build/html/_static/ (html_static_path in _config.yml), so the pages
 load MathJax's fonts from local files, never from a CDN. (The players need no vendored library: the
-painter, raft/viz/painter.js, is the book's own plain script; _ext/raft_painter.py copies it.) Only the files that
-pages actually request are copied (see MANIFEST); the browser test fails on any 404, so a missing
-file here shows up there.
+painter, raft/viz/painter.js, is the book's own plain script; _ext/raft_painter.py copies it.)
+Pyodide (npm `pyodide`) goes to _vendor/pyodide/: the live explorer's web worker loads it from
+_static/pyodide/ when a reader presses "Run live" (_ext/raft_live.py checks it is there). Only the
+files that pages actually request are copied (see MANIFEST); the browser tests fail on any 404,
+so a missing file here shows up there.
 
 Run `npm ci` first. Usage: python scripts/vendor_assets.py
 """
@@ -25,6 +27,13 @@ MANIFEST: list[tuple[str, str, str | None]] = [
     # the mathjax-full package), and the pages load only the fonts their characters use.
     ("mathjax-full/LICENSE", "mathjax/LICENSE", None),
     ("mathjax-full/es5/output/chtml/fonts/woff-v2", "mathjax/output/chtml/fonts/woff-v2", "*.woff"),
+    # Pyodide: the five files loadPyodide() requests when only the standard library is used
+    # (no wheels, no CDN: see ../shared/notes/pyodide.md). Pyodide is MPL-2.0 (its package.json).
+    ("pyodide/pyodide.mjs", "pyodide/pyodide.mjs", None),
+    ("pyodide/pyodide.asm.mjs", "pyodide/pyodide.asm.mjs", None),
+    ("pyodide/pyodide.asm.wasm", "pyodide/pyodide.asm.wasm", None),
+    ("pyodide/python_stdlib.zip", "pyodide/python_stdlib.zip", None),
+    ("pyodide/pyodide-lock.json", "pyodide/pyodide-lock.json", None),
 ]
 
 

@@ -84,9 +84,13 @@ def test_pages_load_the_painter_once_and_no_widget_runtime():
 
 
 def test_explorers_show_a_picture_and_one_line_not_controls():
-    for name in ("book/02_consensus.html", "book/04_parts.html", "book/05_leader_election.html"):
+    for name in ("book/02_consensus.html", "book/04_parts.html", "book/05_leader_election.html",
+                 "book/appendix/explorer.html"):
         html = (SITE / name).read_text(encoding="utf-8")
-        assert 'class="raft-needs-kernel"' in html and "open this chapter as a notebook" in html
+        # The notice (for a notebook without a kernel) and the box the page makes live
+        # (tests/test_live_browser.py drives it).
+        assert 'class="raft-needs-kernel"' in html and "in a notebook, run the cell" in html
+        assert 'class="raft-live"' in html and "raft-explorer.js" in html
         assert "widget-view" not in html and "jupyter-widgets" not in html
         stills = [data for page, data, _ in built_players()
                   if page == name and data["options"].get("controls") is False]
@@ -94,8 +98,16 @@ def test_explorers_show_a_picture_and_one_line_not_controls():
 
 
 def test_the_whole_site_is_at_most_20_mb():
-    total = sum(p.stat().st_size for p in SITE.rglob("*") if p.is_file())
-    assert total <= 20e6, f"the built site is {total / 1e6:.1f} MB"
+    """Issue 13: at most 20 MB without the live page's files; issue 14: at most 35 MB with them
+    (Pyodide, the Python snapshot and the raft zip, fetched only when a reader presses Run
+    live)."""
+    files = [p for p in SITE.rglob("*") if p.is_file()]
+    live = (SITE / "_static" / "pyodide", SITE / "_static" / "raft-live")
+    total = sum(p.stat().st_size for p in files)
+    without = sum(p.stat().st_size for p in files if not any(d in p.parents for d in live))
+    assert without <= 20e6, f"the built site is {without / 1e6:.1f} MB without the live files"
+    assert total <= 35e6, f"the built site is {total / 1e6:.1f} MB with Pyodide"
+    assert total - without > 10e6, "Pyodide is missing from _static/pyodide"
 
 
 def test_downloaded_notebooks_keep_the_scenes_but_not_the_painters_script():

@@ -28,7 +28,11 @@ def test_explore_is_a_widget_with_a_still_picture_for_pages_without_a_kernel():
     bundle = ex._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle     # a live notebook: the widget
     page = bundle["text/html"]                                       # a page: picture + one line
-    assert "raft-needs-kernel" in page and "open this chapter as a notebook" in page
+    assert "raft-needs-kernel" in page and "in a notebook, run the cell" in page
+    # ... inside the box the book's pages make live ("Run live"), with the cluster's scenario.
+    assert page.startswith('<div class="raft-live"><script type="application/json" '
+                           'class="raft-live-config">')
+    assert c.scenario_text().splitlines()[0] in page
     assert 'class="raft-painter"' in page and INLINE_MARK in page
     assert '"controls":false' in page                               # no control that does nothing
     assert "<button" not in page.split(f'<script class="{INLINE_MARK}">')[0]

@@ -246,10 +246,23 @@ def _story_message(node_class, lab, name, run, story=None):
     return "\n".join(lines)
 
 
-def check(node_class, lab, *, seeds=None, quiet=False, minimize=True):
+def _reporting(seeds, progress, total):
+    """The seeds, calling ``progress`` as each one is tried (the search stops at the first
+    failing schedule; shrinking it follows)."""
+    first = total - len(seeds)
+    for k, seed in enumerate(seeds):
+        progress((first + k) / total, f"random fault schedule {k + 1} of {len(seeds)} "
+                                      f"(seed {seed})")
+        yield seed
+    progress(1.0, "random fault schedules done")
+
+
+def check(node_class, lab, *, seeds=None, quiet=False, minimize=True, progress=None):
     """Grade ``node_class`` on lab ``lab`` (1-5); prints the report and returns it.
 
-    ``report.passed`` is True if every story and every random schedule passed."""
+    ``report.passed`` is True if every story and every random schedule passed. ``progress``,
+    if given, is called as ``progress(fraction, text)`` before each story and each random
+    schedule (the book's page draws its progress bar from it); it changes nothing else."""
     lab = _lab(lab)
     missing = [m for m in lab.methods if not callable(getattr(node_class, m, None))]
     results = []
@@ -260,16 +273,19 @@ def check(node_class, lab, *, seeds=None, quiet=False, minimize=True):
         results.append(Result("the lab's methods exist", False, f"missing: {missing}"))
     cx = None
     if not results:
-        for name, story in lab.stories:
+        seeds = list(range(lab.seeds) if seeds is None else seeds)
+        total = len(lab.stories) + len(seeds)
+        for done, (name, story) in enumerate(lab.stories):
+            if progress is not None:
+                progress(done / total, f"story: {name}")
             run = _run_story(node_class, story)
             message = "" if run.passed else _story_message(node_class, lab, name, run, story)
             results.append(Result(f"story: {name}", run.passed, message))
-        seeds = range(lab.seeds) if seeds is None else seeds
-        seeds = list(seeds)
         name = f"random fault schedules (seeds {seeds[0]}..{seeds[-1]}, safety after every " \
                f"step, progress after healing)"
-        cx = find_counterexample(node_class, lab.profile, seeds, minimize=minimize,
-                                 stall_ms=lab.stall_ms)
+        cx = find_counterexample(node_class, lab.profile,
+                                 seeds if progress is None else _reporting(seeds, progress, total),
+                                 minimize=minimize, stall_ms=lab.stall_ms)
         if cx is None:
             results.append(Result(name, True))
         else:

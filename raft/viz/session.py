@@ -6,15 +6,20 @@ or drop a message, ...) and answers with the new scenes. Looking at an earlier s
 acting forks a new future, as in RaftScope: the cluster is replaced by ``cluster.replay(step)``
 and the old future is forgotten.
 
-The notebook explorer (:mod:`raft.viz.widgets`) drives a Session from its buttons; the live page
-(issue 14) will drive the same class from a web worker. It imports no widget library, so it
-runs in Pyodide too.
+Every action reaches the session as one action of the action language
+(:mod:`raft.sim.actions`), that is one scenario line (``crash 3``, ``crash leader``,
+``partition 1 2 | 3 4 5``, ``submit x=1``, ``deliver #17``, ``step``): :meth:`Session.perform`
+parses it and the cluster does it (``cluster.do``). The notebook explorer (:mod:`raft.viz.widgets`) sends these lines from its buttons, and the live
+page sends the very same lines from a web worker (:mod:`raft.viz.live`, running this module in
+Pyodide), so the two explorers cannot drift. It imports no widget library.
 """
 
 from __future__ import annotations
 
-from .. import scenario as _scenario
-from ..errors import NotLeader, RaftError
+from ..errors import NotLeader, RaftError, ScenarioError
+from ..script import scenario as _scenario
+from ..sim.actions import Action, Step
+from ..sim.trace import describe_message
 from .checks import InvariantMonitor
 from .scene import scene_of
 from .view import status_of
@@ -41,6 +46,37 @@ ACTIONS = {
     "timeout": "server", "partition": "groups", "heal": None, "submit": "command",
     "deliver": "message", "drop": "message",
 }
+
+
+#: The scenario verbs an explorer performs (one line each, see :meth:`Session.perform`).
+VERBS = ("step",) + tuple(ACTIONS)
+
+
+def action_line(name, arg=None):
+    """The scenario line for an explorer action: ``action_line("crash", 3)`` -> ``"crash 3"``,
+    ``action_line("deliver", 17)`` -> ``"deliver #17"``."""
+    if name not in ACTIONS and name != "step":
+        raise RaftError(f"unknown action {name!r}; the actions are {', '.join(VERBS)}")
+    if name in ("heal", "step"):
+        return name
+    if name == "partition":
+        groups = _parse_groups(arg)
+        return "partition " + " | ".join(" ".join(str(i) for i in g) for g in groups)
+    if name == "submit":
+        text = " ".join(str(arg if arg is not None else "").split())
+        if not text:
+            raise RaftError("submit needs a command, e.g. x=1 (key=value) or del x")
+        return f"submit {text}"
+    if name in ("deliver", "drop"):
+        return f"{name} #{_whole(arg, 'message id')}"
+    return f"{name} {_whole(arg, 'server id')}"
+
+
+def _whole(value, what):
+    text = str(value).strip().lstrip("#Ss")
+    if not text.isdigit():
+        raise RaftError(f"a {what} is a whole number, got {value!r}")
+    return int(text)
 
 
 class Session:
@@ -149,17 +185,39 @@ class Session:
                 raise NothingToDo("nothing is scheduled: no message or timer is pending")
         return self.act(one)
 
+    def perform(self, line):
+        """Perform one action (a scenario line such as ``"crash 3"``, ``"crash leader"``,
+        ``"partition 1 2 | 3 4 5"``, ``"submit x=1"``, ``"deliver #17"``, ``"step"``, or an
+        :class:`~raft.sim.actions.Action`; the verbs are :data:`VERBS`) on the present, forking
+        first if an earlier step is on show. Returns what :meth:`act` returns. A line that
+        cannot be read raises ScenarioError; an action that cannot be done now raises what the
+        cluster raises (NotLeader, NodeCrashed, ConfigurationError...)."""
+        if isinstance(line, Action):
+            action = line
+        else:
+            try:
+                action = Action.parse(line)
+            except ScenarioError as e:
+                shown = f" (in {line.strip()!r})" if isinstance(line, str) and line.strip() else ""
+                raise ScenarioError(f"{e}{shown}") from e
+        if action.verb not in VERBS:
+            raise ScenarioError(f"an explorer performs one of {', '.join(VERBS)}; got "
+                                f"{str(action)!r}")
+        if action == Step(1):
+            return self.step()
+        return self.act(lambda c: c.do(action))
+
     def do(self, name, arg=None):
         """Perform a named action (see :data:`ACTIONS`): ``do("crash", 3)``,
-        ``do("partition", "1 2 | 3 4 5")``, ``do("submit", "x=1")``, ``do("deliver", 17)``."""
-        if name not in ACTIONS:
-            raise RaftError(f"unknown action {name!r}; the actions are {', '.join(ACTIONS)}")
-        if name == "partition":
-            groups = _parse_groups(arg)
-            return self.act(lambda c: c.partition(*groups))
-        if name == "heal":
-            return self.act(lambda c: c.heal())
-        return self.act(lambda c: getattr(c, name)(arg))
+        ``do("partition", "1 2 | 3 4 5")``, ``do("submit", "x=1")``, ``do("deliver", 17)``;
+        the same as ``perform(action_line(name, arg))``."""
+        return self.perform(action_line(name, arg))
+
+    def in_flight(self):
+        """The messages on the network now, soonest first, as ``{"id", "text"}`` for a menu."""
+        return [{"id": f.id, "text": f"#{f.id} S{f.msg.src}→S{f.msg.dst} "
+                 f"{describe_message(f.msg)} (due {f.deliver_at:.0f} ms)"}
+                for f in self.cluster.in_flight()]
 
     def save(self):
         """This session as scenario text (up to the present)."""
@@ -174,8 +232,19 @@ class Session:
         return cluster
 
 
+def underlying(error):
+    """The error an action really hit: a scenario line that failed because of, say, a crashed
+    server reads better as the NodeCrashed itself than as "line 1: NodeCrashed: ..."."""
+    cause = error.__cause__
+    if isinstance(error, ScenarioError) and isinstance(cause, RaftError) \
+            and not isinstance(cause, ScenarioError):
+        return cause
+    return error
+
+
 def explain(error):
     """A reader's sentence for an error raised by an action (buttons, not code)."""
+    error = underlying(error)
     if isinstance(error, NotLeader) and error.node_id is None:
         return ("NotLeader: there is no leader yet. Press Step or Play until one is elected, "
                 "then submit again.")

@@ -28,8 +28,7 @@ import traitlets
 from IPython.display import HTML
 
 from ..errors import RaftError
-from ..sim.trace import describe_message
-from .embed import check_options, pack, painter_html, painter_source
+from .embed import _script_json, check_options, pack, painter_html, painter_source
 from .session import ACTIONS, Session, explain
 
 __all__ = ["PainterWidget", "Explorer", "explore", "needs_kernel", "NEEDS_KERNEL_TEXT"]
@@ -121,10 +120,10 @@ def needs_kernel(message=None):
     return HTML(notice_html(message))
 
 
-_EXPLORER_HINT = ("This is a live explorer in a notebook: open this chapter as a notebook (the "
-                  "download button at the top of the page) and run it to step or play the cluster, "
-                  "crash and restart servers, split the network and send commands. Here, the "
-                  "cluster as it was when the page was built:")
+_EXPLORER_HINT = ("This is a live explorer: in the book's web pages press Run live; in a notebook, "
+                  "run the cell, to step or play the cluster, crash and restart servers, split "
+                  "the network and send commands. Here, the cluster as it was when the page was "
+                  "built:")
 
 
 class Explorer(widgets.VBox):
@@ -139,6 +138,7 @@ class Explorer(widgets.VBox):
         if speed is not None:
             options["speed"] = speed
         self.table = table
+        self.speed = speed
         self.painter = PainterWidget(**options)
         self.painter.on_event(self._on_painter)
         self.painter.loader = self._timeline
@@ -228,10 +228,7 @@ class Explorer(widgets.VBox):
             self.painter.set_scenes(*self._timeline())
 
     def _refresh_messages(self):
-        snap = self.cluster.snapshot()
-        self.messages.options = [
-            (f"#{f.id} S{f.msg.src}→S{f.msg.dst} {describe_message(f.msg)} "
-             f"(due {f.deliver_at:.0f} ms)", f.id) for f in snap.flights]
+        self.messages.options = [(m["text"], m["id"]) for m in self.session.in_flight()]
 
     def _message(self, text, error=False):
         colour = "#a34700" if error else "#57606a"
@@ -320,13 +317,24 @@ class Explorer(widgets.VBox):
     # -- display ------------------------------------------------------------------------------
 
     def static_html(self):
-        """What a page with no kernel shows: the notice with one line on how to drive the
-        explorer in a notebook, and the picture of the cluster now (no controls)."""
+        """What a page with no kernel shows: the picture of the cluster now (no controls) and
+        a notice on how to drive it. When the cluster can be rebuilt from its scenario text (it
+        runs the reference Node), both sit in a ``<div class="raft-live">`` with that text: the
+        book's pages then offer "Run live", which rebuilds the same cluster in the browser
+        (``_assets/raft-explorer.js``, :mod:`raft.viz.live`) and hides the notice."""
         scene = self.session.current_scene()
         options = {"controls": False, "legend": "closed"}
         if not self.table:
             options["table"] = False
-        return notice_html(text=_EXPLORER_HINT) + painter_html([scene], options)
+        still = notice_html(text=_EXPLORER_HINT) + painter_html([scene], options)
+        text = self.session.save()
+        if text.startswith("# note:"):     # another node class: the page could not rebuild it
+            return still
+        config = {"format": "raft-live", "version": 1, "scenario": text, "table": self.table,
+                  "speed": self.speed}
+        return ('<div class="raft-live">'
+                f'<script type="application/json" class="raft-live-config">{_script_json(config)}'
+                f"</script>{still}</div>")
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = super()._repr_mimebundle_(**kwargs)

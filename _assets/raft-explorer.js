@@ -1,0 +1,527 @@
+/* raft-explorer.js: the live explorer in the book's pages.
+ *
+ * Where a chapter calls raft.viz.explore(cluster), the executed page holds a still picture of
+ * the cluster inside <div class="raft-live">, with the cluster's scenario text in a
+ * <script class="raft-live-config"> (raft/viz/widgets.py writes both). This script puts a
+ * "Run live" button above the picture. Pressed, it starts Python in a web worker (raft-live.js),
+ * rebuilds the very same cluster from its scenario with the book's raft package
+ * (raft.viz.live, which drives a raft.viz.session.Session, the class behind the notebook
+ * explorer), and replaces the picture by a live one: the painter's Play / Step / Back / slider /
+ * speed, plus the reader's actions. Every action is one scenario line ("crash 3",
+ * "partition 1 2 | 3 4 5", "submit x=1", "deliver #17", "step") that Python performs; Python
+ * answers with the new scenes, and nothing about Raft is decided here.
+ *
+ * Hooks for tests and teachers: every control carries data-action (start, play, pause, step,
+ * back, seek, speed, crash, restart, disconnect, connect, timeout, partition, heal, submit,
+ * deliver, drop, save, load, link); a control that acts on one server also carries that
+ * server's data-server; servers in the picture carry data-server and data-role (the painter's).
+ * box.raftExplorer is the Explorer object (start(), act(line), painter, timings).
+ *
+ * A link can open the explorer on a scenario: page.html#scenario=<url-encoded scenario text>
+ * (or ?scenario=...) starts the page's first explorer live on that scenario. "Copy link" makes
+ * one from the session on show.
+ */
+(function (root) {
+  "use strict";
+  if (root.RaftExplorer) return;
+  var doc = root.document;
+  var REQUEST_LIMIT = 30000;   // ms: a request that takes longer is a hang; the worker restarts
+
+  function el(tag, attrs, text) {
+    var e = doc.createElement(tag);
+    if (attrs) Object.keys(attrs).forEach(function (k) {
+      if (attrs[k] !== null && attrs[k] !== undefined && attrs[k] !== false) e.setAttribute(k, attrs[k]);
+    });
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+  function button(action, label, extra) {
+    var attrs = { type: "button", "data-action": action };
+    if (extra) Object.keys(extra).forEach(function (k) { attrs[k] = extra[k]; });
+    return el("button", attrs, label);
+  }
+
+  var SERVER_ACTIONS = [
+    ["crash", "Crash", "Stop it: it loses its volatile state and the messages sent to it"],
+    ["restart", "Restart", "Start it again from what it persisted"],
+    ["disconnect", "Disconnect", "Cut it off the network (it keeps running)"],
+    ["connect", "Reconnect", "Put it back on the network"],
+    ["timeout", "Time out", "Make its election timer fire now: it starts an election"],
+  ];
+
+  /* Which of a server's actions make sense in a scene. */
+  function allowed(scene, id) {
+    var s = scene && scene.servers.filter(function (x) { return x.id === id; })[0];
+    if (!s) return {};
+    var cut = scene.network.disconnected.indexOf(id) >= 0;
+    return { crash: !s.crashed, restart: s.crashed, disconnect: !cut, connect: cut,
+      timeout: !s.crashed && s.role !== "leader" };
+  }
+
+  function scenarioFromURL() {
+    var loc = root.location;
+    var m = /[#&]scenario=([^&]*)/.exec(loc.hash || "") || /[?&]scenario=([^&]*)/.exec(loc.search || "");
+    if (!m) return null;
+    try {
+      return decodeURIComponent(m[1].replace(/\+/g, " "));
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function Explorer(box, index) {
+    this.box = box;
+    this.key = "explorer-" + index;
+    var config = box.querySelector("script.raft-live-config");
+    this.config = config ? JSON.parse(config.textContent) : {};
+    this.still = box.querySelector(".raft-painter");
+    this.live = null;
+    this.painter = null;
+    this.queue = Promise.resolve();
+    this.timings = {};
+    this.selected = null;
+    box.raftExplorer = this;
+    this._buildBar();
+  }
+
+  Explorer.prototype._buildBar = function () {
+    var box = this.box, self = this;
+    var notice = box.querySelector(".raft-needs-kernel");
+    if (notice) notice.hidden = true;      // that note is for a notebook without a kernel
+    this.bar = el("div", { "class": "rl-bar" });
+    var reason = root.RaftLive ? root.RaftLive.unavailable() : "The live parts could not load.";
+    if (reason) {
+      this.bar.appendChild(el("p", { "class": "rl-note", role: "note", "data-live": "unavailable" }, reason));
+      box.insertBefore(this.bar, box.firstChild);
+      return;
+    }
+    this.startButton = button("start", "▶ Run live");
+    this.startButton.setAttribute("aria-describedby", this.key + "-what");
+    this.bar.appendChild(this.startButton);
+    this.what = el("span", { "class": "rl-what", id: this.key + "-what" },
+      "Runs this book's Python in your browser, so you can crash servers, split the network " +
+      "and send commands (loads about 14 MB the first time). Until then, the cluster as it " +
+      "was when the page was built:");
+    this.bar.appendChild(this.what);
+    this.startButton.addEventListener("click", function () { self.start(); });
+    box.insertBefore(this.bar, box.firstChild);
+  };
+
+  /* Start Python and show the live cluster (from the page's scenario, or `scenario`). */
+  Explorer.prototype.start = function (scenario) {
+    if (this.started) return this.started;
+    if (!this.startButton) return Promise.reject(new Error(root.RaftLive.unavailable()));
+    var self = this;
+    var t0 = root.performance.now();
+    this.live = root.RaftLive.shared();
+    this.startButton.disabled = true;
+    this.startButton.textContent = "Starting…";
+    this.what.textContent = "Loading Python…";
+    this.bar.setAttribute("aria-busy", "true");
+    this.started = this.live.start({
+      onProgress: function (p) { if (!self.painter) self.what.textContent = p.text; },
+    }).then(function (info) {
+      self.timings.python = root.performance.now() - t0;
+      self.info = info;
+      var text = scenario || self.config.scenario;
+      return self._call({ op: "open", key: self.key, scenario: text }).then(function (reply) {
+        if (!reply.ok && scenario) {        // a bad link: say so, open the page's own cluster
+          return self._call({ op: "open", key: self.key, scenario: self.config.scenario })
+            .then(function (r) { r.message = "The scenario in the link could not be run: " + reply.message; return r; });
+        }
+        return reply;
+      });
+    }).then(function (reply) {
+      if (!reply.ok) throw Object.assign(new Error(reply.message), { type: "RaftError" });
+      self._buildLive(reply);
+      self.timings.ready = root.performance.now() - t0;
+      self.bar.removeAttribute("aria-busy");
+      return self;
+    }).catch(function (err) {
+      self.started = null;
+      self.bar.removeAttribute("aria-busy");
+      self.startButton.disabled = false;
+      self.startButton.textContent = "▶ Run live";
+      self.what.textContent = "";
+      self._showError(err, self.bar);
+      throw err;
+    });
+    return this.started;
+  };
+
+  Explorer.prototype._call = function (request) {
+    return this.live.call("raft.viz.live:request", [JSON.stringify(request)],
+      { timeout: REQUEST_LIMIT }).then(function (text) { return JSON.parse(text); });
+  };
+
+  /* A Python error (a bug: its traceback) or a failure to start, shown in the page. */
+  Explorer.prototype._showError = function (err, where) {
+    var box = (where || this.panel || this.bar);
+    var old = box.querySelector(".rl-error");
+    if (old) old.remove();
+    var wrap = el("div", { "class": "rl-error", role: "alert" });
+    var head = (err.type ? err.type + ": " : "") + err.message;
+    wrap.appendChild(el("p", null, head));
+    if (err.traceback) {
+      wrap.appendChild(el("pre", { "class": "rl-traceback" }, err.traceback));
+    }
+    box.appendChild(wrap);
+    if (this.status) this.status.textContent = "Python raised an error: the details are below.";
+  };
+
+  Explorer.prototype._clearError = function () {
+    var olds = this.box.querySelectorAll(".rl-error");
+    for (var i = 0; i < olds.length; i++) olds[i].remove();
+  };
+
+  Explorer.prototype._buildLive = function (reply) {
+    var self = this, cfg = this.config;
+    this.bar.textContent = "";
+    this.bar.appendChild(el("span", { "class": "rl-badge" }, "Live"));
+    this.bar.appendChild(el("span", { "class": "rl-what" }, "Python " + this.info.python +
+      " (Pyodide " + this.info.pyodide + ") runs the book's raft package in your browser. " +
+      "Click a server for its actions; Step and Play take new steps; go back in time and act " +
+      "to fork a new future."));
+    var holder = el("div", { "class": "rl-painter" });
+    if (this.still) {
+      this.still.hidden = true;
+      this.still.parentNode.insertBefore(holder, this.still.nextSibling);
+    } else {
+      this.box.appendChild(holder);
+    }
+    var options = { live: true, legend: "closed" };
+    if (cfg.table === false) options.table = false;
+    if (cfg.speed) options.speed = cfg.speed;
+    var painter = this.painter = new root.RaftPainter.Painter(holder, options);
+    holder.raftPainter = painter;
+    painter.on("more", function () {
+      self._request({ op: "perform", key: self.key, line: "step", view: painter.index }, true);
+    });
+    painter.on("server", function (d) { self._openMenu(d.server); });
+    painter.on("scene", function () { self._refresh(); });
+    painter.clusterSvg.addEventListener("click", function (ev) {
+      var g = ev.target.closest && ev.target.closest("[data-message]");
+      if (g && self.flights) {
+        self.flights.value = g.getAttribute("data-message");
+        self._refreshFlightButtons();
+      }
+    });
+    this._buildPanel(holder);
+    painter.setScenes(reply.scenes, reply.view);
+    this._say(reply.message);
+  };
+
+  Explorer.prototype._buildPanel = function (after) {
+    var self = this, key = this.key;
+    var panel = this.panel = el("div", { "class": "rl-panel" });
+    // The selected server and its actions.
+    var row = el("div", { "class": "rl-row", role: "group", "aria-label": "Act on a server" });
+    var label = el("label", { "for": key + "-server" }, "Server");
+    this.serverSelect = el("select", { id: key + "-server", "data-action": "choose-server" });
+    row.appendChild(label);
+    row.appendChild(this.serverSelect);
+    this.serverButtons = {};
+    SERVER_ACTIONS.forEach(function (a) {
+      var b = button(a[0], a[1], { title: a[2] });
+      b.addEventListener("click", function () {
+        self.act(a[0] + " " + b.getAttribute("data-server"));
+      });
+      self.serverButtons[a[0]] = b;
+      row.appendChild(b);
+    });
+    this.serverSelect.addEventListener("change", function () { self._select(parseInt(self.serverSelect.value, 10)); });
+    panel.appendChild(row);
+    // The network.
+    row = el("div", { "class": "rl-row", role: "group", "aria-label": "The network" });
+    row.appendChild(el("label", { "for": key + "-groups" }, "Groups"));
+    this.groups = el("input", { id: key + "-groups", type: "text", placeholder: "1 2 | 3 4 5",
+      value: "", size: "12", "data-field": "groups", autocomplete: "off" });
+    row.appendChild(this.groups);
+    var part = button("partition", "Partition", { title: "Split the network into these groups" });
+    part.addEventListener("click", function () {
+      var text = self.groups.value.trim() || self.groups.placeholder;
+      self.act("partition " + text);
+    });
+    row.appendChild(part);
+    var heal = button("heal", "Heal", { title: "Join the network again" });
+    heal.addEventListener("click", function () { self.act("heal"); });
+    row.appendChild(heal);
+    panel.appendChild(row);
+    // Clients.
+    row = el("div", { "class": "rl-row", role: "group", "aria-label": "A client" });
+    row.appendChild(el("label", { "for": key + "-command" }, "Client"));
+    this.command = el("input", { id: key + "-command", type: "text", value: "x=1", size: "10",
+      placeholder: "key=value or del key", "data-field": "command", autocomplete: "off" });
+    row.appendChild(this.command);
+    var submit = button("submit", "Submit", { title: "Send the command to the leader" });
+    submit.addEventListener("click", function () { self.act("submit " + self.command.value.trim()); });
+    this.command.addEventListener("keydown", function (ev) { if (ev.key === "Enter") submit.click(); });
+    row.appendChild(submit);
+    panel.appendChild(row);
+    // Messages in flight.
+    row = el("div", { "class": "rl-row", role: "group", "aria-label": "Messages in flight" });
+    row.appendChild(el("label", { "for": key + "-flights" }, "In flight"));
+    this.flights = el("select", { id: key + "-flights", "data-field": "message", "class": "rl-flights" });
+    row.appendChild(this.flights);
+    this.deliverButton = button("deliver", "Deliver now", { title: "This message arrives now" });
+    this.dropButton = button("drop", "Drop", { title: "The network loses this message" });
+    this.deliverButton.addEventListener("click", function () { self.act("deliver #" + self.flights.value); });
+    this.dropButton.addEventListener("click", function () { self.act("drop #" + self.flights.value); });
+    this.flights.addEventListener("change", function () { self._refreshFlightButtons(); });
+    row.appendChild(this.deliverButton);
+    row.appendChild(this.dropButton);
+    panel.appendChild(row);
+    // What happened.
+    this.status = el("p", { "class": "rl-status", "aria-live": "polite" });
+    panel.appendChild(this.status);
+    // Scenario text: save, load, share.
+    var details = el("details", { "class": "rl-scenario" });
+    details.appendChild(el("summary", null, "Scenario: save, load or share this session"));
+    var buttons = el("div", { "class": "rl-row" });
+    var save = button("save", "Save scenario", { title: "Write this session as scenario text" });
+    var load = button("load", "Load scenario", { title: "Run the scenario text as a new session" });
+    var link = button("link", "Copy link", { title: "A link that opens this explorer on this session" });
+    save.addEventListener("click", function () { self.save(); });
+    load.addEventListener("click", function () { self.load(self.text.value); });
+    link.addEventListener("click", function () { self.copyLink(); });
+    buttons.appendChild(save);
+    buttons.appendChild(load);
+    buttons.appendChild(link);
+    details.appendChild(buttons);
+    this.text = el("textarea", { "class": "rl-text", rows: "7", spellcheck: "false",
+      "aria-label": "Scenario text", "data-field": "scenario" });
+    details.appendChild(this.text);
+    this.linkOut = el("input", { "class": "rl-link", type: "text", readonly: "", hidden: "",
+      "aria-label": "Link to this session", "data-field": "link" });
+    details.appendChild(this.linkOut);
+    panel.appendChild(details);
+    after.parentNode.insertBefore(panel, after.nextSibling);
+    // The menu a click on a server opens (as in RaftScope).
+    this.menu = el("div", { "class": "rl-menu", role: "menu", hidden: "" });
+    this.menuTitle = el("div", { "class": "rl-menu-title" });
+    this.menu.appendChild(this.menuTitle);
+    this.menuButtons = {};
+    SERVER_ACTIONS.forEach(function (a) {
+      var b = button(a[0], a[1], { role: "menuitem", title: a[2] });
+      b.addEventListener("click", function () {
+        self._closeMenu();
+        self.act(a[0] + " " + b.getAttribute("data-server"));
+      });
+      self.menuButtons[a[0]] = b;
+      self.menu.appendChild(b);
+    });
+    this.menu.addEventListener("keydown", function (ev) { if (ev.key === "Escape") self._closeMenu(true); });
+    after.appendChild(this.menu);
+    doc.addEventListener("click", function (ev) {
+      if (!self.menu.hidden && !self.menu.contains(ev.target) &&
+          !(ev.target.closest && ev.target.closest(".rl-painter [data-server]"))) self._closeMenu();
+    });
+  };
+
+  /* The scene on show, or the one a transition under way is heading to. */
+  Explorer.prototype._scene = function () {
+    var p = this.painter;
+    return p.scenes[p.anim ? p.anim.to : p.index];
+  };
+
+  Explorer.prototype._refresh = function () {
+    var scene = this._scene(), self = this;
+    if (!scene) return;
+    var ids = scene.servers.map(function (s) { return s.id; });
+    if (this.serverSelect.options.length !== ids.length ||
+        ids.some(function (id, k) { return self.serverSelect.options[k].value !== String(id); })) {
+      this.serverSelect.textContent = "";
+      ids.forEach(function (id) { self.serverSelect.appendChild(el("option", { value: String(id) }, "S" + id)); });
+    }
+    if (this.selected === null || ids.indexOf(this.selected) < 0) this.selected = ids[0];
+    this._select(this.selected);
+    var keep = this.flights.value;
+    this.flights.textContent = "";
+    scene.messages.forEach(function (m) {
+      self.flights.appendChild(el("option", { value: String(m.id) },
+        "#" + m.id + " S" + m.from + "→S" + m.to + " " + m.summary + " (due " + Math.round(m.due) + " ms)"));
+    });
+    if (!scene.messages.length) self.flights.appendChild(el("option", { value: "" }, "no message in flight"));
+    if (keep && scene.messages.some(function (m) { return String(m.id) === keep; })) this.flights.value = keep;
+    this._refreshFlightButtons();
+    if (!this.menu.hidden) this._openMenu(this.menuServer);
+  };
+
+  Explorer.prototype._refreshFlightButtons = function () {
+    var none = !this.flights.value;
+    this.deliverButton.disabled = none;
+    this.dropButton.disabled = none;
+  };
+
+  Explorer.prototype._select = function (id) {
+    this.selected = id;
+    this.serverSelect.value = String(id);
+    var ok = allowed(this._scene(), id), self = this;
+    SERVER_ACTIONS.forEach(function (a) {
+      var b = self.serverButtons[a[0]];
+      b.setAttribute("data-server", String(id));
+      b.setAttribute("aria-label", a[1] + " S" + id);
+      b.disabled = !ok[a[0]];
+    });
+  };
+
+  Explorer.prototype._openMenu = function (id) {
+    var scene = this._scene();
+    var s = scene && scene.servers.filter(function (x) { return x.id === id; })[0];
+    if (!s) return;
+    this._select(id);
+    this.menuServer = id;
+    var ok = allowed(scene, id), self = this;
+    this.menuTitle.textContent = "S" + id + " (" + (s.crashed ? "crashed" : s.role) + ", term " + s.term + ")";
+    SERVER_ACTIONS.forEach(function (a) {
+      var b = self.menuButtons[a[0]];
+      b.setAttribute("data-server", String(id));
+      b.setAttribute("aria-label", a[1] + " S" + id);
+      b.hidden = !ok[a[0]];
+    });
+    var wasHidden = this.menu.hidden;
+    this.menu.hidden = false;
+    var g = this.painter.clusterSvg.querySelector('[data-server="' + id + '"]');
+    var holder = this.menu.parentNode;
+    if (g) {
+      // Beside the server (right, else left), else under it; never off the picture's box.
+      var r = g.getBoundingClientRect(), h = holder.getBoundingClientRect();
+      var mw = this.menu.offsetWidth, mh = this.menu.offsetHeight, left, top;
+      if (r.right - h.left + 4 + mw <= h.width) {
+        left = r.right - h.left + 4; top = r.top - h.top;
+      } else if (r.left - h.left - 4 - mw >= 0) {
+        left = r.left - h.left - 4 - mw; top = r.top - h.top;
+      } else {
+        left = r.left - h.left + (r.width - mw) / 2; top = r.bottom - h.top + 4;
+      }
+      this.menu.style.left = Math.min(Math.max(0, left), Math.max(0, h.width - mw)) + "px";
+      this.menu.style.top = Math.min(Math.max(0, top), Math.max(0, h.height - mh)) + "px";
+    }
+    if (wasHidden) {
+      var first = this.menu.querySelector("button:not([hidden])");
+      if (first) first.focus({ preventScroll: true });
+    }
+  };
+
+  Explorer.prototype._closeMenu = function (refocus) {
+    this.menu.hidden = true;
+    if (refocus) this.serverSelect.focus();
+  };
+
+  Explorer.prototype._say = function (text, error) {
+    if (!this.status) return;
+    this.status.textContent = text || "";
+    this.status.classList.toggle("rl-bad", !!error);
+  };
+
+  /* Send a request to Python, one at a time, and show what comes back. `more`: the painter
+   * asked for a step (Step or Play at the last scene) and waits for it. */
+  Explorer.prototype._request = function (request, more) {
+    var self = this;
+    var job = this.queue.then(function () {
+      var t0 = root.performance.now();
+      return self._call(request).then(function (reply) {
+        self.timings.lastRequest = root.performance.now() - t0;
+        self._apply(reply, more);
+        return reply;
+      });
+    }).catch(function (err) {
+      if (more) self.painter.pause();
+      self._showError(err);
+      return { ok: false, message: err.message, error: err.type };
+    });
+    this.queue = job;
+    return job;
+  };
+
+  Explorer.prototype._apply = function (reply, more) {
+    var p = this.painter;
+    this._clearError();
+    if (!reply.ok) {
+      if (more) p.pause();
+      this._say(reply.message, true);
+      return;
+    }
+    if (reply.scenes) {
+      p.setScenes(reply.scenes, reply.view);
+    } else {
+      var atEnd = !p.anim && p.index === p.scenes.length - 1;
+      reply.push.forEach(function (scene) { p.push(scene); });
+      // An action shows its outcome; a step Play asked for and the reader paused before it
+      // came is shown too, so the step on show stays the present (acting there does not fork).
+      if ((!more || (atEnd && !p._waiting && !p.anim)) && p.index !== p.scenes.length - 1) {
+        p.show(p.scenes.length - 1);
+      }
+    }
+    this._say(reply.message);
+    this._refresh();
+  };
+
+  /* Perform one scenario line ("crash 3", "partition 1 2 | 3 4 5", "submit x=1",
+   * "deliver #17", "step") at the step on show; an earlier step forks a new future. */
+  Explorer.prototype.act = function (line) {
+    var p = this.painter;
+    if (p.anim) p.show(p.anim.to);     // finish the transition under way first
+    p.pause();
+    return this._request({ op: "perform", key: this.key, line: line, view: p.index }, false);
+  };
+
+  Explorer.prototype.save = function () {
+    var self = this;
+    return this._request({ op: "save", key: this.key }, false).then(function (reply) {
+      if (reply.ok) self.text.value = reply.scenario;
+      return reply.scenario;
+    });
+  };
+
+  Explorer.prototype.load = function (text) {
+    return this._request({ op: "load", key: this.key, scenario: String(text) }, false);
+  };
+
+  Explorer.prototype.link = function (text) {
+    var loc = root.location;
+    return loc.origin + loc.pathname + "#scenario=" + encodeURIComponent(text);
+  };
+
+  Explorer.prototype.copyLink = function () {
+    var self = this;
+    return this.save().then(function (text) {
+      if (!text) return null;
+      var url = self.link(text);
+      self.linkOut.hidden = false;
+      self.linkOut.value = url;
+      self.linkOut.select();
+      var done = "A link that opens this explorer on this session is below";
+      if (root.navigator.clipboard && root.navigator.clipboard.writeText) {
+        root.navigator.clipboard.writeText(url).then(function () {
+          self._say(done + " (and on your clipboard).");
+        }, function () { self._say(done + ": copy it."); });
+      } else {
+        self._say(done + ": copy it.");
+      }
+      return url;
+    });
+  };
+
+  function mountAll() {
+    var boxes = doc.querySelectorAll(".raft-live");
+    var out = [];
+    for (var i = 0; i < boxes.length; i++) {
+      out.push(boxes[i].raftExplorer || new Explorer(boxes[i], i));
+    }
+    var scenario = scenarioFromURL();
+    if (scenario !== null && out.length && !(root.RaftLive && root.RaftLive.unavailable())) {
+      var first = out[0];
+      first.box.scrollIntoView({ block: "start" });
+      first.start(scenario).then(function () {
+        first.text.value = scenario;
+        first.box.querySelector(".rl-scenario").open = true;
+      }, function () { /* shown in the page */ });
+    }
+    return out;
+  }
+
+  root.RaftExplorer = { Explorer: Explorer, mountAll: mountAll, scenarioFromURL: scenarioFromURL };
+  if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", mountAll);
+  else mountAll();
+})(window);

@@ -1,0 +1,215 @@
+"""The Python half of the live page (raft.viz.live), the Session's scenario lines, and the raft
+package the page runs (the zip written at book-build time), in CPython with no browser.
+
+tests/test_live_browser.py drives the same code in Pyodide through the page's controls."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from raft import Cluster, RaftError, scenario
+from raft.errors import ScenarioError
+from raft.viz import embed, live
+from raft.viz.session import VERBS, Session, action_line, explain
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = ROOT / "_build" / "html"
+sys.path.insert(0, str(ROOT / "_ext"))
+import raft_live  # noqa: E402  (the Sphinx extension that zips raft/ for the page)
+
+SCENARIO = "cluster size=5 seed=1\nelect 1\nrun 60ms\n"
+
+
+def ask(**request):
+    """One request through the JSON door the worker uses."""
+    return json.loads(live.request(json.dumps(request)))
+
+
+@pytest.fixture(autouse=True)
+def fresh_sessions():
+    live.SESSIONS.clear()
+    yield
+    live.SESSIONS.clear()
+
+
+# -- Session.perform: every action is one scenario line ------------------------------------------
+
+
+def test_action_lines_are_scenario_lines():
+    assert action_line("crash", 3) == "crash 3"
+    assert action_line("deliver", 17) == "deliver #17"
+    assert action_line("drop", "#4") == "drop #4"
+    assert action_line("partition", "1 2|3 4 5") == "partition 1 2 | 3 4 5"
+    assert action_line("submit", "  x=1 ") == "submit x=1"
+    assert action_line("heal") == "heal" and action_line("step") == "step"
+    with pytest.raises(RaftError, match="unknown action 'explode'"):
+        action_line("explode", 1)
+    with pytest.raises(RaftError, match="a server id is a whole number, got 'three'"):
+        action_line("crash", "three")
+    with pytest.raises(RaftError, match="could not read groups"):
+        action_line("partition", "a | b")
+    with pytest.raises(RaftError, match="submit needs a command"):
+        action_line("submit", " ")
+
+
+def test_perform_runs_a_line_and_the_saved_scenario_replays_it():
+    s = Session(scenario.run(SCENARIO))
+    for line in ("crash 2", "partition 1 3 | 2 4 5", "submit x=1", "step", "heal", "restart 2"):
+        _, new, forked = s.perform(line)
+        assert new and forked is None, line
+    assert s.cluster.partition_groups is None and not s.cluster.crashed
+    again = scenario.run(s.save())
+    assert again.snapshot() == s.cluster.snapshot()
+
+
+def test_perform_refuses_lines_an_explorer_does_not_perform():
+    s = Session(scenario.run(SCENARIO))
+    steps = s.steps
+    for line in ("cluster size=3", "expect leader 1", "run 100ms", "", "crash"):
+        with pytest.raises(ScenarioError):
+            s.perform(line)
+    with pytest.raises(ScenarioError, match="a line of text"):
+        s.perform(3)
+    assert s.steps == steps
+    assert VERBS[0] == "step" and "crash" in VERBS
+
+
+def test_an_action_that_cannot_be_done_is_explained_without_line_numbers():
+    s = Session(scenario.run(SCENARIO))
+    s.perform("crash 3")
+    with pytest.raises(RaftError) as info:
+        s.perform("crash 3")
+    assert explain(info.value) == "NodeCrashed: S3 is crashed; restart it first"
+    with pytest.raises(ScenarioError) as info:
+        s.perform("partition one | two")
+    assert "line 1" not in str(info.value) and "'partition one | two'" in str(info.value)
+
+
+# -- raft.viz.live: the page's requests --------------------------------------------------------
+
+
+def test_open_gives_the_whole_timeline_of_the_scenarios_cluster():
+    reply = ask(op="open", key="e0", scenario=SCENARIO)
+    cluster = scenario.run(SCENARIO)
+    assert reply["ok"] and reply["steps"] == cluster.steps == reply["view"]
+    assert reply["scenes"] == Session(cluster).scenes()
+    assert reply["servers"] == [1, 2, 3, 4, 5] and reply["forked"] is None
+
+
+def test_perform_pushes_new_scenes_and_acting_in_the_past_forks():
+    first = ask(op="open", key="e0", scenario=SCENARIO)
+    now = first["steps"]
+    crashed = ask(op="perform", key="e0", line="crash 1", view=now)
+    assert crashed["ok"] and [s["step"] for s in crashed["push"]] == [now + 1]
+    assert crashed["push"][0]["servers"][0]["crashed"]
+    stepped = ask(op="perform", key="e0", line="step", view=now + 1)
+    assert stepped["push"][0]["step"] == now + 2
+    # Back to an earlier step, then act: a new future from there (as in RaftScope).
+    forked = ask(op="perform", key="e0", line="timeout 3", view=5)
+    assert forked["ok"] and forked["forked"] == 5 and forked["steps"] == 6
+    assert len(forked["scenes"]) == 7 and forked["scenes"][:6] == first["scenes"][:6]
+    assert "Forked a new future from event 6" in forked["message"]   # the painter's count
+    assert live.SESSIONS["e0"].forks == 1
+
+
+def test_refusals_are_replies_and_malformed_requests_are_errors():
+    ask(op="open", key="e0", scenario=SCENARIO)
+    refused = ask(op="perform", key="e0", line="restart 2", view=None)
+    assert refused == {"ok": False, "error": "ConfigurationError",
+                       "message": refused["message"]} and "S2" in refused["message"]
+    bad = ask(op="load", key="e0", scenario="cluster size=two")
+    assert not bad["ok"] and bad["error"] == "ScenarioError" and "'two'" in bad["message"]
+    with pytest.raises(live.LiveError, match="no explorer 'nope'"):
+        live.handle({"op": "perform", "key": "nope", "line": "step"})
+    with pytest.raises(live.LiveError, match="unknown request 'explode'"):
+        live.handle({"op": "explode"})
+    with pytest.raises(live.LiveError, match="'view' is a step number"):
+        live.handle({"op": "perform", "key": "e0", "line": "step", "view": "3"})
+    with pytest.raises(live.LiveError, match="needs 'scenario'"):
+        live.handle({"op": "open", "key": "e1"})
+
+
+def test_save_and_load_round_trip():
+    ask(op="open", key="e0", scenario=SCENARIO)
+    ask(op="perform", key="e0", line="submit y=2")
+    ask(op="perform", key="e0", line="step")
+    saved = ask(op="save", key="e0")
+    assert saved["ok"] and "submit y=2" in saved["scenario"]
+    ask(op="perform", key="e0", line="crash 4")
+    loaded = ask(op="load", key="e0", scenario=saved["scenario"])
+    assert loaded["ok"] and loaded["steps"] == saved["steps"]
+    assert loaded["scenes"][-1] == Session(scenario.run(saved["scenario"])).scene()
+
+
+# -- the raft package the page runs ---------------------------------------------------------------
+
+
+def zip_contents(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return {name: z.read(name) for name in z.namelist()}
+
+
+def source_contents() -> dict[str, bytes]:
+    return {"raft/" + p.relative_to(ROOT / "raft").as_posix(): p.read_bytes()
+            for p in sorted((ROOT / "raft").rglob("*"))
+            if p.is_file() and p.suffix in (".py", ".js") and "__pycache__" not in p.parts}
+
+
+def test_the_zip_is_the_source_tree_and_is_deterministic():
+    data = raft_live.build_zip()
+    assert zip_contents(data) == source_contents()
+    assert "raft/viz/live.py" in zip_contents(data) and "raft/node.py" in zip_contents(data)
+    assert raft_live.build_zip() == data
+    assert re.fullmatch(r"raft-[0-9a-f]{12}\.zip", raft_live.zip_name(data))
+
+
+built = pytest.mark.skipif(not (SITE / "index.html").is_file(),
+                           reason="no built book: run `bash scripts/build_book.sh` first")
+
+
+@built
+def test_the_built_site_ships_the_zip_of_this_source_tree():
+    zips = sorted((SITE / "_static" / "raft-live").glob("raft-*.zip"))
+    assert len(zips) == 1, zips
+    assert zip_contents(zips[0].read_bytes()) == source_contents(), \
+        "the page would run other code than raft/: rebuild the book"
+    for name in raft_live.PYODIDE_FILES:
+        assert (SITE / "_static" / "pyodide" / name).is_file(), name
+    # The Python snapshot is the one made for this zip (its name hashes the zip, Pyodide's
+    # version and the script that makes it), and it is what the pages ask for.
+    snapshots = sorted((SITE / "_static" / "raft-live").glob("python-*.snap.gz"))
+    assert [p.name for p in snapshots] == [raft_live.snapshot_name(zips[0].read_bytes())]
+    assert snapshots[0].read_bytes()[:2] == b"\x1f\x8b"     # gzip
+    page = (SITE / "book" / "04_parts.html").read_text(encoding="utf-8")
+    assert f'data-raft-snapshot="raft-live/{snapshots[0].name}"' in page
+    assert f'data-raft-zip="raft-live/{zips[0].name}"' in page
+
+
+LIVE_BOX = re.compile(r'<div class="raft-live"><script type="application/json" '
+                      r'class="raft-live-config">(.*?)</script>.*?<script type="application/json" '
+                      r'class="raft-scenes">(.*?)</script>', re.S)
+
+
+@built
+def test_every_explorer_rebuilds_exactly_the_cluster_its_picture_shows():
+    pages = {}
+    for page in sorted(SITE.rglob("*.html")):
+        found = LIVE_BOX.findall(page.read_text(encoding="utf-8"))
+        if found:
+            pages[page.relative_to(SITE).as_posix()] = found
+    assert {"book/02_consensus.html", "book/04_parts.html", "book/05_leader_election.html",
+            "book/appendix/explorer.html"} <= set(pages), sorted(pages)
+    for name, boxes in pages.items():
+        for config_text, still_text in boxes:
+            config = json.loads(config_text.replace("<\\/", "</"))
+            still = embed.scenes_in(json.loads(still_text.replace("<\\/", "</")))[-1]
+            assert config["format"] == "raft-live" and config["version"] == 1
+            rebuilt = Session(scenario.run(config["scenario"]))
+            assert rebuilt.scene() == still, f"{name}: the live explorer would start elsewhere"

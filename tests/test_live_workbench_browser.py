@@ -1,0 +1,241 @@
+"""The exercises, labs and bug zoo live in the built book, in a real headless Chromium.
+
+_build/html is served on loopback and every request to another host is aborted and recorded
+(the fixtures of tests/test_live_browser.py). These tests FAIL if Pyodide does not load. Through
+the pages' own controls: a chapter's exercise runs with its output and its check's words (and a
+changed answer gets the check's objection); a known-wrong lab 1 solution typed into the editor
+gets the shell grader's verdict, word for word (compared with the Python API and with
+`python -m raft.grade` on the downloaded file), with the failed run's animation and its red
+safety light; the work survives a reload; an infinite loop is stopped by the time limit and the
+next grade works; reset asks first; a correct solution passes; the zoo's switch finds a bug and
+its light turns red. Over file:// each place shows the one line on how to serve the book.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+from test_live_browser import (SITE, START_LIMIT, browser, http_root,  # noqa: F401  (fixtures)
+                               open_page, shared_context)
+
+from raft import grade
+from raft.book import live
+
+pytestmark = pytest.mark.skipif(
+    not (SITE / "index.html").is_file(),
+    reason=f"no built book at {SITE}: run `bash scripts/build_book.sh` first (scripts/test.sh does)",
+)
+
+RUN_LIMIT = START_LIMIT + 120_000    # ms: Python's start plus a run on a loaded 2-core machine
+
+WRONG_CELL = '''from raft.node import Node
+
+
+class StudentNode(Lab1Node):
+    start_election = Node.start_election
+    handle_request_vote_reply = Node.handle_request_vote_reply
+
+    def handle_request_vote(self, msg, now):
+        self.record_vote(msg.candidate_id)          # grants every vote: no checks at all
+        self.reset_election_timer(now)
+        self.reply_vote(msg, True, "rv-grant", "")
+'''
+RIGHT_CELL = '''from raft.node import Node
+
+
+class StudentNode(Lab1Node):
+    start_election = Node.start_election
+    handle_request_vote = Node.handle_request_vote
+    handle_request_vote_reply = Node.handle_request_vote_reply
+'''
+LOOPING_CELL = RIGHT_CELL + '''
+    def handle_request_vote_reply(self, msg, now):
+        while True:                                 # a student's infinite loop
+            pass
+'''
+
+
+def mounted(page):
+    page.wait_for_function("() => { const c = document.querySelector('script.raft-workbench-config');"
+                           " return c && c.raftMounted; }")
+
+
+def wait_idle(page, selector):
+    """Wait until the box's request (run, grade or hunt) is answered."""
+    page.wait_for_function(f"() => !document.querySelector({selector!r}).raftWork.running",
+                           timeout=RUN_LIMIT)
+
+
+def assert_python_loaded(page, log):
+    assert log.fetched("pyodide.asm.wasm") and log.fetched("python_stdlib.zip"), "Pyodide did not load"
+    times = page.evaluate("() => RaftLive.shared().info && RaftLive.shared().info.times")
+    assert times and times["snapshot"] is True, f"Python did not start from the snapshot: {times}"
+
+
+def test_a_chapter_exercise_runs_with_its_output_and_its_check(open_page, http_root):
+    page, log = open_page(f"{http_root}book/02_consensus.html")
+    mounted(page)
+    assert page.locator(".rw-exercise").count() == 3
+    box = page.locator(".rw-exercise[data-exercise=ex-consensus-bad-servers]")
+    sel = ".rw-exercise[data-exercise=ex-consensus-bad-servers]"
+    assert not log.fetched("pyodide.asm.wasm")
+    box.locator("[data-action=try]").click()
+    code = box.locator("textarea[data-field=code]")
+    # The starting code is the solution's, from the chapter's source.
+    assert "ranking = sorted(SIZES" in code.input_value()
+    assert "check.consensus_crossing(cluster_availability, p=0.5)" in code.input_value()
+    box.locator("[data-action=run]").click()
+    wait_idle(page, sel)
+    assert_python_loaded(page, log)
+    out = box.locator("[data-field=output]")
+    assert "best first: [1, 3, 5, 7]" in out.inner_text()
+    oks = box.locator("[data-field=feedback] li[data-ok=true]")
+    assert oks.count() == 2 and "one server beats seven" in oks.first.inner_text()
+    assert box.locator("[data-field=error]").count() == 0
+
+    # A wrong answer: the check objects in words, and the rest of the code does not run.
+    code.fill(code.input_value().replace("reverse=True", "reverse=False"))
+    box.locator("[data-action=run]").click()
+    wait_idle(page, sel)
+    bad = box.locator("[data-field=feedback] li[data-ok=false]")
+    assert bad.count() == 1 and "[1, 3, 5, 7], not [7, 5, 3, 1]" in bad.inner_text()
+    assert "Check failed" in bad.inner_text()
+    assert "The check stopped the code at line 6" in box.locator("[data-field=output]").inner_text()
+    assert box.locator("[data-field=error]").count() == 0
+
+    # A Python error: its traceback, with the reader's line.
+    code.fill("x = 1\nprint(x / 0)\n")
+    box.locator("[data-action=run]").click()
+    wait_idle(page, sel)
+    shown = box.locator("[data-field=error]").inner_text()
+    assert "ZeroDivisionError" in shown and "<your code: ex-consensus-bad-servers>" in shown
+    assert "print(x / 0)" in shown
+
+    # An exercise whose code ends in play(): the painter draws its player in the output.
+    box2 = page.locator(".rw-exercise[data-exercise=ex-consensus-partition]")
+    box2.locator("[data-action=try]").click()
+    box2.locator("[data-action=run]").click()
+    wait_idle(page, ".rw-exercise[data-exercise=ex-consensus-partition]")
+    assert box2.locator("[data-field=feedback] li[data-ok=true]").count() == 1
+    assert "every store: {'x': '2'}" in box2.locator("[data-field=output]").inner_text()
+    player = box2.locator(".rw-display .raft-painter")
+    assert player.count() == 1
+    page.wait_for_function("b => b.raftPainter && b.raftPainter.scenes.length > 10",
+                           arg=player.element_handle())
+    assert not log.blocked and not log.errors, (log.blocked, log.errors)
+
+
+def test_a_student_does_lab_1_in_the_page(open_page, http_root, tmp_path):
+    url = f"{http_root}book/labs/lab1_election.html"
+    page, log = open_page(url)
+    mounted(page)
+    sel = ".rw-lab"
+    lab = page.locator(sel)
+    code = lab.locator("textarea[data-field=code]")
+    skeleton = code.input_value()
+    assert "class StudentNode(Lab1Node):" in skeleton and "raise NotImplementedError()" in skeleton
+    page.evaluate("() => localStorage.clear()")
+
+    # Typed work is saved as it is typed, and a reload loses nothing (Python not loaded yet).
+    code.fill(WRONG_CELL)
+    assert "Saved in this browser" in lab.locator("[data-field=status]").inner_text()
+    page.reload(wait_until="load")
+    mounted(page)
+    assert code.input_value() == WRONG_CELL
+    assert not log.fetched("pyodide.asm.wasm"), "Pyodide was fetched before Grade"
+
+    # Grade: the shell grader's verdict, with a progress bar and the failed run's animation.
+    lab.locator("[data-action=grade]").click()
+    page.wait_for_function("() => { const p = document.querySelector('.rw-lab progress');"
+                           " return !p.hidden && p.value > 0; }", timeout=RUN_LIMIT)
+    wait_idle(page, sel)
+    assert_python_loaded(page, log)
+    assert lab.locator("[data-field=verdict]").get_attribute("data-passed") == "false"
+    report = lab.locator("[data-field=report]").inner_text()
+    with page.expect_download() as download:
+        lab.locator("[data-action=download]").click()
+    path = tmp_path / "lab1_election.py"
+    download.value.save_as(path)
+    assert download.value.suggested_filename == "lab1_election.py"
+    text = path.read_text()
+    assert text.endswith(WRONG_CELL) and "from raft.labs.skeleton import Lab1Node" in text
+    # ... the Python API's verdict on the same file, and the shell grader's, word for word.
+    api = grade.check(live.load_student_class(str(path), "StudentNode"), 1, quiet=True)
+    assert report == api.text() and not api.passed
+    shell = subprocess.run([sys.executable, "-m", "raft.grade", "lab1", f"{path}:StudentNode"],
+                           capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert shell.returncode == 1 and shell.stdout == report + "\n"
+    # ... and the shrunk counterexample plays, its safety light red at the violation.
+    player = lab.locator(".rw-display .raft-painter")
+    assert player.count() == 1 and "shrunk counterexample" in player.inner_text()
+    lab.locator("[data-action=violation]").click()
+    page.wait_for_function("b => b.raftPainter.safety.querySelector('li.rp-bad')",
+                           arg=player.element_handle())
+    assert "Election Safety" in player.locator(".rp-safety li.rp-bad").first.inner_text()
+
+    # An infinite loop is stopped by the time limit; Python restarts and the next grade works.
+    page.evaluate("() => { RaftWorkbench.limits.lab = 5000; }")
+    code.fill(LOOPING_CELL)
+    lab.locator("[data-action=grade]").click()
+    wait_idle(page, sel)
+    stopped = lab.locator(".rw-note.rw-bad").inner_text()
+    assert re.search(r"Stopped after \d+(\.\d)? s: the time limit is 5\.0 s", stopped), stopped
+    assert "Python was restarted" in stopped
+    assert page.evaluate("() => RaftLive.shared().restarts") == 1
+    page.evaluate("() => { RaftWorkbench.limits.lab = 60000; }")
+    code.fill(RIGHT_CELL)
+    lab.locator("[data-action=grade]").click()
+    wait_idle(page, sel)
+    assert lab.locator("[data-field=verdict]").get_attribute("data-passed") == "true"
+    assert "PASSED" in lab.locator("[data-field=report]").inner_text()
+    assert lab.locator(".rw-display .raft-painter").count() == 0
+
+    # Reset asks first: refused, the work stays; accepted, the skeleton is back.
+    answers = []
+    page.once("dialog", lambda d: (answers.append(d.message), d.dismiss()))
+    lab.locator("[data-action=reset]").click()
+    assert code.input_value() == RIGHT_CELL and "Discard your code" in answers[0]
+    page.once("dialog", lambda d: d.accept())
+    lab.locator("[data-action=reset]").click()
+    assert code.input_value() == skeleton
+    assert page.evaluate("() => Object.keys(localStorage).filter(k => k.includes('lab1'))") == []
+    assert not log.blocked and not log.errors, (log.blocked, log.errors)
+
+
+def test_the_zoo_switch_shows_the_checker_finding_a_bug(open_page, http_root):
+    page, log = open_page(f"{http_root}book/appendix/bug_zoo.html")
+    mounted(page)
+    zoo = page.locator(".rw-zoo")
+    options = zoo.locator("select[data-field=bug] option")
+    assert options.count() >= 10
+    zoo.locator("select[data-field=bug]").select_option("leader-keeps-leading")
+    zoo.locator("[data-action=hunt]").click()
+    wait_idle(page, ".rw-zoo")
+    assert_python_loaded(page, log)
+    assert "Found: Election Safety" in zoo.locator("[data-field=verdict]").inner_text()
+    player = zoo.locator(".rw-display .raft-painter")
+    page.wait_for_function("b => b.raftPainter && b.raftPainter.scenes.length",
+                           arg=player.element_handle())
+    zoo.locator("[data-action=violation]").click()
+    page.wait_for_function("b => b.raftPainter.safety.querySelector('li.rp-bad')",
+                           arg=player.element_handle())
+    index = player.evaluate("b => b.raftPainter.index")
+    before = player.evaluate(f"b => b.raftPainter.scenes[{index} - 1].safety.every(p => p.ok)") \
+        if index > 0 else True
+    assert before, "the light was already red before the violating step"
+    assert not log.blocked and not log.errors, (log.blocked, log.errors)
+
+
+@pytest.mark.parametrize("page_path", ["book/labs/lab1_election.html", "book/02_consensus.html",
+                                       "book/appendix/bug_zoo.html"])
+def test_over_file_each_place_says_how_to_serve_the_book(open_page, page_path):
+    page, log = open_page((SITE / page_path).as_uri())
+    mounted(page)
+    notes = page.locator(".raft-work [data-live=unavailable]")
+    assert notes.count() >= 1 and all("python -m http.server" in t for t in notes.all_inner_texts())
+    assert page.locator(".raft-work [data-action=grade], .raft-work [data-action=try], "
+                        ".raft-work [data-action=hunt]").count() == 0
+    assert not log.fetched("pyodide.asm.wasm") and not log.errors, log.errors
