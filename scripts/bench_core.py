@@ -16,8 +16,8 @@ This prints figures; it is not a test (speed is not asserted anywhere).
 
 Figures (default workload, Python 3.11, messages delivered per CPU-second, best of 3). The
 machine is shared, so its speed drifts by 20-30% over minutes: compare only figures taken
-together; instruction counts (valgrind's callgrind, per delivered message, from the
-difference of a 1 s and a 4 s run) do not drift and are the figures to trust:
+together; instruction counts (``--instructions``: valgrind's callgrind, per delivered message,
+from the difference of a 1 s and a 4 s run) do not drift and are the figures to trust:
 
 ================================  ==========  ============  ===========  ===========
                                   (a) trace   (b) no trace  (c) checker  (n) node
@@ -25,31 +25,39 @@ difference of a 1 s and a 4 s run) do not drift and are the figures to trust:
 first speed work (3afdebf)        29k         41k           3.4k
 second (cc16c1e), msgs/s          34k         52k           15.8k
   instructions per message        169k        144k          329k
-third (this version), msgs/s      41k         61k-67k       16.7k        113k-115k
-  instructions per message        137k        106k          289k         75k
+third (1b2d9bf), msgs/s           48k         81k           23.5k        134k-140k
+  instructions per message        143.0k      115.0k        294.3k       81.8k
+fourth (issue 12), msgs/s         82k         107k          29.3k        157k-159k
+  instructions per message        95.1k       83.8k         242.3k       69.6k
 ================================  ==========  ============  ===========  ===========
 
-The second and third rounds' msgs/s were taken alternately in one sitting on a quiet machine
-(the first round's on another day).
-Every seeded run is byte-identical across these versions (tests/test_core_perf_equivalence.py).
+The third and fourth rows' msgs/s were taken alternately in one sitting on 2026-12-07 (load
+average 4-9 on two cores; the third round's own figures, taken on a quieter day, were 41k, 61-67k,
+16.7k and 113-115k, and 137k, 106k, 289k and 75k instructions: the code grew between the two).
+Every seeded run is byte-identical across these versions (tests/test_sim_golden_runs.py).
 
-What the third round changed: the leader's commit rule ranks the match indexes once
-(``Configuration.quorum_index``, as etcd does) instead of trying every index above
-``commit_index`` and building a set for each; messages, log entries, notes and in-flight
-records are named tuples (a frozen dataclass took ~1.8 us to build, a named tuple ~0.7 us);
-each applied command is parsed once, not once per server.
+What the fourth round changed (tracing on unless said): the trace (``raft.sim.trace.Trace``)
+keeps six plain values per record and makes a TraceRecord only when one is read, so the garbage
+collector no longer walks a growing list of objects (143.0k -> 121.0k instructions); a server's
+timer moved later is not queued again (its earlier event queues it at its new time, keeping its
+place among events of the same time), a message on a fault-free network is launched inline, a
+Flight is built without the call through its class (about 9k); in raft/node.py, surgically,
+``Log.last_index`` is an attribute, ``find_conflict`` pairs our entries with the new ones, a note
+is built without the call through its class (the node alone 81.8k -> 73.7k); Node is back to 28
+attributes of its own and Cluster keeps its 43 in ``__slots__``, the forms CPython 3.11 reads
+fastest (about 7k); with ``trace=False`` servers build no notes (4.5k in mode (b)).
 
-Why 200,000 msgs/s (the issue's aim, with tracing on) is out of reach: mode (n) shows that the
-node by itself, with no simulator cost at all, delivers about 115,000 messages per CPU-second
-(75k instructions per message). The node's time is spread over the rules of Figure 2 (the
-handlers, the notes that explain each step, the log, the election timer), with no hot spot
-left to remove; doubling its speed would mean writing it in a style no student could read
-beside Figure 2. Tracing adds ~30k instructions per message (~4.5 trace records per message,
-and the garbage collector walking the growing trace: ~16k of the 30k, measured with
-``gc.disable()``), the rest of the simulator ~30k. In mode (c) most of the extra cost is the
-checker comparing every server's log with its previous view after every step (one C-level
-list comparison per log, so it grows with the logs' length): that is what lets it see a log
-changed in any way at all, even behind the node's back, and we keep it.
+Why 150,000 msgs/s (issue 12's aim, with tracing on) is still out of reach: the node by itself
+costs about 55k instructions per message (mode (n) minus its bare loop's ~14k), the simulator and
+trace around it about 25k more. In the node, each message built with its field names costs about
+7k instructions (twice a positional call: CPython 3.11 turns the keywords into a dict), each
+step's Ready about 2.5k, and the node makes some 26 Python calls per message, one per rule of
+Figure 2 it applies. A node.py with all of that written for speed (positional messages, the
+helpers inlined into the handlers) measured 55k for mode (n) and 85k for mode (a), about 95,000
+msgs/s: still short of the aim, and no longer readable beside Figure 2, so it is not taken. In
+mode (c) most of the extra cost is the checker comparing every server's log with its previous
+view after every step (one C-level list comparison per log, so it grows with the logs' length):
+that is what lets it see a log changed in any way at all, even behind the node's back.
 
     python scripts/bench_core.py              # all four modes
     python scripts/bench_core.py --profile a  # cProfile of mode (a), top functions

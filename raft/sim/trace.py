@@ -74,7 +74,8 @@ class Trace:
 
     Why not a list of TraceRecord: a run writes several records per message and reads few of
     them, and a growing list of objects (or of tuples) is walked again and again by Python's
-    garbage collector, which more than doubled the cost of tracing (scripts/bench_core.py)."""
+    garbage collector. Tracing cost about 28k machine instructions per message that way, 9k
+    this way (scripts/bench_core.py)."""
 
     __slots__ = ("values",)
 
