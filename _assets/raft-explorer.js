@@ -20,12 +20,18 @@
  * A link can open the explorer on a scenario: page.html#scenario=<url-encoded scenario text>
  * (or ?scenario=...) starts the page's first explorer live on that scenario. "Copy link" makes
  * one from the session on show.
+ *
+ * One Python worker serves the whole page, and an exercise's Stop or a time limit restarts it,
+ * which loses the session. So the explorer keeps its session as scenario text (every reply
+ * carries it: the text "Copy link" makes) and, when Python is restarted, opens the session again
+ * from that text in the fresh worker (its steps replayed, the same step on show), and says so.
  */
 (function (root) {
   "use strict";
   if (root.RaftExplorer) return;
   var doc = root.document;
   var REQUEST_LIMIT = 30000;   // ms: a request that takes longer is a hang; the worker restarts
+  var REBUILT = "Python was restarted; the explorer was rebuilt from its scenario";
 
   function el(tag, attrs, text) {
     var e = doc.createElement(tag);
@@ -80,6 +86,9 @@
     this.queue = Promise.resolve();
     this.timings = {};
     this.selected = null;
+    this.scenario = null;       // the session as scenario text (Python's, after every reply)
+    this.generation = null;     // the worker the session lives in (RaftLive's generation)
+    this.rebuilds = 0;
     box.raftExplorer = this;
     this._buildBar();
   }
@@ -118,21 +127,30 @@
     this.startButton.textContent = "Starting…";
     this.what.textContent = "Loading Python…";
     this.bar.setAttribute("aria-busy", "true");
-    this.started = this.live.start({
-      onProgress: function (p) { if (!self.painter) self.what.textContent = p.text; },
-    }).then(function (info) {
-      self.timings.python = root.performance.now() - t0;
-      self.info = info;
-      var text = scenario || self.config.scenario;
-      return self._call({ op: "open", key: self.key, scenario: text }).then(function (reply) {
-        if (!reply.ok && scenario) {        // a bad link: say so, open the page's own cluster
-          return self._call({ op: "open", key: self.key, scenario: self.config.scenario })
-            .then(function (r) { r.message = "The scenario in the link could not be run: " + reply.message; return r; });
-        }
-        return reply;
+    var open = function (retry) {
+      return self.live.start({
+        onProgress: function (p) { if (!self.painter) self.what.textContent = p.text; },
+      }).then(function (info) {
+        self.timings.python = root.performance.now() - t0;
+        self.info = info;
+        self.generation = self.live.generation;
+        var text = scenario || self.config.scenario;
+        return self._call({ op: "open", key: self.key, scenario: text }).then(function (reply) {
+          if (!reply.ok && scenario) {        // a bad link: say so, open the page's own cluster
+            return self._call({ op: "open", key: self.key, scenario: self.config.scenario })
+              .then(function (r) { r.message = "The scenario in the link could not be run: " + reply.message; return r; });
+          }
+          return reply;
+        });
+      }).catch(function (err) {
+        // Python restarted under it (Stop in an exercise of this page): once more.
+        if (err.type === "WorkerRestarted" && retry) return open(false);
+        throw err;
       });
-    }).then(function (reply) {
+    };
+    this.started = open(true).then(function (reply) {
       if (!reply.ok) throw Object.assign(new Error(reply.message), { type: "RaftError" });
+      self.live.onRestart(function () { self._afterRestart(); });
       self._buildLive(reply);
       self.timings.ready = root.performance.now() - t0;
       self.bar.removeAttribute("aria-busy");
@@ -150,8 +168,51 @@
   };
 
   Explorer.prototype._call = function (request) {
+    var self = this;
     return this.live.call("raft.viz.live:request", [JSON.stringify(request)],
-      { timeout: REQUEST_LIMIT }).then(function (text) { return JSON.parse(text); });
+      { timeout: REQUEST_LIMIT }).then(function (text) {
+      var reply = JSON.parse(text);
+      if (reply.scenario) self.scenario = reply.scenario;
+      return reply;
+    });
+  };
+
+  /* Python was restarted: rebuild the session in the fresh worker now (queued after whatever
+   * the explorer was doing), unless rebuilding is what hung. */
+  Explorer.prototype._afterRestart = function () {
+    var self = this;
+    if (!this.painter || this.rebuildHung) return;
+    this.queue = this.queue.then(function () { return self._rebuild(); }).catch(function (err) {
+      self._showError(err);
+    });
+  };
+
+  /* If the session's worker is gone (live.generation moved on), open the session again from its
+   * scenario text in the current worker, with the same step on show. Resolves to whether it
+   * rebuilt. */
+  Explorer.prototype._rebuild = function () {
+    var self = this, live = this.live, p = this.painter;
+    if (!p || !this.scenario || (live.worker && this.generation === live.generation)) {
+      return Promise.resolve(false);
+    }
+    var index = p.anim ? p.anim.to : p.index;
+    return live.start().then(function () {
+      var generation = live.generation;
+      return self._call({ op: "open", key: self.key, scenario: self.scenario }).then(function (reply) {
+        if (!reply.ok) throw Object.assign(new Error(reply.message), { type: "RaftError" });
+        self.generation = generation;
+        self.rebuilds++;
+        p.setScenes(reply.scenes, Math.min(index, reply.scenes.length - 1));
+        self.rebuilt = REBUILT + " (" + reply.scenes.length + " events replayed, event " +
+          (p.index + 1) + " on show).";
+        self._say(self.rebuilt);
+        self._refresh();
+        return true;
+      });
+    }).catch(function (err) {
+      if (err.type === "TimeLimit") self.rebuildHung = true;
+      throw err;
+    });
   };
 
   /* A Python error (a bug: its traceback) or a failure to start, shown in the page. */
@@ -418,13 +479,22 @@
    * asked for a step (Step or Play at the last scene) and waits for it. */
   Explorer.prototype._request = function (request, more) {
     var self = this;
-    var job = this.queue.then(function () {
-      var t0 = root.performance.now();
-      return self._call(request).then(function (reply) {
-        self.timings.lastRequest = root.performance.now() - t0;
-        self._apply(reply, more);
-        return reply;
+    var send = function (retry) {
+      return self._rebuild().then(function (rebuilt) {
+        var t0 = root.performance.now();
+        return self._call(request).then(function (reply) {
+          self.timings.lastRequest = root.performance.now() - t0;
+          self._apply(reply, more, rebuilt ? self.rebuilt : null);
+          return reply;
+        });
+      }).catch(function (err) {
+        // Python was restarted while this waited (Stop in an exercise): rebuild, then once more.
+        if (err.type === "WorkerRestarted" && retry) return send(false);
+        throw err;
       });
+    };
+    var job = this.queue.then(function () {
+      return send(true);
     }).catch(function (err) {
       if (more) self.painter.pause();
       self._showError(err);
@@ -434,12 +504,14 @@
     return job;
   };
 
-  Explorer.prototype._apply = function (reply, more) {
+  /* Show a reply; `before`: a line to say first (the session was just rebuilt). */
+  Explorer.prototype._apply = function (reply, more, before) {
     var p = this.painter;
+    var say = function (text) { return before ? before + (text ? " " + text : "") : text; };
     this._clearError();
     if (!reply.ok) {
       if (more) p.pause();
-      this._say(reply.message, true);
+      this._say(say(reply.message), true);
       return;
     }
     if (reply.scenes) {
@@ -453,7 +525,7 @@
         p.show(p.scenes.length - 1);
       }
     }
-    this._say(reply.message);
+    this._say(say(reply.message));
     this._refresh();
   };
 

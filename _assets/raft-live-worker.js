@@ -3,14 +3,19 @@
  * Started by raft-live.js (read its header for the protocol); nothing else talks to it. It
  * loads Pyodide from the book's own _static/pyodide/ (vendored from npm: no CDN), starting
  * Python from the memory snapshot made when the book was built (Python already running, the
- * raft package imported: about 1 s instead of about 3 s of work), unpacks the raft package
- * zipped at build time (the files behind the imported modules), and then runs what the page asks: Python code (stdout and
- * stderr captured and streamed), or a call of a Python function by name. A Python exception
+ * raft package imported: about 1 s instead of about 3 s of work), writes the raft package
+ * zipped at build time to BOOK_ZIP, on sys.path (Python imports from the zip itself; there the
+ * modules of the snapshot find their source for tracebacks), and then runs what the page asks:
+ * Python code (stdout and stderr captured and streamed), or a call of a Python function by
+ * name. A Python exception
  * goes back with its traceback. A request that runs too long is stopped by the page, which
  * terminates this worker and starts a fresh one: a worker cannot be interrupted from inside.
  */
 /* A module worker (Pyodide refuses classic workers): started with {type: "module"}. */
 
+/* Where the raft zip goes, and sys.path's first entry: the path the build's snapshot imported
+ * the package from (_ext/pyodide_snapshot.mjs), so it must not change without it. */
+var BOOK_ZIP = "/home/pyodide/book/raft.zip";
 var pyodide = null;
 var loading = null;
 var current = null;           // the id of the request being served (for stdout and progress)
@@ -99,13 +104,16 @@ function load(m) {
     pyodide.registerJsModule("raft_live_page", {
       progress: function (fraction, text) { progress("python", text || "", fraction); },
     });
-    progress("raft", "Unpacking the raft package…", 0.85);
+    progress("raft", "Adding the raft package…", 0.85);
     var response = await zip;
     if (!response.ok) throw new Error("could not fetch " + m.zipURL + " (HTTP " + response.status + ")");
-    pyodide.unpackArchive(await response.arrayBuffer(), "zip", { extractDir: "/home/pyodide/book" });
-    pyodide.runPython("import sys\nif '/home/pyodide/book' not in sys.path:\n" +
-      "    sys.path.insert(0, '/home/pyodide/book')");
-    times.unpacked = performance.now() - t0;
+    var bytes = new Uint8Array(await response.arrayBuffer());
+    times.zipFetched = performance.now() - t0;
+    pyodide.FS.mkdirTree(BOOK_ZIP.slice(0, BOOK_ZIP.lastIndexOf("/")));
+    pyodide.FS.writeFile(BOOK_ZIP, bytes);
+    pyodide.runPython("import sys\nif " + JSON.stringify(BOOK_ZIP) + " not in sys.path:\n" +
+      "    sys.path.insert(0, " + JSON.stringify(BOOK_ZIP) + ")");
+    times.zip = performance.now() - t0;        // the package in place
     progress("import", "Importing the raft package…", 0.92);
     (m.imports || []).forEach(function (name) { pyodide.pyimport(name); });
     times.ready = performance.now() - t0;

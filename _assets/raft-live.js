@@ -12,6 +12,8 @@
  *                                           -> Promise of {value, stdout, stderr, ms}
  *   live.call("module:function", [args], {timeout})  -> Promise of the function's value
  *   live.restart(); live.terminate();
+ *   live.onRestart(fn)                      fn() after each restart (Python's state is gone)
+ *   live.generation                         which worker: 1 for the first, +1 for each new one
  *   RaftLive.unavailable()                  -> null, or the one sentence to show instead
  *
  * run() executes Python code (top-level await allowed) in a namespace that persists between
@@ -24,7 +26,9 @@
  * Time limits: a request with {timeout: ms} that has not finished in time is stopped the only way
  * a busy worker can be: the worker is terminated and a fresh one started (Pyodide loaded again,
  * about 2.5 s). The promise rejects with an Error of .type "TimeLimit"; other requests waiting in
- * that worker reject with .type "WorkerRestarted". onProgress gets {stage, text, fraction} while
+ * that worker reject with .type "WorkerRestarted". Whoever keeps state in Python (the live
+ * explorer: its session) listens with onRestart, or compares live.generation with the one its
+ * state was made in, and rebuilds it in the fresh worker. onProgress gets {stage, text, fraction} while
  * Pyodide loads, and whatever Python sends with `import raft_live_page;
  * raft_live_page.progress(0.5, "half way")` while a request runs.
  *
@@ -89,7 +93,9 @@
     this.info = null;
     this.starting = null;
     this.restarts = 0;
+    this.generation = 0;
     this.listeners = [];
+    this.restartListeners = [];
   }
 
   /* Start Pyodide and the raft package (once; later calls return the same promise). */
@@ -104,6 +110,7 @@
       return Promise.reject(e);
     }
     var self = this;
+    this.generation++;
     this.worker = new root.Worker(this.workerURL, { type: "module" });
     this.worker.onmessage = function (ev) { self._receive(ev.data); };
     this.worker.onerror = function (ev) {
@@ -206,13 +213,23 @@
     this._failAll({ type: "WorkerRestarted", message: "Python was restarted before this finished" });
   };
 
-  /* A fresh worker (Python state lost); starts loading Pyodide again at once. */
+  /* A fresh worker (Python state lost); starts loading Pyodide again at once, and tells the
+   * onRestart listeners (after the requests that were waiting have been failed). */
   LiveWorker.prototype.restart = function () {
     this.terminate();
     this.restarts++;
     var p = this.start();
     p.catch(function () { /* reported to whoever waits on start() */ });
+    this.restartListeners.forEach(function (fn) {
+      try { fn(); } catch (e) { root.console.error(e); }
+    });
     return p;
+  };
+
+  /* Call fn() after every restart (a time limit, a Stop: the whole page shares one worker). */
+  LiveWorker.prototype.onRestart = function (fn) {
+    if (this.restartListeners.indexOf(fn) < 0) this.restartListeners.push(fn);
+    return this;
   };
 
   var shared = null;

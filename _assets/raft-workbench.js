@@ -24,8 +24,11 @@
  *
  * A run that takes longer than its time limit (RaftWorkbench.limits, in ms) is stopped the only
  * way a busy worker can be: the worker is terminated and a fresh one started; the page says so
- * and for how long it ran. Stop does the same at once. Over file:// or without WebAssembly each
- * place shows one line saying how to get the live parts.
+ * and for how long it ran. Stop does the same at once. None of these keeps anything in Python
+ * between runs (an exercise runs in a fresh namespace, a grade loads the file afresh, a hunt
+ * starts from its seeds; what they show is in the page), so a restart loses only the run under
+ * way; the live explorer, which does keep a session there, rebuilds it (raft-explorer.js).
+ * Over file:// or without WebAssembly each place shows one line saying how to get the live parts.
  *
  * Hooks for tests: controls carry data-action (try, run, stop, reset, grade, download, hunt,
  * violation), fields data-field (code, output, feedback, report, progress, bug, status); each box
@@ -196,6 +199,10 @@
       return "Stopped by you after " + ran + ". Python was restarted in a fresh worker; your " +
         "code is kept.";
     }
+    if (err.type === "WorkerRestarted") {
+      return "Python was restarted before this finished (a Stop or a time limit elsewhere on " +
+        "this page: one Python serves the whole page). Your code is kept: run it again.";
+    }
     return null;
   }
 
@@ -333,6 +340,7 @@
     }
     var self = this;
     anchor.hidden = true;             // the cell's skeleton is in the editor below
+    this.quietGradingCell(anchor);
     bar.appendChild(el("span", { "class": "rw-badge" }, "In the page"));
     bar.appendChild(el("span", { "class": "rw-what" }, "Write your methods here and press Grade: " +
       "the book's grader runs in your browser and gives the shell grader's verdict. Your work " +
@@ -364,6 +372,32 @@
     this.output = new Output();
     box.appendChild(this.output.box);
   }
+
+  /* The page's grading cell (the next cell that calls raft.grade.check on the class) printed,
+   * when the book was built, the report of the skeleton ("not written yet" on every line):
+   * next to the editor's own verdict that would be a second one, and they would disagree. Its
+   * output gives way to one line; the notebook, and the page over file://, keep it. */
+  Lab.prototype.quietGradingCell = function (anchor) {
+    var mark = "grade.check(" + this.cfg.class_name;
+    var cells = doc.querySelectorAll("div.cell"), after = false;
+    for (var i = 0; i < cells.length; i++) {
+      if (cells[i] === anchor) { after = true; continue; }
+      var input = after && cells[i].querySelector(".cell_input");
+      if (!input || input.textContent.indexOf(mark) < 0) continue;
+      var output = cells[i].querySelector(".cell_output");
+      if (output) {
+        output.hidden = true;
+        var note = el("div", { "class": "raft-work rw-static-grade", "data-field": "static-grade" });
+        note.appendChild(el("p", { "class": "rw-note" }, "Grade above runs this check on the " +
+          "editor's code, in your browser, and shows its report there. (In the notebook, this " +
+          "cell prints the report here.)"));
+        output.parentNode.insertBefore(note, output.nextSibling);
+      }
+      this.gradingCell = cells[i];
+      return cells[i];
+    }
+    return null;
+  };
 
   /* The file the shell grader takes: the imports the cell needs, then the editor's code. */
   Lab.prototype.file = function () { return this.cfg.head + this.editor.value().replace(/\s*$/, "\n"); };

@@ -3,13 +3,16 @@
 The bugs live in :mod:`raft.classroom.bugs`; see its docstring.
 """
 
-from .classroom.bugs import (BUGS, ZOO, ApplyUncommitted, Bug, ChangeBeforeOwnCommit,
-                             ForgetVoteInSameTerm,
-                             HardStateNotPersisted, LeaderIgnoresHigherTerm, NaiveCommit,
-                             PrevLogOffByOne, StaleVoteReplies, TruncateAlways, VoteKeepsTimer,
-                             VoteWithoutLogCheck, hunt)
+from .classroom.bugs import (BUGS, CLIENT_BUGS, CLIENT_ZOO, ZOO, ApplyUncommitted, Bug,
+                             ChangeBeforeOwnCommit, ClientBug, ConfirmWithoutMajority,
+                             ForgetVoteInSameTerm, HardStateNotPersisted, LeaderIgnoresHigherTerm,
+                             LeaseFromReply, LeaseKeptAcrossTransfer, NaiveCommit,
+                             NoDeduplication, PrevLogOffByOne, StaleVoteReplies, TruncateAlways,
+                             VoteKeepsTimer, VoteWithoutLogCheck, hunt, hunt_client_bug)
 
-__all__ = ["BUGS", "ZOO", "Bug", "hunt", "ApplyUncommitted", "ChangeBeforeOwnCommit",
-           "ForgetVoteInSameTerm",
-           "HardStateNotPersisted", "LeaderIgnoresHigherTerm", "NaiveCommit", "PrevLogOffByOne",
-           "StaleVoteReplies", "TruncateAlways", "VoteKeepsTimer", "VoteWithoutLogCheck"]
+__all__ = ["BUGS", "ZOO", "Bug", "hunt", "CLIENT_BUGS", "CLIENT_ZOO", "ClientBug",
+           "hunt_client_bug", "ApplyUncommitted", "ChangeBeforeOwnCommit", "ConfirmWithoutMajority",
+           "ForgetVoteInSameTerm", "HardStateNotPersisted", "LeaderIgnoresHigherTerm",
+           "LeaseFromReply", "LeaseKeptAcrossTransfer", "NaiveCommit", "NoDeduplication",
+           "PrevLogOffByOne", "StaleVoteReplies", "TruncateAlways", "VoteKeepsTimer",
+           "VoteWithoutLogCheck"]

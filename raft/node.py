@@ -61,8 +61,11 @@ line and idle until used: log compaction (§7, Figures 12 and 13: ``compact``,
 ``skip_snapshotted_entries``; the log past a snapshot is a ``CompactedLog``; nothing runs until
 the application calls ``compact``), pre-vote (dissertation §9.6, ``pre_vote``), check-quorum
 (§6.2, ``check_quorum``), both switches off by default, leadership transfer (§3.10,
-``transfer_leadership``) and single-server membership changes with non-voting servers (§4.1,
-``add_server``, ``promote``, ``remove_server``).
+``transfer_leadership``), single-server membership changes with non-voting servers (§4.1,
+``add_server``, ``promote``, ``remove_server``) and reads that bypass the log (dissertation
+§6.4: ``reads`` chooses ReadIndex, leases or follower reads; ``read_index``, ``leader_read``,
+``confirm_reads``, ``extend_lease``, ``lease_holds``; the messages ``READ_MESSAGE_TYPES``), off
+by default.
 
 The hooks a subclass (a lab, a bug of the zoo) may override or call are listed in ``Node``'s
 docstring.
@@ -198,6 +201,29 @@ RULES = {
                  "that adds or removes one server (or makes a non-voter a voter) and uses it "
                  "at once; the next change waits until this one is committed, and the first "
                  "until the leader has committed an entry of its own term.",
+    # -- beyond Figure 2: reads that bypass the log (dissertation §6.4), each behind a switch ----
+    "read-wait": "ReadIndex, step 1 (dissertation §6.4): a leader that has not yet committed an "
+                 "entry of its current term waits until it has (its no-op), since only then is "
+                 "its commit index as high as any server's.",
+    "read-index": "ReadIndex, steps 2 and 3 (dissertation §6.4): the leader saves its commit "
+                  "index as the read's readIndex, then sends a round of heartbeats to make sure "
+                  "no newer leader has replaced it.",
+    "read-confirm": "ReadIndex, step 3 (dissertation §6.4): once a majority has acknowledged a "
+                    "round, no leader of a newer term existed when it was sent; the reads "
+                    "waiting for it may go on, once the state machine reaches their readIndex "
+                    "(steps 4 and 5).",
+    "read-follower": "Follower reads (dissertation §6.4): a follower asks the leader for a "
+                     "readIndex (the leader does steps 1-3), then serves the read from its own "
+                     "state machine once it has applied up to it.",
+    "read-refused": "A read that can no longer be confirmed is refused (its server stopped "
+                    "leading, or knows no leader); the client retries elsewhere.",
+    "lease-read": "Lease reads (dissertation §6.4.1): while its lease holds, the leader answers "
+                  "a read at its commit index without sending any message.",
+    "lease-extend": "Lease (dissertation §6.4.1): once a majority has acknowledged a round of "
+                    "heartbeats, the leader's lease runs until the round's *send* time plus the "
+                    "election timeout divided by the clock drift bound.",
+    "lease-end": "Lease (dissertation §6.4.1): a leader gives its lease up when it stops leading "
+                 "or starts a leadership transfer (another server may then lead at once).",
 }
 
 
@@ -600,8 +626,79 @@ class TimeoutNow(NamedTuple):
     term: int                # the leader's term
 
 
+# Beyond Figure 2: the messages of reads that bypass the log (dissertation §6.4), sent only when
+# a read mode needs them (``Node(reads=...)``).
+
+class Heartbeat(NamedTuple):
+    """A round of heartbeats that confirms leadership for reads (dissertation §6.4, step 3).
+
+    Figure 2's heartbeats are empty AppendEntries, and their replies do not say which message
+    they answer; this one carries a round number that its reply echoes (as etcd's heartbeats
+    carry a read's context), so the leader can count who acknowledged *this* round."""
+
+    src: int
+    dst: int
+    term: int                # leader's term
+    leader_id: int
+    round: int               # the leader's round number (grows through its lifetime)
+
+
+class HeartbeatReply(NamedTuple):
+    src: int
+    dst: int
+    term: int                # current_term, for the leader to update itself
+    round: int               # the round acknowledged
+    ok: bool                 # False: the sender's term is newer than the round's
+
+
+class ReadIndexRequest(NamedTuple):
+    """Follower reads (dissertation §6.4): a follower asks the leader for a readIndex."""
+
+    src: int
+    dst: int
+    term: int
+    ctx: object              # the read's name, echoed in the reply
+
+
+class ReadIndexReply(NamedTuple):
+    src: int
+    dst: int
+    term: int
+    ctx: object
+    index: int               # the readIndex, confirmed by a round of heartbeats
+    ok: bool                 # False: the server asked is not (or no longer) the leader
+
+
+READ_MESSAGE_TYPES = (Heartbeat, HeartbeatReply, ReadIndexRequest, ReadIndexReply)
+
+#: Every message a server sends or receives: Figure 2's four, then those beyond it (log
+#: compaction, pre-vote, leadership transfer, reads).
 MESSAGE_TYPES = (RequestVote, RequestVoteReply, AppendEntries, AppendEntriesReply,
-                 InstallSnapshot, InstallSnapshotReply, PreVote, PreVoteReply, TimeoutNow)
+                 InstallSnapshot, InstallSnapshotReply, PreVote, PreVoteReply, TimeoutNow,
+                 *READ_MESSAGE_TYPES)
+
+#: The ways a server may answer a read (``Node(reads=...)``, ``Cluster(reads=...)``):
+#: "log" (the default: a read is a log entry like a write; nothing beyond Figure 2),
+#: "read_index" (dissertation §6.4), "lease" (§6.4.1), "follower" (§6.4, followers ask the
+#: leader for a readIndex) and "stale" (any server answers from its own state machine at once:
+#: not linearizable, kept to show why).
+READ_MODES = ("log", "read_index", "lease", "follower", "stale")
+
+#: The default bound on clock drift for leases (dissertation §6.4.1): over any period, no
+#: server's clock advances more than this many times as much as any other's.
+DRIFT_BOUND = 1.1
+
+
+def check_read_mode(reads, drift_bound):
+    """A read mode of ``READ_MODES`` and a drift bound (a rate, at least 1); returns both, or
+    raises ConfigurationError naming the bad value."""
+    if reads not in READ_MODES:
+        raise ConfigurationError(f"reads must be one of {', '.join(READ_MODES)}, got {reads!r}")
+    if not (checks.is_number(drift_bound) and 1 <= drift_bound < float("inf")):
+        raise ConfigurationError(
+            f"drift_bound is a rate of at least 1 (no clock runs more than drift_bound times as "
+            f"fast as another; 1.1 allows 10%), got {drift_bound!r}")
+    return reads, drift_bound
 
 
 # ---------------------------------------------------------------------------------------------
@@ -682,6 +779,9 @@ class Node:
     §5.3; ``disruption_guard`` is the rule of §6 that stops removed servers from disrupting.
     Beyond Figure 2, off by default: ``pre_vote`` (dissertation §9.6) and ``check_quorum``
     (§6.2); leadership transfer and single-server changes are requests, not switches.
+    ``reads`` (one of ``READ_MODES``) chooses how reads that bypass the log are answered
+    (dissertation §6.4), and ``drift_bound`` is the clock drift bound that lease reads assume
+    (§6.4.1); ``reads="log"``, the default, is Figure 2 alone.
 
     The hooks a subclass may override or call (the labs and the bug zoo do): every state
     change goes through one of them, so overriding one changes that rule everywhere.
@@ -733,12 +833,21 @@ class Node:
     poll_start = None         # pre-vote: when that poll began
     transfer_target = None    # leadership transfer, as leader: to whom, or None
     transfer_deadline = None  # ... and when it is given up
+    # Reads that bypass the log (dissertation §6.4), the same way: the mode and its state are
+    # class-level defaults until ``reads`` asks for another mode (``init_reads``).
+    reads = "log"             # a read is an entry like a write (see READ_MODES)
+    drift_bound = DRIFT_BOUND  # the clock drift bound that lease reads assume (§6.4.1)
+    read_round = 0            # as leader: the last round of Heartbeats sent
+    confirmed_round = 0       # as leader: the highest round a majority acknowledged
+    lease_until = None        # as leader: when its lease ends (§6.4.1), or None
+    pending_reads = ()        # as leader: reads waiting for a round (or for step 1)
+    read_states = ()          # output: (ctx, readIndex or None if refused)
 
     def __init__(self, node_id, config, *, rng, now=0.0, election_timeout=(150, 300),
                  heartbeat_interval=50, fast_backoff=False, disruption_guard=True,
                  current_term=0, voted_for=None, log=(),
                  max_entries_per_message=MAX_ENTRIES_PER_MESSAGE, pre_vote=False,
-                 check_quorum=False, snapshot=None):
+                 check_quorum=False, snapshot=None, reads="log", drift_bound=DRIFT_BOUND):
         low, high = checks.timing(election_timeout, heartbeat_interval)
         self.id = node_id
         self.rng = rng
@@ -752,6 +861,9 @@ class Node:
             self.pre_vote = True
         if check_quorum:
             self.check_quorum = True
+        if reads != "log" or drift_bound != DRIFT_BOUND:   # Beyond Figure 2 (§6.4)
+            self.reads, self.drift_bound = check_read_mode(reads, drift_bound)
+            self.init_reads()
 
         # Persistent state on all servers (Figure 2)
         self.current_term = current_term  # latest term this server has seen
@@ -834,6 +946,8 @@ class Node:
             self.handle_pre_vote_reply(msg, now)
         elif isinstance(msg, TimeoutNow):
             self.handle_timeout_now(msg, now)
+        elif isinstance(msg, READ_MESSAGE_TYPES):   # Beyond Figure 2: reads (§6.4)
+            self.handle_read_message(msg, now)
         else:
             raise TypeError(f"S{self.id} cannot handle {msg!r}")
 
@@ -845,6 +959,8 @@ class Node:
                     return
                 self.note("heartbeat", "leader-heartbeat")
                 self.broadcast_append_entries(now)
+                if self.reads == "lease":   # Beyond Figure 2 (§6.4.1): renew the lease
+                    self.start_read_round(now)
             if self.pending_change is not None:
                 self.check_catch_up(now)
             if self.transfer_target is not None:   # Beyond Figure 2 (§3.10)
@@ -1112,6 +1228,8 @@ class Node:
         self.apply_committed()
         if self.role == LEADER:
             self.after_commit_as_leader(now)
+            if self.pending_reads:   # Beyond Figure 2 (§6.4): reads waiting for step 1
+                self.start_waiting_reads(now)
 
     def apply_committed(self):
         """Rules for Servers, All Servers: if commit_index > last_applied, increment
@@ -1139,6 +1257,8 @@ class Node:
             if self.transfer_target is not None:   # (§3.10)
                 self.transfer_target = self.transfer_deadline = None
             self.reset_election_timer(now)
+            if self.reads != "log":   # Beyond Figure 2 (§6.4): reads and lease end with it
+                self.end_reads()
 
     def set_term(self, term):
         """Adopt a newer term: no vote and no known leader in it yet. Persistent state."""
@@ -1351,6 +1471,7 @@ class Node:
         self.transfer_target = target
         self.transfer_deadline = now + self.election_timeout[0]
         self.note("transfer", "tr-start", target=target)
+        self.end_lease("a leadership transfer began")   # Beyond Figure 2: reads (§6.4.1)
         if self.match_index.get(target, 0) < self.log.last_index:
             if self.next_index[target] <= self.log.last_index:
                 self.send_append_entries(target)
@@ -1779,6 +1900,217 @@ class Node:
 
     def _is_voter(self):
         return self.id in self.config.members
+
+    # -- reads that bypass the log (dissertation §6.4), switched on by ``reads`` -----------------
+    #
+    # A read sent through the log ("log", the default) needs nothing here: it is an entry like
+    # any other. The other modes answer reads without appending anything:
+    #
+    # * "read_index" (§6.4): the leader (1) waits until it has committed an entry of its term,
+    #   (2) saves commit_index as the read's readIndex, (3) sends a round of Heartbeats and waits
+    #   for a majority to acknowledge it; then (4) once its state machine has applied up to the
+    #   readIndex, (5) it answers. Steps 4 and 5 are the caller's: ``read_states`` says which
+    #   reads may be answered from which index on.
+    # * "follower" (§6.4): as "read_index", and a follower may serve reads too: it asks the
+    #   leader for a readIndex (ReadIndexRequest; the leader does steps 1-3), then does 4 and 5.
+    # * "lease" (§6.4.1): the leader sends a round of Heartbeats with each heartbeat; once a
+    #   majority acknowledges one, its lease runs until the round's send time plus the minimum
+    #   election timeout divided by ``drift_bound``. While the lease holds, a read is answered
+    #   at commit_index (after step 1) with no message at all; otherwise it takes a round, as
+    #   with ReadIndex, which also renews the lease.
+    # * "stale": any server answers from its own state machine at once (the caller does it):
+    #   not linearizable, kept to show why.
+
+    def init_reads(self):
+        """The state of reads that bypass the log, set on a server whose ``reads`` is not
+        "log" (it starts at the class-level defaults above)."""
+        self.read_round = 0            # as leader: the last round of Heartbeats sent
+        self.round_sent = {}           # as leader: round -> when it was sent
+        self.round_acks = {}           # as leader: server -> the highest round it acknowledged
+        self.confirmed_round = 0       # as leader: the highest round a majority acknowledged
+        self.pending_reads = []        # as leader: reads waiting for a round (or for step 1)
+        self.lease_until = None        # as leader: when its lease ends (§6.4.1), or None
+        self.read_states = []          # output: (ctx, readIndex or None if refused)
+
+    def read_index(self, ctx, now):
+        """A read arrived at this server (``ctx`` names it). Its readIndex comes back in
+        ``read_states`` as ``(ctx, index)`` once it is safe to answer from index ``index`` on,
+        or ``(ctx, None)`` if the read is refused. Raises NotLeader where this server cannot
+        take reads (a follower, unless ``reads`` is "follower" and it knows the leader)."""
+        if self.reads not in ("read_index", "lease", "follower"):
+            raise ConfigurationError(f"S{self.id} answers reads with reads={self.reads!r}; "
+                                     "read_index needs reads='read_index', 'lease' or 'follower'")
+        if self.role == LEADER:
+            self.leader_read(ctx, self.id, now)
+        elif self.reads == "follower" and self.leader_id is not None:
+            self.note("read", "read-follower", ctx=ctx, leader=self.leader_id)
+            self.send(ReadIndexRequest(src=self.id, dst=self.leader_id, term=self.current_term,
+                                       ctx=ctx))
+        else:
+            raise NotLeader(self.id, self.leader_id)
+
+    def leader_read(self, ctx, origin, now):
+        """Steps 1-3 of ReadIndex at the leader, for a read of ``origin`` (this server or a
+        follower), or an immediate answer while a lease holds (§6.4.1)."""
+        # 1. Wait until an entry of our own term is committed: before that our commit index may
+        #    be behind what earlier leaders committed.
+        if self.log.term_at(self.commit_index) != self.current_term:
+            self.note("read", "read-wait", ctx=ctx, term=self.current_term)
+            self.pending_reads.append((None, None, ctx, origin))
+            return
+        if self.reads == "lease" and self.lease_holds(now):
+            self.note("read", "lease-read", ctx=ctx, index=self.commit_index,
+                      until=self.lease_until)
+            self.read_ready(ctx, origin, self.commit_index)
+            return
+        # 2. Save the commit index; 3. confirm leadership with a round of heartbeats.
+        index = self.commit_index
+        self.note("read", "read-index", ctx=ctx, index=index, round=self.read_round + 1)
+        self.pending_reads.append((self.read_round + 1, index, ctx, origin))
+        self.start_read_round(now)
+
+    def start_waiting_reads(self, now):
+        """Step 1 is done (an entry of our term is committed): give the reads that waited for
+        it their readIndex, and one round of heartbeats for all of them."""
+        if self.log.term_at(self.commit_index) != self.current_term:
+            return
+        waiting = [r for r in self.pending_reads if r[0] is None]
+        if not waiting:
+            return
+        self.pending_reads = [r for r in self.pending_reads if r[0] is not None]
+        for _, _, ctx, origin in waiting:
+            self.leader_read(ctx, origin, now)
+
+    def start_read_round(self, now):
+        """Send a round of Heartbeats to every voter; a majority of acknowledgments confirms
+        that we led when it was sent (and extends a lease from then)."""
+        self.read_round += 1
+        self.round_sent[self.read_round] = now
+        self.note("round", "read-index", round=self.read_round)
+        for peer in sorted(self.config.members - {self.id}):
+            self.send(Heartbeat(src=self.id, dst=peer, term=self.current_term,
+                                leader_id=self.id, round=self.read_round))
+        self.confirm_reads(now)   # a one-server cluster is its own majority
+
+    def handle_read_message(self, msg, now):
+        """Dispatch the messages of reads (§6.4)."""
+        if isinstance(msg, Heartbeat):
+            self.handle_heartbeat(msg, now)
+        elif isinstance(msg, HeartbeatReply):
+            self.handle_heartbeat_reply(msg, now)
+        elif isinstance(msg, ReadIndexRequest):
+            self.handle_read_index_request(msg, now)
+        else:
+            self.handle_read_index_reply(msg, now)
+
+    def handle_heartbeat(self, msg, now):
+        """A round of heartbeats: acknowledge it if it comes from the leader of our term. Like
+        an AppendEntries from that leader, it makes a candidate a follower and restarts the
+        election timer: a lease counts on that (§6.4.1)."""
+        if msg.term < self.current_term or self.role == LEADER:
+            self.send(HeartbeatReply(src=self.id, dst=msg.src, term=self.current_term,
+                                     round=msg.round, ok=False))
+            return
+        if self.role == CANDIDATE:
+            self.become(FOLLOWER, now, "candidate-leader-found")
+        self.leader_id = msg.leader_id
+        self.last_heard = now
+        self.reset_election_timer(now)
+        self.send(HeartbeatReply(src=self.id, dst=msg.src, term=self.current_term,
+                                 round=msg.round, ok=True))
+
+    def handle_heartbeat_reply(self, msg, now):
+        if self.role != LEADER or msg.term != self.current_term or not msg.ok:
+            self.note("ignore", "reply-stale", msg=msg)
+            return
+        if msg.round > self.round_acks.get(msg.src, 0):
+            self.round_acks[msg.src] = msg.round
+            self.confirm_reads(now)
+
+    def confirm_reads(self, now):
+        """The highest round a majority has acknowledged confirms every read that waited for
+        it or for an earlier round: their readIndex may be used (steps 4 and 5)."""
+        confirmed = self.config.quorum_index({**self.round_acks, self.id: self.read_round})
+        if confirmed <= self.confirmed_round:
+            return
+        self.confirmed_round = confirmed
+        self.note("confirm", "read-confirm", round=confirmed)
+        if self.reads == "lease":
+            self.extend_lease(confirmed, now)
+        for sent in [r for r in self.round_sent if r <= confirmed]:
+            del self.round_sent[sent]
+        ready = [r for r in self.pending_reads if r[0] is not None and r[0] <= confirmed]
+        self.pending_reads = [r for r in self.pending_reads
+                              if r[0] is None or r[0] > confirmed]
+        for _, index, ctx, origin in ready:
+            self.read_ready(ctx, origin, index)
+
+    def extend_lease(self, confirmed, now):
+        """§6.4.1: the lease starts when the confirmed round was *sent* (the followers restarted
+        their timers after that) and lasts the minimum election timeout divided by the drift
+        bound, measured on our own clock. No lease while a transfer is under way: the target may
+        be elected at once, without waiting for any timer."""
+        if self.transfer_target is not None:
+            return
+        start = self.round_sent[confirmed]
+        until = start + self.election_timeout[0] / self.drift_bound
+        if self.lease_until is None or until > self.lease_until:
+            self.lease_until = until
+            self.note("lease", "lease-extend", until=until, round=confirmed)
+
+    def lease_holds(self, now):
+        """Whether our lease still holds: it has not expired, nor been given up."""
+        return self.lease_until is not None and now < self.lease_until
+
+    def end_lease(self, reason):
+        """Give the lease up: when leadership ends, and when a leadership transfer begins
+        (dissertation §6.4.1: "a leader would need to expire its lease before transferring
+        leadership", since the target is elected without waiting for any timer)."""
+        if self.lease_until is not None:
+            self.note("lease", "lease-end", reason=reason)
+            self.lease_until = None
+
+    def read_ready(self, ctx, origin, index):
+        """Steps 1-3 are done for a read: it may be answered once index ``index`` is applied."""
+        if origin == self.id:
+            self.read_states.append((ctx, index))
+        else:
+            self.send(ReadIndexReply(src=self.id, dst=origin, term=self.current_term, ctx=ctx,
+                                     index=index, ok=True))
+
+    def handle_read_index_request(self, msg, now):
+        """Follower reads: the leader does steps 1-3 for the follower's read."""
+        if self.role != LEADER:
+            self.send(ReadIndexReply(src=self.id, dst=msg.src, term=self.current_term,
+                                     ctx=msg.ctx, index=0, ok=False))
+            return
+        self.leader_read(msg.ctx, msg.src, now)
+
+    def handle_read_index_reply(self, msg, now):
+        """Follower reads: the leader's readIndex (or its refusal) for one of our reads."""
+        if not msg.ok:
+            self.note("read", "read-refused", ctx=msg.ctx, reason=f"S{msg.src} does not lead")
+        self.read_states.append((msg.ctx, msg.index if msg.ok else None))
+
+    def end_reads(self):
+        """Leadership ends: refuse the reads still waiting and drop the lease (§6.4.1)."""
+        for _, _, ctx, origin in self.pending_reads:
+            self.note("read", "read-refused", ctx=ctx, reason="it stopped leading")
+            if origin == self.id:
+                self.read_states.append((ctx, None))
+            else:
+                self.send(ReadIndexReply(src=self.id, dst=origin, term=self.current_term,
+                                         ctx=ctx, index=0, ok=False))
+        self.end_lease("it stopped leading")
+        self.pending_reads = []
+        self.round_sent, self.round_acks = {}, {}
+        self.confirmed_round = self.read_round
+
+    def take_read_states(self):
+        """Hand over (and forget) the reads decided since the last call: ``(ctx, index)`` to
+        answer once the state machine has applied ``index``, ``(ctx, None)`` refused."""
+        states, self.read_states = self.read_states, []
+        return states
 
     # -- the hooks' old names ---------------------------------------------------------------------
 

@@ -228,7 +228,7 @@ def main() -> int:
             print(f"  {'worker, ' + label + ': snapshot read / Python / zip / ready':<40} median "
                   f"{median([c['worker'].get('snapshotRead', float('nan')) for c in xs]) / 1000:.2f} / "
                   f"{median([c['worker']['python'] for c in xs]) / 1000:.2f} / "
-                  f"{median([c['worker']['unpacked'] for c in xs]) / 1000:.2f} / "
+                  f"{median([c['worker']['zip'] for c in xs]) / 1000:.2f} / "
                   f"{median([c['worker']['ready'] for c in xs]) / 1000:.2f} s"
                   f"{'' if all(c['worker']['snapshot'] for c in xs) else '  (SNAPSHOT NOT USED)'}")
         served = results[name + " served"]

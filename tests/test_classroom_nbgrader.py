@@ -68,8 +68,8 @@ def nbgrader_cells(nb):
     return [c for c in nb.cells if "nbgrader" in c.metadata]
 
 
-def test_all_five_labs_exist_and_are_in_the_toc():
-    assert [lab_number(p) for p in LABS] == [1, 2, 3, 4, 5], [p.name for p in LABS]
+def test_all_labs_exist_and_are_in_the_toc():
+    assert [lab_number(p) for p in LABS] == sorted(grade.LABS), [p.name for p in LABS]
     toc = (ROOT / "_toc.yml").read_text()
     entries = set(re.findall(r"file:\s*(\S+)", toc))
     missing = [p.name for p in LABS if f"book/labs/{p.stem}" not in entries]

@@ -27,6 +27,8 @@ from urllib.parse import quote, urlparse
 
 import pytest
 
+from raft.viz import embed, questions
+
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "_build" / "html"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -417,7 +419,8 @@ def test_a_python_error_shows_its_traceback_and_the_worker_protocol(open_page, h
     page.wait_for_selector(".raft-live .rl-error pre.rl-traceback")
     shown = explorer.locator(".rl-error").inner_text()
     assert "ZeroDivisionError" in shown and "Traceback" in shown and "injected" in shown
-    assert "raft/viz/live.py" in shown
+    # The package's frames quote their source (Python imports it from the zip the page wrote).
+    assert "raft/viz/live.py" in shown and "handle(json.loads(text))" in shown
 
     # The protocol the exercises and labs reuse: stdout, exceptions, progress, time limits.
     result = page.evaluate("""async () => {
@@ -428,8 +431,12 @@ def test_a_python_error_shows_its_traceback_and_the_worker_protocol(open_page, h
         try { await live.run("print('before'); {}['missing']"); }
         catch (e) { error = {type: e.type, traceback: e.traceback, stdout: e.stdout}; }
         const value = await live.call("raft.viz.session:action_line", ["crash", 3]);
-        return {value: r.value, stdout: r.stdout, out, progress, error, line: value};
+        const files = await live.run("from raft.viz import embed, questions\\n"
+            + "len(embed.painter_source()), len(questions.questions_source())");
+        return {value: r.value, stdout: r.stdout, out, progress, error, line: value, files: files.value};
     }""")
+    # The package's own files are there too (a reader's show() inlines the painter).
+    assert result["files"] == [len(embed.painter_source()), len(questions.questions_source())]
     assert result["value"] == 42 and result["stdout"] == "hello" and result["out"] == ["hello\n"]
     assert result["progress"] and result["progress"][0]["fraction"] == 0.5
     assert result["error"]["type"] == "KeyError" and "Traceback" in result["error"]["traceback"]

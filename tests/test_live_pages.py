@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from raft import grade
+from raft import Cluster, RaftError, grade
 from raft.book import exercise_checks as check
 from raft.book import live
 
@@ -156,6 +156,29 @@ def test_a_wrong_answer_gets_words_not_a_bare_assertion():
     with pytest.raises(check.CheckFailed, match="majority"):
         check.intro_even_cluster(lambda n: n // 2)
     assert [f.ok for f in check.take_feedback()] == [False]
+
+
+def test_a_setup_step_that_never_happens_is_said_in_words():
+    """A solution's setup step (run until a state, then act) is check.reaches, not a bare
+    ``assert c.run_until(...)``: a reader whose change keeps the state from coming is told what
+    did not happen and what the servers were doing."""
+    for _stem, ex in EXERCISES:
+        assert not re.search(r"^\s*assert\s+\w+\.run_until\(", ex["code"], re.M), ex["label"]
+    ex = next(ex for _stem, ex in EXERCISES if ex["label"] == "ex-goals-amnesia")
+    assert "check.reaches(c, lambda c: c.nodes[1].commit_index >= index, 500" in ex["code"]
+    # The reader cuts off one more server: S1 and S2 are no majority, x=1 is never committed.
+    code = ex["code"].replace("c.disconnect(5)\n", "c.disconnect(5)\nc.disconnect(3)\n", 1)
+    reply = run(code, ex["prelude"], ex["label"])
+    assert not reply["ok"] and reply["error"]["type"] == "CheckFailed"
+    [fb] = reply["feedback"]
+    assert not fb["ok"] and fb["text"].startswith(
+        "The run never reached x=1 committed by S1 within 500 ms of simulated time"), fb["text"]
+    assert "S1 leader of term 1, S2 follower of term 1, S3 candidate" in fb["text"], fb["text"]
+    with pytest.raises(RaftError, match="say in words what the run should reach"):
+        check.reaches(Cluster(size=3, seed=1), lambda c: True, 100, "")
+    assert check.reaches(Cluster(size=3, seed=1), lambda c: c.leader() is not None, 2000,
+                         "a leader") is True
+    assert check.take_feedback() == []           # a setup step that happens says nothing
 
 
 def test_a_check_that_holds_prints_its_verdict_in_a_notebook(capsys):

@@ -148,6 +148,28 @@ def test_save_and_load_round_trip():
     assert loaded["scenes"][-1] == Session(scenario.run(saved["scenario"])).scene()
 
 
+def test_every_reply_carries_the_scenario_that_opens_the_same_timeline_again():
+    """What the page keeps so that, when Python is restarted under it (one worker serves the
+    page), the explorer can open its session again: the same steps, the same scenes."""
+    ask(op="open", key="e0", scenario=SCENARIO)
+    ask(op="perform", key="e0", line="crash 1")
+    ask(op="perform", key="e0", line="step")
+    forked = ask(op="perform", key="e0", line="partition 1 2 | 3 4 5", view=4)
+    assert forked["forked"] == 4
+    stepped = ask(op="perform", key="e0", line="step")
+    reply = ask(op="perform", key="e0", line="deliver #" + str(stepped["in_flight"][-1]["id"]))
+    assert reply["ok"] and "deliver #" in reply["scenario"]
+    assert reply["scenario"] == ask(op="save", key="e0")["scenario"]
+    timeline = ask(op="open", key="e1", scenario=SCENARIO)["scenario"]
+    assert timeline == scenario.run(SCENARIO).scenario_text()
+    live.SESSIONS.clear()                              # Python restarted: every session gone
+    again = ask(op="open", key="e0", scenario=reply["scenario"])
+    assert again["steps"] == reply["steps"]
+    assert again["scenes"][:5] == forked["scenes"][:5]
+    assert again["scenes"][forked["steps"]] == forked["scenes"][-1]
+    assert again["scenes"][-1] == reply["push"][-1]
+
+
 # -- the raft package the page runs ---------------------------------------------------------------
 
 

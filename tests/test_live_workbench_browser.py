@@ -18,8 +18,8 @@ import subprocess
 import sys
 
 import pytest
-from test_live_browser import (SITE, START_LIMIT, browser, http_root,  # noqa: F401  (fixtures)
-                               open_page, shared_context)
+from test_live_browser import (SITE, START_LIMIT, box, browser, http_root,  # noqa: F401
+                               open_page, scene, settled, shared_context, start, status)
 
 from raft import grade
 from raft.book import live
@@ -67,6 +67,10 @@ def wait_idle(page, selector):
     """Wait until the box's request (run, grade or hunt) is answered."""
     page.wait_for_function(f"() => !document.querySelector({selector!r}).raftWork.running",
                            timeout=RUN_LIMIT)
+
+
+STATIC_REPORTS = """() => [...document.querySelectorAll('.cell_output')].filter(o =>
+    o.textContent.includes('not written yet') && o.getClientRects().length).length"""
 
 
 def assert_python_loaded(page, log):
@@ -138,6 +142,11 @@ def test_a_student_does_lab_1_in_the_page(open_page, http_root, tmp_path):
     skeleton = code.input_value()
     assert "class StudentNode(Lab1Node):" in skeleton and "raise NotImplementedError()" in skeleton
     page.evaluate("() => localStorage.clear()")
+    # One verdict on the page: the grading cell's report of the skeleton, printed when the book
+    # was built ("not written yet"), gives way to one line pointing at Grade.
+    assert page.evaluate(STATIC_REPORTS) == 0, "the static 'not written yet' report is on show"
+    note = page.locator("[data-field=static-grade]")
+    assert note.is_visible() and "Grade above runs this check" in note.inner_text()
 
     # Typed work is saved as it is typed, and a reload loses nothing (Python not loaded yet).
     code.fill(WRONG_CELL)
@@ -155,6 +164,7 @@ def test_a_student_does_lab_1_in_the_page(open_page, http_root, tmp_path):
     assert_python_loaded(page, log)
     assert lab.locator("[data-field=verdict]").get_attribute("data-passed") == "false"
     report = lab.locator("[data-field=report]").inner_text()
+    assert page.evaluate(STATIC_REPORTS) == 0
     with page.expect_download() as download:
         lab.locator("[data-action=download]").click()
     path = tmp_path / "lab1_election.py"
@@ -229,6 +239,59 @@ def test_the_zoo_switch_shows_the_checker_finding_a_bug(open_page, http_root):
     assert not log.blocked and not log.errors, (log.blocked, log.errors)
 
 
+SHOWN = """() => { const p = document.querySelector('.raft-live').raftExplorer.painter;
+    return {count: p.scenes.length, index: p.index, shown: p.scenes[p.index],
+            last: p.scenes[p.scenes.length - 1]}; }"""
+
+
+def test_the_explorer_survives_python_restarted_by_an_exercise_s_stop(open_page, http_root):
+    """One Python serves the page, so Stop in an exercise restarts it under the explorer: the
+    explorer opens its session again from its scenario text, the same step on show, says so in
+    one line, and its next action works (before: a "no explorer is open" traceback)."""
+    page, log = open_page(f"{http_root}book/02_consensus.html")
+    mounted(page)
+    explorer = start(page, log)
+    down = next(x["id"] for x in scene(page)["servers"] if not x["crashed"])
+    explorer.locator("[data-action=choose-server]").select_option(str(down))
+    explorer.locator(f".rl-panel [data-action=crash][data-server='{down}']").click()
+    settled(page)
+    explorer.locator(".rl-painter [data-action=step]").click()
+    settled(page)
+    for _ in range(2):
+        explorer.locator(".rl-painter [data-action=back]").click()
+    settled(page)
+    before = page.evaluate(SHOWN)
+    assert before["index"] == before["count"] - 3
+    assert next(x for x in before["last"]["servers"] if x["id"] == down)["crashed"]
+
+    sel = ".rw-exercise[data-exercise=ex-consensus-bad-servers]"
+    exercise = page.locator(sel)
+    exercise.locator("[data-action=try]").click()
+    exercise.locator("textarea[data-field=code]").fill("while True:\n    pass\n")
+    exercise.locator("[data-action=run]").click()
+    page.wait_for_timeout(300)
+    exercise.locator("[data-action=stop]").click()
+    wait_idle(page, sel)
+    assert "Stopped by you" in exercise.locator("[data-field=output]").inner_text()
+    page.wait_for_function("() => document.querySelector('.raft-live').raftExplorer.rebuilds === 1",
+                           timeout=START_LIMIT)
+    settled(page)
+    assert "Python was restarted; the explorer was rebuilt from its scenario" in status(explorer)
+    assert page.evaluate(SHOWN) == before
+    assert page.evaluate("() => RaftLive.shared().restarts") == 1
+
+    # The rebuilt session acts like the old one: an action on the step on show forks from it.
+    target = next(x["id"] for x in scene(page)["servers"] if not x["crashed"] and x["id"] != down)
+    explorer.locator("[data-action=choose-server]").select_option(str(target))
+    explorer.locator(f".rl-panel [data-action=disconnect][data-server='{target}']").click()
+    settled(page)
+    assert "Forked a new future" in status(explorer), status(explorer)
+    assert scene(page)["network"]["disconnected"] == [target]
+    assert page.evaluate(f"() => {box()}.raftExplorer.painter.scenes.length") == before["index"] + 2
+    assert explorer.locator(".rl-error").count() == 0, explorer.locator(".rl-error").all_inner_texts()
+    assert not log.blocked and not log.errors, (log.blocked, log.errors)
+
+
 @pytest.mark.parametrize("page_path", ["book/labs/lab1_election.html", "book/02_consensus.html",
                                        "book/appendix/bug_zoo.html"])
 def test_over_file_each_place_says_how_to_serve_the_book(open_page, page_path):
@@ -238,4 +301,7 @@ def test_over_file_each_place_says_how_to_serve_the_book(open_page, page_path):
     assert notes.count() >= 1 and all("python -m http.server" in t for t in notes.all_inner_texts())
     assert page.locator(".raft-work [data-action=grade], .raft-work [data-action=try], "
                         ".raft-work [data-action=hunt]").count() == 0
+    if "labs/" in page_path:     # no live verdict here: the notebook's report stays readable
+        assert page.evaluate(STATIC_REPORTS) == 1
+        assert page.locator("[data-field=static-grade]").count() == 0
     assert not log.fetched("pyodide.asm.wasm") and not log.errors, log.errors

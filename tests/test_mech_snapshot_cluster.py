@@ -97,7 +97,7 @@ def test_the_snapshot_carries_the_client_sessions():
     load(c, 12)
     c.restart(3)
     assert c.run_until(lambda c: caught_up(c, 3), 2000)
-    assert dict(c.state_machines[3].snapshot().sessions)["alice"] == 1
+    assert dict(c.state_machines[3].snapshot().sessions)["alice"] == (1, None)   # (seq, result)
     c.submit("x=1", client_id="alice", seq=1)          # alice retries (her reply was lost)
     assert c.run_until(lambda c: caught_up(c, 3), 1000)
     assert c.state_machine(3)["x"] == c.state_machine(1)["x"] == "2"
@@ -174,7 +174,8 @@ def test_the_store_snapshot_is_plain_sorted_data():
     for seq, command in enumerate(["b=2", "a=1", "del b", "c=3"], 1):
         store.apply(Entry(1, command, "zed" if seq % 2 else 7, seq))
     snap = store.snapshot()
-    assert snap == StoreSnapshot(data=(("a", "1"), ("c", "3")), sessions=((7, 4), ("zed", 3)))
+    assert snap == StoreSnapshot(data=(("a", "1"), ("c", "3")), sessions=((7, (4, None)),
+                                                                          ("zed", (3, None))))
     other = KeyValueStore()
     other.restore(snap)
     assert other.data == store.data and other.snapshot() == snap and other.applied == []

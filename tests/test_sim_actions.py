@@ -10,10 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from raft import Cluster, ConfigurationError, NodeCrashed, NotLeader, ScenarioError, scenario
-from raft.sim.actions import (ANY, LEADER, OLD_LEADER, VERBS, Action, Add, Clock, Compact, Connect,
-                              Crash, Cut, Deliver, Disconnect, Drop, Elect, Heal, Isolate, Members,
-                              Network, Partition, Promote, Reboot, Remove, Restart, Run, RunUntil,
-                              Setup, Step, Submit, TakeOver, Timeout, Transfer)
+from raft.sim.actions import (ANY, LEADER, OLD_LEADER, VERBS, Action, Add, ClientOp, Clients, Clock,
+                              ClockRate, Compact, Connect, Crash, Cut, Deliver, Disconnect, Drop,
+                              Elect, Heal, Isolate, Members, Network, Partition, Promote, Reboot,
+                              Remove, Restart, Run, RunUntil, Setup, Step, Submit, TakeOver,
+                              Timeout, Transfer)
 
 # -- generated actions: str() then parse() gives the same value --------------------------------
 
@@ -68,6 +69,15 @@ ACTIONS = st.one_of(
               st.booleans()),
     st.builds(Deliver, st.integers(0, 10**6)),
     st.builds(Drop, st.integers(0, 10**6)),
+    # clients (raft/sim/clients.py)
+    st.builds(Clients, st.integers(1, 50), st.one_of(st.none(), ms.filter(lambda x: x > 0)),
+              st.one_of(st.none(), ms.filter(lambda x: x > 0))),
+    st.builds(ClientOp, st.integers(1, 50), st.sampled_from(["put", "append"]),
+              st.sampled_from(["x", "y", "k.1"]), st.sampled_from(["5", "1.4", "c1-7;"]),
+              st.one_of(st.none(), ids, st.sampled_from([LEADER, OLD_LEADER]))),
+    st.builds(ClientOp, st.integers(1, 50), st.just("get"), st.sampled_from(["x", "y"]),
+              st.none(), st.one_of(st.none(), ids, st.sampled_from([LEADER, OLD_LEADER]))),
+    st.builds(ClockRate, st.one_of(ids, st.sampled_from([LEADER, OLD_LEADER])), st.floats(min_value=0.01, max_value=100, allow_nan=False)),
 )
 
 
@@ -92,7 +102,9 @@ def test_every_verb_is_generated_above():
                # single-server changes
                "takeover", "transfer", "cut", "add", "promote", "remove",
                # log compaction (§7)
-               "compact"}
+               "compact",
+               # clients and reads (chapter 12)
+               "clients", "client", "clock-rate"}
     assert set(VERBS) == covered
 
 
@@ -237,7 +249,8 @@ def test_every_action_class_can_be_done():
                 Submit("y=1"), Partition(((1, 2), (3,))), Network(drop=0.0), Heal(),
                 TakeOver(3), Run(100), Transfer(1), Run(100), Cut(1, 2), Heal(), Add(5, False),
                 Run(200), Promote(5), Run(100), Remove(5), Run(100),
-                Members((1, 2, 3, 4)), Drop(10**6), Compact(1)]
+                Members((1, 2, 3, 4)), Drop(10**6), Compact(1), Clients(2),
+                ClientOp(1, "put", "x", "1"), ClockRate(1, 0.9)]
     done = [c.do(action, lenient=True) for action in examples]
     assert sum(d is not None for d in done) >= len(examples) - 3
     assert {type(a) for a in examples} | {Elect} == set(VERBS.values()) | {RunUntil}

@@ -22,7 +22,8 @@ from raft.node import RULES
 from raft.sim.trace import KINDS, TraceRecord, sentence, step_caption, step_rule
 
 RAFT = pathlib.Path(__file__).resolve().parent.parent / "raft"
-WRITERS = ("node.py", "sim/cluster.py", "classroom/bugs.py")   # the modules that write records
+WRITERS = ("node.py", "sim/cluster.py", "sim/clients.py",
+           "classroom/bugs.py")   # the modules that write records
 
 # Rules no run below emits, because only a mechanism that is off by default reaches them; each
 # has its own test (named here) that switches the mechanism on.
@@ -240,9 +241,34 @@ def _pre_vote_refused():
     return c
 
 
+def _clients(reads, seed):
+    """Clients (dissertation chapter 6) with one read mode: a lossy, duplicating network, a
+    partition with a client on the old leader's side, a slow clock, a crash, a client that
+    gives up."""
+    c = Cluster(size=3, seed=seed, clients=2, reads=reads, drop=0.1, duplicate=0.2)
+    c.add_clients(2, timeout=100, give_up=400)
+    for k in range(6):
+        c.client_op(1 + k % 2, "append" if k % 3 else "get", "x", f"{k}" if k % 3 else None)
+        c.run(60)
+    leader = c.leader() or 1
+    c.partition([leader, "c1"], [i for i in c.ids if i != leader] + ["c2"])
+    c.client_op(1, "get", "x", to=leader)
+    c.client_op(2, "put", "x", "9")
+    c.run(600)
+    c.heal()
+    c.set_clock_rate(c.leader() or 1, 0.5)
+    c.client_op(1, "get", "x")
+    c.crash(c.leader() or 1)
+    c.client_op(2, "get", "x")
+    c.run(800)
+    return c
+
+
 RUNS = {"faults": _faults, "by hand": _by_hand, "membership": _membership,
         "snapshots": _snapshots,
-        "beyond Figure 2": _beyond_figure_2, "pre-vote refused": _pre_vote_refused}
+        "beyond Figure 2": _beyond_figure_2, "pre-vote refused": _pre_vote_refused,
+        **{f"clients, {reads} reads": (lambda reads=reads: _clients(reads, 4))
+           for reads in ("log", "read_index", "lease", "follower", "stale")}}
 
 
 @pytest.fixture(scope="module")

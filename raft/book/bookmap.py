@@ -46,6 +46,7 @@ LAB_CHAPTER = {
     "book/labs/lab3_commitment": "book/07_safety",
     "book/labs/lab4_persistence": "book/05_leader_election",
     "book/labs/lab5_membership": "book/08_membership",
+    "book/labs/lab6_reads": "book/12_clients",
 }
 #: Why each part of the book that is not the core path is worth reading.
 NOTES = {
@@ -53,6 +54,7 @@ NOTES = {
     "book/03_goals": "understandability, speed and fault tolerance, measured",
     "book/08_membership": "adding and removing servers safely (joint consensus)",
     "book/09_real_world": "hashicorp/raft, Consul, RabbitMQ, orchestrator; the book's limits",
+    "book/12_clients": "clients, linearizability, and four ways to read (one of them wrong)",
     "book/appendix/figure2": "every rule of the paper's Figure 2, linked to code and tests",
     "book/appendix/bug_zoo": "classic Raft bugs, each caught by the checks of this book",
     "book/appendix/teachers": "running the labs, grading, discussion questions",

@@ -14,6 +14,11 @@ not run on a wrong premise). In a notebook the verdict is also printed. ``CHECKS
 exercise's label to its check functions; :func:`take_feedback` returns (and forgets) what the
 checks said since it was last called.
 
+A solution's setup steps (run until the cluster reaches some state, then act) use
+:func:`reaches` instead of ``assert cluster.run_until(...)``: if the state never comes, the
+reader is told in words what did not happen and what the servers were doing, not shown a bare
+``AssertionError``.
+
 Standard library only (the page runs it in Pyodide).
 """
 
@@ -24,7 +29,7 @@ import statistics
 from dataclasses import dataclass
 from itertools import combinations
 
-from ..errors import RaftError
+from ..errors import ConfigurationError, RaftError
 
 #: exercise label -> its check functions, in the order the solution calls them
 CHECKS: dict[str, list] = {}
@@ -81,6 +86,35 @@ def _judge(fn, claims, right):
 
 def _s(ids):
     return ", ".join(f"S{i}" for i in sorted(ids)) or "none"
+
+
+def _servers(cluster):
+    """The servers in a few words: ``S1 leader of term 2, S2 follower of term 2, S3 crashed``."""
+    return ", ".join(f"S{i} crashed" if i in cluster.crashed else
+                     f"S{i} {cluster.nodes[i].role} of term {cluster.nodes[i].current_term}"
+                     for i in cluster.ids)
+
+
+# -- a setup step -------------------------------------------------------------------------------
+
+def reaches(cluster, predicate, within, what):
+    """Run ``cluster`` until ``predicate(cluster)`` holds, for at most ``within`` simulated ms
+    (``cluster.run_until``): a setup step of a solution, ``check.reaches(c, lambda c:
+    c.nodes[1].config.is_joint, 3000, "S1 in the joint configuration")``. Returns True. If the
+    state never comes, records a failed :class:`Feedback` that says, with ``what`` (a few words
+    naming the state), what did not happen and what the servers were doing, and raises
+    :class:`CheckFailed` (so the steps that build on it do not run)."""
+    if not isinstance(what, str) or not what.strip():
+        raise ConfigurationError(f"reaches: say in words what the run should reach (e.g. "
+                                 f"'a leader'); got {what!r}")
+    start = cluster.now
+    if cluster.run_until(predicate, within):
+        return True
+    fb = Feedback("", "reaches", False,
+                  f"The run never reached {what} within {within:g} ms of simulated time (from "
+                  f"{start:.0f} to {cluster.now:.0f} ms); the servers then: {_servers(cluster)}.")
+    _SAID.append(fb)
+    raise CheckFailed(fb.text)
 
 
 # -- 1. Introduction ----------------------------------------------------------------------------
@@ -717,3 +751,65 @@ def compaction_sessions(stores, violation):
                                 "reported: its state differs from the committed entries'."),
     ], "The servers disagree (S3 says x=1, S1 and S2 x=2), and the checker stops at the first "
        "snapshot: the sessions are part of the state.")
+
+
+# -- 12. Clients --------------------------------------------------------------------------------
+
+@exercise("ex-clients-by-hand")
+def clients_by_hand(second_reads_one, second_reads_empty, late_read_empty):
+    """The checker's verdicts (objects with ``.ok``) on the exercise's three histories."""
+    _judge(clients_by_hand, [
+        (second_reads_one.ok, "With \"1\" for the second read the history is linearizable: the "
+                              "put may take effect between the two reads."),
+        (second_reads_empty.ok, "With \"\" for the second read it is linearizable too: the put "
+                                "may still take effect after it (both overlap until 40 ms)."),
+        (not late_read_empty.ok, "A read called after the put returned (60 ms) must see \"1\": "
+                                 "a history where it reads \"\" is not linearizable."),
+    ], "Both histories are linearizable; only a read called after 40 ms must see \"1\".")
+
+
+@exercise("ex-clients-sessions-new-leader")
+def clients_sessions_new_leader(cluster, old, append):
+    """After the old leader ``old`` crashed with c1's ``append`` applied but unanswered."""
+    from ..linearizability import check
+    output = cluster.client_history()[-1]["output"]
+    _judge(clients_sessions_new_leader, [
+        (append.ret is not None and len(append.servers) > 1 and append.servers[-1] != old,
+         f"c1's append should be answered by another server after a retry; it went to "
+         f"{_s(set(append.servers))} and {'returned' if append.ret else 'never returned'}."),
+        (output == "a", f"x should read \"a\" (the retry recognised), not {output!r}."),
+        (check(cluster.client_history(), "kv").ok, "The clients' history should be "
+                                                   "linearizable."),
+    ], f"c1's retry reached S{append.servers[-1]}, whose state machine had applied the append "
+       "and remembered c1's session: x reads \"a\", applied once.")
+
+
+@exercise("ex-clients-batching")
+def clients_batching(plain, batched):
+    """(round messages per read, median latency in ms), one round per read and batched."""
+    _judge(clients_batching, [
+        (batched[0] < plain[0] / 2, f"Batched rounds should cost well under half the messages "
+                                    f"per read: {batched[0]} against {plain[0]}."),
+        (batched[1] > plain[1], f"A read that waits for the next heartbeat should take longer: "
+                                f"{batched[1]} ms against {plain[1]} ms."),
+    ], f"Fewer messages ({plain[0]} → {batched[0]} per read), more latency "
+       f"({plain[1]} → {batched[1]} ms): batching trades one for the other.")
+
+
+@exercise("ex-clients-drift")
+def clients_drift(stale_by_rate, seeds=8, bound=1.1):
+    """``stale_by_rate``: {clock rate of the old leader: seeds (of ``seeds``) with a stale read}."""
+    threshold = 1 / bound
+    safe = {r: n for r, n in stale_by_rate.items() if r >= threshold}
+    broken = [r for r, n in stale_by_rate.items() if n]
+    _judge(clients_drift, [
+        (not any(safe.values()), f"Within the drift bound (rate at least {threshold:.2f}) no "
+                                 f"stale read may appear; got {safe}."),
+        (bool(broken), "At the slowest clocks some seeds should give a stale read."),
+        (not broken or max(broken) < threshold * 0.5,
+         f"The first stale reads should appear far below {threshold:.2f} (the old leader's "
+         f"lease must outlive an election, a write and a read); they appear at "
+         f"{max(broken) if broken else None}."),
+    ], f"The lease can outlive the promise below a rate of {threshold:.2f}, but the first stale "
+       f"read appears only at {max(broken) if broken else '-'}: a new leader must be elected, "
+       f"commit a write and answer it before the old lease ends.")

@@ -51,6 +51,10 @@ def _rules(*names):
     return tuple(f"{RULES_FILE}::{name}" for name in names)
 
 
+def _reads(*names):
+    return tuple(f"test_clients_node_reads.py::{name}" for name in names)
+
+
 SNAPSHOT_FILE = "test_mech_snapshot.py"
 
 
@@ -130,6 +134,27 @@ ROWS = {
         f"{MEMBERSHIP_FILE}::test_removed_leader_manages_until_c_new_commits_then_steps_down",)),
     "config-catchup": (("change_membership", "check_catch_up"),
                        (f"{MEMBERSHIP_FILE}::test_new_servers_catch_up_as_non_voters_first",)),
+    # Beyond Figure 2: reads without the log (dissertation §6.4, §6.4.1)
+    "read-wait": (("leader_read", "start_waiting_reads"), _reads(
+        "test_step1_a_new_leader_holds_reads_until_an_entry_of_its_term_is_committed")),
+    "read-index": (("leader_read", "start_read_round"), _reads(
+        "test_step2_the_read_index_is_the_commit_index_when_the_read_arrived",
+        "test_step3_a_round_confirms_only_with_a_majority")),
+    "read-confirm": (("handle_heartbeat_reply", "confirm_reads"), _reads(
+        "test_step3_a_round_confirms_only_with_a_majority",
+        "test_step3_acknowledgments_of_an_earlier_round_do_not_confirm_a_later_read")),
+    "read-follower": (("read_index", "handle_read_index_request", "handle_read_index_reply"),
+                      _reads("test_follower_reads_ask_the_leader_for_a_read_index")),
+    "read-refused": (("end_reads", "handle_read_index_reply"), _reads(
+        "test_step3_a_newer_term_in_an_answer_deposes_the_leader_and_refuses_its_reads",
+        "test_a_server_that_does_not_lead_refuses_a_read_index_request")),
+    "lease-read": (("leader_read", "lease_holds"),
+                   _reads("test_a_lease_answers_reads_without_messages_until_it_ends")),
+    "lease-extend": (("confirm_reads", "extend_lease"),
+                     _reads("test_a_lease_starts_when_the_confirmed_round_was_sent")),
+    "lease-end": (("end_lease", "end_reads", "transfer_leadership"),
+                  _reads("test_a_lease_ends_when_the_leader_steps_down",
+                         "test_a_lease_ends_when_a_leadership_transfer_begins")),
     # Beyond Figure 2: log compaction (§7, Figures 12 and 13)
     "snap-take": (("compact",), _snap(
         "test_compact_discards_the_prefix_and_keeps_index_term_and_configuration")),

@@ -23,11 +23,12 @@ that schedule to a short counterexample (see :mod:`raft.fuzz`).
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-from ..errors import ConfigurationError, MembershipChangeInProgress, NotLeader
+from ..errors import (ConfigurationError, LeadershipTransferInProgress, MembershipChangeInProgress,
+                      NotLeader)
 from ..fuzz.counterexample import find_counterexample
-from ..node import CANDIDATE, FOLLOWER, LEADER, AppendEntries, Node, Ready
+from ..node import CANDIDATE, FOLLOWER, LEADER, AppendEntries, Entry, Node, Ready
 
 
 class Bug(Node):
@@ -376,6 +377,184 @@ ZOO = (NaiveCommit, VoteWithoutLogCheck, ForgetVoteInSameTerm, StaleVoteReplies,
        TruncateAlways, ApplyUncommitted, LeaderIgnoresHigherTerm, PrevLogOffByOne, VoteKeepsTimer,
        ChangeBeforeOwnCommit)
 
+
+# =================================================================================================
+# Bugs of client interaction (dissertation chapter 6). No safety property of Figure 3 notices
+# them: the servers' logs stay perfect, and it is the *clients* who are told something no single
+# correct server could have told them. So each comes with a story with clients (raft.classroom.
+# reads), and the judge is the linearizability checker on the clients' history.
+# =================================================================================================
+
+class ClientBug(Bug):
+    """Base of the client bugs: run ``story(seed, node_class)`` for seeds 0..bound-1 until the
+    clients' history is not linearizable."""
+
+    finds = "not linearizable"
+    bound = 10
+    story = None        # a function (seed, node_class) -> cluster, from raft.classroom.reads
+    story_text = ""     # the story in a sentence
+
+
+# -- 12. The stale read: confirming leadership without a majority ----------------------------------
+
+class ConfirmWithoutMajority(ClientBug):
+    name = "stale-read"
+    title = "Answering reads without hearing from a majority (the stale read)"
+    section = "dissertation §6.4 (ReadIndex, step 3)"
+    method = "confirm_reads"
+    explanation = (
+        "Before a leader answers a read from its own state machine, it must make sure that no "
+        "newer leader has replaced it: it sends a round of heartbeats and waits until a majority "
+        "has acknowledged it. This leader counts its own acknowledgment only, so every round is "
+        "confirmed at once. A leader cut off from the other servers does not know it has been "
+        "replaced; its state machine misses every write its successor commits, and it answers "
+        "with a value that a write which had already returned overwrote. Jepsen found exactly "
+        "this in etcd and Consul in 2014 (the dissertation cites it in §6.4).")
+    story_text = ("the leader is cut off from the other servers, its successor commits x = 2, "
+                  "then a client asks the old leader for x")
+
+    @staticmethod
+    def story(seed, node_class):
+        from . import reads
+        return reads.stale_read(seed, reads="read_index", node_class=node_class)
+
+    def confirm_reads(self, now):
+        confirmed = self.read_round  # BUG: should be the round a majority has acknowledged
+        if confirmed <= self.confirmed_round:
+            return
+        self.confirmed_round = confirmed
+        self.note("confirm", "read-confirm", round=confirmed)
+        if self.reads == "lease":
+            self.extend_lease(confirmed, now)
+        for sent in [r for r in self.round_sent if r <= confirmed]:
+            del self.round_sent[sent]
+        ready = [r for r in self.pending_reads if r[0] is not None and r[0] <= confirmed]
+        self.pending_reads = [r for r in self.pending_reads
+                              if r[0] is None or r[0] > confirmed]
+        for _, index, ctx, origin in ready:
+            self.read_ready(ctx, origin, index)
+
+
+# -- 13. No de-duplication: the entry forgets who sent it -------------------------------------------
+
+class NoDeduplication(ClientBug):
+    name = "no-dedup"
+    title = "No de-duplication: a retried append applied twice"
+    section = "dissertation §6.3"
+    method = "propose"
+    explanation = (
+        "A client that gets no answer cannot tell whether its command was lost or only the "
+        "answer was, so it sends the command again. Each command carries the client's id and a "
+        "serial number, and every state machine keeps, per client, the last serial number it "
+        "applied: a retry is recognised and answered from the session instead of applied again. "
+        "This leader drops the id and serial number when it appends the command to its log, so "
+        "the state machines cannot recognise the retry: an append whose answer was lost is "
+        "applied twice, and a later read sees the value twice.")
+    story_text = ("c1's append(x, a) is applied but its answer is lost; c1 retries, then c2 "
+                  "reads x")
+
+    @staticmethod
+    def story(seed, node_class):
+        from . import reads
+        return reads.lost_reply(seed, node_class=node_class)
+
+    def propose(self, command, now, client_id=None, seq=None):
+        if self.role != LEADER:
+            raise NotLeader(self.id, self.leader_id)
+        if self.transfer_target is not None:
+            raise LeadershipTransferInProgress(self.id, self.transfer_target)
+        self.append_entries_to_log([Entry(self.current_term, command)],  # BUG: no client_id, seq
+                                   "leader-client")
+        self.broadcast_append_entries(now)
+        self.advance_commit_index(now)
+        return self.log.last_index
+
+
+# -- 14. A lease timed from the replies -------------------------------------------------------------
+
+class LeaseFromReply(ClientBug):
+    name = "lease-from-reply"
+    title = "Timing a lease from the acknowledgments instead of from the heartbeats' send"
+    section = "dissertation §6.4.1"
+    method = "extend_lease"
+    explanation = (
+        "A lease rests on a promise the followers made when they *received* a round of "
+        "heartbeats: none of them will time out (and so none will start an election) for an "
+        "election timeout after that. The leader cannot know when that was, only that it was "
+        "after it sent the round; so its lease must start at the send time, and last less than "
+        "an election timeout, by the clock drift bound. This leader starts its lease when the "
+        "acknowledgments arrive. If they were slow, its lease outlives the followers' promise: "
+        "a new leader can be elected and commit writes while the old one still answers reads "
+        "from its lease.")
+    story_text = ("a round's acknowledgments take 150 ms to come back, then the leader is cut "
+                  "off; its successor commits x = 2 and a client asks the old leader for x")
+
+    @staticmethod
+    def story(seed, node_class):
+        from . import reads
+        return reads.slow_round_replies(seed, node_class=node_class)
+
+    def extend_lease(self, confirmed, now):
+        if self.transfer_target is not None:
+            return
+        start = now  # BUG: should be self.round_sent[confirmed], when the round was sent
+        until = start + self.election_timeout[0] / self.drift_bound
+        if self.lease_until is None or until > self.lease_until:
+            self.lease_until = until
+            self.note("lease", "lease-extend", until=until, round=confirmed)
+
+
+# -- 15. A lease kept across a leadership transfer ---------------------------------------------------
+
+class LeaseKeptAcrossTransfer(ClientBug):
+    name = "lease-across-transfer"
+    title = "A lease kept across a leadership transfer"
+    section = "dissertation §6.4.1 and §3.10"
+    method = "transfer_leadership"
+    explanation = (
+        "A lease rests on the followers' promise: having heard from the leader, none of them "
+        "will elect anyone else for an election timeout. A leadership transfer breaks that "
+        "promise on purpose: the target, told by TimeoutNow to campaign now, marks its "
+        "RequestVote as a transfer's, and the others grant their votes at once. So a leader "
+        "must give its lease up when it begins a transfer (\"a leader would need to expire its "
+        "lease before transferring leadership\"). This leader keeps it: if it is cut off just "
+        "as its successor takes over, it goes on answering reads from its lease while the new "
+        "leader commits writes it never sees.")
+    story_text = ("just after renewing its lease, the leader hands leadership to another "
+                  "server and is cut off as its TimeoutNow arrives; the new leader commits "
+                  "x = 2 and a client asks the old leader for x")
+
+    @staticmethod
+    def story(seed, node_class):
+        from . import reads
+        return reads.transfer_lease(seed, node_class=node_class)
+
+    def transfer_leadership(self, target, now):
+        if self.role != LEADER:
+            raise NotLeader(self.id, self.leader_id)
+        if self.transfer_target is not None:
+            raise LeadershipTransferInProgress(self.id, self.transfer_target)
+        if target == self.id:
+            raise ConfigurationError(f"S{target} is already the leader")
+        if target not in self.config.members:
+            raise ConfigurationError(f"S{target} is not a voter in {self.config}, so it cannot "
+                                     "lead")
+        self.transfer_target = target
+        self.transfer_deadline = now + self.election_timeout[0]
+        self.note("transfer", "tr-start", target=target)
+        # BUG: the lease is kept (missing: self.end_lease("a leadership transfer began"))
+        if self.match_index.get(target, 0) < self.log.last_index:
+            if self.next_index[target] <= self.log.last_index:
+                self.send_append_entries(target)
+        else:
+            self.send_timeout_now_if_caught_up(target)
+
+
+CLIENT_ZOO = (ConfirmWithoutMajority, NoDeduplication, LeaseFromReply, LeaseKeptAcrossTransfer)
+
+#: name -> client bug class (judged by the linearizability checker on a story with clients)
+CLIENT_BUGS = {cls.name: cls for cls in CLIENT_ZOO}
+
 #: name -> bug class, e.g. ``Cluster(node_class=BUGS["naive-commit"])``
 BUGS = {cls.name: cls for cls in ZOO}
 
@@ -391,3 +570,37 @@ def hunt(name, seeds=None, minimize=True):
     cls = BUGS[name]
     seeds = range(cls.bound) if seeds is None else seeds
     return find_counterexample(cls, cls.profile, seeds, minimize=minimize)
+
+
+@dataclass
+class ClientFinding:
+    """A client bug caught: the story's seed, its cluster (the run, replayable) and the
+    checker's verdict on its clients' history."""
+
+    name: str
+    seed: int
+    cluster: object
+    verdict: object
+
+    @property
+    def history(self):
+        return self.cluster.client_history()
+
+    def scenario_text(self):
+        return self.cluster.scenario_text()
+
+
+def hunt_client_bug(name, seeds=None):
+    """Run client bug ``name``'s story for seeds 0..bound-1 until the linearizability checker
+    rejects the clients' history; returns a :class:`ClientFinding`, or None."""
+    from ..linearizability import check
+    if name not in CLIENT_BUGS:
+        raise ConfigurationError(f"no client bug named {name!r} in the zoo; its client bugs: "
+                                 f"{', '.join(CLIENT_BUGS)}")
+    cls = CLIENT_BUGS[name]
+    for seed in (range(cls.bound) if seeds is None else seeds):
+        cluster = cls.story(seed, cls)
+        verdict = check(cluster.client_history(), "kv")
+        if not verdict.ok:
+            return ClientFinding(name, seed, cluster, verdict)
+    return None

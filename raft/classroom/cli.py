@@ -52,7 +52,7 @@ def _load_class(spec):
 
 
 USAGE = """\
-usage: python -m raft.grade labN path/to/file.py[:ClassName]   grade your node on lab N (1-5)
+usage: python -m raft.grade labN path/to/file.py[:ClassName]   grade your node on lab N (1-6)
        python -m raft.grade bug NAME                           hunt a bug of the zoo and shrink
                                                                its counterexample ('all': each)
        python -m raft.grade list                               the labs and the zoo's bugs
@@ -67,8 +67,11 @@ def _listing():
     for n, lab in sorted(LABS.items()):
         lines.append(f"  lab{n}  {lab.title}: {', '.join(lab.methods)}")
     lines.append("Bugs of the zoo (python -m raft.grade bug NAME):")
-    width = max(len(name) for name in bugs.BUGS)
+    width = max(len(name) for name in {**bugs.BUGS, **bugs.CLIENT_BUGS})
     for name, cls in bugs.BUGS.items():
+        lines.append(f"  {name:{width}}  {cls.title} ({cls.section})")
+    lines.append("Bugs of client interaction, judged by the linearizability checker:")
+    for name, cls in bugs.CLIENT_BUGS.items():
         lines.append(f"  {name:{width}}  {cls.title} ({cls.section})")
     return "\n".join(lines)
 
@@ -76,6 +79,19 @@ def _listing():
 def _usage_error(message):
     print(f"{message}\n\n{USAGE}", file=sys.stderr)
     return 2
+
+
+def _client_bug_report(name):
+    found = bugs.hunt_client_bug(name)
+    cls = bugs.CLIENT_BUGS[name]
+    if found is None:
+        return f"{name}: not found within its bound"
+    return "\n".join([f"{name}: not linearizable (found with seed {found.seed}; the story: "
+                      f"{cls.story_text})", *("  " + line for line in
+                                               found.verdict.explanation.splitlines()),
+                      "  the run, as a scenario (raft.scenario.run(text, node_class="
+                      f"raft.bugs.CLIENT_BUGS[{name!r}]) replays it):",
+                      *("    " + line for line in found.scenario_text().splitlines())])
 
 
 def main(argv=None):
@@ -91,11 +107,16 @@ def main(argv=None):
         if len(rest) != 1:
             return _usage_error("say which bug: python -m raft.grade bug NAME (or 'all'); "
                                 "'python -m raft.grade list' lists them")
-        if rest[0] != "all" and rest[0] not in bugs.BUGS:
+        known = {**bugs.BUGS, **bugs.CLIENT_BUGS}
+        if rest[0] != "all" and rest[0] not in known:
             return _usage_error(f"no bug named {rest[0]!r} in the zoo; its bugs: "
-                                f"{', '.join(bugs.BUGS)}")
-        names = list(bugs.BUGS) if rest[0] == "all" else rest
+                                f"{', '.join(known)}")
+        names = list(known) if rest[0] == "all" else rest
         for name in names:
+            if name in bugs.CLIENT_BUGS:
+                print(_client_bug_report(name))
+                print()
+                continue
             cx = bugs.hunt(name)
             print(cx.report(name) if cx else f"{name}: not found within its bound")
             print()

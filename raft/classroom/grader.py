@@ -258,7 +258,7 @@ def _reporting(seeds, progress, total):
 
 
 def check(node_class, lab, *, seeds=None, quiet=False, minimize=True, progress=None):
-    """Grade ``node_class`` on lab ``lab`` (1-5); prints the report and returns it.
+    """Grade ``node_class`` on lab ``lab`` (1-6); prints the report and returns it.
 
     ``report.passed`` is True if every story and every random schedule passed. ``progress``,
     if given, is called as ``progress(fraction, text)`` before each story and each random
@@ -281,6 +281,17 @@ def check(node_class, lab, *, seeds=None, quiet=False, minimize=True, progress=N
             run = _run_story(node_class, story)
             message = "" if run.passed else _story_message(node_class, lab, name, run, story)
             results.append(Result(f"story: {name}", run.passed, message))
+        if lab.random is not None:   # lab 6: chaos with clients, judged by their histories
+            if progress is not None:
+                progress(len(lab.stories) / total, f"chaos runs with clients ({len(seeds)} seeds)")
+            passed, name, message = lab.random(node_class, seeds)
+            results.append(Result(name, passed, message))
+            if progress is not None:
+                progress(1.0, "chaos runs with clients done")
+            report = Report(lab, node_class, results, None)
+            if not quiet:
+                print(report.text())
+            return report
         name = f"random fault schedules (seeds {seeds[0]}..{seeds[-1]}, safety after every " \
                f"step, progress after healing)"
         cx = find_counterexample(node_class, lab.profile,

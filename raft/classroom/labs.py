@@ -1,5 +1,6 @@
-"""The five labs: for each, the methods a student writes, the stories that check them and the
-profile of the random schedules that follow (see :mod:`raft.classroom.grader`)."""
+"""The six labs: for each, the methods a student writes, the stories that check them and the
+profile of the random schedules that follow (see :mod:`raft.classroom.grader`). Lab 6 (reads)
+has its own random runs instead: chaos with clients, judged by the linearizability checker."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from dataclasses import dataclass
 
 from ..errors import ConfigurationError
 from ..fuzz.schedule import STALL_MS
-from .stories import (ELECTION_STORIES, MEMBERSHIP_STORIES, PERSISTENCE_STORIES,
+from .reads import grade_chaos
+from .stories import (ELECTION_STORIES, MEMBERSHIP_STORIES, PERSISTENCE_STORIES, READ_STORIES,
                       REPLICATION_STORIES, SAFETY_STORIES)
 
 
@@ -20,6 +22,9 @@ class Lab:
     profile: dict
     seeds: int = 40          # random schedules tried by default (about 10 ms each)
     stall_ms: int = STALL_MS
+    #: Instead of random fault schedules judged by the safety checker: a function
+    #: (node_class, seeds) -> (passed, title, message) (lab 6: chaos runs with clients).
+    random: object = None
 
 
 _LAB_PROFILE = dict(size=5, length=12,
@@ -95,6 +100,8 @@ LABS = {
     5: Lab(5, "membership change", ("change_membership", "after_commit_as_leader"),
            MEMBERSHIP_STORIES,
            dict(_LAB_PROFILE, weights={**_LAB_PROFILE["weights"], "members": 2})),
+    6: Lab(6, "reads with ReadIndex", ("leader_read", "confirm_reads"), READ_STORIES,
+           _LAB_PROFILE, random=grade_chaos),
 }
 
 

@@ -1,4 +1,4 @@
-"""Skeletons for the five labs. Copy one class's methods into your own subclass and fill them in.
+"""Skeletons for the six labs. Copy one class's methods into your own subclass and fill them in.
 
 Each skeleton is the reference node with the lab's methods removed. The docstrings say what the
 paper asks; the reference answers live in ``raft/node.py`` (read them only after trying).
@@ -99,7 +99,32 @@ class Lab5Node(Node):
         _todo(5, "after_commit_as_leader", "§6 and Figure 11")
 
 
-LAB_NODES = {1: Lab1Node, 2: Lab2Node, 3: Lab3Node, 4: Lab4Node, 5: Lab5Node}
+class Lab6Node(Node):
+    """Lab 6, ReadIndex: reads without the log (dissertation §6.4). The cluster is built with
+    ``reads="read_index"`` (or ``"follower"``); the front end calls ``read_index``, which at the
+    leader calls ``leader_read``, and ``start_read_round`` calls ``confirm_reads``."""
+
+    def leader_read(self, ctx, origin, now):
+        """Steps 1-3 at the leader for the read ``ctx`` of server ``origin``: (1) until an entry
+        of the current term is committed, keep the read in ``self.pending_reads`` as
+        ``(None, None, ctx, origin)`` (``start_waiting_reads`` calls this method again once it
+        is); (2) save ``self.commit_index`` as its readIndex; (3) record
+        ``(self.read_round + 1, index, ctx, origin)`` in ``self.pending_reads`` and send a round
+        of heartbeats with ``self.start_read_round(now)``. (With ``reads="lease"``, answer at
+        once while ``self.lease_holds(now)``; the lab does not test it.)"""
+        _todo(6, "leader_read", "dissertation §6.4, steps 1-3")
+
+    def confirm_reads(self, now):
+        """A round was acknowledged (``self.round_acks``: server -> highest round it
+        acknowledged; the leader itself has acknowledged ``self.read_round``): find the highest
+        round a majority has acknowledged (``self.config.quorum_index``); if it is above
+        ``self.confirmed_round``, record it and let every pending read of that round or an
+        earlier one go on with ``self.read_ready(ctx, origin, index)`` (and, with
+        ``reads="lease"``, ``self.extend_lease(round, now)``)."""
+        _todo(6, "confirm_reads", "dissertation §6.4, step 3")
+
+
+LAB_NODES = {1: Lab1Node, 2: Lab2Node, 3: Lab3Node, 4: Lab4Node, 5: Lab5Node, 6: Lab6Node}
 
 
 class Source:

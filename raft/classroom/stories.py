@@ -521,3 +521,168 @@ MEMBERSHIP_STORIES = (
     ("C_new only after C_old,new is committed, even when the network splits (§6)",
      _story_early_new_config),
 )
+
+
+# -- Lab 6: ReadIndex (dissertation §6.4). The judge is the linearizability checker on the
+# clients' history; messages are delivered by hand where the order matters. ---------------------
+
+def _deliver_kind(cluster, kind, src=None, dst=None, **fields):
+    """Deliver now every message of class ``kind`` (from ``src``, to ``dst``, with these field
+    values) that is on the network; returns how many."""
+    count = 0
+    for flight in cluster.in_flight():
+        msg = flight.msg
+        if (type(msg).__name__ == kind and (src is None or msg.src == src)
+                and (dst is None or msg.dst == dst)
+                and all(getattr(msg, k) == v for k, v in fields.items())):
+            cluster.deliver(flight)
+            count += 1
+    return count
+
+
+def _drop_all(cluster):
+    for flight in cluster.in_flight():
+        cluster.drop(flight)
+
+
+def _expect_linearizable(cluster, what):
+    from ..linearizability import check
+    verdict = check(cluster.client_history(), "kv")
+    _expect(verdict.ok, f"{what}; the linearizability checker says:\n{verdict.explanation}")
+
+
+def _story_read_waits_for_own_term(make):
+    """S1 commits put(x, 1) with S2's help, and crashes before S2 learns that it is committed.
+    S2 wins term 2 and is asked for x before its no-op is committed: its commit index still
+    says 1, so the read must wait for step 1 (an entry of its own term committed), or it
+    answers "" after put(x, 1) returned. Messages are delivered by hand."""
+    c = make(size=3, seed=61, clients=2, reads="read_index")
+    c.elect(1)
+    c.run(120)                                       # every server has the no-op, committed
+    _drop_all(c)
+    c.client_op(1, "put", "x", "1", to=1)
+    _deliver_kind(c, "ClientRequest", dst=1)         # S1 appends x=1 (index 2)
+    _deliver_kind(c, "AppendEntries", src=1, dst=2)  # S2 stores it...
+    _deliver_kind(c, "AppendEntriesReply", src=2)    # ... S1 commits it and answers c1
+    _deliver_kind(c, "ClientReply", dst="c1")
+    _expect(c.client_history()[0]["ret"] is not None, "put(x, 1) should have returned")
+    _drop_all(c)                                     # S3 never hears of index 2
+    c.crash(1)
+    c.take_over(2)                                   # S2: candidate in term 2
+    _deliver_kind(c, "RequestVote", src=2, dst=3)
+    _deliver_kind(c, "RequestVoteReply", src=3, dst=2)
+    _expect(c.leader() == 2 and c.nodes[2].commit_index == 1,
+            "S2 should lead term 2 with commit index 1 (its no-op not yet committed)")
+    c.client_op(2, "get", "x", to=2)
+    _deliver_kind(c, "ClientRequest", dst=2)         # the read arrives before the no-op commits
+    for _ in range(3):                               # rounds of heartbeats, if any, go through
+        _deliver_kind(c, "Heartbeat", src=2)
+        _deliver_kind(c, "HeartbeatReply", dst=2)
+        _deliver_kind(c, "ClientReply", dst="c2")
+    c.run(600)
+    get = c.client_history()[-1]
+    _expect(get["ret"] is not None, "the read never returned: once S2's no-op is committed, "
+            "the read should get a readIndex and go on")
+    _expect_linearizable(c, "S2 answered the read before it had committed an entry of its term "
+                         "(step 1 of §6.4)")
+
+
+def _story_earlier_round(make):
+    """S1 leads term 1. A read (c2) starts round r; S2 and S3 acknowledge it, but their answers
+    are slow. Meanwhile S2 wins term 2 with S3's vote and commits put(x, 2) for c1. Then c3
+    asks S1, which has not heard of term 2, for x: a new round starts. The slow answers to
+    round r arrive: they prove that S1 led when round r was *sent*, before c3's read arrived,
+    so they confirm c2's read but not c3's. Messages are delivered by hand."""
+    c = make(size=3, seed=62, clients=3, reads="read_index")
+    c.elect(1)
+    c.client_op(1, "put", "x", "1", to=1)
+    c.run(200)
+    _drop_all(c)
+    c.client_op(2, "get", "x", to=1)
+    _deliver_kind(c, "ClientRequest", dst=1)             # read A: round r goes out
+    _deliver_kind(c, "Heartbeat", src=1)                 # S2 and S3 acknowledge it...
+    slow = [f for f in c.in_flight() if type(f.msg).__name__ == "HeartbeatReply"]
+    _expect(len(slow) == 2, f"expected S2's and S3's acknowledgments of the round, found "
+                            f"{len(slow)}")
+    c.take_over(2)                                       # ... then S2 campaigns in term 2
+    _deliver_kind(c, "RequestVote", src=2, dst=3)
+    _deliver_kind(c, "RequestVoteReply", src=3, dst=2)
+    _expect(c.nodes[2].role == "leader", "S2 should lead term 2")
+    _deliver_kind(c, "AppendEntries", src=2, dst=3)      # S2's no-op reaches S3
+    _deliver_kind(c, "AppendEntriesReply", src=3, dst=2)
+    c.client_op(1, "put", "x", "2", to=2)
+    _deliver_kind(c, "ClientRequest", dst=2)
+    _deliver_kind(c, "AppendEntries", src=2, dst=3)
+    _deliver_kind(c, "AppendEntriesReply", src=3, dst=2)
+    _deliver_kind(c, "ClientReply", dst="c1")
+    _expect(c.client_history()[-1]["ret"] is not None, "put(x, 2) should have returned")
+    c.client_op(3, "get", "x", to=1)
+    _deliver_kind(c, "ClientRequest", dst=1)             # read B reaches S1, still in term 1
+    for flight in c.in_flight():                         # S1's new round is lost
+        if type(flight.msg).__name__ == "Heartbeat":
+            c.drop(flight)
+    for flight in slow:                                  # the slow answers to round r arrive
+        c.deliver(flight)
+    _deliver_kind(c, "ClientReply", src=1)
+    c.run(1500)
+    _expect_linearizable(c, "S1 answered a read with the acknowledgments of a round it had "
+                         "sent before the read arrived (step 3 of §6.4)")
+
+
+_ISOLATED_LEADER = """
+    # The leader is cut off from the other servers (not from the clients); they elect a new
+    # leader, which commits put(x, 2); then c2 asks the old leader for x. It cannot gather a
+    # majority for a round of heartbeats, so it must not answer; c2 gives it up and tries
+    # elsewhere.
+    cluster size=5 seed={seed} clients=2 reads={reads}
+    run until leader
+    client 1 put x 1
+    run 300ms
+    isolate leader
+    run 400ms
+    client 1 put x 2 to leader
+    run 100ms
+    client 2 get x to old-leader
+    run 800ms
+"""
+
+
+def _story_isolated(reads, seed):
+    def story(make):
+        from ..script import scenario as scenario_mod
+        text = _ISOLATED_LEADER.format(seed=seed, reads=reads)
+        c = make(**scenario_mod.load(text).setup.kwargs())
+        scenario_mod.run(text, cluster=c)
+        get = c.client_history()[-1]
+        _expect(get["ret"] is not None, "c2's read never returned: after the old leader, the "
+                "new one should have answered it")
+        _expect_linearizable(c, "a leader cut off from the majority answered a read")
+    story.__doc__ = ("The leader is cut off from the other servers; they elect a new one, which "
+                     "commits put(x, 2); c2 then asks the old leader for x"
+                     + (" (follower reads on)" if reads == "follower" else "") + ".")
+    return story
+
+
+def _story_single_server(make):
+    """A cluster of one server: a majority of one is the leader itself, so a read needs no
+    message at all; it must still be answered."""
+    c = make(size=1, seed=63, clients=1, reads="read_index")
+    c.run_until(lambda c: c.leader() is not None, 1000)
+    c.client_op(1, "put", "x", "1")
+    c.client_op(1, "get", "x")
+    c.run(200)
+    history = c.client_history()
+    _expect(history[-1]["ret"] is not None and history[-1]["output"] == "1",
+            f"the read on a one-server cluster should return '1', got {history[-1]}")
+
+
+READ_STORIES = (
+    ("a new leader's reads wait until an entry of its term is committed (§6.4, step 1)",
+     _story_read_waits_for_own_term),
+    ("a leader cut off from the majority does not answer reads (§6.4, step 3)",
+     _story_isolated("read_index", 3)),
+    ("a round sent before a read arrived does not confirm it (§6.4, step 3)",
+     _story_earlier_round),
+    ("follower reads ask the leader for a readIndex (§6.4)", _story_isolated("follower", 4)),
+    ("a one-server cluster answers reads (§6.4, step 3)", _story_single_server),
+)

@@ -1,6 +1,6 @@
 """Graded labs: skeleton nodes in which the handlers of one lab are left for the student.
 
-``raft.labs.skeleton.Lab1Node`` ... ``Lab5Node`` are subclasses of the reference
+``raft.labs.skeleton.Lab1Node`` ... ``Lab6Node`` are subclasses of the reference
 :class:`raft.node.Node`; in each, the methods of that lab raise NotImplementedError with a
 pointer to what to read, and everything else is the reference. Write a subclass that fills them
 in, then grade it with ``raft.grade.check(MyNode, lab=1)`` or
@@ -16,7 +16,7 @@ saved; the code lives in :mod:`raft.classroom` (``skeleton``, ``course``).
 """
 
 from ..classroom.skeleton import (LAB_NODES, Lab1Node, Lab2Node, Lab3Node, Lab4Node, Lab5Node,
-                                  Source, show_source)
+                                  Lab6Node, Source, show_source)
 
-__all__ = ["LAB_NODES", "Lab1Node", "Lab2Node", "Lab3Node", "Lab4Node", "Lab5Node", "Source",
-           "show_source"]
+__all__ = ["LAB_NODES", "Lab1Node", "Lab2Node", "Lab3Node", "Lab4Node", "Lab5Node", "Lab6Node",
+           "Source", "show_source"]

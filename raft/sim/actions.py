@@ -37,7 +37,7 @@ from typing import ClassVar
 
 from .. import checks
 from ..errors import ConfigurationError, RaftError, ScenarioError
-from ..node import MAX_ENTRIES_PER_MESSAGE
+from ..node import DRIFT_BOUND, MAX_ENTRIES_PER_MESSAGE, READ_MODES
 from . import kv
 
 #: The symbolic targets, and what each stands for.
@@ -453,6 +453,142 @@ class Submit(Action):
         return cls(" ".join(words), to, client, seq)
 
 
+# Simulated clients (raft/sim/clients.py, dissertation chapter 6).
+
+def _is_client_name(value):
+    return isinstance(value, str) and value[:1] == "c" and value[1:].isdigit() \
+        and int(value[1:]) > 0
+
+
+def _who(i):
+    return i if isinstance(i, str) else f"S{i}"
+
+
+def _client_number(word):
+    if word.isdigit() and int(word) > 0:
+        return int(word)
+    if _is_client_name(word):
+        return int(word[1:])
+    raise ScenarioError(f"expected a client number such as 1 (or c1), got {word!r}")
+
+
+@_verb("clients")
+@dataclass(frozen=True, slots=True)
+class Clients(Action):
+    """``clients 3``: the cluster has (at least) three clients, c1, c2 and c3;
+    ``clients 3 timeout=250ms give_up=3000ms`` also sets how long a client waits for an answer
+    before retrying elsewhere, and before giving an operation up."""
+
+    count: int
+    timeout: float | None = None
+    give_up: float | None = None
+
+    def __post_init__(self):
+        checks.positive_int("clients", self.count)
+        for name in ("timeout", "give_up"):
+            value = getattr(self, name)
+            if value is not None:
+                checks.duration(f"clients: {name}", value)
+                if value <= 0:
+                    raise ConfigurationError(f"clients: {name} must be positive, got {value!r}")
+
+    def _words(self):
+        words = [str(self.count)]
+        for name in ("timeout", "give_up"):
+            if getattr(self, name) is not None:
+                words.append(f"{name}={number_text(getattr(self, name))}ms")
+        return words
+
+    @classmethod
+    def _from_words(cls, words):
+        if not words:
+            raise ScenarioError("write 'clients 3' (optionally timeout=250ms give_up=3000ms)")
+        kwargs = {}
+        for word in words[1:]:
+            name, _, value = word.partition("=")
+            if name not in ("timeout", "give_up") or not value:
+                raise ScenarioError(f"expected timeout= or give_up=, got {word!r}")
+            kwargs[name] = _ms(value)
+        return cls(_int(words[0]), **kwargs)
+
+
+@_verb("client")
+@dataclass(frozen=True, slots=True)
+class ClientOp(Action):
+    """``client 1 put x 5``, ``client 2 append x 7``, ``client 2 get x``: a client calls an
+    operation on the key-value store; ``... to 3`` (or ``to old-leader``) sends its first
+    attempt to that server instead of the one it believes leads. A busy client queues it."""
+
+    client: int
+    f: str
+    key: str
+    value: str | None = None
+    to: int | str | None = None
+    targets: ClassVar[tuple] = (LEADER, OLD_LEADER)
+
+    def __post_init__(self):
+        checks.positive_int("client", self.client)
+        if self.f not in ("put", "append", "get"):
+            raise ConfigurationError(f"client: the operation is put, append or get, got "
+                                     f"{self.f!r}")
+        if not isinstance(self.key, str) or not re.fullmatch(kv._KEY, self.key):
+            raise ConfigurationError(f"client: a key is a word such as x, got {self.key!r}")
+        if (self.value is None) != (self.f == "get"):
+            raise ConfigurationError(
+                "client: put and append need a value ('client 1 put x 5'), get takes none")
+        if self.value is not None and (not isinstance(self.value, str)
+                                       or self.value.split() != [self.value]):
+            raise ConfigurationError(f"client: a value is one word, got {self.value!r}")
+        if self.to is not None:
+            _check_target(type(self), self.to, "to")
+
+    def _words(self):
+        words = [str(self.client), self.f, self.key]
+        if self.value is not None:
+            words.append(self.value)
+        if self.to is not None:
+            words += ["to", str(self.to)]
+        return words
+
+    @classmethod
+    def _from_words(cls, words):
+        to = None
+        if len(words) >= 2 and words[-2] == "to":
+            to, words = _target(cls, words[-1:]), words[:-2]
+        if len(words) not in (3, 4):
+            raise ScenarioError("write 'client 1 put x 5', 'client 1 append x 5' or "
+                                "'client 1 get x' (optionally '... to 2')")
+        return cls(_client_number(words[0]), words[1], words[2],
+                   words[3] if len(words) == 4 else None, to)
+
+
+@_verb("clock-rate")
+@dataclass(frozen=True, slots=True)
+class ClockRate(Action):
+    """``clock-rate 1 0.5``: from now on S1's clock runs at half the true rate (its timers,
+    and any lease it holds, take twice as long in true time); ``clock-rate 1 1`` puts it
+    right. Leases assume a bound on such drift (dissertation §6.4.1)."""
+
+    node: int | str
+    rate: float
+    targets: ClassVar[tuple] = (LEADER, OLD_LEADER)
+
+    def __post_init__(self):
+        _check_target(type(self), self.node)
+        if not (checks.is_number(self.rate) and 0 < self.rate < math.inf):
+            raise ConfigurationError(f"clock-rate: a rate is a positive number (1 is a true "
+                                     f"clock, 0.5 half as fast), got {self.rate!r}")
+
+    def _words(self):
+        return [str(self.node), number_text(self.rate)]
+
+    @classmethod
+    def _from_words(cls, words):
+        if len(words) != 2:
+            raise ScenarioError("write 'clock-rate 1 0.5' (server, rate) or 'clock-rate leader 0.5'")
+        return cls(_target(cls, words[:1]), _float(words[1]))
+
+
 # The network.
 
 @_verb("partition")
@@ -468,9 +604,10 @@ class Partition(Action):
         seen = set()
         for g in groups:
             for i in g:
-                checks.server_id(i)
+                if not _is_client_name(i):   # a client (c1) may be put on one side too
+                    checks.server_id(i)
                 if i in seen:
-                    raise ConfigurationError(f"partition: S{i} is in two groups")
+                    raise ConfigurationError(f"partition: {_who(i)} is in two groups")
                 seen.add(i)
         if not groups or any(not g for g in groups):
             raise ConfigurationError("write 'partition 1 2 | 3 4 5' (groups of ids between bars)")
@@ -484,7 +621,8 @@ class Partition(Action):
         groups = [g.split() for g in " ".join(words).split("|")]
         if any(not g for g in groups):
             raise ScenarioError("write 'partition 1 2 | 3 4 5' (groups of ids between bars)")
-        return cls(tuple(_ids(g) for g in groups))
+        return cls(tuple(tuple(w if _is_client_name(w) else _int(w) for w in g)
+                         for g in groups))
 
 
 @_verb("heal")
@@ -673,6 +811,7 @@ SETTINGS = {
     "fast_backoff": "bool", "disruption_guard": "bool", "max_entries_per_message": "int",
     "snapshot_threshold": "int",
     "pre_vote": "bool", "check_quorum": "bool",
+    "clients": "int", "reads": "word", "drift_bound": "float",
 }
 #: Older spellings of settings, still read: ``heartbeat=``, ``max_entries=``.
 SETTING_ALIASES = {"heartbeat": "heartbeat_interval", "max_entries": "max_entries_per_message"}
@@ -701,6 +840,9 @@ class Setup:
     max_entries_per_message: int = MAX_ENTRIES_PER_MESSAGE
     pre_vote: bool = False       # beyond Figure 2 (dissertation §9.6)
     check_quorum: bool = False   # beyond Figure 2 (dissertation §6.2)
+    clients: int = 0             # simulated clients c1.. (raft/sim/clients.py)
+    reads: str = "log"           # how reads are answered (raft.node.READ_MODES)
+    drift_bound: float = DRIFT_BOUND   # the clock drift bound leases assume (§6.4.1)
     logs: dict | None = None     # server -> log (terms, (term, command) pairs or Entry)
     terms: dict | None = None    # server -> current_term
     votes: dict | None = None    # server -> voted_for
@@ -724,6 +866,8 @@ class Setup:
                 text = f"{number_text(value[0])}..{number_text(value[1])}"
             elif kind == "bool":
                 text = "yes" if value else "no"
+            elif kind == "word":
+                text = value
             else:
                 text = number_text(value)
             words.append(f"{f.name}={text}")
@@ -777,6 +921,10 @@ def _setting(kind, value):
         return _BOOL[value.lower()]
     if kind == "int":
         return _int(value)
+    if kind == "word":
+        if value not in READ_MODES:
+            raise ScenarioError(f"expected one of {', '.join(READ_MODES)}, got {value!r}")
+        return value
     number = _float(value)
     if not math.isfinite(number):
         raise ScenarioError(f"expected a finite number, got {value!r}")

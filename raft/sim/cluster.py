@@ -26,6 +26,7 @@ its disk).
 from __future__ import annotations
 
 from heapq import heappop, heappush
+import math
 import random
 from collections import Counter
 from typing import NamedTuple
@@ -34,12 +35,14 @@ from .. import checks
 from ..errors import (ConfigurationError, ExpectationFailed, LeadershipTransferInProgress,
                       MembershipChangeInProgress, NodeCrashed, NotLeader, RaftError, StuckTimer,
                       UnknownNode)
-from ..node import LEADER, MAX_ENTRIES_PER_MESSAGE, AppendEntries, Configuration, Entry, Node
+from ..node import (DRIFT_BOUND, LEADER, MAX_ENTRIES_PER_MESSAGE, AppendEntries, Configuration,
+                    Entry, Node, check_read_mode)
 from . import kv
-from .actions import (ANY, LEADER as TARGET_LEADER, OLD_LEADER, Add, Clock, Compact, Connect, Crash, Cut,
-                      Deliver, Disconnect, Drop, Elect, Heal, Isolate, Members, Network,
-                      Partition, Promote, Reboot, Remove, Restart, Run, RunUntil, Setup, Step,
-                      Submit, TakeOver, Timeout, Transfer)
+from .actions import (ANY, LEADER as TARGET_LEADER, OLD_LEADER, Add, ClientOp, Clients, Clock,
+                      ClockRate, Compact, Connect, Crash, Cut, Deliver, Disconnect, Drop, Elect,
+                      Heal, Isolate, Members, Network, Partition, Promote, Reboot, Remove,
+                      Restart, Run, RunUntil, Setup, Step, Submit, TakeOver, Timeout, Transfer)
+from .clients import CLIENT_MESSAGES, ClientPool, is_client
 from .trace import Trace, step_caption
 
 _DELIVER, _TIMER = 0, 1
@@ -104,6 +107,11 @@ class Cluster:
     Beyond Figure 2, off by default: ``pre_vote`` (dissertation §9.6) and ``check_quorum``
     (§6.2) switch those mechanisms on in every node; ``transfer_leadership`` and the
     single-server changes (``add_server``, ``promote``, ``remove_server``) are requests.
+    Clients (dissertation chapter 6, :mod:`raft.sim.clients`): ``clients=3`` adds simulated
+    clients c1, c2, c3 whose requests travel the network (``client_op``, ``client_history``);
+    ``reads`` is how servers answer their reads (``raft.node.READ_MODES``: "log", "read_index",
+    "lease", "follower", "stale") and ``drift_bound`` the clock drift bound a lease assumes;
+    ``set_clock_rate`` makes a server's clock run fast or slow.
     """
 
     # The cluster's state in slots: it has more attributes than CPython 3.11 keeps in its fastest
@@ -116,20 +124,23 @@ class Cluster:
                  "duplicate_rate", "election_timeout", "fast_backoff", "heartbeat_interval",
                  "latency", "max_entries_per_message", "node_class", "nodes", "now", "pre_vote",
                  "reorder_rate", "rng", "seed", "setup", "snapshot_threshold", "state_machines",
-                 "stats", "steps", "trace", "tracing", "__dict__")
+                 "stats", "steps", "trace", "tracing", "reads", "drift_bound", "clients",
+                 "_clocks", "__dict__")
 
     def __init__(self, size=5, seed=0, election_timeout=(150, 300), heartbeat_interval=50,
                  latency=(10, 15), drop=0.0, duplicate=0.0, reorder=0.0, fast_backoff=False,
                  disruption_guard=True, logs=None, terms=None, votes=None, node_class=Node,
                  check_invariants=False, trace=True, max_entries_per_message=MAX_ENTRIES_PER_MESSAGE,
-                 snapshot_threshold=None, *, pre_vote=False, check_quorum=False):
+                 snapshot_threshold=None, *, pre_vote=False, check_quorum=False, clients=0,
+                 reads="log", drift_bound=DRIFT_BOUND):
         # The settings as given, so that replay() rebuilds exactly this cluster.
         self.setup = Setup(size=size, seed=seed, election_timeout=election_timeout,
                            heartbeat_interval=heartbeat_interval, latency=latency, drop=drop,
                            duplicate=duplicate, reorder=reorder, fast_backoff=fast_backoff,
                            disruption_guard=disruption_guard,
                            max_entries_per_message=max_entries_per_message,
-                           pre_vote=bool(pre_vote), check_quorum=bool(check_quorum), logs=logs,
+                           pre_vote=bool(pre_vote), check_quorum=bool(check_quorum),
+                           clients=clients, reads=reads, drift_bound=drift_bound, logs=logs,
                            terms=terms, votes=votes, snapshot_threshold=snapshot_threshold)
         self._check_invariants = check_invariants
         checks.positive_int("size", size)
@@ -156,6 +167,14 @@ class Cluster:
             self._node_options["pre_vote"] = True
         if check_quorum:
             self._node_options["check_quorum"] = True
+        # Reads beyond Figure 2 (dissertation §6.4): passed on only when not the default.
+        self.reads, self.drift_bound = check_read_mode(reads, drift_bound)
+        if reads != "log":
+            self._node_options["reads"] = reads
+        if drift_bound != DRIFT_BOUND:
+            self._node_options["drift_bound"] = drift_bound
+        if clients:
+            checks.positive_int("clients", clients)
         self.latency = (1.0, 1.0)
         self.drop_rate = self.duplicate_rate = self.reorder_rate = 0.0
         self._set_network(latency=latency, drop=drop, duplicate=duplicate, reorder=reorder)
@@ -187,6 +206,8 @@ class Cluster:
         self._instant = (None, {}, 0)  # (time, server -> timer firings then, first step)
         self.done = []               # Done records: the actions done to it, for replay
         self._client_seq = 0
+        self.clients = None          # the simulated clients (a ClientPool), once there are any
+        self._clocks = {}            # server -> (true time, its clock then, rate): drifting clocks
 
         ids = list(range(1, size + 1))
         initial = Configuration(frozenset(ids))
@@ -206,6 +227,9 @@ class Cluster:
         if check_invariants:
             from ..check.checker import SafetyChecker
             self.checker = SafetyChecker(self)
+        if clients:
+            self.clients = ClientPool(self)
+            self.clients.add(clients)
 
     # -- reading the cluster --------------------------------------------------------------------
 
@@ -308,6 +332,9 @@ class Cluster:
                 self.steps += 1          # (what _begin_step does, inlined: this is the hot path)
                 self.now = time
                 self._deliver(flight)
+            elif kind != _TIMER:         # a client's message or timer (raft/sim/clients.py)
+                if not self.clients.event(kind, time, payload):
+                    continue
             else:
                 i = payload
                 queued = self._timer_queued.get(i)
@@ -335,7 +362,7 @@ class Cluster:
                 node = self.nodes[i]
                 if node.role != LEADER:
                     self._record("timeout", i)
-                node.tick(time)
+                node.tick(self._local(i, time) if self._clocks else time)
                 self._drain(i)
             if self.checker is not None:  # (_end_step, inlined)
                 self.checker.check()
@@ -445,8 +472,18 @@ class Cluster:
         """Split the network into ``groups`` (iterables of ids, or single ids); servers in
         the same group reach each other, no message crosses between groups. Every server must
         be in a group (one alone in its group is isolated): ``partition([1, 2], [3, 4, 5])``,
-        ``partition([1], [2], [3])``."""
-        self._act(Partition(checks.partition_groups(groups, self.ids)))
+        ``partition([1], [2], [3])``. A group may also name clients ("c1"): they then reach
+        only the servers of their group (clients named nowhere reach every server)."""
+        groups = [[g] if isinstance(g, (int, str)) else list(g) for g in groups]
+        sides = [[i for i in g if is_client(i)] for g in groups]
+        for side in sides:
+            for name in side:
+                if self.clients is None or name not in self.clients.clients:
+                    raise ConfigurationError(f"partition names client {name!r}, but the "
+                                             "cluster has no such client")
+        servers = checks.partition_groups([[i for i in g if not is_client(i)] for g in groups],
+                                          self.ids)
+        self._act(Partition(tuple(g + tuple(c) for g, c in zip(servers, sides))))
 
     def heal(self):
         """Remove every partition, reconnect every server and restore every cut link."""
@@ -527,7 +564,7 @@ class Cluster:
         if i not in node.config.non_voters:
             raise ConfigurationError(f"S{i} is not a non-voting member of {node.config}")
         if node.match_index.get(i, 0) < node.commit_index:
-            node.promote(i, self.now)   # raises, saying how far behind it is
+            node.promote(i, self._node_now(node.id))   # raises, saying how far behind it is
         self._act(Promote(i))
 
     def remove_server(self, i):
@@ -563,6 +600,74 @@ class Cluster:
         node = self.nodes[leader]
         ids = checks.membership_change(ids, node)
         self._act(Members(ids, bool(unsafe)))
+
+    # -- clients and clocks (dissertation chapter 6; raft/sim/clients.py) -------------------------
+
+    def add_clients(self, count, timeout=None, give_up=None):
+        """Make sure the cluster has at least ``count`` clients (c1, c2, ...); ``timeout`` is
+        how long a client waits before retrying elsewhere, ``give_up`` how long before it gives
+        an operation up (simulated ms)."""
+        self._act(Clients(count, timeout, give_up))
+        return self
+
+    def client_op(self, client, f, key, value=None, to=None):
+        """Client number ``client`` calls ``f`` ("put", "append" or "get") on ``key``; its
+        first attempt goes to the server it believes leads, or to ``to`` (an id). The answer
+        comes later, through the network: see ``client_history()``."""
+        self.clients_pool().client(client)
+        if to is not None:
+            self.node(to)
+        self._act(ClientOp(client, f, key, value, to))
+        return self
+
+    def clients_pool(self):
+        """The clients (a :class:`raft.sim.clients.ClientPool`); an error if there are none."""
+        if self.clients is None:
+            raise ConfigurationError("the cluster has no clients: Cluster(clients=3), "
+                                     "cluster.add_clients(3) or the line 'clients 3'")
+        return self.clients
+
+    def client_history(self):
+        """Every client operation so far, in the format ``raft.linearizability.check(history,
+        "kv")`` takes (an operation still waiting, or given up, has ``ret`` None)."""
+        return self.clients_pool().history()
+
+    def set_clock_rate(self, i, rate):
+        """From now on server ``i``'s clock runs at ``rate`` times the true rate: its timers
+        and its lease (dissertation §6.4.1) are measured on that clock."""
+        self.node(i)
+        self._act(ClockRate(i, rate))
+        return self
+
+    def clock_rate(self, i):
+        """How fast server ``i``'s clock runs (1.0: a true clock)."""
+        return self._clocks[i][2] if i in self._clocks else 1.0
+
+    def local_time(self, i):
+        """What server ``i``'s clock reads now."""
+        return self._local(i, self.now)
+
+    def _local(self, i, t):
+        clock = self._clocks.get(i)
+        if clock is None:
+            return t
+        base, local, rate = clock
+        return local + (t - base) * rate
+
+    def _node_now(self, i):
+        return self._local(i, self.now) if self._clocks else self.now
+
+    def _true_time(self, i, local_time):
+        """The true time at which server ``i``'s clock reads ``local_time`` (at its rate now);
+        never earlier than the clock reaching it, so a timer set for then finds it due."""
+        clock = self._clocks.get(i)
+        if clock is None:
+            return local_time
+        base, local, rate = clock
+        t = base + (local_time - local) / rate
+        while self._local(i, t) < local_time:
+            t = math.nextafter(t, math.inf)
+        return t
 
     # -- any action, as a value ------------------------------------------------------------------
 
@@ -786,6 +891,28 @@ class Cluster:
             return False
         (self.drop if type(a) is Drop else self.deliver)(a.message)
 
+    def _do_clients(self, a, lenient):
+        self.add_clients(a.count, a.timeout, a.give_up)
+
+    def _do_client_op(self, a, lenient):
+        if self.clients is None or a.client not in [c.number for c in
+                                                     self.clients.clients.values()]:
+            if lenient:
+                return False
+            self.clients_pool().client(a.client)
+        to = a.to
+        if to is not None:
+            to = self._resolve(to, lenient)
+            if to is None:
+                return False
+        self.client_op(a.client, a.f, a.key, a.value, to)
+
+    def _do_clock_rate(self, a, lenient):
+        who = self._resolve(a.node, lenient)
+        if who is None:
+            return False
+        self.set_clock_rate(who, a.rate)
+
     def _do_compact(self, a, lenient):
         who = self._resolve(a.node, lenient)
         if lenient and (who not in self._up()
@@ -801,7 +928,8 @@ class Cluster:
            Network: _do_network, Members: _do_members, Deliver: _do_deliver, Drop: _do_deliver,
            TakeOver: _do_take_over, Transfer: _do_transfer, Add: _do_single_change,
            Promote: _do_single_change, Remove: _do_single_change, Cut: _do_cut,
-           Compact: _do_compact}
+           Compact: _do_compact, Clients: _do_clients, ClientOp: _do_client_op,
+           ClockRate: _do_clock_rate}
 
     # -- replay -------------------------------------------------------------------------------
 
@@ -914,7 +1042,7 @@ class Cluster:
         if disk.snapshot is not None:   # beyond Figure 2 (§7): restart from snapshot + log
             options = {**options, "snapshot": disk.snapshot}
         self.nodes[i] = self.node_class(
-            i, config, rng=self.rng, now=self.now, election_timeout=self.election_timeout,
+            i, config, rng=self.rng, now=self._node_now(i), election_timeout=self.election_timeout,
             heartbeat_interval=self.heartbeat_interval, fast_backoff=self.fast_backoff,
             disruption_guard=self.disruption_guard, current_term=disk.current_term,
             voted_for=disk.voted_for, log=disk.log, **options)
@@ -922,7 +1050,7 @@ class Cluster:
             self.nodes[i].keep_notes = False   # no trace: nobody reads the notes
         machine = self.state_machines[i] = kv.KeyValueStore()
         if disk.snapshot is not None:
-            machine.restore(disk.snapshot.data)
+            machine.restore(disk.snapshot.data, disk.snapshot.last_included_index)
         self._schedule_timer(i)
 
     def _drain(self, i):
@@ -946,14 +1074,17 @@ class Cluster:
                 values += (step, now, kind, i, rule, data)
         for msg in out.messages:
             self._send(msg)
-        if out.apply:
-            machine, checker = self.state_machines[i], self.checker
-            for index, entry in out.apply:
-                machine.apply(entry)
-                if tracing:   # _record("apply", i, "all-apply", index=..., what=...), packed
-                    values += (step, now, "apply", i, "all-apply", (index, entry))
-                if checker is not None:
-                    checker.on_apply(i, index, entry)
+        machine, checker, clients = self.state_machines[i], self.checker, self.clients
+        for index, entry in out.apply:
+            machine.apply(entry, index)
+            if tracing:   # _record("apply", i, "all-apply", index=..., what=...), packed
+                values += (step, now, "apply", i, "all-apply", (index, entry))
+            if checker is not None:
+                checker.on_apply(i, index, entry)
+            if clients is not None:   # answer the client whose request this entry was
+                clients.on_apply(i, index, entry)
+        if clients is not None:       # ... and the reads this output lets through
+            clients.after_drain(i)
         if self.snapshot_threshold is not None:   # beyond Figure 2 (§7): compact the log
             self._maybe_compact(i, node)
         self._schedule_timer(i)
@@ -969,7 +1100,8 @@ class Cluster:
         disk.snapshot = out.snapshot
         disk.log = list(node.log.entries)
         if out.restore:
-            self.state_machines[i].restore(out.snapshot.data)
+            self.state_machines[i].restore(out.snapshot.data,
+                                           out.snapshot.last_included_index)
             if self.checker is not None:
                 self.checker.on_restore(i, out.snapshot)
 
@@ -988,6 +1120,8 @@ class Cluster:
         deadline = self.nodes[i].next_deadline()
         if deadline is None:
             return
+        if self._clocks:
+            deadline = self._true_time(i, deadline)   # the node's clock may drift
         if deadline < self.now:
             deadline = self.now   # a deadline in the past fires now: the clock never goes back
         if self._timer_at.get(i) != deadline:
@@ -1061,6 +1195,18 @@ class Cluster:
         self._seq += 1
         heappush(self._queue, (now + delay, self._seq, _DELIVER, fid))
 
+    def _launch_as(self, msg, kind):
+        """``_launch`` for a message whose delivery event is of another ``kind`` (a client's)."""
+        low, high = self.latency
+        random = self.rng.random
+        delay = low + (high - low) * random()
+        if self.reorder_rate and random() < self.reorder_rate:
+            delay += self.rng.uniform(high, 3 * high)
+        self._next_flight = fid = self._next_flight + 1
+        now = self.now
+        self._flights[fid] = Flight(fid, msg, now, now + delay)
+        self._push(now + delay, kind, fid)
+
     def _deliver(self, flight):
         msg = flight.msg
         dst = msg.dst
@@ -1073,7 +1219,7 @@ class Cluster:
         self.delivered += 1
         if self.tracing:   # (_record_msg, inlined)
             self.trace.values += (self.steps, self.now, "deliver", dst, None, msg)
-        self.nodes[dst].step(msg, self.now)
+        self.nodes[dst].step(msg, self._local(dst, self.now) if self._clocks else self.now)
         self._drain(dst)
 
     def _flight(self, flight):
@@ -1114,7 +1260,7 @@ class Cluster:
             self._client_seq = max(self._client_seq, a.seq)
         self._begin_step()
         node = a.to
-        index = self.nodes[node].propose(a.command, self.now, a.client, a.seq)
+        index = self.nodes[node].propose(a.command, self._node_now(node), a.client, a.seq)
         self._record("submit", node, "leader-client", command=a.command, index=index,
                      client_id=a.client, seq=a.seq)
         self._drain(node)
@@ -1126,6 +1272,8 @@ class Cluster:
         self.crashed.add(i)
         self._timer_at.pop(i, None)
         self._record("crash", i)
+        if self.clients is not None:
+            self.clients.forget(i)
         for fid in [f.id for f in self._flights.values() if f.msg.dst == i]:
             flight = self._flights.pop(fid)
             self._record("drop", i, None, msg=flight.msg, reason=f"S{i} crashed")
@@ -1158,15 +1306,29 @@ class Cluster:
         self._record("connect", a.node)
 
     def _partition(self, a):
-        self._split(a.groups)
+        groups = a.groups
+        if any(is_client(i) for g in groups for i in g):   # clients put on one side
+            sides = {i: n for n, g in enumerate(groups) for i in g if is_client(i)}
+            groups = tuple(tuple(i for i in g if not is_client(i)) for g in groups)
+            # (a group of clients alone keeps its number: those clients reach no server)
+            self._split(tuple(g for g in groups if g), numbers=[n for n, g in enumerate(groups)
+                                                                if g])
+            self.clients.groups = sides
+            self._record("partition-clients", None, sides={c: [i for i in groups[n]]
+                                                            for c, n in sorted(sides.items())})
+            return
+        self._split(groups)
 
     def _isolate(self, a):
         i = a.node
         self._split(checks.partition_groups([[i], [j for j in self.ids if j != i]], self.ids))
 
-    def _split(self, groups):
+    def _split(self, groups, numbers=None):
         self._begin_step()
-        self._groups = {i: n for n, g in enumerate(groups) for i in g}
+        numbers = range(len(groups)) if numbers is None else numbers
+        self._groups = {i: n for n, g in zip(numbers, groups) for i in g}
+        if self.clients is not None:
+            self.clients.groups = {}
         self._faults = True
         self._record("partition", None, groups=[list(g) for g in groups])
 
@@ -1174,6 +1336,8 @@ class Cluster:
         self._begin_step()
         self._groups = None
         self._disconnected.clear()
+        if self.clients is not None:
+            self.clients.groups = {}
         self._cut_links.clear()
         self._faults = False
         self._record("heal", None)
@@ -1188,7 +1352,7 @@ class Cluster:
         i = a.node
         self._begin_step()
         self._record("force-timeout", i)
-        self.nodes[i].timeout_now(self.now)
+        self.nodes[i].timeout_now(self._node_now(i))
         self._drain(i)
 
     def _compact(self, a):
@@ -1199,13 +1363,13 @@ class Cluster:
         i = a.node
         self._begin_step()
         self._record("force-timeout", i)
-        self.nodes[i].take_over(self.now)
+        self.nodes[i].take_over(self._node_now(i))
         self._drain(i)
 
     def _transfer(self, a):
         self._begin_step()
         leader = self.leader()
-        self.nodes[leader].transfer_leadership(a.node, self.now)
+        self.nodes[leader].transfer_leadership(a.node, self._node_now(leader))
         self._drain(leader)
 
     def _single_change(self, a):
@@ -1217,13 +1381,13 @@ class Cluster:
         change = {Add: "add", Promote: "promote", Remove: "remove"}[type(a)]
         voter = a.voter if type(a) is Add else change == "promote"
         self._record("membership", leader, "ss-change", change=change, server=i, voter=voter)
-        node = self.nodes[leader]
+        node, now = self.nodes[leader], self._node_now(leader)
         if change == "add":
-            node.add_server(i, self.now, voter=voter)
+            node.add_server(i, now, voter=voter)
         elif change == "promote":
-            node.promote(i, self.now)
+            node.promote(i, now)
         else:
-            node.remove_server(i, self.now)
+            node.remove_server(i, now)
         self._drain(leader)
 
     def _cut_link(self, a):
@@ -1234,12 +1398,17 @@ class Cluster:
 
     def _deliver_now(self, a):
         self._begin_step()
-        self._deliver(self._flights.pop(a.message))
+        flight = self._flights.pop(a.message)
+        if isinstance(flight.msg, CLIENT_MESSAGES):
+            self.clients.deliver(flight)
+        else:
+            self._deliver(flight)
 
     def _drop_now(self, a):
         self._begin_step()
         flight = self._flights.pop(a.message)
-        self._record("drop", flight.msg.dst, None, msg=flight.msg, reason="dropped by hand")
+        kind = "client-drop" if isinstance(flight.msg, CLIENT_MESSAGES) else "drop"
+        self._record(kind, flight.msg.dst, None, msg=flight.msg, reason="dropped by hand")
 
     def _change_membership(self, a):
         ids, unsafe = a.voters, a.unsafe
@@ -1252,8 +1421,32 @@ class Cluster:
                 self._boot(i, empty)
         rule = "config-unsafe" if unsafe else "config-catchup"
         self._record("membership", leader, rule, voters=list(ids), unsafe=unsafe)
-        self.nodes[leader].change_membership(ids, self.now, unsafe=unsafe)
+        self.nodes[leader].change_membership(ids, self._node_now(leader), unsafe=unsafe)
         self._drain(leader)
+
+    def _add_clients(self, a):
+        self._begin_step()
+        if self.clients is None:
+            self.clients = ClientPool(self)
+        if a.timeout is not None:
+            self.clients.timeout = a.timeout
+        if a.give_up is not None:
+            self.clients.give_up = a.give_up
+        self.clients.add(a.count)
+        self._record("clients", None, count=len(self.clients.clients))
+
+    def _client_op(self, a):
+        self._begin_step()
+        self.clients.invoke(a.client, a.f, a.key, a.value, a.to)
+
+    def _clock_rate(self, a):
+        i = a.node
+        self._begin_step()
+        self._clocks[i] = (self.now, self._local(i, self.now), a.rate)
+        self._record("clock-rate", i, None, rate=a.rate)
+        if i not in self.crashed:
+            self._timer_at.pop(i, None)
+            self._schedule_timer(i)   # its deadline, in true time, moved
 
     def _advance(self, end):
         # (A run's events are steps of their own; this is its last step, the clock moving on.)
@@ -1267,7 +1460,8 @@ class Cluster:
                 Network: _network, Timeout: _force_timeout, Deliver: _deliver_now,
                 Drop: _drop_now, Members: _change_membership, TakeOver: _take_over,
                 Transfer: _transfer, Add: _single_change, Promote: _single_change,
-                Remove: _single_change, Cut: _cut_link, Compact: _compact}
+                Remove: _single_change, Cut: _cut_link, Compact: _compact, Clients: _add_clients,
+                ClientOp: _client_op, ClockRate: _clock_rate}
 
     def _set_network(self, drop=None, duplicate=None, reorder=None, latency=None):
         _check_network(drop, duplicate, reorder, latency)

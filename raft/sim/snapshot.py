@@ -7,7 +7,7 @@ stays valid while the cluster runs on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .trace import step_caption, step_rule
 
@@ -97,6 +97,16 @@ class ClusterSnapshot:
         return best.id if best else None
 
 
+@dataclass(frozen=True)
+class ClientSnapshot(ClusterSnapshot):
+    """The snapshot of a cluster with clients, a read mode or drifting clocks
+    (:mod:`raft.sim.clients`); timers are in true simulated time."""
+
+    clients: tuple = ()        # of raft.sim.clients.ClientView
+    reads: dict = None         # server -> its read state (mode, lease, rounds, waiting reads)
+    client_groups: dict = None  # client -> partition group number (absent: reaches every server)
+
+
 def snapshot(cluster):
     nodes = {}
     for i, n in sorted(cluster.nodes.items()):
@@ -116,6 +126,27 @@ def snapshot(cluster):
         caption=step_caption(list(records)) if cluster.steps else step_caption([]),
         rule=step_rule(list(records)), election_timeout=cluster.election_timeout,
         heartbeat_interval=cluster.heartbeat_interval)
+    if cluster.clients is not None or cluster._clocks or cluster.reads != "log":
+        snap = _with_clients(snap, cluster)   # (clients, reads and clocks: dissertation ch. 6)
     if cluster.cut_links:
         object.__setattr__(snap, "cut_links", cluster.cut_links)
     return snap
+
+
+def _with_clients(snap, cluster):
+    """The snapshot of a cluster with clients, a read mode or drifting clocks: the same
+    snapshot with the clients, the read state, and the timers in true (simulated) time."""
+    from .clients import client_views, read_views
+    nodes = snap.nodes
+    if cluster._clocks:
+        def true(i, t):
+            return None if t is None else cluster._true_time(i, t)
+        nodes = {i: replace(v, election_timer_start=true(i, v.election_timer_start),
+                            election_deadline=true(i, v.election_deadline),
+                            heartbeat_due=true(i, v.heartbeat_due))
+                 for i, v in nodes.items()}
+    pool = cluster.clients
+    return ClientSnapshot(**{**snap.__dict__, "nodes": nodes},
+                          clients=client_views(pool) if pool is not None else (),
+                          reads=read_views(cluster),
+                          client_groups=dict(pool.groups) if pool is not None else {})

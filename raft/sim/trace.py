@@ -16,9 +16,10 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ..errors import TraceError
-from ..node import (MESSAGE_TYPES, AppendEntries, AppendEntriesReply, Configuration,
-                    InstallSnapshot, InstallSnapshotReply, PreVote, PreVoteReply, RequestVote,
-                    RequestVoteReply, RULES, TimeoutNow)
+from ..node import (MESSAGE_TYPES, AppendEntries, AppendEntriesReply, Configuration, Heartbeat,
+                    HeartbeatReply, InstallSnapshot, InstallSnapshotReply, PreVote, PreVoteReply,
+                    ReadIndexReply, ReadIndexRequest, RequestVote, RequestVoteReply, RULES,
+                    TimeoutNow)
 
 
 class TraceRecord:
@@ -183,7 +184,11 @@ def _record(step, time, kind, node, rule, data):
 
 
 def _is_message(value):
-    return isinstance(value, MESSAGE_TYPES)
+    return isinstance(value, MESSAGE_TYPES) or _is_client_message(value)
+
+
+def _is_client_message(value):
+    return type(value).__name__ in ("ClientRequest", "ClientReply") and hasattr(value, "seq")
 
 
 def describe_message(msg):
@@ -217,11 +222,26 @@ def describe_message(msg):
                 f"(for term {msg.next_term}, term {msg.term})")
     if isinstance(msg, TimeoutNow):
         return f"TimeoutNow(term {msg.term})"
+    # Beyond Figure 2: the messages of reads (dissertation §6.4) and of clients (chapter 6)
+    if isinstance(msg, Heartbeat):
+        return f"Heartbeat(term {msg.term}, round {msg.round})"
+    if isinstance(msg, HeartbeatReply):
+        return (f"heartbeat {'acknowledged' if msg.ok else 'refused'} (term {msg.term}, round "
+                f"{msg.round})")
+    if isinstance(msg, ReadIndexRequest):
+        return f"ReadIndexRequest(term {msg.term}, for {msg.ctx})"
+    if isinstance(msg, ReadIndexReply):
+        if msg.ok:
+            return f"readIndex {msg.index} (term {msg.term}, for {msg.ctx})"
+        return f"readIndex refused (term {msg.term}, for {msg.ctx})"
+    if _is_client_message(msg):
+        from .clients import describe
+        return describe(msg)
     return repr(msg)
 
 
 def _s(node):
-    return f"S{node}"
+    return node if isinstance(node, str) else f"S{node}"   # a client is named c1, c2...
 
 
 # -- the kinds of record, as one table ----------------------------------------------------------
@@ -393,6 +413,56 @@ def _transfer(n, d, rule):
     return f"{n} gave up handing leadership over to {_s(d['target'])}; it takes requests again"
 
 
+def _read(n, d, rule):
+    ctx = d.get("ctx")
+    if rule == "read-wait":
+        return (f"{n} holds the read {ctx} until it has committed an entry of its term "
+                f"{d['term']}")
+    if rule == "read-index":
+        return (f"{n} saved read index {d['index']} for the read {ctx} and confirms its "
+                f"leadership with round {d['round']}")
+    if rule == "lease-read":
+        return (f"{n} answers the read {ctx} at index {d['index']} under its lease (until "
+                f"{d['until']:.0f} ms on its clock)")
+    if rule == "read-follower":
+        return f"{n} asked S{d['leader']} for a read index for the read {ctx}"
+    return f"{n} refused the read {ctx}: {d['reason']}"
+
+
+def _lease(n, d, rule):
+    if rule == "lease-extend":
+        return (f"{n}'s lease now runs until {d['until']:.1f} ms on its clock (round "
+                f"{d['round']} confirmed)")
+    return f"{n} gave its lease up: {d['reason']}"
+
+
+def _client_send(n, d, rule):
+    msg = d["msg"]
+    return f"{n} sent {describe_message(msg)} to {_s(msg.dst)}"
+
+
+def _client_deliver(n, d, rule):
+    msg = d["msg"]
+    return f"{n} received {describe_message(msg)} from {_s(msg.src)}"
+
+
+def _client_drop(n, d, rule):
+    msg = d["msg"]
+    return (f"{describe_message(msg)} from {_s(msg.src)} to {_s(msg.dst)} was lost "
+            f"({d['reason']})")
+
+
+def _client_return(n, d, rule):
+    out = "" if d["output"] is None else f" {d['output']!r}"
+    return f"{n}'s {d['op']} returned{out or ' ok'}"
+
+
+def _partition_clients(n, d, rule):
+    sides = "; ".join(f"{c} reaches only {', '.join(_s(i) for i in g) or 'no server'}"
+                      for c, g in d["sides"].items())
+    return f"clients on one side of the partition: {sides}"
+
+
 def _network(n, d, rule):
     return "the network settings changed: " + ", ".join(f"{a}={b}" for a, b in d.items())
 
@@ -473,6 +543,29 @@ KINDS = {
     "pre-vote": Kind(_pre_vote, 27, 8, True, ("pv-start",)),
     "transfer": Kind(_transfer, 28, 9, True, ("tr-start", "tr-timeout-now", "tr-abort"),
                      key=True),
+    # -- beyond Figure 2: reads (dissertation §6.4), written by the node
+    "read": Kind(_read, 30, 10, True, ("read-wait", "read-index", "lease-read",
+                                       "read-follower", "read-refused"), key=True),
+    "round": Kind("{n} sent round {round} of heartbeats to confirm it still leads", 31, None,
+                  True, ("read-index",)),
+    "confirm": Kind("{n}: a majority acknowledged round {round}; it led when it sent it", 32, 11,
+                    True, ("read-confirm",), key=True),
+    "lease": Kind(_lease, 33, 12, True, ("lease-extend", "lease-end")),
+    # -- clients (dissertation chapter 6), written by the simulator (raft/sim/clients.py)
+    "clients": Kind("the cluster has {count} clients", 34, None, True, (None,)),
+    "client-call": Kind("{n} called {op} (operation {seq})", 35, 13, True, (None,), key=True),
+    "client-send": Kind(_client_send, 39, None, True, (None,)),
+    "client-deliver": Kind(_client_deliver, 38, None, True, (None,)),
+    "client-drop": Kind(_client_drop, 36, None, True, (None,)),
+    "client-duplicate": Kind("the network duplicated {msg} to {n}", None, None, True, (None,)),
+    "client-return": Kind(_client_return, 37, 14, True, (None,), key=True),
+    "client-retry": Kind("{n} tries S{server} for {op}: {reason}", 40, 15, True, (None,)),
+    "client-give-up": Kind("{n} gave up on {op} after {attempts} attempts", 41, 16, True,
+                           (None,), key=True),
+    "serve": Kind("{n} answered {what} {how}", 42, 17, True, (None,), key=True),
+    "clock-rate": Kind("{n}'s clock now runs at {rate} times the true rate", 43, None, True,
+                       (None,), key=True),
+    "partition-clients": Kind(_partition_clients, None, 18, True, (None,), key=True),
 }
 
 # The kinds by rank, most telling first (for step_rule and step_caption).

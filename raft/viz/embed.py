@@ -29,6 +29,7 @@ from __future__ import annotations
 import base64
 import html as _html
 import json
+import pkgutil
 import zlib
 from functools import lru_cache
 from pathlib import Path
@@ -48,8 +49,9 @@ class PainterError(RaftError, ValueError):
 
 @lru_cache(maxsize=1)
 def painter_source():
-    """The painter's JavaScript (``raft/viz/painter.js``)."""
-    return PAINTER_PATH.read_text(encoding="utf-8")
+    """The painter's JavaScript (``raft/viz/painter.js``; read through the package's loader, so
+    it is found in a zipped package too, as the live page imports it)."""
+    return pkgutil.get_data(__package__, PAINTER_PATH.name).decode("utf-8")
 
 
 def check_options(options):

@@ -19,10 +19,12 @@ Requests (``key`` names the explorer on the page; a page may hold several)::
 Every reply carries ``ok``, ``message`` (a sentence for the reader: what happened or what went
 wrong), ``steps`` (the last step), ``view`` (the step to show), ``forked`` (the step forked from,
 or null), ``servers`` (ids), ``in_flight`` (``[{"id", "text"}]``, the messages a reader may
-deliver or drop) and either ``scenes`` (the whole timeline, after open, load or a fork) or
-``push`` (the new scenes to append). ``save`` adds ``scenario``. An action that cannot be done
-(a crashed server, no leader, unreadable text) is ``ok: false`` with the reason; any other
-exception is a bug and propagates, so the page shows its traceback.
+deliver or drop), ``scenario`` (the session as scenario text, up to the present: what ``save``
+gives, and what the page keeps so that it can open the session again in a fresh Python if the
+worker is restarted) and either ``scenes`` (the whole timeline, after open, load or a fork) or
+``push`` (the new scenes to append). An action that cannot be done (a crashed server, no
+leader, unreadable text) is ``ok: false`` with the reason; any other exception is a bug and
+propagates, so the page shows its traceback.
 
 Standard library only.
 """
@@ -61,7 +63,7 @@ def _session(msg):
 def _state(session, *, full, new=(), forked=None, message=""):
     out = {"ok": True, "message": message, "steps": session.steps, "view": session.view,
            "forked": forked, "servers": list(session.cluster.ids),
-           "in_flight": session.in_flight()}
+           "in_flight": session.in_flight(), "scenario": session.save()}
     if full:
         out["scenes"] = session.scenes()
     else:
@@ -101,11 +103,8 @@ def _perform(msg):
 
 
 def _save(msg):
-    session = _session(msg)
-    out = _state(session, full=False,
-                 message="The scenario text below replays this session (up to the present).")
-    out["scenario"] = session.save()
-    return out
+    return _state(_session(msg), full=False,
+                  message="The scenario text below replays this session (up to the present).")
 
 
 def handle(msg):

@@ -166,6 +166,26 @@
     // Log entries compacted into a snapshot (beyond Figure 2, §7): one block, no terms.
     ".raft-painter .rp-snap{fill:var(--rp-ring-bg);stroke:var(--rp-ink);stroke-width:1.2}",
     ".raft-painter .rp-snap-text{font-size:12px;font-weight:600;fill:var(--rp-ink)}",
+    // Clients (dissertation chapter 6): boxes under the servers, their requests and replies.
+    ".raft-painter{--rp-client:#CC79A7;--rp-lease:#009E73}",
+    ".raft-painter.rp-dark,html[data-theme=dark] .raft-painter{--rp-client:#e59bd0;--rp-lease:#3fcf9f}",
+    ".raft-painter .rp-client-box{fill:var(--rp-bg);stroke:var(--rp-client);stroke-width:2}",
+    ".raft-painter .rp-client.rp-busy .rp-client-box{stroke-width:3}",
+    ".raft-painter .rp-client-name{font-size:13px;font-weight:700;fill:var(--rp-ink)}",
+    ".raft-painter .rp-client-op{font-size:12px;fill:var(--rp-ink)}",
+    ".raft-painter .rp-client-op.rp-done{fill:var(--rp-muted)}",
+    ".raft-painter .rp-clink{stroke:var(--rp-client);stroke-width:1.3;stroke-dasharray:2 3}",
+    ".raft-painter .rp-creq .rp-msg-box{fill:var(--rp-client);stroke:var(--rp-client)}",
+    ".raft-painter .rp-creq .rp-msg-text{fill:" + ON_FILL + "}",
+    ".raft-painter .rp-creq .rp-arrow{fill:var(--rp-client)}",
+    ".raft-painter .rp-crep .rp-msg-box{fill:var(--rp-bg);stroke:var(--rp-client)}",
+    ".raft-painter .rp-crep .rp-msg-text{fill:var(--rp-ink)}",
+    ".raft-painter .rp-crep .rp-arrow{fill:var(--rp-client)}",
+    ".raft-painter .rp-crep.rp-refused .rp-msg-box{stroke-dasharray:3 2}",
+    ".raft-painter .rp-lease{fill:none;stroke:var(--rp-lease);stroke-width:3.5}",
+    ".raft-painter .rp-reads-badge{fill:var(--rp-bg);stroke:var(--rp-lease);stroke-width:1.5}",
+    ".raft-painter .rp-reads-text{font-size:12px;font-weight:700;fill:var(--rp-ink)}",
+    ".raft-painter .rp-clock{font-size:12px;font-weight:700;fill:var(--rp-cut)}",
     "@media (prefers-reduced-motion: reduce){.raft-painter *{transition:none!important}}",
   ].join("");
 
@@ -257,6 +277,26 @@
       pos[id] = { x: cx + R * Math.sin(a), y: cy - R * Math.cos(a) };
     });
     return { pos: pos, r: r, cx: cx, cy: cy, R: R, w: w, h: h };
+  }
+
+  /* Clients sit in a strip under the servers' circle: the picture grows by the strip. */
+  var CLIENT_STRIP = 58;
+  function clientLayout(L, names, svg) {
+    L.cpos = {};
+    L.ch = 0;
+    var h = L.h;
+    if (names.length) {
+      var n = names.length, w = L.w, bw = Math.min(130, (w - 8) / n - 6);
+      L.cw = bw;
+      L.ch = 40;
+      names.forEach(function (name, k) {
+        L.cpos[name] = { x: (k + 0.5) * w / n, y: L.h + CLIENT_STRIP / 2 };
+      });
+      h = L.h + CLIENT_STRIP;
+    }
+    svg.setAttribute("height", h);
+    svg.setAttribute("viewBox", "0 0 " + L.w + " " + h);
+    L.fullH = h;
   }
 
   function arcPath(x, y, r, fraction) {
@@ -363,12 +403,13 @@
     this.clusterSvg.setAttribute("role", "img");
     // Layers, bottom to top: links, timer rings, servers, messages.
     this.clusterSvg.innerHTML = '<g class="rp-links"></g><g class="rp-rings"></g>' +
-      '<g class="rp-servers"></g><g class="rp-msgs"></g>';
+      '<g class="rp-servers"></g><g class="rp-clients"></g><g class="rp-msgs"></g>';
     var layers = this.clusterSvg.childNodes;
     this.linkLayer = layers[0];
     this.ringLayer = layers[1];
     this.serverLayer = layers[2];
-    this.msgLayer = layers[3];
+    this.clientLayer = layers[3];
+    this.msgLayer = layers[4];
     pictures.appendChild(this.clusterSvg);
     var right = el(d, "div", { "class": "rp-right" });
     pictures.appendChild(right);
@@ -493,6 +534,34 @@
         esc(it[2]) + "</span></li>";
     });
     this.legendList.innerHTML = html;
+  };
+
+  /* The marks of clients and reads (dissertation chapter 6), added to the legend the first time
+   * a scene with clients is shown. */
+  Painter.prototype._fillClientLegend = function () {
+    if (this._clientLegend) return;
+    this._clientLegend = true;
+    var items = [
+      ['<rect x="1" y="2" width="34" height="20" rx="5" class="rp-client-box"/><text x="18" y="16" text-anchor="middle" class="rp-client-name">c1</text>',
+        "", "a client: the operation it waits for (wait:), or its last one (✓ returned, ✗ gave up)"],
+      ['<rect x="1" y="3" width="34" height="18" rx="9" class="rp-msg-box"/><text x="18" y="16.5" text-anchor="middle" class="rp-msg-text">get</text>',
+        "creq", "a client's request (put, append or get)"],
+      ['<rect x="1" y="3" width="34" height="18" rx="9" class="rp-msg-box"/><text x="18" y="16.5" text-anchor="middle" class="rp-msg-text">= 2</text>',
+        "crep", "a server's answer (dashed: not the leader, try another)"],
+      ['<path d="M2 12h32" class="rp-clink"/>', "", "dotted: the server a client waits for"],
+      ['<circle cx="18" cy="12" r="9" class="rp-ring-bg"/><path d="' + arcPath(18, 12, 9, 0.6) + '" class="rp-lease"/>',
+        "", "green ring: a leader's lease for reads, the arc is the time left (§6.4.1)"],
+      ['<rect x="8" y="4" width="20" height="16" rx="4" class="rp-reads-badge"/><text x="18" y="16" text-anchor="middle" class="rp-reads-text">R1</text>',
+        "", "R1: one read waits at this server (for a round of heartbeats, or to be applied)"],
+      ['<rect x="1" y="3" width="34" height="18" rx="9" class="rp-msg-box"/><text x="18" y="16.5" text-anchor="middle" class="rp-msg-text">HB</text>',
+        "heartbeat", "HB r3: round 3 of heartbeats that confirm leadership for reads (HB ✓: acknowledged)"],
+    ];
+    var html = "";
+    items.forEach(function (it) {
+      html += '<li><svg width="36" height="24" viewBox="0 0 36 24" aria-hidden="true"><g class="' +
+        (it[1] ? "rp-" + it[1] : "") + '">' + it[0] + "</g></svg><span>" + esc(it[2]) + "</span></li>";
+    });
+    this.legendList.insertAdjacentHTML("beforeend", html);
   };
 
   // -- the public interface -------------------------------------------------------------------
@@ -704,9 +773,13 @@
     var scene = this.scenes[this.index];
     if (!scene) return;
     var ids = scene.servers.map(function (s) { return s.id; });
-    if (!this._ids || this._ids.join() !== ids.join()) {
+    var names = (scene.clients || []).map(function (c) { return c.name; });
+    if (!this._ids || this._ids.join() !== ids.join() || this._clientNames !== names.join()) {
       this._ids = ids;
+      this._clientNames = names.join();
       this.layout = circleLayout(ids, this.geom.cw, this.geom.ch);
+      clientLayout(this.layout, names, this.clusterSvg);
+      if (names.length) this._fillClientLegend();
     }
     // Redraw only what changed since the last scene drawn: consecutive scenes often share their
     // servers or their logs, and a cheap scene change keeps playback smooth on a slow machine.
@@ -716,6 +789,7 @@
     });
     var staticKey = layoutKey + JSON.stringify([servers, scene.network]);
     if (staticKey !== this._staticKey) { this._drawStatic(scene); this._staticKey = staticKey; }
+    this._drawClients(scene);
     this._drawDynamic(scene, this.now);
     var logs = scene.servers.map(function (s) {
       return [s.log, s.commit_index, s.next_index, s.match_index, s.crashed, s.role, s.log_length];
@@ -791,9 +865,10 @@
 
   Painter.prototype._messageBoxes = function (scene, now) {
     var L = this.layout, pos = L.pos, r = L.r, boxes = [];
-    var gap = r + 7;
-    scene.messages.forEach(function (m) {
-      var a = pos[m.from], b = pos[m.to];
+    var gap = r + 7, cpos = L.cpos || {};
+    var all = scene.client_messages ? scene.messages.concat(scene.client_messages) : scene.messages;
+    all.forEach(function (m) {
+      var a = pos[m.from] || cpos[m.from], b = pos[m.to] || cpos[m.to];
       if (!a || !b) return;
       var dx = b.x - a.x, dy = b.y - a.y, d = Math.sqrt(dx * dx + dy * dy) || 1;
       var ux = dx / d, uy = dy / d;
@@ -802,13 +877,14 @@
       var w = textWidth(m.label, 12, true) + 12, h = 18;
       var along = gap + (Math.abs(ux) * w + Math.abs(uy) * h) / 2;
       var travel = Math.max(0, d - 2 * along);
-      var side = m.from < m.to ? 8 : -8;   // requests and replies on one link pass side by side
+      var side = (typeof m.from === "string" || typeof m.to === "string") ? (m.reply ? -8 : 8) :
+        m.from < m.to ? 8 : -8;   // requests and replies on one link pass side by side
       var x = a.x + ux * (along + travel * p) - uy * side;
       var y = a.y + uy * (along + travel * p) + ux * side;
       boxes.push({ id: m.id, m: m, x: x, y: y, w: w, h: h, ux: ux, uy: uy });
     });
     var obstacles = this._ids.map(function (id) { return { x: pos[id].x, y: pos[id].y, r: r + 5 }; });
-    return placeLabels(boxes, obstacles, L.w, L.h);
+    return placeLabels(boxes, obstacles, L.w, L.fullH || L.h);
   };
 
   /* What moves: timer arcs and messages. Called for every animation frame, so it keeps its
@@ -844,6 +920,27 @@
       }
       seen[s.id] = true;
     });
+    // Leases (dissertation §6.4.1): a green arc outside the server for the time left.
+    if (scene.reads) {
+      scene.reads.servers.forEach(function (q) {
+        if (q.lease_until === null || q.lease_until <= now) return;
+        var p = pos[q.id], key = "lease" + q.id;
+        var left = clamp((q.lease_until - now) / (scene.reads.lease_ms / (q.clock_rate || 1)), 0, 1);
+        var ring = rings[key];
+        if (!ring) {
+          var g = doc.createElementNS(SVGNS, "g");
+          g.innerHTML = '<path class="rp-lease" data-lease="' + q.id + '"/>';
+          self.ringLayer.appendChild(g);
+          ring = rings[key] = { g: g, arc: g.lastChild, d: null };
+        }
+        var d = arcPath(p.x, p.y, r + 11, left);
+        if (d !== ring.d) {
+          if (d) ring.arc.setAttribute("d", d); else ring.arc.removeAttribute("d");
+          ring.d = d;
+        }
+        seen[key] = true;
+      });
+    }
     Object.keys(rings).forEach(function (id) {
       if (!seen[id]) { self.ringLayer.removeChild(rings[id].g); delete rings[id]; }
     });
@@ -852,7 +949,9 @@
     seen = {};
     this._messageBoxes(scene, now).forEach(function (b) {
       var m = b.m;
-      var cls = m.reply ? "rp-reply" + (m.ok === false ? " rp-refused" : "") :
+      var client = m.kind === "ClientRequest" || m.kind === "ClientReply";
+      var cls = client ? (m.reply ? "rp-crep" + (m.ok === false ? " rp-refused" : "") : "rp-creq") :
+        m.reply ? "rp-reply" + (m.ok === false ? " rp-refused" : "") :
         m.entries === 0 ? "rp-heartbeat" : "rp-request";
       var key = m.id + "|" + m.from + "|" + m.to + "|" + m.label;
       var item = msgs[m.id];
@@ -866,7 +965,8 @@
         g.setAttribute("class", "rp-msg " + cls);
         g.setAttribute("data-message", m.id);
         g.setAttribute("data-kind", m.kind);
-        g.innerHTML = "<title>" + esc("S" + m.from + " → S" + m.to + ": " + m.summary) + "</title>" +
+        var who = function (x) { return typeof x === "string" ? x : "S" + x; };
+        g.innerHTML = "<title>" + esc(who(m.from) + " → " + who(m.to) + ": " + m.summary) + "</title>" +
           '<path d="M' + n1(tx) + " " + n1(ty) + "L" + n1(bx + px) + " " + n1(by + py) + "L" +
           n1(bx - px) + " " + n1(by - py) + 'Z" class="rp-arrow"/>' +
           '<rect x="' + n1(-b.w / 2) + '" y="' + n1(-b.h / 2) + '" width="' + n1(b.w) + '" height="' +
@@ -881,6 +981,61 @@
     Object.keys(msgs).forEach(function (id) {
       if (!seen[id]) { self.msgLayer.removeChild(msgs[id].g); delete msgs[id]; }
     });
+  };
+
+  /* Clients: a box each under the servers, what it waits for (and a dotted line to the server it
+   * waits on) or what its last operation returned; a badge on servers where reads wait; a
+   * server whose clock drifts says so. Redrawn with every scene (a few elements). */
+  Painter.prototype._drawClients = function (scene) {
+    var L = this.layout, out = [];
+    if (scene.clients && scene.clients.length) {
+      var bw = L.cw, bh = L.ch;
+      scene.clients.forEach(function (c) {
+        var p = L.cpos[c.name];
+        if (!p) return;
+        var w = c.waiting, line;
+        if (w) {
+          var s = L.pos[w.server];
+          if (s) {
+            out.push('<path d="M' + n1(p.x) + " " + n1(p.y - bh / 2) + "L" + n1(s.x) + " " + n1(s.y) +
+              '" class="rp-clink" data-client-link="' + esc(c.name) + '"/>');
+          }
+          line = "wait: " + w.op + (w.attempt > 1 ? " #" + w.attempt : "");
+        } else if (c.last) {
+          line = c.last.ret === null ? "✗ " + c.last.op + " gave up" :
+            "✓ " + c.last.op + (c.last.output === null ? "" : " = " + JSON.stringify(c.last.output));
+        } else {
+          line = "idle";
+        }
+        var maxChars = Math.max(6, Math.floor((bw - 8) / 6.2));
+        if (line.length > maxChars) line = line.slice(0, maxChars - 1) + "…";
+        out.push('<g class="rp-client' + (w ? " rp-busy" : "") + '" data-client="' + esc(c.name) + '">' +
+          "<title>" + esc(c.name + ": " + (w ? "waits for " + w.op + " from S" + w.server : line)) + "</title>" +
+          '<rect x="' + n1(p.x - bw / 2) + '" y="' + n1(p.y - bh / 2) + '" width="' + n1(bw) + '" height="' + bh +
+          '" rx="6" class="rp-client-box"/>' +
+          '<text x="' + n1(p.x) + '" y="' + n1(p.y - 4) + '" text-anchor="middle" class="rp-client-name">' +
+          esc(c.name) + (c.queued ? " +" + c.queued : "") + "</text>" +
+          '<text x="' + n1(p.x) + '" y="' + n1(p.y + 12) + '" text-anchor="middle" class="rp-client-op' +
+          (w ? "" : " rp-done") + '">' + esc(line) + "</text></g>");
+      });
+    }
+    if (scene.reads) {
+      scene.reads.servers.forEach(function (q) {
+        var p = L.pos[q.id];
+        if (!p) return;
+        if (q.waiting > 0) {
+          var bx = p.x - L.r * 0.78 - 10, by = p.y + L.r * 0.78 - 8;
+          out.push('<g data-reads="' + q.id + '"><rect x="' + n1(bx) + '" y="' + n1(by) +
+            '" width="20" height="16" rx="4" class="rp-reads-badge"/><text x="' + n1(bx + 10) + '" y="' +
+            n1(by + 12) + '" text-anchor="middle" class="rp-reads-text">R' + q.waiting + "</text></g>");
+        }
+        if (q.clock_rate !== 1) {
+          out.push('<text x="' + n1(p.x + L.r + 4) + '" y="' + n1(p.y + L.r) + '" class="rp-clock">clock ×' +
+            q.clock_rate + "</text>");
+        }
+      });
+    }
+    this.clientLayer.innerHTML = out.join("");
   };
 
   Painter.prototype._drawLogs = function (scene) {
@@ -983,6 +1138,7 @@
     (scene.network.cut || []).forEach(function (l) {
       bits.push('<span class="rp-net">link S' + l[0] + "–S" + l[1] + " cut</span>");
     });
+    if (scene.reads && scene.reads.mode !== "log") bits.push("<span>reads: " + esc(scene.reads.mode) + "</span>");
     this.status.innerHTML = bits.join("");
     this.clusterSvg.setAttribute("aria-label", scene.description);
     // Caption, read out by screen readers as it changes.

@@ -33,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import html as _html
 import json
+import pkgutil
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -58,8 +59,9 @@ class QuestionError(RaftError, ValueError):
 
 @lru_cache(maxsize=1)
 def questions_source():
-    """The questions' JavaScript (``raft/viz/questions.js``)."""
-    return QUESTIONS_JS.read_text(encoding="utf-8")
+    """The questions' JavaScript (``raft/viz/questions.js``; read through the package's loader,
+    so it is found in a zipped package too, as the live page imports it)."""
+    return pkgutil.get_data(__package__, QUESTIONS_JS.name).decode("utf-8")
 
 
 def registry():

@@ -78,7 +78,36 @@ message::
     entries                 int?   how many entries an AppendEntries carries (0: heartbeat)
     summary                 str    the message in words ("AppendEntries(term 2, 1 entry, ...)")
 
-Growing the schema: new optional keys (clients, snapshots, pre-vote are expected) keep the
+Optional keys, present only for a run with clients, a read mode beyond the log or drifting
+clocks (dissertation chapter 6, :mod:`raft.sim.clients`)::
+
+    clients          [client]   the simulated clients, by name
+    client_messages  [cmessage] their requests and the servers' replies on the network
+    reads            {"mode": str (raft.node.READ_MODES), "lease_ms": number (how long a lease
+                      lasts on the leader's clock: minimum election timeout / drift bound),
+                      "servers": [{"id": int, "lease_until": number? (true time), "waiting":
+                      int (reads waiting for a round or to be applied), "clock_rate": number}]}
+
+client::
+
+    name                    str, "c1"...
+    guess                   int: the server it believes leads
+    waiting                 {"op": str, "seq": int, "attempt": int, "server": int, "since":
+                            number}? the operation it waits for, the server of this attempt
+    queued                  int: operations called, not started yet
+    last                    {"op": str, "output": str?, "ret": number?}? its last finished
+                            operation (ret null: it gave up)
+
+cmessage::
+
+    id, sent, due, kind ("ClientRequest" | "ClientReply"), label, reply, ok, summary as for a
+    message; from, to: a client's name or a server's id
+
+Heartbeat rounds and follower reads' messages (``Heartbeat``, ``HeartbeatReply``,
+``ReadIndexRequest``, ``ReadIndexReply``) are ordinary messages (labels "HB r3", "HB ✓",
+"RI?", "RI 7"); a Heartbeat has ``entries`` 0, as it is drawn like a heartbeat.
+
+Growing the schema: new optional keys (snapshots, pre-vote are expected) keep the
 version; readers ignore keys they do not know. Removing a key or changing what one means bumps
 ``SCHEMA_VERSION``. :func:`validate_scene` checks a scene against this description.
 """
@@ -87,9 +116,11 @@ from __future__ import annotations
 
 from ..check.properties import PROPERTIES
 from ..errors import RaftError
-from ..node import (AppendEntries, AppendEntriesReply, InstallSnapshot, InstallSnapshotReply,
-                    PreVote, PreVoteReply, RequestVote, RequestVoteReply, TimeoutNow)
-from ..sim.snapshot import log_base
+from ..node import (AppendEntries, AppendEntriesReply, Heartbeat, HeartbeatReply, InstallSnapshot,
+                    InstallSnapshotReply, PreVote, PreVoteReply, ReadIndexReply, ReadIndexRequest,
+                    RequestVote, RequestVoteReply, TimeoutNow)
+from ..sim.clients import ClientReply, ClientRequest
+from ..sim.snapshot import ClientSnapshot, log_base
 from ..sim.trace import describe_message
 from .checks import InvariantMonitor, flagged_cells
 
@@ -130,13 +161,37 @@ def message_label(msg):
         return "pre ✓" if msg.vote_granted else "pre ✗"
     if isinstance(msg, TimeoutNow):            # beyond Figure 2: leadership transfer (§3.10)
         return "TN"
+    # Beyond Figure 2: reads (dissertation §6.4) and clients (chapter 6)
+    if isinstance(msg, Heartbeat):
+        return f"HB r{msg.round}"
+    if isinstance(msg, HeartbeatReply):
+        return "HB ✓" if msg.ok else "HB ✗"
+    if isinstance(msg, ReadIndexRequest):
+        return "RI?"
+    if isinstance(msg, ReadIndexReply):
+        return f"RI {msg.index}" if msg.ok else "RI ✗"
+    if isinstance(msg, ClientRequest):
+        value = "" if msg.value is None else f" {msg.value}"
+        return f"{msg.f} {msg.key}{value}"
+    if isinstance(msg, ClientReply):
+        if msg.ok:
+            return "ok" if msg.output is None else f"= {_short(msg.output)}"
+        return f"no, S{msg.leader_hint}?" if msg.leader_hint is not None else "no"
     return type(msg).__name__
+
+
+def _short(text, limit=10):
+    text = repr(text)
+    return text if len(text) <= limit else text[:limit - 2] + "…'"
+
+
+_REPLIES = (RequestVoteReply, AppendEntriesReply, InstallSnapshotReply, PreVoteReply,
+            HeartbeatReply, ReadIndexReply, ClientReply)
 
 
 def message_data(flight):
     m = flight.msg
-    reply = isinstance(m, (RequestVoteReply, AppendEntriesReply, InstallSnapshotReply,
-                           PreVoteReply))
+    reply = isinstance(m, _REPLIES)
     ok = None
     if isinstance(m, (RequestVoteReply, PreVoteReply)):
         ok = bool(m.vote_granted)
@@ -144,11 +199,17 @@ def message_data(flight):
         ok = bool(m.success)
     elif isinstance(m, InstallSnapshotReply):
         ok = bool(m.last_included_index)
-    return {"id": flight.id, "from": m.src, "to": m.dst, "sent": _ms(flight.sent_at),
+    elif reply:
+        ok = bool(m.ok)
+    entries = len(m.entries) if isinstance(m, AppendEntries) else (
+        0 if isinstance(m, Heartbeat) else None)
+    data = {"id": flight.id, "from": m.src, "to": m.dst, "sent": _ms(flight.sent_at),
             "due": _ms(flight.deliver_at), "kind": type(m).__name__, "label": message_label(m),
-            "reply": reply, "ok": ok, "term": m.term,
-            "entries": len(m.entries) if isinstance(m, AppendEntries) else None,
-            "summary": describe_message(m)}
+            "reply": reply, "ok": ok, "summary": describe_message(m)}
+    if isinstance(m, (ClientRequest, ClientReply)):
+        return data
+    data.update(term=m.term, entries=entries)
+    return data
 
 
 def _truncations(records):
@@ -212,6 +273,10 @@ def _names(ids):
     return ids[0] if len(ids) == 1 else ", ".join(ids[:-1]) + " and " + ids[-1]
 
 
+def _who(end):
+    return end if isinstance(end, str) else f"S{end}"
+
+
 def describe(scene, limit=6):
     """The picture in words (for screen readers): who leads, the other roles, crashed servers,
     the network, the messages in flight (the first ``limit`` of them) and any broken property."""
@@ -252,6 +317,21 @@ def describe(scene, limit=6):
     broken = [p for p in scene["safety"] if not p["ok"]]
     for p in broken:
         parts.append(f"Safety violated: {p['property']}, {p['details']}.")
+    cmsgs = scene.get("client_messages", ())
+    if cmsgs:
+        who = [f"{m['label']} {_who(m['from'])} to {_who(m['to'])}" for m in cmsgs[:limit]]
+        parts.append(f"Client messages in flight: {', '.join(who)}.")
+    for c in scene.get("clients", ()):
+        w = c["waiting"]
+        if w is not None:
+            parts.append(f"{c['name']} waits for {w['op']} from S{w['server']}"
+                         f"{'' if w['attempt'] == 1 else ' (attempt ' + str(w['attempt']) + ')'}.")
+    reads = scene.get("reads")
+    if reads is not None:
+        for r in reads["servers"]:
+            if r["lease_until"] is not None and r["lease_until"] > scene["time"]:
+                parts.append(f"S{r['id']} holds a lease for {r['lease_until'] - scene['time']:.0f}"
+                             " ms more.")
     return " ".join(parts)
 
 
@@ -267,7 +347,11 @@ def scene_of(snap, status=None, next_snap=None, window=WINDOW):
     lview = snap.nodes[leader] if leader is not None else None
     first, last = _log_window(snap, window)
     doomed = _truncations(next_snap.records) if next_snap is not None else {}
-    caption = snap.caption[:1].upper() + snap.caption[1:] if snap.caption else ""
+    caption = snap.caption or ""
+    if caption[:1] == "c" and caption[1:2].isdigit():
+        caption = "Client " + caption   # a sentence starts with a capital; a client (c1) keeps
+    else:                               # its small letter
+        caption = caption[:1].upper() + caption[1:]
     scene = {
         "version": SCHEMA_VERSION,
         "step": snap.step,
@@ -290,8 +374,45 @@ def scene_of(snap, status=None, next_snap=None, window=WINDOW):
                      "details": status[p].details}) for p in PROPERTIES],
         "flagged": sorted([s, i] for s, i in flagged_cells(status) if i >= first),
     }
+    if isinstance(snap, ClientSnapshot):
+        _add_clients(scene, snap)
     scene["description"] = describe(scene)
     return scene
+
+
+def _add_clients(scene, snap):
+    """The optional keys of a run with clients, a read mode or drifting clocks."""
+    known = set(snap.nodes)
+    scene["messages"] = [m for m in scene["messages"]
+                         if m["kind"] not in ("ClientRequest", "ClientReply")]
+    scene["client_messages"] = [message_data(f) for f in snap.flights
+                                if isinstance(f.msg, (ClientRequest, ClientReply))
+                                and (f.msg.src in known or f.msg.dst in known)]
+    clients = []
+    for c in snap.clients:
+        waiting = None
+        if c.current is not None:
+            op, seq, attempt, server, since = c.current
+            waiting = {"op": op, "seq": seq, "attempt": attempt, "server": server,
+                       "since": _ms(since)}
+        last = None
+        if c.done:
+            op, output, call, ret = c.done[-1]
+            last = {"op": op, "output": output, "ret": None if ret is None else _ms(ret)}
+        clients.append({"name": c.name, "guess": c.guess, "waiting": waiting, "queued": c.queued,
+                        "last": last})
+    scene["clients"] = clients
+    low = snap.election_timeout[0]
+    servers = []
+    mode = "log"
+    bound = 1.0
+    for i, r in sorted(snap.reads.items()):
+        mode, bound = r["mode"], r.get("drift_bound", bound)
+        lease = r["lease_until"]
+        servers.append({"id": i, "lease_until": None if lease is None else _ms(lease),
+                        "waiting": r["pending"] + len(r["waiting_apply"]),
+                        "clock_rate": r["clock_rate"]})
+    scene["reads"] = {"mode": mode, "lease_ms": _ms(low / bound), "servers": servers}
 
 
 def scenes_of(snaps, statuses=None):
@@ -487,4 +608,49 @@ def validate_scene(scene):
             _fail(f"scene.flagged[{k}]", f"expected a [server, index] pair, got {pair!r}")
         _int(f"scene.flagged[{k}][0]", pair[0])
         _int(f"scene.flagged[{k}][1]", pair[1], 1)
+    _validate_clients(scene, known)
     return scene
+
+
+def _validate_clients(scene, known):
+    """The optional keys of runs with clients (see the module docstring)."""
+    names = set()
+    if "clients" in scene:
+        if not isinstance(scene["clients"], list):
+            _fail("scene.clients", f"expected a list, got {scene['clients']!r}")
+        for k, c in enumerate(scene["clients"]):
+            w = f"scene.clients[{k}]"
+            _keys(w, c, ("name", "guess", "waiting", "queued", "last"))
+            _str(f"{w}.name", c["name"])
+            names.add(c["name"])
+            _int(f"{w}.guess", c["guess"])
+            _int(f"{w}.queued", c["queued"], 0)
+            if c["waiting"] is not None:
+                _keys(f"{w}.waiting", c["waiting"], ("op", "seq", "attempt", "server", "since"))
+                _int(f"{w}.waiting.server", c["waiting"]["server"])
+                _num(f"{w}.waiting.since", c["waiting"]["since"])
+            if c["last"] is not None:
+                _keys(f"{w}.last", c["last"], ("op", "output", "ret"))
+                _num(f"{w}.last.ret", c["last"]["ret"], null=True)
+    for k, m in enumerate(scene.get("client_messages", ())):
+        w = f"scene.client_messages[{k}]"
+        _keys(w, m, ("id", "from", "to", "sent", "due", "kind", "label", "reply", "ok", "summary"))
+        for key in ("from", "to"):
+            if m[key] not in known and m[key] not in names:
+                _fail(f"{w}.{key}", f"no server or client {m[key]!r} in the scene")
+        _num(f"{w}.sent", m["sent"])
+        _num(f"{w}.due", m["due"])
+        _bool(f"{w}.reply", m["reply"])
+    if "reads" in scene:
+        reads = scene["reads"]
+        _keys("scene.reads", reads, ("mode", "lease_ms", "servers"))
+        _str("scene.reads.mode", reads["mode"])
+        _num("scene.reads.lease_ms", reads["lease_ms"])
+        for k, r in enumerate(reads["servers"]):
+            w = f"scene.reads.servers[{k}]"
+            _keys(w, r, ("id", "lease_until", "waiting", "clock_rate"))
+            if r["id"] not in known:
+                _fail(f"{w}.id", f"no server S{r['id']} in the scene")
+            _num(f"{w}.lease_until", r["lease_until"], null=True)
+            _int(f"{w}.waiting", r["waiting"], 0)
+            _num(f"{w}.clock_rate", r["clock_rate"])
