@@ -25,35 +25,36 @@ from the difference of a 1 s and a 4 s run) do not drift and are the figures to 
 first speed work (3afdebf)        29k         41k           3.4k
 second (cc16c1e), msgs/s          34k         52k           15.8k
   instructions per message        169k        144k          329k
-third (1b2d9bf), msgs/s           48k         81k           23.5k        134k-140k
-  instructions per message        143.0k      115.0k        294.3k       81.8k
-fourth (issue 12), msgs/s         82k         107k          29.3k        157k-159k
-  instructions per message        95.1k       83.8k         242.3k       69.6k
+third (c55411c), msgs/s           46k-48k     77k-78k       21.3k-22.4k  137k-138k
+  instructions per message        144.4k      116.5k        295.1k       81.5k
+fourth (issue 12), msgs/s         81k-82k     101k-103k     28.1k-28.8k  153k-156k
+  instructions per message        97.0k       85.4k         244.0k       69.6k
 ================================  ==========  ============  ===========  ===========
 
-The third and fourth rows' msgs/s were taken alternately in one sitting on 2026-12-07 (load
-average 4-9 on two cores; the third round's own figures, taken on a quieter day, were 41k, 61-67k,
-16.7k and 113-115k, and 137k, 106k, 289k and 75k instructions: the code grew between the two).
+The third and fourth rows were taken alternately in one sitting on 2026-12-07 (load average 6-7
+on two cores), the third on main as it stood then, with clients and reads (the third round's own
+figures, taken when it was done, on a quieter day and before the code grew, were 41k, 61-67k,
+16.7k and 113-115k msgs/s, and 137k, 106k, 289k and 75k instructions).
 Every seeded run is byte-identical across these versions (tests/test_sim_golden_runs.py).
 
 What the fourth round changed (tracing on unless said): the trace (``raft.sim.trace.Trace``)
 keeps six plain values per record and makes a TraceRecord only when one is read, so the garbage
-collector no longer walks a growing list of objects (143.0k -> 121.0k instructions); a server's
+collector no longer walks a growing list of objects (about 22k instructions); a server's
 timer moved later is not queued again (its earlier event queues it at its new time, keeping its
 place among events of the same time), a message on a fault-free network is launched inline, a
 Flight is built without the call through its class (about 9k); in raft/node.py, surgically,
 ``Log.last_index`` is an attribute, ``find_conflict`` pairs our entries with the new ones, a note
 is built without the call through its class (the node alone 81.8k -> 73.7k); Node is back to 28
-attributes of its own and Cluster keeps its 43 in ``__slots__``, the forms CPython 3.11 reads
-fastest (about 7k); with ``trace=False`` servers build no notes (4.5k in mode (b)).
+attributes of its own and Cluster keeps its attributes in ``__slots__``, the forms CPython 3.11
+reads fastest (about 7k); with ``trace=False`` servers build no notes (4.5k in mode (b)).
 
 Why 150,000 msgs/s (issue 12's aim, with tracing on) is still out of reach: the node by itself
 costs about 55k instructions per message (mode (n) minus its bare loop's ~14k), the simulator and
-trace around it about 25k more. In the node, each message built with its field names costs about
+trace around it about 27k more. In the node, each message built with its field names costs about
 7k instructions (twice a positional call: CPython 3.11 turns the keywords into a dict), each
 step's Ready about 2.5k, and the node makes some 26 Python calls per message, one per rule of
 Figure 2 it applies. A node.py with all of that written for speed (positional messages, the
-helpers inlined into the handlers) measured 55k for mode (n) and 85k for mode (a), about 95,000
+helpers inlined into the handlers) measured 56k for mode (n) and 87k for mode (a), 92,000-95,000
 msgs/s: still short of the aim, and no longer readable beside Figure 2, so it is not taken. In
 mode (c) most of the extra cost is the checker comparing every server's log with its previous
 view after every step (one C-level list comparison per log, so it grows with the logs' length):
