@@ -308,7 +308,7 @@ def _majority_index(match_index, voters):
     # which three servers store.
     if not voters:
         return 0
-    ranked = sorted((match_index.get(v, 0) for v in voters), reverse=True)
+    ranked = sorted([match_index.get(v, 0) for v in voters], reverse=True)
     return ranked[len(voters) // 2]
 
 
@@ -345,24 +345,28 @@ class Log:
     a plain log has no snapshot: ``snapshot_index`` and ``snapshot_term`` are 0 and its first
     index is 1."""
 
-    __slots__ = ("entries", "snapshot_index", "snapshot_term")
+    __slots__ = ("entries", "last_index", "snapshot_index", "snapshot_term")
 
     first_index = 1      # the first index the log holds an entry for
 
     def __init__(self, entries=()):
         self.entries = list(entries)
+        # The index of the last entry (0 for an empty log). Kept up to date by ``append`` and
+        # ``delete_from`` rather than computed when read: the node reads it several times for
+        # every message (scripts/bench_core.py).
+        self.last_index = len(self.entries)
         self.snapshot_index = 0   # beyond Figure 2: the last index a snapshot replaces (none)
         self.snapshot_term = 0    # and that entry's term
 
     def __len__(self):
-        return len(self.entries)
+        return self.last_index
 
     def __iter__(self):
         return iter(self.entries)
 
     def __getitem__(self, index):
         """``log[i]`` is the entry at index i (1-based); ``log[a:b]`` slices by index too."""
-        if isinstance(index, slice):
+        if type(index) is slice:
             start = 1 if index.start is None else index.start
             stop = len(self.entries) + 1 if index.stop is None else index.stop
             return self.entries[start - 1:stop - 1]
@@ -375,10 +379,6 @@ class Log:
         return self.entries[index - 1].term if index > 0 else 0
 
     @property
-    def last_index(self):
-        return len(self.entries)
-
-    @property
     def last_term(self):
         return self.entries[-1].term if self.entries else 0
 
@@ -387,10 +387,12 @@ class Log:
 
     def append(self, entry):
         self.entries.append(entry)
+        self.last_index += 1
 
     def delete_from(self, index):
         """Delete the entry at ``index`` and all that follow it."""
         del self.entries[index - 1:]
+        self.last_index = len(self.entries)
 
     def compact(self, index, term):
         """Beyond Figure 2 (§7): the log with its entries up to and including ``index`` (of
@@ -422,17 +424,15 @@ class CompactedLog(Log):
         super().__init__(entries)
         self.snapshot_index = snapshot_index
         self.snapshot_term = snapshot_term
+        self.last_index = snapshot_index + len(self.entries)
 
     @property
     def first_index(self):
         return self.snapshot_index + 1
 
-    def __len__(self):
-        return self.snapshot_index + len(self.entries)
-
     def __getitem__(self, index):
         first = self.snapshot_index + 1
-        if isinstance(index, slice):
+        if type(index) is slice:
             start = first if index.start is None else index.start
             stop = len(self) + 1 if index.stop is None else index.stop
             if start < first:
@@ -455,10 +455,6 @@ class CompactedLog(Log):
         self._compacted(index)
 
     @property
-    def last_index(self):
-        return self.snapshot_index + len(self.entries)
-
-    @property
     def last_term(self):
         return self.entries[-1].term if self.entries else self.snapshot_term
 
@@ -466,6 +462,7 @@ class CompactedLog(Log):
         if index <= self.snapshot_index:
             self._compacted(index)
         del self.entries[index - self.snapshot_index - 1:]
+        self.last_index = self.snapshot_index + len(self.entries)
 
     def compact(self, index, term):
         """Discard the entries up to and including ``index`` too (a newer snapshot, Figure 12);
@@ -716,6 +713,9 @@ class Note(NamedTuple):
     data: dict
 
 
+_new_tuple = tuple.__new__   # _new_tuple(Note, (kind, rule, data)) is Note(kind, rule, data)
+
+
 @dataclass(slots=True)
 class Ready:
     """The output of a node since the last ``ready()``, to be acted on in this order."""
@@ -813,13 +813,22 @@ class Node:
     # replay of Figure 8 needs one).
     noop_on_election = True
 
-    # Beyond Figure 2, off unless asked for: the two switches and the state of a pre-vote poll or
-    # a leadership transfer. They are class-level defaults that a server sets on itself only when
-    # it uses them: CPython 3.11 reads an object's attributes fastest while it has at most 29 of
-    # its own, and the state of Figure 2 and §6 already takes 28 (speed with everything off is
-    # unchanged; scripts/bench_core.py).
+    # Whether ``note`` keeps its notes. A simulator that keeps no trace (``Cluster(trace=False)``)
+    # sets it to False on its servers: nobody reads their notes, so none are built.
+    keep_notes = True
+
+    # Beyond Figure 2, off unless asked for: the two switches and the state of log compaction, a
+    # pre-vote poll or a leadership transfer. They are class-level defaults that a server sets on
+    # itself only when it uses them: CPython 3.11 reads an object's attributes fastest while it
+    # has at most 29 of its own (one more makes every attribute of the node slower to read and
+    # write), and the state of Figure 2 and §6 already takes 28 (scripts/bench_core.py).
     pre_vote = False          # ask before campaigning (dissertation §9.6)
     check_quorum = False      # a leader cut off from its majority steps down (§6.2)
+    # Log compaction (§7): the latest snapshot, which replaces the log up to its last included
+    # index; None until the application hands one over (``compact``) or a leader sends one
+    # (``handle_install_snapshot``). Persistent state, like the log.
+    snapshot = None
+    snapshots_sent = None     # log compaction, as leader: peer -> (term, index, when) last sent
     pre_votes = None          # pre-vote: who said yes in the poll under way, or None
     poll_start = None         # pre-vote: when that poll began
     transfer_target = None    # leadership transfer, as leader: to whom, or None
@@ -887,11 +896,7 @@ class Node:
         self.heartbeat_due = None      # as leader: when to send the next heartbeats
         self.heard_from = {}           # as leader: when each server last answered (§6, §6.2)
         self.out = Ready()             # output since the last ready()
-        # Beyond Figure 2 (§7): the latest snapshot, which replaces the log up to its last
-        # included index; None until the application hands one over (``compact``) or a leader
-        # sends one (``handle_install_snapshot``). Persistent state, like the log.
-        self.snapshot = None
-        self.snapshots_sent = {}       # as leader: peer -> (term, index, when) of the last sent
+        # (Beyond Figure 2, §7: ``snapshot`` and ``snapshots_sent`` are class-level defaults.)
         if snapshot is not None:
             self._restart_from_snapshot(snapshot)
 
@@ -1148,11 +1153,10 @@ class Node:
         """The first index where the log holds an entry of another term than the new entry
         for that index (receiver rule 3), or None. Entries past the log's end conflict with
         nothing: they are new."""
-        for offset, entry in enumerate(entries):
-            index = prev_log_index + 1 + offset
-            if index > self.log.last_index:
-                return None
-            if self.log.term_at(index) != entry.term:
+        first = prev_log_index + 1
+        held = self.log[first:first + len(entries)]   # our entries at the same indexes
+        for index, (ours, new) in enumerate(zip(held, entries), first):
+            if ours.term != new.term:
                 return index
         return None
 
@@ -1318,7 +1322,10 @@ class Node:
 
     def note(self, kind, rule, **data):
         """Record what happened (a kind of raft.sim.trace.KINDS) and the rule (of RULES)."""
-        self.out.notes.append(Note(kind, rule, data))
+        if self.keep_notes:
+            # Note(kind, rule, data), built without the call through the class, which costs
+            # more than the rest of this method (notes are written for almost every message).
+            self.out.notes.append(_new_tuple(Note, (kind, rule, data)))
 
     # =============================================================================================
     # Beyond Figure 2. Each mechanism below is marked with where it comes from; none changes a
@@ -1570,6 +1577,8 @@ class Node:
         snapshot = self.snapshot
         index, due = snapshot.last_included_index, self.heartbeat_due
         now = due - self.heartbeat_interval if due is not None else None
+        if self.snapshots_sent is None:
+            self.snapshots_sent = {}
         sent = self.snapshots_sent.get(peer)
         if sent is not None and now is not None and sent[:2] == (self.current_term, index) \
                 and now - sent[2] < self.heartbeat_interval:

@@ -16,8 +16,8 @@ This prints figures; it is not a test (speed is not asserted anywhere).
 
 Figures (default workload, Python 3.11, messages delivered per CPU-second, best of 3). The
 machine is shared, so its speed drifts by 20-30% over minutes: compare only figures taken
-together; instruction counts (valgrind's callgrind, per delivered message, from the
-difference of a 1 s and a 4 s run) do not drift and are the figures to trust:
+together; instruction counts (``--instructions``: valgrind's callgrind, per delivered message,
+from the difference of a 1 s and a 4 s run) do not drift and are the figures to trust:
 
 ================================  ==========  ============  ===========  ===========
                                   (a) trace   (b) no trace  (c) checker  (n) node
@@ -25,34 +25,44 @@ difference of a 1 s and a 4 s run) do not drift and are the figures to trust:
 first speed work (3afdebf)        29k         41k           3.4k
 second (cc16c1e), msgs/s          34k         52k           15.8k
   instructions per message        169k        144k          329k
-third (this version), msgs/s      41k         61k-67k       16.7k        113k-115k
-  instructions per message        137k        106k          289k         75k
+third (c55411c), msgs/s           46k-48k     77k-78k       21.3k-22.4k  137k-138k
+  instructions per message        144.4k      116.5k        295.1k       81.5k
+fourth (issue 12), msgs/s         81k-82k     101k-103k     28.1k-28.8k  153k-156k
+  instructions per message        97.0k       85.4k         244.0k       69.6k
 ================================  ==========  ============  ===========  ===========
 
-The second and third rounds' msgs/s were taken alternately in one sitting on a quiet machine
-(the first round's on another day).
-Every seeded run is byte-identical across these versions (tests/test_core_perf_equivalence.py).
+The third and fourth rows were taken alternately in one sitting on 2026-12-07 (load average 6-7
+on two cores), the third on main as it stood then, with clients and reads (the third round's own
+figures, taken when it was done, on a quieter day and before the code grew, were 41k, 61-67k,
+16.7k and 113-115k msgs/s, and 137k, 106k, 289k and 75k instructions).
+Every seeded run is byte-identical across these versions (tests/test_sim_golden_runs.py).
 
-What the third round changed: the leader's commit rule ranks the match indexes once
-(``Configuration.quorum_index``, as etcd does) instead of trying every index above
-``commit_index`` and building a set for each; messages, log entries, notes and in-flight
-records are named tuples (a frozen dataclass took ~1.8 us to build, a named tuple ~0.7 us);
-each applied command is parsed once, not once per server.
+What the fourth round changed (tracing on unless said): the trace (``raft.sim.trace.Trace``)
+keeps six plain values per record and makes a TraceRecord only when one is read, so the garbage
+collector no longer walks a growing list of objects (about 22k instructions); a server's
+timer moved later is not queued again (its earlier event queues it at its new time, keeping its
+place among events of the same time), a message on a fault-free network is launched inline, a
+Flight is built without the call through its class (about 9k); in raft/node.py, surgically,
+``Log.last_index`` is an attribute, ``find_conflict`` pairs our entries with the new ones, a note
+is built without the call through its class (the node alone 81.8k -> 73.7k); Node is back to 28
+attributes of its own and Cluster keeps its attributes in ``__slots__``, the forms CPython 3.11
+reads fastest (about 7k); with ``trace=False`` servers build no notes (4.5k in mode (b)).
 
-Why 200,000 msgs/s (the issue's aim, with tracing on) is out of reach: mode (n) shows that the
-node by itself, with no simulator cost at all, delivers about 115,000 messages per CPU-second
-(75k instructions per message). The node's time is spread over the rules of Figure 2 (the
-handlers, the notes that explain each step, the log, the election timer), with no hot spot
-left to remove; doubling its speed would mean writing it in a style no student could read
-beside Figure 2. Tracing adds ~30k instructions per message (~4.5 trace records per message,
-and the garbage collector walking the growing trace: ~16k of the 30k, measured with
-``gc.disable()``), the rest of the simulator ~30k. In mode (c) most of the extra cost is the
-checker comparing every server's log with its previous view after every step (one C-level
-list comparison per log, so it grows with the logs' length): that is what lets it see a log
-changed in any way at all, even behind the node's back, and we keep it.
+Why 150,000 msgs/s (issue 12's aim, with tracing on) is still out of reach: the node by itself
+costs about 55k instructions per message (mode (n) minus its bare loop's ~14k), the simulator and
+trace around it about 27k more. In the node, each message built with its field names costs about
+7k instructions (twice a positional call: CPython 3.11 turns the keywords into a dict), each
+step's Ready about 2.5k, and the node makes some 26 Python calls per message, one per rule of
+Figure 2 it applies. A node.py with all of that written for speed (positional messages, the
+helpers inlined into the handlers) measured 56k for mode (n) and 87k for mode (a), 92,000-95,000
+msgs/s: still short of the aim, and no longer readable beside Figure 2, so it is not taken. In
+mode (c) most of the extra cost is the checker comparing every server's log with its previous
+view after every step (one C-level list comparison per log, so it grows with the logs' length):
+that is what lets it see a log changed in any way at all, even behind the node's back.
 
     python scripts/bench_core.py              # all four modes
     python scripts/bench_core.py --profile a  # cProfile of mode (a), top functions
+    python scripts/bench_core.py --instructions  # instructions per message (valgrind; slow)
 """
 
 from __future__ import annotations
@@ -60,8 +70,14 @@ from __future__ import annotations
 import argparse
 import cProfile
 from heapq import heappop, heappush
+import os
 import pstats
 import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
 
 from raft import Cluster, NotLeader
@@ -174,6 +190,40 @@ def measure(mode, duration, interval, repeat):
           f"[{delivered:,} msgs, {nsteps:,} steps, {cpu:.2f} s CPU, commit index {commit}]")
 
 
+def run_once(mode, duration, interval):
+    """One run of ``mode``; prints the messages it delivered (for ``--instructions``)."""
+    _, kwargs = MODES[mode]
+    cluster = (bare_workload(duration, interval) if mode == "n"
+               else workload(duration, interval, **kwargs))
+    print(f"delivered {cluster.delivered}")
+
+
+def count_instructions(mode, interval, short=1_000, long=4_000):
+    """Machine instructions per delivered message in ``mode``, counted by valgrind's callgrind:
+    the difference between a run of ``long`` and one of ``short`` simulated ms, divided by the
+    difference in messages delivered (so start-up and imports cancel out). Unlike msgs/s, this
+    does not drift with the machine's load."""
+    if shutil.which("valgrind") is None:
+        sys.exit("--instructions needs valgrind (apt-get install valgrind)")
+    counts = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for duration in (short, long):
+            out = os.path.join(tmp, f"callgrind.{duration}")
+            run = subprocess.run(
+                ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+                 sys.executable, __file__, "--once", mode, "--duration", str(duration),
+                 "--interval", str(interval)],
+                capture_output=True, text=True, check=True)
+            delivered = int(re.search(r"delivered (\d+)", run.stdout).group(1))
+            total = int(re.search(r"Collected : (\d+)", run.stderr).group(1))
+            counts.append((delivered, total))
+    (m1, i1), (m2, i2) = counts
+    per_message = (i2 - i1) / (m2 - m1)
+    label, _ = MODES[mode]
+    print(f"({mode}) {label:30s} {per_message / 1000:>9,.1f}k instructions per message  "
+          f"[callgrind, {long / 1000:g} s minus {short / 1000:g} s: {m2 - m1:,} msgs]")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--duration", type=float, default=20_000, help="simulated ms of load")
@@ -181,7 +231,19 @@ def main():
     parser.add_argument("--repeat", type=int, default=3, help="runs per mode; the best counts")
     parser.add_argument("--modes", default="abcn")
     parser.add_argument("--profile", metavar="MODE", help="profile one mode with cProfile")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count instructions per message with valgrind (slow: minutes)")
+    parser.add_argument("--once", metavar="MODE", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.once:
+        run_once(args.once, args.duration, args.interval)
+        return
+    if args.instructions:
+        print(f"5 servers, one client command every {args.interval:g} ms; "
+              "instructions per delivered message (valgrind)")
+        for mode in args.modes:
+            count_instructions(mode, args.interval)
+        return
     if args.profile:
         _, kwargs = MODES[args.profile]
         profiler = cProfile.Profile()

@@ -124,29 +124,33 @@ import pytest
 import raft.node, raft.sim.trace
 
 fired, current = {}, [None]
-note_new = raft.node.Note.__new__
+node_note = raft.node.Node.note
 
-def recording_note(cls, *args, **kwargs):
-    note = note_new(cls, *args, **kwargs)
-    if current[0]:
-        fired.setdefault(current[0], set()).add(note.rule)
-    return note
-
-raft.node.Note.__new__ = staticmethod(recording_note)
-record_init = raft.sim.trace.TraceRecord.__init__
-
-def recording_record(self, step, time, kind, node, rule=None, data=None):
-    record_init(self, step, time, kind, node, rule, data)
+def recording_note(self, kind, rule, **data):
     if current[0]:
         fired.setdefault(current[0], set()).add(rule)
+    return node_note(self, kind, rule, **data)
 
-raft.sim.trace.TraceRecord.__init__ = recording_record
+raft.node.Node.note = raft.node.Node._note = recording_note
+
+# The simulator's own records (sends, applies) are read from every trace a test makes.
+traces, trace_init = [], raft.sim.trace.Trace.__init__
+
+def recording_trace(self, *args, **kwargs):
+    trace_init(self, *args, **kwargs)
+    traces.append(self)
+
+raft.sim.trace.Trace.__init__ = recording_trace
 
 class Probe:
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(self, item):
         current[0] = item.nodeid.split("[")[0].rsplit("/", 1)[-1]
+        traces.clear()
         yield
+        for trace in traces:
+            fired.setdefault(current[0], set()).update(r.rule for r in trace)
+        traces.clear()
         current[0] = None
 
 code = pytest.main(["-q", "-p", "no:cacheprovider", "-p", "no:randomly", *sys.argv[2:]],

@@ -311,3 +311,85 @@ def test_key_events_are_a_column_of_the_table():
                               for e in events)
     assert any("became leader" in e for e in events) and any("applied entry 2" in e for e in events)
     assert not any("no-op" in e for e in events)
+
+
+# -- the trace as a sequence (raft.sim.trace.Trace) ----------------------------------------------
+
+def _steady_run():
+    c = Cluster(size=3, seed=4).elect(1)
+    for k in range(3):
+        c.submit(f"x={k}")
+        c.run(40)
+    return c
+
+
+def test_the_trace_reads_like_a_list_of_records():
+    """The simulator stores plain values and makes records when they are read: indexes
+    (negative too), slices, iteration both ways and truthiness give the same records a list
+    would, and an index past the end raises IndexError."""
+    trace = _steady_run().trace
+    records = list(trace)
+    assert trace and len(trace) == len(records) > 50
+    assert all(isinstance(r, TraceRecord) for r in records)
+    assert trace[0] == records[0] and trace[-1] == records[-1] and trace[7] == records[7]
+    assert trace[5:12] == records[5:12] and trace[-4:] == records[-4:]
+    assert trace[::3] == records[::3]
+    assert list(reversed(trace)) == records[::-1]
+    assert trace == records and trace == _steady_run().trace
+    assert trace != Cluster(size=3, seed=4).elect(1).trace
+    for bad in (len(records), -len(records) - 1):
+        with pytest.raises(IndexError):
+            trace[bad]
+    assert not Cluster(size=3, seed=4, trace=False).elect(1).trace
+
+
+def test_packed_records_read_as_their_data():
+    """Records written for every message keep their message (or index and entry) packed; read,
+    they carry the same data dict as any other record, and a new one each time."""
+    c = _steady_run()
+    sends = [r for r in c.trace if r.kind == "send"]
+    applies = [r for r in c.trace if r.kind == "apply"]
+    assert sends and applies
+    assert set(sends[0].data) == {"msg"} and sends[0].data["msg"].src == sends[0].node
+    assert {"index", "what"} == set(applies[-1].data)
+    assert applies[-1].data["what"] == "'x=2'" and applies[-1].rule == "all-apply"
+    k = next(k for k, r in enumerate(c.trace) if r.kind == "apply")
+    assert c.trace[k].data == c.trace[k].data and c.trace[k].data is not c.trace[k].data
+
+
+def test_records_of_a_step():
+    """step_records finds a step's records (steps only grow along a trace) without reading the
+    others: the same records as filtering the whole trace."""
+    c = _steady_run()
+    for step in (0, 1, c.steps // 2, c.steps, c.steps + 5):
+        assert c.step_records(step) == [r for r in c.trace if r.step == step]
+    assert c.step_records(c.steps // 2)
+
+
+def test_a_trace_takes_records_appended_by_hand():
+    from raft.sim.trace import Trace
+    record = TraceRecord(3, 1.5, "commit", 2, "leader-commit", {"commit_index": 4})
+    trace = Trace([record])
+    trace.append(TraceRecord(4, 2.0, "crash", 1))
+    assert len(trace) == 2 and trace[0] == record and trace[1].data == {}
+    assert trace[0].sentence == "S2 advanced its commit index to 4"
+
+
+def test_servers_build_notes_only_when_the_trace_keeps_them():
+    """With trace=False nobody reads the servers' notes, so the cluster tells its servers not to
+    build them; with a trace they are built, and the runs are the same."""
+    quiet, traced = Cluster(size=3, seed=6, trace=False), Cluster(size=3, seed=6)
+    for c in (quiet, traced):
+        c.run_until(lambda c: c.leader() is not None, 3000)
+        c.submit("x=1")
+        c.run(100)
+    assert not any(n.keep_notes for n in quiet.nodes.values())
+    assert all(n.keep_notes for n in traced.nodes.values())
+    assert quiet.steps == traced.steps and quiet.now == traced.now
+    assert [quiet.applied(i) for i in quiet.ids] == [traced.applied(i) for i in traced.ids]
+    node = quiet.nodes[quiet.leader()]
+    node.propose("y=2", quiet.now)
+    assert node.ready().notes == []
+    quiet.crash(2)
+    quiet.restart(2)
+    assert quiet.nodes[2].keep_notes is False

@@ -200,11 +200,10 @@ class TruncateAlways(Bug):
                    run_ms=(5, 150), network=dict(reorder=(0.3, 0.6), duplicate=(0.2, 0.5)))
 
     def find_conflict(self, prev_log_index, entries):
-        for offset, entry in enumerate(entries):
-            index = prev_log_index + 1 + offset
-            if index > self.log.last_index:
-                return None
-            if True:  # BUG: should be `if self.log.term_at(index) != entry.term:`
+        first = prev_log_index + 1
+        held = self.log[first:first + len(entries)]   # our entries at the same indexes
+        for index, (ours, new) in enumerate(zip(held, entries), first):
+            if True:  # BUG: should be `if ours.term != new.term:`
                 return index
         return None
 

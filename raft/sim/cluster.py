@@ -43,7 +43,7 @@ from .actions import (ANY, LEADER as TARGET_LEADER, OLD_LEADER, Add, ClientOp, C
                       Heal, Isolate, Members, Network, Partition, Promote, Reboot, Remove,
                       Restart, Run, RunUntil, Setup, Step, Submit, TakeOver, Timeout, Transfer)
 from .clients import CLIENT_MESSAGES, ClientPool, is_client
-from .trace import TraceRecord, step_caption
+from .trace import Trace, step_caption
 
 _DELIVER, _TIMER = 0, 1
 
@@ -59,6 +59,11 @@ class Flight(NamedTuple):
     msg: object
     sent_at: float
     deliver_at: float
+
+
+def _new_flight(*values):
+    """``Flight(*values)`` without the call through its class (one is made per message)."""
+    return tuple.__new__(Flight, values)
 
 
 class Done(NamedTuple):
@@ -108,6 +113,19 @@ class Cluster:
     "lease", "follower", "stale") and ``drift_bound`` the clock drift bound a lease assumes;
     ``set_clock_rate`` makes a server's clock run fast or slow.
     """
+
+    # The cluster's state in slots: it has more attributes than CPython 3.11 keeps in its fastest
+    # form for an object (29), and the simulator reads them for every message. (``__dict__``
+    # takes any other attribute.)
+    __slots__ = ("_check_invariants", "_client_seq", "_cut_links", "_disconnected", "_faults",
+                 "_flights", "_groups", "_instant", "_next_flight", "_node_options", "_queue",
+                 "_seq", "_timer_at", "_timer_queued", "_timer_seq", "check_quorum", "checker",
+                 "crashed", "delivered", "disks", "disruption_guard", "done", "drop_rate",
+                 "duplicate_rate", "election_timeout", "fast_backoff", "heartbeat_interval",
+                 "latency", "max_entries_per_message", "node_class", "nodes", "now", "pre_vote",
+                 "reorder_rate", "rng", "seed", "setup", "snapshot_threshold", "state_machines",
+                 "stats", "steps", "trace", "tracing", "reads", "drift_bound", "clients",
+                 "_clocks", "__dict__")
 
     def __init__(self, size=5, seed=0, election_timeout=(150, 300), heartbeat_interval=50,
                  latency=(10, 15), drop=0.0, duplicate=0.0, reorder=0.0, fast_backoff=False,
@@ -163,7 +181,7 @@ class Cluster:
 
         self.now = 0.0
         self.steps = 0
-        self.trace = []
+        self.trace = Trace()         # the records of the run (empty with trace=False)
         self.stats = Counter()       # messages sent, by message class name
         self.delivered = 0           # messages delivered
         self.nodes = {}
@@ -178,7 +196,13 @@ class Cluster:
         self._seq = 0
         self._flights = {}
         self._next_flight = 0
-        self._timer_at = {}
+        # Each server's timer: when it fires, and the event number it was set with. A timer
+        # moved later (as an election timer is on every AppendEntries) is not queued again: its
+        # earlier event, when it comes, queues it at its new time, with the number it was set with
+        # so that it keeps its place among events of the same time (see _schedule_timer).
+        self._timer_at = {}          # server -> when its timer fires
+        self._timer_seq = {}         # server -> the event number it was set with
+        self._timer_queued = {}      # server -> (time, number) of its latest event in the queue
         self._instant = (None, {}, 0)  # (time, server -> timer firings then, first step)
         self.done = []               # Done records: the actions done to it, for replay
         self._client_seq = 0
@@ -284,7 +308,7 @@ class Cluster:
 
     def step_records(self, step):
         """The trace records of one step."""
-        return [r for r in self.trace if r.step == step]
+        return self.trace.step_records(step)
 
     def caption(self, step=None):
         """One line saying what happened in ``step`` (default: the last step)."""
@@ -300,7 +324,7 @@ class Cluster:
         while queue:
             if until is not None and queue[0][0] > until:
                 return None
-            time, _, kind, payload = heappop(queue)
+            time, seq, kind, payload = heappop(queue)
             if kind == _DELIVER:
                 flight = self._flights.pop(payload, None)
                 if flight is None:
@@ -313,8 +337,15 @@ class Cluster:
                     continue
             else:
                 i = payload
-                if i in self.crashed or self._timer_at.get(i) != time:
-                    continue  # the timer was reset or the server crashed: a stale event
+                queued = self._timer_queued.get(i)
+                if queued is not None and queued[1] == seq:
+                    del self._timer_queued[i]   # (the server's latest event leaves the queue)
+                at = self._timer_at.get(i)
+                if at != time or i in self.crashed:
+                    # The server crashed, or its timer was moved: if later, queue it there.
+                    if at is not None and at > time and i not in self._timer_queued:
+                        self._queue_timer(i, at, self._timer_seq[i])
+                    continue
                 del self._timer_at[i]
                 at, fired, first = self._instant
                 if at != time:
@@ -342,7 +373,7 @@ class Cluster:
         """Run for ``ms`` simulated milliseconds."""
         checks.duration("run(ms): ms", ms)
         started, end = self.steps, self.now + ms
-        while self.step(until=end) is not None:
+        while self.step(end) is not None:
             pass
         if end > self.now:
             self._act(Run.checked(ms), started, end)
@@ -998,12 +1029,12 @@ class Cluster:
 
     def _record(self, kind, node, rule=None, **data):
         if self.tracing:
-            self.trace.append(TraceRecord(self.steps, self.now, kind, node, rule, data))
+            self.trace.values += (self.steps, self.now, kind, node, rule, data)
 
     def _record_msg(self, kind, node, msg):
-        """``_record(kind, node, msg=msg)`` without building keyword arguments (hot path)."""
+        """``_record(kind, node, msg=msg)`` for "deliver" and "duplicate", packed (hot path)."""
         if self.tracing:
-            self.trace.append(TraceRecord(self.steps, self.now, kind, node, None, {"msg": msg}))
+            self.trace.values += (self.steps, self.now, kind, node, None, msg)
 
     def _boot(self, i, config):
         disk = self.disks[i]
@@ -1015,6 +1046,8 @@ class Cluster:
             heartbeat_interval=self.heartbeat_interval, fast_backoff=self.fast_backoff,
             disruption_guard=self.disruption_guard, current_term=disk.current_term,
             voted_for=disk.voted_for, log=disk.log, **options)
+        if not self.tracing:
+            self.nodes[i].keep_notes = False   # no trace: nobody reads the notes
         machine = self.state_machines[i] = kv.KeyValueStore()
         if disk.snapshot is not None:
             machine.restore(disk.snapshot.data, disk.snapshot.last_included_index)
@@ -1024,28 +1057,30 @@ class Cluster:
         """Act on a node's output: persist, then send, then apply."""
         node = self.nodes[i]
         out = node.ready()
-        disk = self.disks[i]
         if out.persist_hard_state:
+            disk = self.disks[i]
             disk.current_term, disk.voted_for = node.current_term, node.voted_for
         if out.persist_log_from is not None:
             if out.snapshot is not None:
                 self._save_snapshot(i, node, out)   # beyond Figure 2 (§7)
-            else:
-                start = out.persist_log_from
-                disk.log[start - 1 - node.log.snapshot_index:] = node.log[start:]
-        if self.tracing:
-            for note in out.notes:
-                self.trace.append(TraceRecord(self.steps, self.now, note.kind, i, note.rule,
-                                              note.data))
+            else:   # the log from that index on (the disk, like node.log.entries, starts
+                #     after the snapshot's last included index)
+                start = out.persist_log_from - 1 - node.log.snapshot_index
+                self.disks[i].log[start:] = node.log.entries[start:]
+        tracing = self.tracing
+        if tracing:   # each note becomes a record (six values: see raft.sim.trace.Trace)
+            values, step, now = self.trace.values, self.steps, self.now
+            for kind, rule, data in out.notes:
+                values += (step, now, kind, i, rule, data)
         for msg in out.messages:
             self._send(msg)
-        machine = self.state_machines[i]
-        clients = self.clients
+        machine, checker, clients = self.state_machines[i], self.checker, self.clients
         for index, entry in out.apply:
             machine.apply(entry, index)
-            self._record("apply", i, "all-apply", index=index, what=_entry_label(entry))
-            if self.checker is not None:
-                self.checker.on_apply(i, index, entry)
+            if tracing:   # _record("apply", i, "all-apply", index=..., what=...), packed
+                values += (step, now, "apply", i, "all-apply", (index, entry))
+            if checker is not None:
+                checker.on_apply(i, index, entry)
             if clients is not None:   # answer the client whose request this entry was
                 clients.on_apply(i, index, entry)
         if clients is not None:       # ... and the reads this output lets through
@@ -1083,13 +1118,26 @@ class Cluster:
 
     def _schedule_timer(self, i):
         deadline = self.nodes[i].next_deadline()
-        if deadline is not None and self._clocks:
+        if deadline is None:
+            return
+        if self._clocks:
             deadline = self._true_time(i, deadline)   # the node's clock may drift
-        if deadline is not None and deadline < self.now:
+        if deadline < self.now:
             deadline = self.now   # a deadline in the past fires now: the clock never goes back
-        if deadline is not None and self._timer_at.get(i) != deadline:
+        if self._timer_at.get(i) != deadline:
+            self._seq = seq = self._seq + 1
             self._timer_at[i] = deadline
-            self._push(deadline, _TIMER, i)
+            self._timer_seq[i] = seq
+            queued = self._timer_queued.get(i)
+            # An event of this server that comes earlier is already queued: when it comes,
+            # step() queues the timer at its time (most moves are later: a follower's timer
+            # on every AppendEntries, the leader's on every broadcast). Otherwise queue it now.
+            if queued is None or deadline < queued[0]:
+                self._queue_timer(i, deadline, seq)
+
+    def _queue_timer(self, i, time, seq):
+        self._timer_queued[i] = (time, seq)
+        heappush(self._queue, (time, seq, _TIMER, i))
 
     def _push(self, time, kind, payload):
         self._seq += 1
@@ -1101,15 +1149,15 @@ class Cluster:
         return self._faults and not self.can_reach(src, dst)
 
     def _send(self, msg):
-        self.stats[type(msg).__name__] += 1
+        cls = msg.__class__
+        self.stats[cls.__name__] += 1
         dst = msg.dst
         if self.tracing:   # (_record_msg, inlined: this runs for every message)
             # Figure 2, Leaders: an AppendEntries that carries entries is the replication rule
             # at work, an empty one a heartbeat. (Other messages' rules are on the node's notes.)
             rule = (("leader-replicate" if msg.entries else "leader-heartbeat")
-                    if msg.__class__ is AppendEntries else None)
-            self.trace.append(TraceRecord(self.steps, self.now, "send", msg.src, rule,
-                                          {"msg": msg}))
+                    if cls is AppendEntries else None)
+            self.trace.values += (self.steps, self.now, "send", msg.src, rule, msg)
         if dst in self.crashed:
             self._record("drop", dst, None, msg=msg, reason=f"S{dst} is down")
             return
@@ -1117,24 +1165,33 @@ class Cluster:
             if not self.can_reach(msg.src, dst):
                 self._record("drop", dst, None, msg=msg, reason="the link is cut")
                 return
-        rng = self.rng
-        if self.drop_rate and rng.random() < self.drop_rate:
-            self._record("drop", dst, None, msg=msg, reason="lost by the network")
-            return
-        self._launch(msg)
-        if self.duplicate_rate and rng.random() < self.duplicate_rate:
-            self._record_msg("duplicate", dst, msg)
+        if self.drop_rate or self.duplicate_rate or self.reorder_rate:
+            if self.drop_rate and self.rng.random() < self.drop_rate:
+                self._record("drop", dst, None, msg=msg, reason="lost by the network")
+                return
             self._launch(msg)
+            if self.duplicate_rate and self.rng.random() < self.duplicate_rate:
+                self._record_msg("duplicate", dst, msg)
+                self._launch(msg)
+            return
+        # A network that loses, duplicates and delays nothing: _launch(msg), inlined (this runs
+        # for every message; the same random draw and the same event).
+        low, high = self.latency
+        now = self.now
+        at = now + (low + (high - low) * self.rng.random())
+        self._next_flight = fid = self._next_flight + 1
+        self._flights[fid] = _new_flight(fid, msg, now, at)
+        self._seq = seq = self._seq + 1
+        heappush(self._queue, (at, seq, _DELIVER, fid))
 
     def _launch(self, msg):
         low, high = self.latency
-        random = self.rng.random
-        delay = low + (high - low) * random()   # rng.uniform(low, high), as Python computes it
-        if self.reorder_rate and random() < self.reorder_rate:
+        delay = low + (high - low) * self.rng.random()   # rng.uniform(low, high), spelled out
+        if self.reorder_rate and self.rng.random() < self.reorder_rate:
             delay += self.rng.uniform(high, 3 * high)  # held back: later messages overtake it
         self._next_flight = fid = self._next_flight + 1
         now = self.now
-        self._flights[fid] = Flight(fid, msg, now, now + delay)
+        self._flights[fid] = _new_flight(fid, msg, now, now + delay)
         self._seq += 1
         heappush(self._queue, (now + delay, self._seq, _DELIVER, fid))
 
@@ -1156,11 +1213,12 @@ class Cluster:
         if dst in self.crashed:
             self._record("drop", dst, None, msg=msg, reason=f"S{dst} is down")
             return
-        if self._cut(msg.src, dst):
+        if self._faults and not self.can_reach(msg.src, dst):   # (_cut, inlined)
             self._record("drop", dst, None, msg=msg, reason="the link is cut")
             return
         self.delivered += 1
-        self._record_msg("deliver", dst, msg)
+        if self.tracing:   # (_record_msg, inlined)
+            self.trace.values += (self.steps, self.now, "deliver", dst, None, msg)
         self.nodes[dst].step(msg, self._local(dst, self.now) if self._clocks else self.now)
         self._drain(dst)
 
@@ -1457,11 +1515,3 @@ def _as_entry(x, node):
     raise ConfigurationError(f"S{node}: a log entry is a term, a (term, command) pair or an "
                              f"Entry, got {x!r}")
 
-
-def _entry_label(entry):
-    command = entry.command   # (Entry.kind, spelled out: this runs for every applied entry)
-    if command is None:
-        return "no-op"
-    if isinstance(command, Configuration):
-        return f"configuration {command}"
-    return repr(command)

@@ -119,11 +119,7 @@ def snapshot(cluster):
             config=n.config, learners=frozenset(n.learners),
             election_timer_start=n.election_timer_start, election_deadline=n.election_deadline,
             heartbeat_due=n.heartbeat_due, kv=dict(sm.data), applied=tuple(sm.applied))
-    # The records of this step end the trace (steps only grow): walk back to where they start.
-    trace, start = cluster.trace, len(cluster.trace)
-    while start and trace[start - 1].step == cluster.steps:
-        start -= 1
-    records = tuple(trace[start:])
+    records = tuple(cluster.trace.step_records(cluster.steps))   # they end the trace
     snap = ClusterSnapshot(
         step=cluster.steps, now=cluster.now, nodes=nodes, flights=tuple(cluster.in_flight()),
         partition=cluster.partition_groups, disconnected=cluster.disconnected, records=records,

@@ -3,8 +3,12 @@
 A :class:`TraceRecord` has the step it belongs to (one simulator event is one step), the
 simulated time, a ``kind``, the server it concerns, the rule of the paper behind it (a key of
 ``raft.node.RULES``, or None) and its data. ``record.sentence`` renders it as one line of
-English, e.g. "S3 timed out and became candidate for term 2". Sentences are built only when
-asked for, so tracing stays cheap.
+English, e.g. "S3 timed out and became candidate for term 2".
+
+A run's records are a :class:`Trace` (``cluster.trace``): a sequence of TraceRecord to read
+like a list. So that tracing stays cheap, the simulator writes each record as a plain tuple and
+a TraceRecord, its data dict and its sentence are made only when someone reads them (a run
+writes several records per message and reads few of them).
 """
 
 from __future__ import annotations
@@ -12,8 +16,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ..errors import TraceError
-from ..node import (MESSAGE_TYPES, AppendEntries, AppendEntriesReply, Heartbeat, HeartbeatReply,
-                    InstallSnapshot, InstallSnapshotReply, PreVote, PreVoteReply,
+from ..node import (MESSAGE_TYPES, AppendEntries, AppendEntriesReply, Configuration, Heartbeat,
+                    HeartbeatReply, InstallSnapshot, InstallSnapshotReply, PreVote, PreVoteReply,
                     ReadIndexReply, ReadIndexRequest, RequestVote, RequestVoteReply, RULES,
                     TimeoutNow)
 
@@ -57,6 +61,126 @@ class TraceRecord:
 
     def __repr__(self):
         return f"[{self.step} @{self.time:.1f}ms] {self.sentence}"
+
+
+class Trace:
+    """The records of a run, oldest first: a read-only sequence of :class:`TraceRecord`
+    (``len(trace)``, ``trace[i]``, ``trace[a:b]`` as a list, ``for record in trace``).
+
+    The simulator writes each record as six plain values, ``step, time, kind, node, rule,
+    data``, one record after another in the flat list ``values``; a TraceRecord is made when a
+    record is read. ``data`` is the record's data dict, or, for the kinds of ``PACKED`` (the
+    records written for every message), the values that dict is made from: a message for
+    "send", "deliver" and "duplicate", ``(index, entry)`` for "apply".
+
+    Why not a list of TraceRecord: a run writes several records per message and reads few of
+    them, and a growing list of objects (or of tuples) is walked again and again by Python's
+    garbage collector. Tracing cost about 28k machine instructions per message that way, 9k
+    this way (scripts/bench_core.py)."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, records=()):
+        self.values = []   # WIDTH values per record, written by the simulator
+        for record in records:
+            self.append(record)
+
+    def add(self, step, time, kind, node, rule=None, data=None):
+        """Write one record (``data``: a dict, or what ``PACKED[kind]`` makes one from)."""
+        self.values += (step, time, kind, node, rule, {} if data is None else data)
+
+    def append(self, record):
+        """Write a :class:`TraceRecord`."""
+        self.add(record.step, record.time, record.kind, record.node, record.rule, record.data)
+
+    def __len__(self):
+        return len(self.values) // WIDTH
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self._read(k) for k in range(len(self))[index]]
+        count = len(self)
+        if index < 0:
+            index += count
+        if not 0 <= index < count:
+            raise IndexError(f"trace index {index} out of range (the trace has {count} records)")
+        return self._read(index)
+
+    def __iter__(self):
+        values = self.values
+        for at in range(0, len(values), WIDTH):
+            yield _record(*values[at:at + WIDTH])
+
+    def __reversed__(self):
+        for k in reversed(range(len(self))):
+            yield self._read(k)
+
+    def _read(self, k):
+        at = k * WIDTH
+        return _record(*self.values[at:at + WIDTH])
+
+    def step_records(self, step):
+        """The records of step ``step`` (steps only grow along a trace, so they are together)."""
+        values = self.values
+        low, high = 0, len(self)
+        while low < high:   # the first record of step >= step
+            middle = (low + high) // 2
+            if values[middle * WIDTH] < step:
+                low = middle + 1
+            else:
+                high = middle
+        records = []
+        while low < len(self) and values[low * WIDTH] == step:
+            records.append(self._read(low))
+            low += 1
+        return records
+
+    def __eq__(self, other):
+        if isinstance(other, Trace):
+            return list(self) == list(other)
+        if isinstance(other, list):
+            return list(self) == other
+        return NotImplemented
+
+    __hash__ = None
+
+    def __repr__(self):
+        return f"<Trace of {len(self)} records>"
+
+
+#: How many values a record takes in ``Trace.values``.
+WIDTH = 6
+
+
+def entry_label(entry):
+    """How an applied entry reads in its "apply" record: the command's repr, "no-op", or the
+    configuration."""
+    command = entry.command
+    if command is None:
+        return "no-op"
+    if isinstance(command, Configuration):
+        return f"configuration {command}"
+    return repr(command)
+
+
+def _message_data(msg):
+    return {"msg": msg}
+
+
+def _apply_data(packed):
+    index, entry = packed
+    return {"index": index, "what": entry_label(entry)}
+
+
+#: kind -> how a row's packed data becomes the record's data dict (see :class:`Trace`).
+PACKED = {"send": _message_data, "deliver": _message_data, "duplicate": _message_data,
+          "apply": _apply_data}
+
+
+def _record(step, time, kind, node, rule, data):
+    if data.__class__ is not dict:
+        data = PACKED[kind](data)
+    return TraceRecord(step, time, kind, node, rule, data)
 
 
 def _is_message(value):
