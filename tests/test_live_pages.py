@@ -298,3 +298,22 @@ def test_a_bug_switched_on_is_found_and_its_run_turns_a_safety_light_red():
     assert reply["player"]["violation_index"] is not None and seen
     assert reply["scenario"].startswith("cluster ")
     assert not json.loads(live.hunt_bug("no-such-bug"))["ok"]
+
+
+def test_a_mistake_only_the_model_check_catches_still_gets_its_run_animated():
+    """A student's new mistake may pass the stories and the random schedules and fail only the
+    model check: the page then shows the model check's shortest run, not nothing."""
+    import dataclasses
+
+    from raft.classroom.grade_mistakes import CountsStaleVotes
+
+    report = grade.check(CountsStaleVotes, lab=1)
+    assert report.model_check is not None and report.model_check.violation is not None
+    only_mc = dataclasses.replace(
+        report, counterexample=None,
+        results=[r for r in report.results if r.name.startswith("model check")])
+    assert not only_mc.passed
+    cluster, title = live._failed_run(only_mc, CountsStaleVotes, 1)
+    assert title.startswith("The shortest run the model check found")
+    assert report.model_check.violation.prop in title
+    assert len(list(cluster.history())) > 1

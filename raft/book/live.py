@@ -199,6 +199,11 @@ def _failed_run(report, cls, lab):
             return grade.replay_story(cls, lab, story), f"The story that failed: {story}"
         except Exception:   # noqa: BLE001 - a node that cannot even rebuild it: no animation
             continue
+    found = report.model_check
+    if found is not None and found.violation is not None:
+        # A mistake only the model check caught: its shortest run (the search is deterministic).
+        return (found.violation.cluster(check=False),
+                f"The shortest run the model check found: {found.violation.prop}")
     return None
 
 
