@@ -42,9 +42,8 @@ from ..node import LEADER, MAX_ENTRIES_PER_MESSAGE, Configuration, Node
 from ..sim.manual import ManualCluster
 from .result import Result, Violation, make_bounds
 from .rules import EXCEPTION, RULE_CHECKS
-from .state import ABSENT, DOWN, UP, Codec, FixedRng, Server
+from .state import ABSENT, DOWN, FIRE, INSTANT, UP, Codec, FixedRng, Server
 
-FIRE = ("fire",)
 #: The kinds of membership change the search may make (``changes`` counts them): joint
 #: consensus (``change_membership``, §6) or single-server changes (``add_server``, ``promote``,
 #: ``remove_server``, dissertation §4.1).
@@ -59,7 +58,7 @@ REFUSED = {
     "reads": "reads that bypass the log (dissertation §6.4) are not actions of the model, and a "
              "lease is a clock reading compared with the time on clocks that drift",
 }
-T = 0.0   # the instant every action happens at (clock readings are kept relative to it)
+T = INSTANT   # the instant every action happens at (clock readings are kept relative to it)
 PROGRESS_EVERY = 5.0   # seconds between two progress lines of a long run
 
 

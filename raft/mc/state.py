@@ -93,6 +93,11 @@ def heard_from_is_nodes(node_class):
 DEADLINES = frozenset({"heartbeat_due", "transfer_deadline"})
 
 
+#: The instant every action happens at (clock readings are kept relative to it).
+INSTANT = 0.0
+#: The input "a timer fires" (after a pause), beside message numbers and client commands.
+FIRE = ("fire",)
+
 #: What a server slot holds: a running server, a crashed one (its disk), or none yet.
 UP, DOWN, ABSENT = 0, 1, 2
 
