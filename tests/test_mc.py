@@ -188,6 +188,69 @@ def test_finds_the_mistake_with_its_shortest_run(cls, bounds, prop, length):
         assert again.scenario_text() == text
 
 
+def _projections(cls, guard_only, **bounds):
+    """Every state the search keeps, with the servers' clock readings left out, and the
+    smallest depth it is reached at: (result, {projection: depth})."""
+    checker = Checker(cls, make_bounds(3, time_budget=None, **bounds), symmetry=False)
+    for codec in checker.codecs.values():
+        codec.guard_only = guard_only
+    kept = {}
+    keep = checker._result
+
+    def grab(start, seen, *args):
+        kept["seen"], kept["parents"] = seen, args[-3]
+        return keep(start, seen, *args)
+    checker._result = grab
+    result = checker.run()
+    parents, U = kept["parents"], checker.U
+    depth = [0] * len(parents)
+    for k in range(1, len(parents)):
+        depth[k] = depth[parents[k]] + 1
+    out = {}
+    for key, k in kept["seen"].items():
+        servers = tuple((s.kind, s.term, s.vote, s.role, s.log, s.commit_index, s.disk,
+                         s.match and tuple(sorted(s.match.items())))
+                        for s in (checker.servers[x] for x in key[:U]))
+        p = (servers, key[U], checker.counters[key[U + 1]],
+             tuple(sorted(repr(checker.msgs[m]) for m in key[U + 2:])))
+        out[p] = min(out.get(p, depth[k]), depth[k])
+    return result, out
+
+
+def test_forgetting_the_guards_readings_keeps_every_state_at_its_depth():
+    """The §6 guard's readings of this instant are forgotten where no RequestVote of a higher
+    term is in flight to the server (Checker.quiet), and long ago is kept as never: the states
+    the search reaches, their clock readings aside, and the depth of each are the same as when
+    every reading is kept, with far fewer states (docs/model-checking.md)."""
+    bounds = dict(max_term=1, commands=1, crashes=1)
+    fewer, quiet = _projections(Node, True, **bounds)
+    more, kept = _projections(Node, False, **bounds)
+    assert fewer.ok and more.ok and fewer.complete and more.complete
+    assert quiet == kept
+    assert fewer.states * 2 < more.states
+
+
+class CampaignsOnReply(Node):
+    """Starts an election when an AppendEntries reply of a newer term arrives (instead of when
+    its timer fires): a RequestVote sent without a pause, so the quieting is unsound."""
+
+    def handle_append_entries_reply(self, msg, now):
+        super().handle_append_entries_reply(msg, now)
+        if self.role == "follower" and self.may_campaign():
+            self.start_election(now, "follower-timeout")
+
+
+def test_a_node_that_campaigns_without_a_timer_is_searched_without_forgetting_readings():
+    bounds = dict(max_term=2, commands=0, crashes=0, max_depth=10)
+    checker = Checker(CampaignsOnReply, make_bounds(3, time_budget=None, **bounds))
+    result = checker.run()
+    assert checker.rv_without_pause
+    plain = Checker(CampaignsOnReply, make_bounds(3, time_budget=None, **bounds))
+    for codec in plain.codecs.values():
+        codec.guard_only = False
+    assert plain.run().states == result.states
+
+
 def test_the_reference_node_passes_within_the_bounds():
     result = check(Node, max_term=2, commands=1, crashes=0, time_budget=None)
     assert result.ok and result.complete, result.summary
@@ -239,6 +302,15 @@ def test_a_node_value_does_not_depend_on_insertion_order():
     assert codec.freeze(again, 0.0) == one and type(again) is Node
 
 
+class ReadsLastHeard(Node):
+    """Reads last_heard outside the §6 guard (a subclass of its own), so it is kept as it is."""
+
+    def tick(self, now):
+        if self.last_heard is None:
+            pass
+        super().tick(now)
+
+
 def test_clock_readings_are_now_or_long_ago():
     """A reading taken at this instant is NOW; after a pause it is LONG_AGO; a thawed node
     gets times back that behave the same (the §6 guard: heard from a leader recently)."""
@@ -249,6 +321,11 @@ def test_clock_readings_are_now_or_long_ago():
     names, values = codec.freeze(node, 0.0)
     assert values[names.index("last_heard")] is NOW
     names, values = codec.freeze(node, c.pause)
+    # Node reads last_heard only in the §6 guard, where long ago is as good as never.
+    assert values[names.index("last_heard")] is None and codec.guard_only
+    own = Checker(ReadsLastHeard, make_bounds(), symmetry=False).codecs[2]
+    assert not own.guard_only
+    names, values = own.freeze(node, c.pause)
     assert values[names.index("last_heard")] is LONG_AGO
     back = codec.thaw(codec.freeze(node, 0.0), 0.0)
     from raft.node import RequestVote

@@ -38,7 +38,7 @@ from itertools import combinations, permutations
 from ..check.properties import (_fmt, committed_entries_agree, election_safety,
                                 leader_append_only, leader_completeness, log_matching)
 from ..errors import ConfigurationError, RaftError
-from ..node import LEADER, MAX_ENTRIES_PER_MESSAGE, Configuration, Node
+from ..node import LEADER, MAX_ENTRIES_PER_MESSAGE, Configuration, Node, RequestVote
 from ..sim.manual import ManualCluster
 from .result import Result, Violation, make_bounds
 from .rules import EXCEPTION, RULE_CHECKS
@@ -147,6 +147,9 @@ class Checker:
         self._loss_memo = {}
         self.msg_dst = []          # number -> slot index (0-based) of its destination
         self.msg_link = []         # number -> its link, src * 64 + dst
+        self.msg_rv_term = []      # number -> a RequestVote's term (the §6 guard may read the
+        #                            receiver's readings), or -1
+        self.rv_without_pause = False   # a RequestVote was sent other than by a timer firing
         self.hists = []            # number -> (leaders, committed, applied)
         self._hist_numbers = {}
         self.counters = []         # number -> (commands, crashes, duplicates, drops, changes)
@@ -240,7 +243,8 @@ class Checker:
                 targets = (node.config.members | node.learners) - {slot}
                 s.match = {p: m for p, m in node.match_index.items() if p in targets}
             s.has_now = _has_now(frozen)
-            s.aged = None
+            s.guard_now = s.has_now and self.codecs[slot].guard_now(frozen, node.role)
+            s.aged = s.quiet = None
             return s
         return self._server(key, make)
 
@@ -253,6 +257,7 @@ class Checker:
             s.term, s.vote, s.role, s.log = disk[0], disk[1], None, disk[2]
             s.log_id = self._log_number(disk[2])
             s.commit_index, s.match, s.has_now, s.aged = 0, None, False, None
+            s.guard_now, s.quiet = False, None
             return s
         return self._server(key, make)
 
@@ -264,6 +269,7 @@ class Checker:
             s.slot, s.kind, s.frozen, s.disk = slot, ABSENT, None, None
             s.term, s.vote, s.role, s.log, s.log_id = 0, None, None, (), -1
             s.commit_index, s.match, s.has_now, s.aged = 0, None, False, None
+            s.guard_now, s.quiet = False, None
             return s
         return self._server(key, make)
 
@@ -283,6 +289,8 @@ class Checker:
             self.msgs.append(msg)
             self.msg_dst.append(msg.dst - 1)
             self.msg_link.append(msg.src * 64 + msg.dst)
+            self.msg_rv_term.append(msg.term if type(msg) is RequestVote
+                                    and not msg.leadership_transfer else -1)
         return n
 
     def hist_number(self, hist):
@@ -337,6 +345,38 @@ class Checker:
             s.aged = self.up_number(s.slot, node, s.disk or (s.term, s.vote, s.log))
         return s.aged
 
+    def quiet(self, state):
+        """``state`` with this instant's readings forgotten where the §6 guard cannot read
+        them before time passes: a server's readings are read only when a RequestVote of a
+        higher term reaches it; a RequestVote is sent only when a timer fires, after a pause
+        (``rv_without_pause`` says if a node did otherwise), and a pause ages every reading.
+        So a server to which no such RequestVote is in flight behaves, until the next pause,
+        alike with this instant's guard readings or without them; after it, they are gone
+        either way (docs/model-checking.md)."""
+        U = self.U
+        srv = self.servers
+        for i in range(U):
+            s = srv[state[i]]
+            if not s.guard_now:
+                continue
+            term = s.term
+            rv_term = self.msg_rv_term
+            dst = self.msg_dst
+            for m in state[U + 2:]:
+                if rv_term[m] > term and dst[m] == i:
+                    break
+            else:
+                q = s.quiet
+                if q is None:
+                    node = self.codecs[s.slot].thaw(s.frozen, T)
+                    if s.role == LEADER:
+                        node.heard_from = {}
+                    else:
+                        node.last_heard = None
+                    q = s.quiet = self.up_number(s.slot, node, s.disk or (s.term, s.vote, s.log))
+                state = state[:i] + (q,) + state[i + 1:]
+        return state
+
     def outcome(self, code, inp):
         """What input ``inp`` (a message number, FIRE, ("submit", k), ("members", voters))
         does to server ``code``: an Outcome, or None if the node refused (not a transition)."""
@@ -382,6 +422,9 @@ class Checker:
                 except RaftError:
                     return None
             out = node.ready()
+            if inp is not FIRE and not self.rv_without_pause and \
+                    any(type(m) is RequestVote for m in out.messages):
+                self.rv_without_pause = True   # then Checker.quiet is unsound: see run()
         except Exception as e:  # noqa: BLE001 - the node's own code raised
             return Outcome(code, breach=(EXCEPTION, f"{type(e).__name__}: {e}"))
         term, vote, log = s.disk or (s.term, s.vote, s.log)
@@ -535,6 +578,14 @@ class Checker:
 
     def run(self):
         start = time.perf_counter()
+        quiet = any(c.guard_only for c in self.codecs.values())
+        result = self._search(start, quiet)
+        if result is None:   # a node sent a RequestVote without a timer firing: no quieting
+            result = self._search(start, False)
+        return result
+
+    def _search(self, start, quiet):
+        """The breadth-first search; None if ``quiet`` turned out to be unsound."""
         b = self.bounds
         init = self.initial_state()
         seen = {init: 0}
@@ -576,6 +627,8 @@ class Checker:
                 for action, succ, changed, hist_changed, inside, breach in \
                         self.successors(state):
                     transitions += 1
+                    if quiet and self.rv_without_pause:
+                        return None
                     if not inside:
                         # Outside max_term / per_link: checked, but neither kept nor expanded.
                         if breach is None:
@@ -590,6 +643,8 @@ class Checker:
                         return self._result(start, seen, transitions, depth, "violation",
                                             levels, pruned, breach, len(parents) - 1, parents,
                                             actions, perms)
+                    if quiet:
+                        succ = self.quiet(succ)
                     if canonical is None:
                         key, perm = succ, 0
                     else:
