@@ -17,11 +17,11 @@ import sys
 import pytest
 
 from raft import scenario
-from raft.bugs import BUGS
+from raft.bugs import BUGS, CLIENT_BUGS
 from raft.errors import ConfigurationError, InvariantViolation, RaftError, ScenarioError
 from raft.check.properties import PROPERTIES
 from raft.labs.skeleton import Lab1Node
-from raft.mc import (APPLY_RULE, CONFIG_RULE, EXCEPTION, LEADER_COMMIT_RULE, MATCH_RULE,
+from raft.mc import (APPLY_RULE, CONFIG_RULE, EXACTLY_ONCE, EXCEPTION, LEADER_COMMIT_RULE, MATCH_RULE,
                      ONE_VOTE_RULE, OWN_TERM_CHANGE_RULE, PERSIST_RULE, PREV_RULE,
                      STALE_REPLY_RULE, STALE_REQUEST_RULE, TIMER_RULE, TRUNCATE_RULE,
                      VOTE_LOG_RULE, Checker,
@@ -89,6 +89,10 @@ CASES = [
     (ForgetsTimerRestart, dict(max_term=2, commands=0, crashes=0), TIMER_RULE, 1),
     (HeartbeatKeepsTimer, dict(max_term=2, commands=0, crashes=0), TIMER_RULE, 5),
     (BUGS["vote-keeps-timer"], dict(max_term=2, commands=0, crashes=0), TIMER_RULE, 2),
+    # A client's command sent again (its answer lost) is applied twice: the entry forgot the
+    # client id and serial number the state machine's session needs (dissertation §6.3).
+    (CLIENT_BUGS["no-dedup"], dict(max_term=1, commands=1, crashes=0, retries=1),
+     EXACTLY_ONCE, 16),
     # The 2015 bug: a single-server change before the leader committed an entry of its term.
     (BUGS["change-before-own-commit"], dict(servers=4, max_term=1, commands=0, crashes=0,
                                             changes=1, membership="single"),
@@ -249,6 +253,15 @@ def test_a_node_that_campaigns_without_a_timer_is_searched_without_forgetting_re
     for codec in plain.codecs.values():
         codec.guard_only = False
     assert plain.run().states == result.states
+
+
+def test_a_retried_command_is_applied_once_by_the_reference_node():
+    """The reference node keeps each command's client id and serial number in its entry, so
+    the state machine's session recognises a retry, wherever and whenever it is sent again."""
+    result = check(Node, max_term=2, commands=1, crashes=0, retries=2, time_budget=None,
+                   max_depth=16)
+    assert result.violation is None, result.summary
+    assert "retries=2" in result.bounds.text()
 
 
 def test_the_reference_node_passes_within_the_bounds():

@@ -40,7 +40,11 @@ RULES = (PERSIST_RULE, ONE_VOTE_RULE, VOTE_LOG_RULE, STALE_REQUEST_RULE, STALE_R
          FOLLOWER_COMMIT_RULE, LEADER_COMMIT_RULE, APPLY_RULE, MATCH_RULE, CONFIG_RULE,
          OWN_TERM_CHANGE_RULE)
 EXCEPTION = "no exception"
-ALL_PROPERTIES = PROPERTIES + RULES
+#: Beyond Figure 3 (dissertation §6.3): a client's command, sent again after its answer was lost,
+#: is applied once. Judged on the applied entries (the history) by the simulator's own state
+#: machine with client sessions; it needs ``retries`` to arise.
+EXACTLY_ONCE = "a client command is applied once (dissertation §6.3)"
+ALL_PROPERTIES = PROPERTIES + (EXACTLY_ONCE,) + RULES
 
 
 # -- the rules, one function each: (rule, details) if broken, else None --------------------------

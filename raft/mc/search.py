@@ -41,7 +41,7 @@ from ..errors import ConfigurationError, RaftError
 from ..node import LEADER, MAX_ENTRIES_PER_MESSAGE, Configuration, Node, RequestVote
 from ..sim.manual import ManualCluster
 from .result import Result, Violation, make_bounds
-from .rules import EXCEPTION, RULE_CHECKS
+from .rules import EXACTLY_ONCE, EXCEPTION, RULE_CHECKS
 from .state import ABSENT, DOWN, FIRE, INSTANT, UP, Codec, FixedRng, Server
 
 #: The kinds of membership change the search may make (``changes`` counts them): joint
@@ -498,6 +498,8 @@ class Checker:
                               f"{_fmt(first)} before, but S{slot} applied {_fmt(entry)} there")
             else:
                 applied_l.append(entry)
+        if len(applied_l) > len(applied) and breach is None:
+            breach = _applied_twice(applied_l, slot)
         leaders_d = dict(leaders)
         if lead_term:
             b = election_safety(leaders_d, slot, lead_term)
@@ -574,7 +576,7 @@ class Checker:
             else:
                 servers.append(self.absent_number(i))
         hist = self.hist_number(((), (), ()))
-        return tuple(servers) + (hist, self.counter_number((0,) * 7))
+        return tuple(servers) + (hist, self.counter_number((0,) * 8))
 
     def run(self):
         start = time.perf_counter()
@@ -745,7 +747,7 @@ class Checker:
         hist = state[U]
         ctr = state[U + 1]
         net = state[U + 2:]
-        commands, crashes, dups, drops, changes, beats, waits = self.counters[ctr]
+        commands, crashes, dups, drops, changes, beats, waits, retries = self.counters[ctr]
         msg_dst = self.msg_dst
         srv = self.servers
         act = self.action
@@ -798,7 +800,7 @@ class Checker:
 
         # A client command to a running leader.
         if commands < b.commands:
-            c2 = self.counter_number((commands + 1, crashes, dups, drops, changes, beats, waits))
+            c2 = self._bump(ctr, 0, b.commands)
             for i in ups:
                 if srv[servers[i]].role == LEADER:
                     out = self.outcome(servers[i], ("submit", commands + 1))
@@ -806,9 +808,22 @@ class Checker:
                         yield from apply(act(("submit", i + 1, commands + 1)), servers, hist,
                                          c2, net, i, out, all_up, occ, None)
 
+        # A client sends an earlier command again (its answer was lost, or it gave up waiting),
+        # with the same client id and serial number: the state machines must apply it once
+        # (dissertation §6.3).
+        if retries < b.retries and commands:
+            c2 = self._bump(ctr, 7, b.retries)
+            for k in range(1, commands + 1):
+                for i in ups:
+                    if srv[servers[i]].role == LEADER:
+                        out = self.outcome(servers[i], ("submit", k))
+                        if out is not None:
+                            yield from apply(act(("submit", i + 1, k)), servers, hist, c2, net,
+                                             i, out, all_up, occ, None)
+
         # Crash a running server; restart a crashed one.
         if crashes < b.crashes:
-            c2 = self.counter_number((commands, crashes + 1, dups, drops, changes, beats, waits))
+            c2 = self._bump(ctr, 1, b.crashes)
             for i in ups:
                 s = srv[servers[i]]
                 disk = s.disk or (s.term, s.vote, s.log)
@@ -968,10 +983,10 @@ class Checker:
         """The counters after losing ``n`` messages, or None if the drops bound forbids it."""
         if self.bounds.drops is None:
             return ctr
-        commands, crashes, dups, drops, changes, beats, waits = self.counters[ctr]
-        if drops + n > self.bounds.drops:
+        counts = self.counters[ctr]
+        if counts[3] + n > self.bounds.drops:
             return None
-        return self.counter_number((commands, crashes, dups, drops + n, changes, beats, waits))
+        return self.counter_number(counts[:3] + (counts[3] + n,) + counts[4:])
 
     def _losses(self, net, links):
         """Each way of losing messages so that no link holds more than per_link: (the lost
@@ -1001,6 +1016,26 @@ class Checker:
                     new_choices.append((lost + drop, tuple(remaining)))
             choices = new_choices
         return [(tuple(sorted(lost)), left) for lost, left in choices if lost]
+
+
+def _applied_twice(applied, slot):
+    """A client command that the simulator's state machine, applying ``applied`` in order with
+    its client sessions (dissertation §6.3), would apply a second time: (EXACTLY_ONCE, details),
+    or None. (The search's commands are all different, ``x=k``, so a command applied twice is a
+    retry the sessions did not recognise.)"""
+    from ..sim.kv import KeyValueStore
+    store = KeyValueStore()
+    first = {}
+    for index, entry in enumerate(applied, 1):
+        if store.apply(entry, index):
+            command = store.applied[-1]
+            if command in first:
+                return (EXACTLY_ONCE, f"{command} was applied at index {first[command]} and "
+                        f"again at index {index} (S{slot} applied it): the entry at {index} "
+                        f"carries client id {entry.client_id!r} and serial number "
+                        f"{entry.seq!r}, so the state machine could not tell it was a retry")
+            first[command] = index
+    return None
 
 
 def _refused(switch, node_class, asked):
