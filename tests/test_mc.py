@@ -21,8 +21,8 @@ from raft.bugs import BUGS, CLIENT_BUGS
 from raft.errors import ConfigurationError, InvariantViolation, RaftError, ScenarioError
 from raft.check.properties import PROPERTIES
 from raft.labs.skeleton import Lab1Node
-from raft.mc import (APPLY_RULE, CONFIG_RULE, EXACTLY_ONCE, EXCEPTION, LEADER_COMMIT_RULE, MATCH_RULE,
-                     ONE_VOTE_RULE, OWN_TERM_CHANGE_RULE, PERSIST_RULE, PREV_RULE,
+from raft.mc import (APPLY_RULE, CONFIG_RULE, EXACTLY_ONCE, EXCEPTION, LEADER_COMMIT_RULE,
+                     MATCH_RULE, ONE_VOTE_RULE, OWN_TERM_CHANGE_RULE, PERSIST_RULE, PREV_RULE,
                      STALE_REPLY_RULE, STALE_REQUEST_RULE, TIMER_RULE, TRUNCATE_RULE,
                      VOTE_LOG_RULE, Checker,
                      action_text, check, make_bounds, replay)

@@ -64,7 +64,8 @@ def test_totals_and_markdown_count_the_rows():
     assert page.count("<tr>") == 1 + len(rows) + 1 and page.count("<th>") == 5
     assert '<td title="seed 3: y">✔ seed 3</td>' in page and "<td>" in page
     assert "<strong>1 of 2</strong> lab solutions" in page
-    assert "<td title=\"not in the model: reads=&#x27;lease&#x27; refused\">not in the model" in page
+    assert ('<td title="not in the model: reads=&#x27;lease&#x27; refused">not in the model'
+            in page)
 
 
 def test_the_client_bugs_rows():

@@ -135,8 +135,8 @@ def main(argv=None):
         bounds = dict(max_term=args.max_term, commands=args.commands, crashes=args.crashes,
                       per_link=args.per_link, duplicates=args.duplicates, drops=args.drops,
                       changes=args.changes, spares=args.spares, heartbeats=args.heartbeats,
-                      waits=args.waits, retries=args.retries, max_depth=args.max_depth, max_states=args.max_states,
-                      time_budget=args.time_budget)
+                      waits=args.waits, retries=args.retries, max_depth=args.max_depth,
+                      max_states=args.max_states, time_budget=args.time_budget)
         progress = None if args.quiet else stderr_progress
         shown = Bounds(servers=args.servers, **bounds).text()
         print(f"checking {node_class.__name__}: {shown}", flush=True)
