@@ -588,6 +588,7 @@ def test_fire_and_duplicate_need_a_manual_cluster(line):
     (dict(per_link=1.5), "per_link"),
     (dict(drops="many"), "drops"),
     (dict(heartbeats=-1), "heartbeats"),
+    (dict(retries=-1), "retries"),
     (dict(max_depth=-2), "max_depth"),
     (dict(time_budget=0), "time_budget"),
     (dict(depth=3), "unknown bound 'depth'"),

@@ -34,6 +34,7 @@ they never age).
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 from ..errors import ConfigurationError
 from ..node import LEADER, Log, Node, Ready
@@ -111,6 +112,7 @@ def _loads(code, names):
     return any(_loads(const, names) for const in code.co_consts if hasattr(const, "co_code"))
 
 
+@functools.lru_cache(maxsize=64)
 def guard_readings_are_nodes(node_class):
     """Whether ``node_class`` reads the §6 guard's clock readings only as Node does (see
     :data:`GUARD_READERS`)."""
