@@ -462,7 +462,7 @@
         out.error(reply.error, "Your file could not be graded: " + reply.error.type + ": " + reply.error.message);
         self.status.textContent = "Python raised an error before grading (" + seconds(ms) + ").";
       } else {
-        var verdict = out.note(reply.passed ? "PASSED: every story and every random schedule." :
+        var verdict = out.note(reply.passed ? "PASSED: every check in the report below." :
           "FAILED: the report says what broke and how to replay it.", reply.passed ? "ok" : "bad");
         verdict.setAttribute("data-field", "verdict");
         verdict.setAttribute("data-passed", reply.passed ? "true" : "false");
