@@ -206,6 +206,52 @@
     return null;
   }
 
+  /* A run or a grading is under way (on) or over (off): its button, the Stop button and the
+     box's busy state. */
+  function busy(owner, go, on) {
+    go.disabled = on;
+    owner.stopButton.hidden = !on;
+    if (on) owner.box.setAttribute("aria-busy", "true");
+    else owner.box.removeAttribute("aria-busy");
+  }
+
+  /* What a failed call says: why it stopped (a time limit, the reader's Stop, a restart) or
+     the error itself; the promise then gives null. */
+  function failed(owner, out, job, limit, cannot) {
+    return function (err) {
+      var why = stopped(err, job, limit);
+      if (why) out.note(why, "bad");
+      else out.error(err);
+      owner.status.textContent = why ? "Stopped." : cannot;
+      owner.last = null;
+      return null;
+    };
+  }
+
+  /* Progress shown in a bar and the status line (with the time taken, every tick of the job);
+     gives the onProgress function to hand to the worker. */
+  function showProgress(owner, job, bar, what) {
+    bar.hidden = false;
+    bar.value = 0;
+    job.onTick = function (ms) { owner.status.textContent = what + " (" + seconds(ms) + ")"; };
+    return function (p) {
+      if (typeof p.fraction === "number") bar.value = p.fraction;
+      what = p.text || what;
+      owner.status.textContent = what;
+    };
+  }
+
+  /* The end of a run or a grading, however it went. */
+  function finished(owner, go, more) {
+    return function (reply) {
+      owner.running = null;
+      owner.job = null;
+      if (more) more();
+      busy(owner, go, false);
+      return reply;
+    };
+  }
+
   /* While Python loads (the first run on a page), its progress goes to `fn` (one listener per
    * box, kept by the worker across restarts). */
   function starting(owner, fn) {
@@ -281,10 +327,8 @@
     var job = this.job = new Job("exercise");
     job.onTick = function (ms) { if (ms > 1500) self.status.textContent = "Running… " + seconds(ms); };
     out.clear();
-    this.runButton.disabled = true;
-    this.stopButton.hidden = false;
+    busy(this, this.runButton, true);
     this.status.textContent = "Running…";
-    this.box.setAttribute("aria-busy", "true");
     this.running = starting(this, function (p) { self.status.textContent = p.text || "Loading Python…"; }).then(function () {
       return live().call("raft.book.live:run_cell", [self.editor.value(), cfg.prelude, cfg.label], {
         timeout: limits.exercise,
@@ -305,21 +349,8 @@
       self.status.textContent = (reply.ok ? "Done" : "Stopped by an error") + " in " + seconds(ms) + ".";
       self.last = reply;
       return reply;
-    }, function (err) {
-      var why = stopped(err, job, limits.exercise);
-      if (why) out.note(why, "bad");
-      else out.error(err);
-      self.status.textContent = why ? "Stopped." : "Python could not run it.";
-      self.last = null;
-      return null;
-    }).then(function (reply) {
-      self.running = null;
-      self.job = null;
-      self.runButton.disabled = false;
-      self.stopButton.hidden = true;
-      self.box.removeAttribute("aria-busy");
-      return reply;
-    });
+    }, failed(this, out, job, limits.exercise, "Python could not run it."))
+      .then(finished(this, this.runButton));
     return this.running;
   };
 
@@ -438,20 +469,10 @@
     var self = this, out = this.output, cfg = this.cfg, bar = this.progress;
     var job = this.job = new Job("lab");
     out.clear();
-    this.gradeButton.disabled = true;
-    this.stopButton.hidden = false;
-    bar.hidden = false;
-    bar.value = 0;
-    this.box.setAttribute("aria-busy", "true");
-    var what = "";
-    job.onTick = function (ms) { self.status.textContent = what + " (" + seconds(ms) + ")"; };
-    var onProgress = function (p) {
-      if (typeof p.fraction === "number") bar.value = p.fraction;
-      what = p.text || what;
-      self.status.textContent = what;
-    };
+    busy(this, this.gradeButton, true);
+    var onProgress = showProgress(this, job, bar, "");
     this.running = starting(this, onProgress).then(function () {
-      what = "Grading…";
+      onProgress({ text: "Grading…" });
       return live().call("raft.book.live:grade_lab", [cfg.lab, self.file(), cfg.class_name, cfg.file_name],
         { timeout: limits.lab, onProgress: onProgress,
           onStdout: function (t) { out.print(t, "stdout"); },
@@ -462,7 +483,7 @@
         out.error(reply.error, "Your file could not be graded: " + reply.error.type + ": " + reply.error.message);
         self.status.textContent = "Python raised an error before grading (" + seconds(ms) + ").";
       } else {
-        var verdict = out.note(reply.passed ? "PASSED: every story and every random schedule." :
+        var verdict = out.note(reply.passed ? "PASSED: every check in the report below." :
           "FAILED: the report says what broke and how to replay it.", reply.passed ? "ok" : "bad");
         verdict.setAttribute("data-field", "verdict");
         verdict.setAttribute("data-passed", reply.passed ? "true" : "false");
@@ -472,22 +493,8 @@
       }
       self.last = reply;
       return reply;
-    }, function (err) {
-      var why = stopped(err, job, limits.lab);
-      if (why) out.note(why, "bad");
-      else out.error(err);
-      self.status.textContent = why ? "Stopped." : "Python could not grade it.";
-      self.last = null;
-      return null;
-    }).then(function (reply) {
-      self.running = null;
-      self.job = null;
-      bar.hidden = true;
-      self.gradeButton.disabled = false;
-      self.stopButton.hidden = true;
-      self.box.removeAttribute("aria-busy");
-      return reply;
-    });
+    }, failed(this, out, job, limits.lab, "Python could not grade it."))
+      .then(finished(this, this.gradeButton, function () { bar.hidden = true; }));
     return this.running;
   };
 
@@ -557,17 +564,8 @@
     var self = this, out = this.output, bar = this.progress;
     var job = this.job = new Job("zoo");
     out.clear();
-    bar.hidden = false;
-    bar.value = 0;
-    this.huntButton.disabled = true;
-    this.stopButton.hidden = false;
-    var what = "Hunting " + name + "…";
-    job.onTick = function (ms) { self.status.textContent = what + " (" + seconds(ms) + ")"; };
-    var onProgress = function (p) {
-      if (typeof p.fraction === "number") bar.value = p.fraction;
-      what = p.text || what;
-      self.status.textContent = what;
-    };
+    busy(this, this.huntButton, true);
+    var onProgress = showProgress(this, job, bar, "Hunting " + name + "…");
     this.running = starting(this, onProgress).then(function () {
       return live().call("raft.book.live:hunt_bug", [name], { timeout: limits.zoo, onProgress: onProgress });
     }).then(function (text) {
@@ -590,21 +588,8 @@
       self.status.textContent = "Done in " + seconds(ms) + ".";
       self.last = reply;
       return reply;
-    }, function (err) {
-      var why = stopped(err, job, limits.zoo);
-      if (why) out.note(why, "bad");
-      else out.error(err);
-      self.status.textContent = why ? "Stopped." : "Python could not run the search.";
-      self.last = null;
-      return null;
-    }).then(function (reply) {
-      self.running = null;
-      self.job = null;
-      bar.hidden = true;
-      self.huntButton.disabled = false;
-      self.stopButton.hidden = true;
-      return reply;
-    });
+    }, failed(this, out, job, limits.zoo, "Python could not run the search."))
+      .then(finished(this, this.huntButton, function () { bar.hidden = true; }));
     return this.running;
   };
 

@@ -833,6 +833,7 @@ class Node:
     poll_start = None         # pre-vote: when that poll began
     transfer_target = None    # leadership transfer, as leader: to whom, or None
     transfer_deadline = None  # ... and when it is given up
+    timeout_now_term = None   # ... the last term in which we sent TimeoutNow (no lease in it)
     # Reads that bypass the log (dissertation §6.4), the same way: the mode and its state are
     # class-level defaults until ``reads`` asks for another mode (``init_reads``).
     reads = "log"             # a read is an entry like a write (see READ_MODES)
@@ -1482,6 +1483,7 @@ class Node:
         """Once the target holds everything we hold, tell it to campaign now."""
         if peer == self.transfer_target and self.match_index[peer] >= self.log.last_index:
             self.note("transfer", "tr-timeout-now", target=peer)
+            self.timeout_now_term = self.current_term   # reads (§6.4.1): see extend_lease
             self.send(TimeoutNow(src=self.id, dst=peer, term=self.current_term))
 
     def check_transfer(self, now):
@@ -2049,8 +2051,10 @@ class Node:
         """§6.4.1: the lease starts when the confirmed round was *sent* (the followers restarted
         their timers after that) and lasts the minimum election timeout divided by the drift
         bound, measured on our own clock. No lease while a transfer is under way: the target may
-        be elected at once, without waiting for any timer."""
-        if self.transfer_target is not None:
+        be elected at once, without waiting for any timer. Nor for the rest of a term in which we
+        sent TimeoutNow, even once the transfer was given up: that message may still be on the
+        network, and a late one makes its target campaign at once all the same."""
+        if self.transfer_target is not None or self.timeout_now_term == self.current_term:
             return
         start = self.round_sent[confirmed]
         until = start + self.election_timeout[0] / self.drift_bound

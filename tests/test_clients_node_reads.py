@@ -290,16 +290,64 @@ def test_a_lease_ends_when_a_leadership_transfer_begins():
     assert node.take_read_states() == [("r1", 1)] and node.lease_until is None
 
 
-def test_a_lease_given_up_for_a_transfer_does_not_come_back_when_it_is_abandoned():
-    """§6.4.1 with §3.10: a transfer given up after an election timeout leaves the leader
-    without a lease: the lease it had is not restored, and only acknowledgments that arrive
-    after the transfer is over earn a new one."""
+def abandoned_transfer(target_caught_up):
+    """A leader with a lease hands over to server 2 and gives up after an election timeout;
+    ``target_caught_up`` decides whether server 2 already held the whole log, so that
+    TimeoutNow left at once. Returns the leader and the time after the abort."""
     node = make_leader(reads="lease")
+    if not target_caught_up:
+        node.propose("x=1", now=1)                   # entry 2, which server 2 does not have
+        node.ready()
     node.read_index("r0", now=1)
-    node.step(ack(sent(node, Heartbeat)[0].round, 2), now=2)
+    node.step(ack(sent(node, Heartbeat)[0].round, 3), now=2)
+    node.take_read_states()
     node.transfer_leadership(2, now=3)
+    timeout_now = [m for m in node.ready().messages if type(m).__name__ == "TimeoutNow"]
+    assert bool(timeout_now) == target_caught_up
     node.tick(3 + ELECTION[0])                       # tr-abort (and a heartbeat with a round)
     assert node.transfer_target is None and node.lease_until is None
     node.ready()
-    node.read_index("r1", now=3 + ELECTION[0] + 1)
-    assert sent(node, Heartbeat), "without a lease the read needs a round"
+    return node, 3 + ELECTION[0] + 1
+
+
+def renew(node, now):
+    """A read at ``now`` with a round that server 3 acknowledges; True if it left a lease."""
+    node.read_index("r", now)
+    round_ = sent(node, Heartbeat)
+    assert round_, "without a lease the read needs a round"
+    node.step(ack(round_[0].round, 3, term=node.current_term), now + 1)
+    assert [ctx for ctx, _ in node.take_read_states()] == ["r"]    # ReadIndex stays safe
+    return node.lease_holds(now + 2)
+
+
+def test_a_lease_given_up_for_a_transfer_without_timeout_now_comes_back_after_the_abort():
+    """§6.4.1 with §3.10: a transfer given up before the target caught up sent no TimeoutNow,
+    so nothing can make a server campaign early: the lease it had is not restored, but
+    acknowledgments that arrive after the transfer is over earn a new one."""
+    node, now = abandoned_transfer(target_caught_up=False)
+    assert renew(node, now)
+
+
+def test_no_lease_for_the_rest_of_a_term_in_which_timeout_now_was_sent():
+    """§6.4.1 with §3.10: a TimeoutNow may still be on the network when its transfer is given
+    up; if it arrives late, its target campaigns at once and the others grant their votes
+    although they heard from their leader moments ago. So a leader that sent one takes no
+    lease for the rest of that term (its reads take a round, as ReadIndex); a later term's
+    leadership takes leases again."""
+    node, now = abandoned_transfer(target_caught_up=True)
+    assert not renew(node, now)
+    assert not renew(node, now + 500)
+    assert node.timeout_now_term == node.current_term == 1
+    # Deposed and elected again in term 3: leases are back.
+    node.step(AppendEntries(src=2, dst=1, term=2, leader_id=2, prev_log_index=1, prev_log_term=1,
+                            entries=(), leader_commit=1), now + 600)
+    assert node.role == FOLLOWER
+    node.timeout_now(now + 700)                      # term 3
+    for peer in (2, 3):
+        node.step(RequestVoteReply(src=peer, dst=1, term=3, vote_granted=True), now + 701)
+    for peer in (2, 3):
+        node.step(AppendEntriesReply(src=peer, dst=1, term=3, success=True,
+                                     match_index=node.log.last_index), now + 702)
+    node.ready()
+    assert node.role == LEADER and node.current_term == 3
+    assert renew(node, now + 703)

@@ -27,6 +27,8 @@ from raft.sim.actions import Crash, Heal, Members, Partition, Restart, Run, Subm
 from raft.check import SafetyChecker
 from raft.node import Node
 
+from fuzz_helpers import heal_and_check_liveness, replay_failure
+
 SCHEDULES = int(os.environ.get("RAFT_FUZZ_SCHEDULES", "2000"))
 CHUNKS = 6
 PER_CHUNK = -(-SCHEDULES // CHUNKS)
@@ -72,41 +74,13 @@ def schedule(seed, actions=40):
     return cluster
 
 
-def heal_and_check_liveness(cluster):
-    """Liveness (§5.2, §5.3): once the network is healed and every server is up, a leader is
-    elected and a new command commits (a client retries, with the same id and number, if its
-    leader loses office before the command commits)."""
-    cluster.heal()
-    for i in sorted(cluster.crashed):
-        cluster.restart(i)
-    cluster.set_network(drop=0, duplicate=0, reorder=0)
-    for _ in range(20):
-        assert cluster.run_until(lambda c: c.leader() is not None, 5000), "no leader elected"
-        try:
-            cluster.submit("final=1", client_id="liveness", seq=1)
-        except NotLeader:
-            continue
-
-        def committed(c):
-            leader = c.leader()
-            if leader is None:
-                return False
-            voters = c.config(leader).voters
-            return sum("final=1" in c.applied(i) for i in voters) * 2 > len(voters)
-        if cluster.run_until(committed, 1000):
-            return
-    raise AssertionError("no command committed after the network healed")
-
-
 def run_seed(seed):
     cluster = None
     try:
         cluster = schedule(seed)
         heal_and_check_liveness(cluster)
     except (InvariantViolation, AssertionError) as error:
-        text = cluster.scenario_text() if cluster is not None else "(cluster not built)"
-        raise AssertionError(f"seed {seed} failed: {error}\n--- replay with "
-                             f"raft.scenario.run(text):\n{text}") from error
+        raise replay_failure(f"seed {seed}", error, cluster) from error
     return cluster
 
 

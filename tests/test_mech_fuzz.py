@@ -28,6 +28,8 @@ from raft import Cluster, scenario
 from raft.errors import (ConfigurationError, InvariantViolation, LeadershipTransferInProgress,
                          MembershipChangeInProgress, NodeCrashed, NotLeader)
 
+from fuzz_helpers import heal_and_check_liveness, replay_failure
+
 #: The switches the schedules run with. Keep each mechanism alone, and pair it with the others.
 OPTION_SETS = [
     {"pre_vote": True},
@@ -90,42 +92,13 @@ def schedule(seed, options, actions=40):
     return cluster
 
 
-def heal_and_check_liveness(cluster):
-    """Once the network is healed and every server is up, a leader is elected and a new
-    command commits on a majority of its voters (a client retries, with the same id and
-    number, while leadership moves)."""
-    cluster.heal()
-    for i in sorted(cluster.crashed):
-        cluster.restart(i)
-    cluster.set_network(drop=0, duplicate=0, reorder=0)
-    for _ in range(30):
-        assert cluster.run_until(lambda c: c.leader() is not None, 5000), "no leader elected"
-        try:
-            cluster.submit("final=1", client_id="liveness", seq=1)
-        except (NotLeader, LeadershipTransferInProgress):
-            cluster.run(50)
-            continue
-
-        def committed(c):
-            leader = c.leader()
-            if leader is None:
-                return False
-            voters = c.config(leader).voters
-            return sum("final=1" in c.applied(i) for i in voters) * 2 > len(voters)
-        if cluster.run_until(committed, 1000):
-            return
-    raise AssertionError("no command committed after the network healed")
-
-
 def run_seed(seed, options):
     cluster = None
     try:
         cluster = schedule(seed, options)
-        heal_and_check_liveness(cluster)
+        heal_and_check_liveness(cluster, attempts=30)
     except (InvariantViolation, AssertionError) as error:
-        text = cluster.scenario_text() if cluster is not None else "(cluster not built)"
-        raise AssertionError(f"options {options}, seed {seed} failed: {error}\n--- replay with "
-                             f"raft.scenario.run(text):\n{text}") from error
+        raise replay_failure(f"options {options}, seed {seed}", error, cluster) from error
     return cluster
 
 

@@ -30,6 +30,8 @@ from raft.fuzz.generate import DEFAULT_PROFILE, generate
 from raft.fuzz.run import run_schedule
 from raft.node import Node
 
+from fuzz_helpers import heal_and_check_liveness, replay_failure
+
 SCHEDULES = int(os.environ.get("RAFT_FUZZ_SNAPSHOT_SCHEDULES", "1200"))
 CHUNKS = 4
 PER_CHUNK = -(-SCHEDULES // CHUNKS)
@@ -100,41 +102,13 @@ def drive(cluster, r, actions):
             pass   # the schedule asked for something the cluster refuses; carry on
 
 
-def heal_and_check_liveness(cluster):
-    """Liveness (§5.2, §5.3, §7): with the network healed and every server up, a leader is
-    elected and a new command reaches the state machines of a majority of the voters, whether
-    they apply it from the log or receive it in a snapshot."""
-    cluster.heal()
-    for i in sorted(cluster.crashed):
-        cluster.restart(i)
-    cluster.set_network(drop=0, duplicate=0, reorder=0)
-    for _ in range(20):
-        assert cluster.run_until(lambda c: c.leader() is not None, 5000), "no leader elected"
-        try:
-            cluster.submit("final=1", client_id="liveness", seq=1)
-        except NotLeader:
-            continue
-
-        def reached(c):
-            leader = c.leader()
-            if leader is None:
-                return False
-            voters = c.config(leader).voters
-            return sum(c.state_machine(i).get("final") == "1" for i in voters) * 2 > len(voters)
-        if cluster.run_until(reached, 1000):
-            return
-    raise AssertionError("no command committed after the network healed")
-
-
 def run_seed(seed):
     cluster, r = build(seed)
     try:
         drive(cluster, r, 40)
         heal_and_check_liveness(cluster)
     except (InvariantViolation, AssertionError) as error:
-        text = cluster.scenario_text()
-        raise AssertionError(f"seed {seed} ({options_for(seed)}) failed: {error}\n--- replay "
-                             f"with raft.scenario.run(text):\n{text}") from error
+        raise replay_failure(f"seed {seed} ({options_for(seed)})", error, cluster) from error
     return cluster
 
 

@@ -495,7 +495,7 @@ class LeaseFromReply(ClientBug):
         return reads.slow_round_replies(seed, node_class=node_class)
 
     def extend_lease(self, confirmed, now):
-        if self.transfer_target is not None:
+        if self.transfer_target is not None or self.timeout_now_term == self.current_term:
             return
         start = now  # BUG: should be self.round_sent[confirmed], when the round was sent
         until = start + self.election_timeout[0] / self.drift_bound

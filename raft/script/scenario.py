@@ -8,7 +8,9 @@ what happens to it, with ``expect`` lines that must hold::
                           # disruption_guard=no max_entries_per_message=64
                           # snapshot_threshold=20 (log compaction, §7)
                           # pre_vote=yes check_quorum=yes (chapter 10)
-    log 1: 1 1 2          # optional starting state: terms of S1's log, index 1 first
+    log 1: 1 1 2          # optional starting state: S1's log, index 1 first, one word an entry:
+    log 2: 1 1:x=1 '2:append y a' 3:{1,2,3} 3:x=2@c1/4   # a term (no-op), term:command,
+                          # term:configuration, a client's command @client/serial number
     term 1: 3             # S1's current_term (default: its last log term)
     vote 1: 1             # S1's voted_for
     mode lenient          # optional: skip actions that make no sense when their turn comes
@@ -56,12 +58,14 @@ Errors in the text raise :class:`~raft.errors.ScenarioError` with the line numbe
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass
 
 from .. import errors
 from ..errors import ExpectationFailed, ScenarioError
 from ..node import Node
-from ..sim.actions import VERBS, Action, Duplicate, Fire, Setup, _ms, number_text
+from ..sim.actions import (VERBS, Action, Duplicate, Fire, Setup, _ms, number_text,
+                            parse_entry)
 from ..sim.cluster import Cluster
 from ..sim.manual import ManualCluster
 
@@ -229,7 +233,7 @@ def load(text):
                 if body:
                     raise ScenarioError(f"'{head}' sets the starting state; put it before "
                                         "the first action")
-                _read_state(head, words, state)
+                _read_state(head, _quoted_words(raw) if head == "log" else words, state)
             elif head == "mode":
                 if body:
                     raise ScenarioError("'mode' comes before the first action")
@@ -334,12 +338,21 @@ def _int(word):
         raise ScenarioError(f"expected a whole number, got {word!r}") from None
 
 
+def _quoted_words(raw):
+    """The words of a line in which a word may be quoted to hold spaces (a ``log`` line's
+    entries: ``'1:append x a'``)."""
+    try:
+        return shlex.split(_COMMENT.split(raw, 1)[0])
+    except ValueError as e:
+        raise ScenarioError(f"{e} (a quote opened and never closed?)") from None
+
+
 def _read_state(head, words, state):
     if len(words) < 2 or not words[1].endswith(":"):
         raise ScenarioError(f"write '{head} N: ...' (a server id and a colon)")
     node, rest = _int(words[1][:-1]), words[2:]
     if head == "log":
-        state["logs"][node] = [_int(w) for w in rest]
+        state["logs"][node] = [parse_entry(w, node) for w in rest]
     elif len(rest) != 1:
         raise ScenarioError(f"'{head} N: value' takes one value")
     elif head == "term":

@@ -31,6 +31,7 @@ This module only describes actions; it imports nothing of the simulator.
 from __future__ import annotations
 
 import math
+import shlex
 import re
 from dataclasses import dataclass, fields
 from typing import ClassVar
@@ -833,6 +834,74 @@ SETTING_ALIASES = {"heartbeat": "heartbeat_interval", "max_entries": "max_entrie
 _BOOL = {"yes": True, "on": True, "true": True, "no": False, "off": False, "false": False}
 
 
+# -- log entries in the starting state ---------------------------------------------------------
+
+_CLIENT = re.compile(r"@([^\s@/]+)/(\d+)$")   # an entry's client and serial number, at the end
+_CONFIG = re.compile(r"^(?:\{([\d,]*)\}\+)?\{([\d,]*)\}(?: non-voting \{([\d,]*)\})?$")
+
+
+def entry_text(entry):
+    """One log entry of a starting state as one word of a ``log N:`` line: its term alone for a
+    no-op (``2``); ``term:command`` for a command (``1:x=1``, quoted if it has spaces:
+    ``'1:append x a'``); ``term:configuration`` as the configuration prints (``1:{1,2,3}``,
+    ``2:{1,2,3}+{1,2,4}``); ``@client/seq`` at the end for a client's command (``1:x=1@c1/3``).
+    An int or a ``(term, command)`` pair, as ``Cluster(logs=...)`` takes, is written the same."""
+    if isinstance(entry, int):
+        return str(entry)
+    term, command = entry[0], entry[1]
+    client, seq = (entry[2], entry[3]) if len(entry) > 3 else (None, None)
+    if command is None and client is None:
+        return str(term)
+    word = f"{term}:{'' if command is None else command}"
+    if client is not None:
+        word += f"@{client}/{seq}"
+    elif _CLIENT.search(word):
+        word += "@/"   # "no client", so that a command ending in "@a/1" is not read as one
+    return shlex.quote(word)
+
+
+def parse_entry(word, node):
+    """The log entry a word of a ``log N:`` line stands for (see :func:`entry_text`), as
+    ``Cluster(logs=...)`` takes it: a term alone, or an ``Entry``. Raises ScenarioError naming
+    the word and the server."""
+    from ..node import Configuration, ConfigurationWithNonVoters, Entry
+    term, colon, rest = word.partition(":")
+    try:
+        term = int(term)
+    except ValueError:
+        raise ScenarioError(f"S{node}: log entry {word!r}: it starts with its term, a whole "
+                            "number (write '2', '2:x=1' or '2:{1,2,3}')") from None
+    if term < 1:
+        raise ScenarioError(f"S{node}: log entry {word!r}: terms start at 1")
+    if not colon:
+        return term
+    client = seq = None
+    if rest.endswith("@/"):
+        rest = rest[:-2]
+    else:
+        match = _CLIENT.search(rest)
+        if match:
+            client, seq, rest = match.group(1), int(match.group(2)), rest[:match.start()]
+    config = _CONFIG.match(rest)
+    if config:
+        old, new, non_voters = (None if part is None
+                                else frozenset(int(x) for x in part.split(",") if x)
+                                for part in config.groups())
+        if not new:
+            raise ScenarioError(f"S{node}: log entry {word!r}: a configuration has voters")
+        command = (ConfigurationWithNonVoters(new, old, non_voters) if non_voters
+                   else Configuration(new, old))
+    elif rest:
+        try:
+            kv.parse_command(rest)
+        except ValueError as e:
+            raise ScenarioError(f"S{node}: log entry {word!r}: {e}") from None
+        command = rest
+    else:
+        command = None
+    return Entry(term, command, client, seq)
+
+
 @dataclass(frozen=True)
 class Setup:
     """A cluster's settings (the keyword arguments of ``Cluster`` that a scenario's first line
@@ -891,15 +960,13 @@ class Setup:
         return " ".join(words)
 
     def state_lines(self):
-        """The starting state: ``log 1: 1 1 2`` (terms of S1's log), ``term 1: 3``,
-        ``vote 1: 2``. A log entry's command is not written (only its term)."""
+        """The starting state: ``log 1: 1 1:x=1 2:{1,2,3}`` (S1's log, one word per entry, see
+        :func:`entry_text`), ``term 1: 3``, ``vote 1: 2``."""
         lines = []
         for kind, given in (("log", self.logs), ("term", self.terms), ("vote", self.votes)):
             for i, value in sorted((given or {}).items()):
                 if kind == "log":
-                    terms = [getattr(e, "term", e[0] if isinstance(e, tuple) else e)
-                             for e in value]
-                    lines.append(f"log {i}: " + " ".join(str(t) for t in terms))
+                    lines.append(f"log {i}: " + " ".join(entry_text(e) for e in value))
                 else:
                     lines.append(f"{kind} {i}: {'none' if value is None else value}")
         return lines
