@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import re
 import sys
 from pathlib import Path
@@ -136,5 +137,19 @@ def main(argv=None):
                         "bug or list")
 
 
+def console(argv=None):
+    """``main`` for a shell: a reader that stops reading (``python -m raft.grade lab1 ... |
+    head``) ends the command quietly, with status 1, as Python's documentation advises for a
+    closed pipe, not with a BrokenPipeError traceback."""
+    try:
+        status = main(argv)
+        sys.stdout.flush()           # a closed pipe shows here, while it can still be caught
+    except BrokenPipeError:
+        # Python flushes stdout again at exit: point it at nothing, so that flush is silent.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    return status
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(console())
