@@ -203,6 +203,15 @@ def test_the_skeleton_s_report_names_the_method_on_every_line(page, tmp_path):
         assert "model check" in report.splitlines()[-2]
 
 
+def test_the_skeleton_in_the_page_gets_its_report_and_no_animation():
+    """Nothing is written yet, so there is no run to watch (before: the model check's "run",
+    which stops before its first action, was animated)."""
+    lab, source = skeleton(LAB_PAGES[0])
+    reply = json.loads(live.grade_lab(1, source, "StudentNode", lab["file_name"]))
+    assert reply["ok"] and not reply["passed"] and "not written yet" in reply["report"]
+    assert reply["player"] is None and reply["more"] == []
+
+
 # -- the file's name, the shell --------------------------------------------------------------------
 
 @pytest.mark.parametrize("page", LAB_PAGES, ids=lambda p: p.stem)

@@ -14,7 +14,9 @@ The pages run this module in Pyodide, in the web worker of ``_assets/raft-live-w
   does: the file is loaded as a module the way the shell grader loads it and graded by
   :func:`raft.grade.check`, so the verdict is the shell grader's word for word. A failed grade
   comes with the animation of the run that failed (the shrunk counterexample, replayed by
-  :func:`raft.grade.replay`, or the failed story, by :func:`raft.grade.replay_story`).
+  :func:`raft.grade.replay`, else the failed story, by :func:`raft.grade.story_run`, else the
+  model check's shortest run), pointing at the frame where it failed (a story's expectation
+  and the value found, a stale read, a rule broken); the page offers the other failed runs.
 * :func:`hunt_bug` switches a bug of the zoo on: :func:`raft.bugs.hunt` searches seeded fault
   schedules for a run the checker flags, shrinks it, and the player shows that run with its
   safety lights, red from the violating step on.
@@ -42,8 +44,8 @@ from pathlib import Path
 from .. import grade
 from ..classroom import bugs
 from ..classroom.reads import story_window
+from ..check.properties import PROPERTIES
 from ..classroom.grade_mc import headline as mc_headline
-from ..mc import EXCEPTION, RULES
 from ..viz.checks import InvariantMonitor
 from ..viz.player import Player, select_frames
 from ..viz.scene import scenes_of
@@ -216,12 +218,16 @@ def _failed_runs(report, cls, lab):
     runs = []
     cx = report.counterexample
     if cx is not None and cx.finding.prop != "NotImplementedError":
-        run = {"cluster": grade.replay(cls, cx.schedule, stall_ms=cx.stall_ms),
-               "title": f"The shrunk counterexample: {cx.finding.headline()}",
-               "offer": "Watch the random schedule's shrunk counterexample"}
-        if cx.finding.kind != "violation":   # (a broken property has its red light)
-            run.update(moment=(cx.finding.step, cx.finding.headline().splitlines()[0]))
-        runs.append(run)
+        try:
+            cluster = grade.replay(cls, cx.schedule, stall_ms=cx.stall_ms)
+        except Exception:   # noqa: BLE001 - a node that misbehaves on replay: no animation
+            cluster = None
+        if cluster is not None:
+            run = {"cluster": cluster, "title": f"The shrunk counterexample: {cx.finding.headline()}",
+                   "offer": "Watch the random schedule's shrunk counterexample"}
+            if cx.finding.kind != "violation":   # (a broken property has its red light)
+                run.update(moment=(cx.finding.step, cx.finding.headline().splitlines()[0]))
+            runs.append(run)
     for result in report.results:
         if result.passed or not result.name.startswith("story: ") or \
                 "not written yet" in result.message:
@@ -234,7 +240,7 @@ def _failed_runs(report, cls, lab):
             continue
     found = report.model_check
     v = found.violation if found is not None else None
-    if v is not None and not (v.prop == EXCEPTION and v.details.startswith("NotImplementedError")):
+    if v is not None and not mc_headline(v).startswith("not written yet"):
         # Its shortest run (the search is deterministic).
         try:
             cluster = v.cluster(check=False)
@@ -243,8 +249,10 @@ def _failed_runs(report, cls, lab):
         if cluster is not None:
             run = {"cluster": cluster, "title": f"The shortest run the model check found: {v.prop}",
                    "offer": "Watch the model check's shortest run"}
-            if v.prop in RULES or v.prop == EXCEPTION:   # no safety light turns red for these
-                run.update(moment=(cluster.steps, mc_headline(v)), label="Go to where the rule broke")
+            if v.prop not in PROPERTIES:   # a rule or an exception: no safety light turns red
+                words = mc_headline(v)
+                run.update(moment=(cluster.steps, words), label="Go to where the rule broke"
+                           if words.startswith("rule broken") else "Go to where it failed")
             runs.append(run)
     return runs
 
@@ -301,12 +309,14 @@ def _grade_file(out, lab, path, class_name, progress):
         if not report.passed:
             if progress is not None:
                 progress(1.0, "replaying the run that failed")
-            runs = _failed_runs(report, cls, lab)
             replies = []
-            for run in runs:
+            for run in _failed_runs(report, cls, lab):
                 offer = run.pop("offer")
-                replies.append(dict(_player_reply(run.pop("cluster"), run.pop("title"), **run),
-                                    offer=offer))
+                try:
+                    reply = _player_reply(run.pop("cluster"), run.pop("title"), **run)
+                except Exception:   # noqa: BLE001 - the student's node, replayed: the report stands
+                    continue
+                replies.append(dict(reply, offer=offer))
             out["player"] = replies[0] if replies else None
             out["more"] = replies[1:]
 
