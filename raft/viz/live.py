@@ -95,11 +95,24 @@ def _perform(msg):
             raise LiveError(f"'view' is a step number, got {view!r}")
         session.view = max(0, min(view, session.steps))
     _result, new, forked = session.perform(line)
+    said = did(line, new)
     if forked is not None:
         return _state(session, full=True, forked=forked,
-                      message=f"Forked a new future from event {forked + 1}: what came after it "
-                              "is forgotten.")
-    return _state(session, full=False, new=new)
+                      message=f"Forked a new future from event {forked + 1} (Undo fork brings "
+                              f"back what came after it). {said}".rstrip())
+    return _state(session, full=False, new=new, message=said)
+
+
+def did(line, new):
+    """What an action did, in one line for the status beside the controls: the line, then the
+    caption of the event it made (``"crash 3 → S3 crashed."``), or how many events it made.
+    A plain ``step`` says nothing (the caption under the picture says it)."""
+    line = " ".join(str(line).split())
+    if line == "step" or not new:
+        return ""
+    if len(new) == 1:
+        return f"{line} → {new[-1]['caption']}"
+    return f"{line} → {len(new)} events; the last: {new[-1]['caption']}"
 
 
 def _save(msg):
