@@ -276,8 +276,10 @@
     if (cfg.speed) options.speed = cfg.speed;
     var painter = this.painter = new root.RaftPainter.Painter(holder, options);
     holder.raftPainter = painter;
+    // Play or Step at the last scene: one more event at the present. No view: presses made
+    // while an event is on its way each add one (with the view on show they would fork).
     painter.on("more", function () {
-      self._request({ op: "perform", key: self.key, line: "step", view: painter.index }, true);
+      self._request({ op: "perform", key: self.key, line: "step" }, true);
     });
     painter.on("server", function (d) { self._openMenu(d.server); });
     painter.on("scene", function () { self._refresh(); });

@@ -37,7 +37,7 @@ import json
 from ..script import scenario as _scenario
 from ..errors import RaftError
 from ..sim.actions import VERBS as ACTION_VERBS
-from .session import Session, explain, underlying
+from .session import Session, did, explain, underlying
 
 #: The sessions of the explorers on this page, by key.
 SESSIONS: dict[str, Session] = {}
@@ -105,18 +105,6 @@ def _perform(msg):
                       message=f"Forked a new future from event {forked + 1} (Undo fork brings "
                               f"back what came after it). {said}".rstrip())
     return _state(session, full=False, new=new, message=said)
-
-
-def did(line, new):
-    """What an action did, in one line for the status beside the controls: the line, then the
-    caption of the event it made (``"crash 3 → S3 crashed."``), or how many events it made.
-    A plain ``step`` says nothing (the caption under the picture says it)."""
-    line = " ".join(str(line).split())
-    if line == "step" or not new:
-        return ""
-    if len(new) == 1:
-        return f"{line} → {new[-1]['caption']}"
-    return f"{line} → {len(new)} events; the last: {new[-1]['caption']}"
 
 
 def _save(msg):

@@ -162,7 +162,8 @@
     ".raft-painter .rp-entry-text{font-size:12px;fill:" + ON_FILL + "}",
     ".raft-painter .rp-entry-text.rp-open{fill:var(--rp-ink)}",
     ".raft-painter .rp-entry-text.rp-committed{font-weight:700}",
-    ".raft-painter .rp-entry,.raft-painter .rp-entry-text{cursor:pointer}",
+    // A cell's term is drawn on it; taps and the tooltip go to the cell itself.
+    ".raft-painter .rp-entry{cursor:pointer}.raft-painter .rp-entry-text{pointer-events:none}",
     ".raft-painter .rp-entry-info{margin:0;font-size:13px;min-height:1.35em;overflow-wrap:anywhere}",
     ".raft-painter .rp-entry-info b{font-weight:700}",
     ".raft-painter table.rp-table tr.rp-sm td{white-space:normal;color:var(--rp-muted);",
@@ -1127,7 +1128,7 @@
           '"><title>' + esc(entryText(s, index, first)) + "</title></rect>");
         var label = String(term) + (s.log.configs.indexOf(index) >= 0 ? "*" : "");
         out.push('<text x="' + n1(x + size / 2) + '" y="' + n1(y + 1 + size / 2 + 4.2) + '" text-anchor="middle" class="rp-entry-text ' +
-          (committed ? "rp-committed" : "rp-open") + '" data-entry="' + s.id + ":" + index + '">' + label + "</text>");
+          (committed ? "rp-committed" : "rp-open") + '">' + label + "</text>");
         if (s.log.truncate_from !== null && index >= s.log.truncate_from) {
           out.push('<path d="M' + x + " " + (y + 1 + size) + "L" + (x + size) + " " + (y + 1) + '" class="rp-truncate"/>');
         }

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from ..errors import NotLeader, RaftError, ScenarioError
 from ..script import scenario as _scenario
+from ..sim.actions import VERBS as ACTION_VERBS
 from ..sim.actions import Action, Step
 from ..sim.trace import describe_message
 from .checks import InvariantMonitor
@@ -71,6 +72,18 @@ def action_line(name, arg=None):
     if name in ("deliver", "drop"):
         return f"{name} #{_whole(arg, 'message id')}"
     return f"{name} {_whole(arg, 'server id')}"
+
+
+def command_line(text):
+    """The scenario line the explorers' command box stands for: a line that starts with a verb
+    of the scenario language (``raft.sim.actions.VERBS``: ``client 1 get x``, ``run 100ms``,
+    ``elect 2``) as it is, anything else (``x=1``, ``del x``) as a command submitted to the
+    leader (``submit x=1``). The page's box (``_assets/raft-explorer.js``) does the same with the
+    verbs Python sends it."""
+    text = " ".join(str(text).split())
+    if not text:
+        raise RaftError("type a command (x=1, del x) or an action line (client 1 get x)")
+    return text if text.split()[0] in ACTION_VERBS else f"submit {text}"
 
 
 def _whole(value, what):
@@ -231,6 +244,18 @@ class Session:
         self._snaps, self._scenes, self._monitor, self._statuses = None, {}, None, None
         self.view = cluster.steps
         return cluster
+
+
+def did(line, new):
+    """What an action did, in one line for the status beside the controls: the line, then the
+    caption of the event it made (``"crash 3 → S3 crashed."``), or how many events it made.
+    A plain ``step`` says nothing (the caption under the picture says it)."""
+    line = " ".join(str(line).split())
+    if line == "step" or not new:
+        return ""
+    if len(new) == 1:
+        return f"{line} → {new[-1]['caption']}"
+    return f"{line} → {len(new)} events; the last: {new[-1]['caption']}"
 
 
 def underlying(error):
