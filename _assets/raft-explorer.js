@@ -436,6 +436,10 @@
         ids.some(function (id, k) { return self.serverSelect.options[k].value !== String(id); })) {
       this.serverSelect.textContent = "";
       ids.forEach(function (id) { self.serverSelect.appendChild(el("option", { value: String(id) }, "S" + id)); });
+      // An example split of these servers (what Partition does with the box left empty).
+      var half = Math.floor(ids.length / 2);
+      this.groups.placeholder = ids.length > 1 ? ids.slice(0, half || 1).join(" ") + " | " +
+        ids.slice(half || 1).join(" ") : "";
     }
     if (this.selected === null || ids.indexOf(this.selected) < 0) this.selected = ids[0];
     this._select(this.selected);

@@ -166,6 +166,7 @@
     ".raft-painter .rp-entry{cursor:pointer}.raft-painter .rp-entry-text{pointer-events:none}",
     ".raft-painter .rp-entry-info{margin:0;font-size:13px;min-height:1.35em;overflow-wrap:anywhere}",
     ".raft-painter .rp-entry-info b{font-weight:700}",
+    ".raft-painter .rp-entry-info.rp-hint{color:var(--rp-muted)}",
     ".raft-painter table.rp-table tr.rp-sm td{white-space:normal;color:var(--rp-muted);",
     "padding-bottom:3px;max-width:30em;overflow-wrap:anywhere}",
     ".raft-painter table.rp-table tr.rp-sm td b{color:var(--rp-ink);font-weight:600}",
@@ -1168,9 +1169,14 @@
     })[0];
     var first = scene ? scene.logs.first : 1;
     if (!s || pick.index < first || pick.index > s.log_length) {
-      this.entryInfo.textContent = "";
+      var commands = scene && scene.servers.some(function (x) {
+        return x.log.commands && x.log.commands.length;
+      });
+      this.entryInfo.textContent = commands ? "Tap or point at an entry for its command." : "";
+      this.entryInfo.classList.toggle("rp-hint", !!commands);
       return;
     }
+    this.entryInfo.classList.remove("rp-hint");
     this.entryInfo.innerHTML = "<b>S" + s.id + "</b> " + esc(entryText(s, pick.index, first));
   };
 
