@@ -15,6 +15,7 @@ reads exactly like the page, and run the teacher's solution through the grader.
 from __future__ import annotations
 
 import ast
+import copy
 import re
 from pathlib import Path
 
@@ -192,3 +193,77 @@ def test_the_teacher_solution_passes_and_the_release_fails(path, teacher):
     report = grade.check(released["StudentNode"], n, quiet=True)
     assert not report.passed and all(not r.passed for r in report.results)
     assert "not written yet" in report.text() and "raises NotImplementedError" in report.text()
+
+
+# -- handing in a file downloaded from the page (python -m raft.labs.collect) --------------------
+
+def _released(tmp_path, teacher):
+    """A course folder whose release/labs/ holds the teacher notebooks with their solution
+    regions turned back into stubs, as `nbgrader generate_assignment` leaves them."""
+    release = tmp_path / "course" / "release" / "labs"
+    release.mkdir(parents=True)
+    for path in LABS:
+        notebook = copy.deepcopy(teacher[lab_number(path)])
+        cell, _ = course.student_cell(notebook)
+        cell.source = release_version(cell.source)
+        nbformat.write(notebook, release / f"{path.stem}.ipynb")
+    return tmp_path / "course"
+
+
+def _download(lab, body):
+    """A file as the lab page's Download button writes it."""
+    return (f"# Lab {lab} of the Raft book, written in the book's page.\n"
+            f"# Grade it from a shell:  python -m raft.grade lab{lab} x.py:StudentNode\n"
+            f"from raft.labs.skeleton import Lab{lab}Node\n\n\n"
+            f"class StudentNode(Lab{lab}Node):\n{body}")
+
+
+def test_collect_puts_a_downloaded_file_in_the_released_notebook(tmp_path, teacher):
+    from raft.labs import collect
+    course_dir = _released(tmp_path, teacher)
+    subs = tmp_path / "subs"
+    (subs / "alice").mkdir(parents=True)
+    (subs / "bob").mkdir()
+    (subs / "alice" / "lab1_election.py").write_text(_download(1, "    pass\n"))
+    (subs / "bob" / "renamed.py").write_text(_download(2, "    marker = 2\n"))
+    lines = []
+    written = collect.collect(course_dir, subs, out=lines.append)
+    lab1, lab2 = (p for p in LABS if lab_number(p) in (1, 2))
+    assert [p.relative_to(course_dir).as_posix() for p in written] == [
+        f"submitted/alice/labs/{lab1.stem}.ipynb", f"submitted/bob/labs/{lab2.stem}.ipynb"]
+    released = nbformat.read(course_dir / "release" / "labs" / f"{lab2.stem}.ipynb", 4)
+    handed = nbformat.read(written[1], 4)
+    cell, lab = course.student_cell(handed)
+    assert lab == 2 and cell.source.startswith("from raft.labs.skeleton import Lab2Node")
+    assert "marker = 2" in cell.source and not cell.source.startswith("#")
+    old_cell, _ = course.student_cell(released)
+    assert cell.metadata == old_cell.metadata      # nbgrader's solution-cell id and flags
+    others = [c for c in handed.cells if c is not cell]
+    assert [c.source for c in others] == [c.source for c in released.cells if c is not old_cell]
+    namespace = {}
+    exec(compile(cell.source, "cell", "exec"), namespace)
+    from raft.labs import Lab2Node
+    assert issubclass(namespace["StudentNode"], Lab2Node)
+
+
+@pytest.mark.parametrize("files, says", [
+    ({"a.py": "print('no class')\n"}, "expected one 'class StudentNode"),
+    ({"a.py": _download(9, "    pass\n")}, "lab 9 is not among the released labs"),
+    ({"a.py": _download(1, "    pass\n"), "b.py": _download(1, "    pass\n")},
+     "handed in two files for lab 1"),
+])
+def test_collect_refuses_what_it_cannot_place_and_says_why(tmp_path, teacher, files, says):
+    from raft.labs import collect
+    course_dir = _released(tmp_path, teacher)
+    (tmp_path / "subs" / "carol").mkdir(parents=True)
+    for name, text in files.items():
+        (tmp_path / "subs" / "carol" / name).write_text(text)
+    with pytest.raises(collect.CollectError, match=says):
+        collect.collect(course_dir, tmp_path / "subs", out=lambda line: None)
+
+
+def test_collect_says_to_generate_the_release_first(tmp_path, capsys):
+    from raft.labs import collect
+    (tmp_path / "subs" / "dan").mkdir(parents=True)
+    assert collect.main([str(tmp_path), str(tmp_path / "subs")]) == 1
+    assert "nbgrader generate_assignment labs" in capsys.readouterr().err
