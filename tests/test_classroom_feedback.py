@@ -223,6 +223,13 @@ def test_a_lab_page_names_the_file_its_download_gives(page):
     assert "my_node.py" not in prose
 
 
+def test_a_client_bug_s_report_writes_moments_as_milliseconds_and_steps():
+    from raft.classroom.cli import _client_bug_report
+    text = _client_bug_report("stale-read")
+    assert "not linearizable" in text and " ms (step " in text
+    assert not re.search(r"\(\d+(\.\d+)?, \d+\)", text), text
+
+
 @pytest.mark.parametrize("args", [["list"], ["--help"]])
 def test_a_reader_that_stops_reading_ends_the_grader_quietly(args):
     done = subprocess.Popen([sys.executable, "-m", "raft.grade", *args], cwd=ROOT,
