@@ -13,13 +13,24 @@
  *
  * Hooks for tests and teachers: every control carries data-action (start, play, pause, step,
  * back, seek, speed, crash, restart, disconnect, connect, timeout, partition, heal, submit,
- * deliver, drop, save, load, link); a control that acts on one server also carries that
- * server's data-server; servers in the picture carry data-server and data-role (the painter's).
- * box.raftExplorer is the Explorer object (start(), act(line), painter, timings).
+ * deliver, drop, undo-fork, save, load, link); a control that acts on one server also carries
+ * that server's data-server; servers in the picture carry data-server and data-role (the
+ * painter's). box.raftExplorer is the Explorer object (start(), act(line), painter, timings).
+ *
+ * Where things are: the actions (server, network, command box, messages in flight) sit right
+ * under the play bar, with a one-line status of what the last action did (aria-live), so that
+ * on a phone an action's effect is in sight; on a wide screen they come after the caption.
+ * The command box takes a command (x=1: submitted to the leader) or any action line of the
+ * scenario language that starts with one of its verbs (client 1 get x, run 100ms, elect 2).
+ *
+ * Acting on an earlier step forks a new future and forgets the old one; "Undo fork" (shown
+ * right after a fork) loads the session's scenario text from before the fork, which brings
+ * the forgotten future back.
  *
  * A link can open the explorer on a scenario: page.html#scenario=<url-encoded scenario text>
  * (or ?scenario=...) starts the page's first explorer live on that scenario. "Copy link" makes
- * one from the session on show.
+ * one: the scenario text as it was loaded (from a link, the page or Load) while the reader has
+ * not acted since; after an action, the session as Python records it (which replays the same).
  *
  * One Python worker serves the whole page, and an exercise's Stop or a time limit restarts it,
  * which loses the session. So the explorer keeps its session as scenario text (every reply
@@ -89,6 +100,9 @@
     this.scenario = null;       // the session as scenario text (Python's, after every reply)
     this.generation = null;     // the worker the session lives in (RaftLive's generation)
     this.rebuilds = 0;
+    this.pristine = null;       // the scenario text loaded, as written, until the reader acts
+    this.undo = null;           // {scenario, pristine} from before the last fork (Undo fork)
+    this.verbs = [];            // the scenario language's verbs (raft.sim.actions.VERBS)
     box.raftExplorer = this;
     this._buildBar();
   }
@@ -107,10 +121,11 @@
     this.startButton = button("start", "▶ Run live");
     this.startButton.setAttribute("aria-describedby", this.key + "-what");
     this.bar.appendChild(this.startButton);
+    var bytes = root.RaftLive.downloadBytes;
     this.what = el("span", { "class": "rl-what", id: this.key + "-what" },
       "Runs this book's Python in your browser, so you can crash servers, split the network " +
-      "and send commands (loads about 14 MB the first time). Until then, the cluster as it " +
-      "was when the page was built:");
+      "and send commands" + (bytes ? " (loads about " + Math.round(bytes / 1e6) +
+      " MB the first time)" : "") + ". Until then, the cluster as it was when the page was built:");
     this.bar.appendChild(this.what);
     this.startButton.addEventListener("click", function () { self.start(); });
     box.insertBefore(this.bar, box.firstChild);
@@ -138,8 +153,13 @@
         return self._call({ op: "open", key: self.key, scenario: text }).then(function (reply) {
           if (!reply.ok && scenario) {        // a bad link: say so, open the page's own cluster
             return self._call({ op: "open", key: self.key, scenario: self.config.scenario })
-              .then(function (r) { r.message = "The scenario in the link could not be run: " + reply.message; return r; });
+              .then(function (r) {
+                r.message = "The scenario in the link could not be run: " + reply.message;
+                if (r.ok) self.pristine = self.config.scenario;
+                return r;
+              });
           }
+          if (reply.ok) self.pristine = text;
           return reply;
         });
       }).catch(function (err) {
@@ -173,6 +193,7 @@
       { timeout: REQUEST_LIMIT }).then(function (text) {
       var reply = JSON.parse(text);
       if (reply.scenario) self.scenario = reply.scenario;
+      if (reply.verbs) self.verbs = reply.verbs;
       return reply;
     });
   };
@@ -255,8 +276,10 @@
     if (cfg.speed) options.speed = cfg.speed;
     var painter = this.painter = new root.RaftPainter.Painter(holder, options);
     holder.raftPainter = painter;
+    // Play or Step at the last scene: one more event at the present. No view: presses made
+    // while an event is on its way each add one (with the view on show they would fork).
     painter.on("more", function () {
-      self._request({ op: "perform", key: self.key, line: "step", view: painter.index }, true);
+      self._request({ op: "perform", key: self.key, line: "step" }, true);
     });
     painter.on("server", function (d) { self._openMenu(d.server); });
     painter.on("scene", function () { self._refresh(); });
@@ -269,12 +292,24 @@
     });
     this._buildPanel(holder);
     painter.setScenes(reply.scenes, reply.view);
+    var first = reply.scenes[reply.scenes.length - 1];
+    if (first && first.clients && first.clients.length) this.command.value = "client 1 get x";
     this._say(reply.message);
   };
 
   Explorer.prototype._buildPanel = function (after) {
     var self = this, key = this.key;
     var panel = this.panel = el("div", { "class": "rl-panel" });
+    // What the last action did, next to the controls (read out as it changes), and the way
+    // back from a fork.
+    var said = el("div", { "class": "rl-row rl-said" });
+    this.status = el("p", { "class": "rl-status", "aria-live": "polite", role: "status" });
+    said.appendChild(this.status);
+    this.undoButton = button("undo-fork", "Undo fork", { hidden: "",
+      title: "Bring back the future this fork forgot (loads the session as it was before)" });
+    this.undoButton.addEventListener("click", function () { self.undoFork(); });
+    said.appendChild(this.undoButton);
+    panel.appendChild(said);
     // The selected server and its actions.
     var row = el("div", { "class": "rl-row", role: "group", "aria-label": "Act on a server" });
     var label = el("label", { "for": key + "-server" }, "Server");
@@ -308,17 +343,21 @@
     heal.addEventListener("click", function () { self.act("heal"); });
     row.appendChild(heal);
     panel.appendChild(row);
-    // Clients.
-    row = el("div", { "class": "rl-row", role: "group", "aria-label": "A client" });
-    row.appendChild(el("label", { "for": key + "-command" }, "Client"));
-    this.command = el("input", { id: key + "-command", type: "text", value: "x=1", size: "10",
-      placeholder: "key=value or del key", "data-field": "command", autocomplete: "off" });
+    // A command for the leader, or any action line of the scenario language.
+    row = el("div", { "class": "rl-row", role: "group", "aria-label": "A command or an action" });
+    row.appendChild(el("label", { "for": key + "-command" }, "Command"));
+    this.command = el("input", { id: key + "-command", type: "text", value: "x=1", size: "14",
+      placeholder: "x=1, or client 1 get x", "data-field": "command", autocomplete: "off",
+      autocapitalize: "off", spellcheck: "false", "aria-describedby": key + "-command-help" });
     row.appendChild(this.command);
-    var submit = button("submit", "Submit", { title: "Send the command to the leader" });
-    submit.addEventListener("click", function () { self.act("submit " + self.command.value.trim()); });
+    var submit = button("submit", "Do it", { title: "x=1 or del x: submitted to the leader. " +
+      "A line starting with a verb (client 1 get x, run 100ms, elect 2): done as written." });
+    submit.addEventListener("click", function () { self.act(self.commandLine(self.command.value)); });
     this.command.addEventListener("keydown", function (ev) { if (ev.key === "Enter") submit.click(); });
     row.appendChild(submit);
     panel.appendChild(row);
+    panel.appendChild(el("p", { "class": "rl-help", id: key + "-command-help" },
+      "x=1 goes to the leader; a scenario line (client 1 get x, run 100ms, elect 2) is done as written."));
     // Messages in flight.
     row = el("div", { "class": "rl-row", role: "group", "aria-label": "Messages in flight" });
     row.appendChild(el("label", { "for": key + "-flights" }, "In flight"));
@@ -332,9 +371,6 @@
     row.appendChild(this.deliverButton);
     row.appendChild(this.dropButton);
     panel.appendChild(row);
-    // What happened.
-    this.status = el("p", { "class": "rl-status", "aria-live": "polite" });
-    panel.appendChild(this.status);
     // Scenario text: save, load, share.
     var details = el("details", { "class": "rl-scenario" });
     details.appendChild(el("summary", null, "Scenario: save, load or share this session"));
@@ -349,6 +385,11 @@
     buttons.appendChild(load);
     buttons.appendChild(link);
     details.appendChild(buttons);
+    details.appendChild(el("p", { "class": "rl-help" }, "Copy link copies the scenario you " +
+      "loaded (from a link, this page or Load) as it was written, until you act. After an " +
+      "action it copies the session as Python recorded it, which replays the same events: " +
+      "\u201celect 1\u201d is recorded as \u201ctakeover 1\u201d (what it did), a " +
+      "\u201crun 600ms\u201d as the events it took (\u201cstep 6\u201d)."));
     this.text = el("textarea", { "class": "rl-text", rows: "7", spellcheck: "false",
       "aria-label": "Scenario text", "data-field": "scenario" });
     details.appendChild(this.text);
@@ -356,7 +397,9 @@
       "aria-label": "Link to this session", "data-field": "link" });
     details.appendChild(this.linkOut);
     panel.appendChild(details);
-    after.parentNode.insertBefore(panel, after.nextSibling);
+    // Right under the play bar (raft-live.css orders it after the caption on a wide screen).
+    var controls = this.painter.controls;
+    controls.parentNode.insertBefore(panel, controls.nextSibling);
     // The menu a click on a server opens (as in RaftScope).
     this.menu = el("div", { "class": "rl-menu", role: "menu", hidden: "" });
     this.menuTitle = el("div", { "class": "rl-menu-title" });
@@ -393,6 +436,10 @@
         ids.some(function (id, k) { return self.serverSelect.options[k].value !== String(id); })) {
       this.serverSelect.textContent = "";
       ids.forEach(function (id) { self.serverSelect.appendChild(el("option", { value: String(id) }, "S" + id)); });
+      // An example split of these servers (what Partition does with the box left empty).
+      var half = Math.floor(ids.length / 2);
+      this.groups.placeholder = ids.length > 1 ? ids.slice(0, half || 1).join(" ") + " | " +
+        ids.slice(half || 1).join(" ") : "";
     }
     if (this.selected === null || ids.indexOf(this.selected) < 0) this.selected = ids[0];
     this._select(this.selected);
@@ -475,6 +522,36 @@
     this.status.classList.toggle("rl-bad", !!error);
   };
 
+  /* The command box's text as a scenario line: a line that starts with a verb of the
+   * scenario language as it is, anything else (x=1, del x) as a command to submit. */
+  Explorer.prototype.commandLine = function (text) {
+    text = String(text).trim();
+    var verb = text.split(/\s+/)[0];
+    return this.verbs.indexOf(verb) >= 0 ? text : "submit " + text;
+  };
+
+  Explorer.prototype._showUndo = function (undo) {
+    this.undo = undo;
+    this.undoButton.hidden = !undo;
+  };
+
+  /* Bring back the future the last fork forgot: load the session's scenario text from
+   * before the fork. */
+  Explorer.prototype.undoFork = function () {
+    var undo = this.undo, self = this;
+    if (!undo) return Promise.resolve(null);
+    this._showUndo(null);
+    return this._request({ op: "load", key: this.key, scenario: undo.scenario }, false)
+      .then(function (reply) {
+        if (reply.ok) {
+          self.pristine = undo.pristine;
+          self._say("Undid the fork: the future it forgot is back (" + reply.scenes.length +
+            " events, the last one on show).");
+        }
+        return reply;
+      });
+  };
+
   /* Send a request to Python, one at a time, and show what comes back. `more`: the painter
    * asked for a step (Step or Play at the last scene) and waits for it. */
   Explorer.prototype._request = function (request, more) {
@@ -482,8 +559,16 @@
     var send = function (retry) {
       return self._rebuild().then(function (rebuilt) {
         var t0 = root.performance.now();
+        var before = { scenario: self.scenario, pristine: self.pristine };
         return self._call(request).then(function (reply) {
           self.timings.lastRequest = root.performance.now() - t0;
+          if (reply.ok && request.op === "perform") {
+            self.pristine = null;          // the reader acted: the loaded text is history
+            if (reply.forked !== null && reply.forked !== undefined) self._showUndo(before);
+            else if (!more && request.line !== "step") self._showUndo(null);
+          } else if (reply.ok && request.op === "load") {
+            self._showUndo(null);
+          }
           self._apply(reply, more, rebuilt ? self.rebuilt : null);
           return reply;
         });
@@ -525,7 +610,8 @@
         p.show(p.scenes.length - 1);
       }
     }
-    this._say(say(reply.message));
+    // A step says nothing new (the caption does): the status keeps what the last action did.
+    if (reply.message || before) this._say(say(reply.message));
     this._refresh();
   };
 
@@ -547,7 +633,12 @@
   };
 
   Explorer.prototype.load = function (text) {
-    return this._request({ op: "load", key: this.key, scenario: String(text) }, false);
+    var self = this;
+    return this._request({ op: "load", key: this.key, scenario: String(text) }, false)
+      .then(function (reply) {
+        if (reply.ok) self.pristine = String(text);
+        return reply;
+      });
   };
 
   Explorer.prototype.link = function (text) {
@@ -557,8 +648,11 @@
 
   Explorer.prototype.copyLink = function () {
     var self = this;
-    return this.save().then(function (text) {
+    // As loaded while the reader has not acted; otherwise the session as Python records it.
+    var text = this.pristine !== null ? Promise.resolve(this.pristine) : this.save();
+    return text.then(function (text) {
       if (!text) return null;
+      self.text.value = text;
       var url = self.link(text);
       self.linkOut.hidden = false;
       self.linkOut.value = url;

@@ -56,13 +56,20 @@
   var STATIC = script ? script.src.replace(/[^/]*$/, "") : "_static/";
   var ZIP = (script && script.getAttribute("data-raft-zip")) || "raft-live/raft.zip";
   var SNAPSHOT = (script && script.getAttribute("data-raft-snapshot")) || null;
+  // What "Run live" downloads the first time, in bytes (summed at build time from the files
+  // shipped: _ext/raft_live.py), or null.
+  var BYTES = script && parseInt(script.getAttribute("data-raft-bytes"), 10) || null;
+  // How to serve the book: a reader holding the built HTML folder, and a clone (the README's).
+  var SERVE_HERE = "python3 -m http.server";
   var SERVE = "python -m http.server -d _build/html --bind 127.0.0.1 8000";
 
   function unavailable() {
     var loc = root.location || {};
     if (loc.protocol === "file:") {
-      return "The live parts need the book served over http, not opened as a file: in the " +
-        "book's folder run  " + SERVE + "  and open http://127.0.0.1:8000";
+      return "The live parts need the book served over http, not opened as a file. Serve " +
+        "this book's HTML folder (the one that holds index.html), e.g. run  " + SERVE_HERE +
+        "  inside it and open http://localhost:8000/ (in a clone of the book's repository: " +
+        SERVE + ").";
     }
     if (typeof root.WebAssembly !== "object" || typeof root.Worker !== "function") {
       return "The live parts need a browser with WebAssembly and web workers; the animations " +
@@ -239,5 +246,7 @@
     unavailable: unavailable,
     staticURL: STATIC,
     serveCommand: SERVE,
+    serveHere: SERVE_HERE,
+    downloadBytes: BYTES,
   };
 })(typeof window !== "undefined" ? window : globalThis);

@@ -17,8 +17,10 @@
  *   check (raft/book/exercise_checks.py, the function the notebook calls) in words;
  * - a lab: an editor with the lab's methods, saved in this browser as it is typed
  *   (localStorage), Grade (the shell grader's verdict, with a progress bar, and the failed run's
- *   animation), Download (the .py file `python -m raft.grade labN file.py:StudentNode` takes),
- *   and Reset to the skeleton (after asking);
+ *   animation, with buttons to the frame where it failed; a further failed run, such as the
+ *   model check's shortest one, is offered by a button), Download (the .py file
+ *   `python -m raft.grade labN file.py:StudentNode` takes), and Reset to the skeleton (after
+ *   asking);
  * - the zoo: pick a bug, switch it on, and watch the checker hunt it: the player shows the
  *   shrunk run, its safety light red from the violating step.
  *
@@ -31,7 +33,7 @@
  * Over file:// or without WebAssembly each place shows one line saying how to get the live parts.
  *
  * Hooks for tests: controls carry data-action (try, run, stop, reset, grade, download, hunt,
- * violation), fields data-field (code, output, feedback, report, progress, bug, status); each box
+ * violation, mark, more), fields data-field (code, output, feedback, report, progress, bug, status); each box
  * is reachable as element.raftWork (the object behind it). A new lab page needs nothing here: the
  * build finds its "Your turn" cell.
  */
@@ -157,13 +159,13 @@
     this.box.appendChild(list);
     this.pre = null;
   };
-  Output.prototype.display = function (items) {
+  Output.prototype.display = function (items, before) {
     var self = this, painters = [];
     (items || []).forEach(function (d) {
       var holder = el("div", { "class": "rw-display", "data-kind": d.kind });
       if (d.kind === "text") holder.appendChild(el("pre", { "class": "rw-stream" }, d.text));
       else holder.innerHTML = d.html;      // the reader's own code's output, or the painter's HTML
-      self.box.appendChild(holder);
+      self.box.insertBefore(holder, before || null);
       if (root.RaftPainter) painters = painters.concat(root.RaftPainter.mountAll(holder));
     });
     this.pre = null;
@@ -228,15 +230,30 @@
     };
   }
 
+  /* A stage of a run (one story, one search) that has said nothing for `timing.quiet` ms gets
+     "still running" in the status line, with the time limit. */
+  var timing = { quiet: 4000 };
+
   /* Progress shown in a bar and the status line (with the time taken, every tick of the job);
-     gives the onProgress function to hand to the worker. */
-  function showProgress(owner, job, bar, what) {
+     gives the onProgress function to hand to the worker. Once the call is under way
+     (job.called, set by the caller) and a stage has been quiet for timing.quiet, the status says
+     the run is still going and when the time limit stops it (`limit`, ms from the call). */
+  function showProgress(owner, job, bar, what, limit) {
+    var said = 0;                    // when the last progress came (ms into the job)
     bar.hidden = false;
     bar.value = 0;
-    job.onTick = function (ms) { owner.status.textContent = what + " (" + seconds(ms) + ")"; };
+    job.onTick = function (ms) {
+      var line = what + " (" + seconds(ms) + ")";
+      if (limit && job.called !== undefined && ms - said > timing.quiet) {
+        line = what + ": still running after " + seconds(ms - job.called) + " (stops at " +
+          seconds(limit) + ")";
+      }
+      owner.status.textContent = line;
+    };
     return function (p) {
       if (typeof p.fraction === "number") bar.value = p.fraction;
       what = p.text || what;
+      said = root.performance.now() - job.t0;
       owner.status.textContent = what;
     };
   }
@@ -470,9 +487,10 @@
     var job = this.job = new Job("lab");
     out.clear();
     busy(this, this.gradeButton, true);
-    var onProgress = showProgress(this, job, bar, "");
+    var onProgress = showProgress(this, job, bar, "", limits.lab);
     this.running = starting(this, onProgress).then(function () {
       onProgress({ text: "Grading…" });
+      job.called = root.performance.now() - job.t0;
       return live().call("raft.book.live:grade_lab", [cfg.lab, self.file(), cfg.class_name, cfg.file_name],
         { timeout: limits.lab, onProgress: onProgress,
           onStdout: function (t) { out.print(t, "stdout"); },
@@ -489,6 +507,7 @@
         verdict.setAttribute("data-passed", reply.passed ? "true" : "false");
         out.box.appendChild(el("pre", { "class": "rw-report", "data-field": "report" }, reply.report));
         if (reply.player) self._player(reply.player);
+        (reply.more || []).forEach(function (player) { offerPlayer(self, out, player); });
         self.status.textContent = "Graded in " + seconds(ms) + ".";
       }
       self.last = reply;
@@ -498,23 +517,51 @@
     return this.running;
   };
 
-  /* The failed run's animation, with a button to the first red safety light. */
-  function showPlayer(owner, out, player) {
-    var go = null;
-    if (player.violation_index !== null) {
-      go = button("violation", "Go to the violation",
-        "Show the step where a safety property broke (its light turns red)");
-      out.box.appendChild(el("div", { "class": "rw-tools" })).appendChild(go);
+  /* A run's animation, with buttons that show one frame: the first red safety light
+     (data-action=violation) and each frame the reply marks (data-action=mark: where a story
+     failed, the stale read). Placed before `before` (or at the end of the output). */
+  function showPlayer(owner, out, player, before) {
+    var jumps = [];
+    if (player.violation_index !== null && player.violation_index !== undefined) {
+      jumps.push({ action: "violation", label: "Go to the violation", index: player.violation_index,
+        title: "Show the step where a safety property broke (its light turns red)" });
     }
-    var painters = out.display([{ kind: "player", html: player.html }]);
-    owner.painter = painters[0] || null;
-    if (go && owner.painter) {
-      go.addEventListener("click", function () {
-        owner.painter.ready.then(function (p) { p.pause(); p.show(player.violation_index); });
+    (player.marks || []).forEach(function (m) {
+      jumps.push({ action: "mark", label: m.label, index: m.index, title: m.title });
+    });
+    var tools = null;
+    if (jumps.length) {
+      tools = el("div", { "class": "rw-tools" });
+      out.box.insertBefore(tools, before || null);
+    }
+    var painter = out.display([{ kind: "player", html: player.html }], before)[0] || null;
+    if (!before) owner.painter = painter;        // the main one (tests reach it here)
+    if (tools && !painter) {
+      tools.remove();
+    } else if (tools) {
+      jumps.forEach(function (j) {
+        var go = button(j.action, j.label, j.title);
+        go.setAttribute("data-index", String(j.index));
+        go.addEventListener("click", function () {
+          painter.ready.then(function (p) { p.pause(); p.show(j.index); });
+        });
+        tools.appendChild(go);
       });
-    } else if (go) {
-      go.remove();
     }
+    return painter;
+  }
+
+  /* A further run the grade found (the model check's shortest run, beside the story that
+     failed): a button that shows its animation in its place. */
+  function offerPlayer(owner, out, player) {
+    var offer = button("more", "▶ " + player.offer, player.title);
+    var wrap = out.box.appendChild(el("div", { "class": "rw-tools" }));
+    wrap.appendChild(offer);
+    offer.addEventListener("click", function () {
+      showPlayer(owner, out, player, wrap);
+      wrap.remove();
+    });
+    return offer;
   }
   Lab.prototype._player = function (player) { showPlayer(this, this.output, player); };
 
@@ -565,8 +612,9 @@
     var job = this.job = new Job("zoo");
     out.clear();
     busy(this, this.huntButton, true);
-    var onProgress = showProgress(this, job, bar, "Hunting " + name + "…");
+    var onProgress = showProgress(this, job, bar, "Hunting " + name + "…", limits.zoo);
     this.running = starting(this, onProgress).then(function () {
+      job.called = root.performance.now() - job.t0;
       return live().call("raft.book.live:hunt_bug", [name], { timeout: limits.zoo, onProgress: onProgress });
     }).then(function (text) {
       var reply = JSON.parse(text), ms = job.done();
@@ -627,7 +675,7 @@
     return out;
   }
 
-  root.RaftWorkbench = { limits: limits, mountAll: mountAll, Exercise: Exercise, Lab: Lab, Zoo: Zoo,
+  root.RaftWorkbench = { limits: limits, timing: timing, mountAll: mountAll, Exercise: Exercise, Lab: Lab, Zoo: Zoo,
     Editor: Editor };
   if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", mountAll);
   else mountAll();

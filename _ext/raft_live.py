@@ -30,6 +30,11 @@ writes, into ``_static/raft-live/``:
 Pyodide itself (``pyodide.mjs``, its wasm and standard library, from npm) is vendored into
 ``_static/pyodide/`` by ``scripts/vendor_assets.py``; a build without it fails, so no page ever
 offers a "Run live" that cannot start.
+
+What "Run live" downloads the first time (Pyodide's files, the worker, the zip and the
+snapshot: :func:`download_bytes`) is summed from the very files shipped and given to the page
+as ``data-raft-bytes`` on ``raft-live.js``, so the figure beside the button ("loads about N MB")
+follows the files.
 """
 
 from __future__ import annotations
@@ -67,6 +72,9 @@ SUFFIXES = (".py", ".js")
 #: that when no page is out of date; copying them here keeps a rebuild from serving old ones).
 ASSETS = ("raft-live.js", "raft-live-worker.js", "raft-explorer.js", "raft-workbench.js",
           "raft-live.css")
+#: What "Run live" fetches besides Pyodide's files, the zip and the snapshot (in _static/).
+WORKER = "raft-live-worker.js"
+VENDOR_PYODIDE = ROOT / "_vendor" / PYODIDE_DIR
 
 
 def package_files(root: Path = PACKAGE) -> list[Path]:
@@ -128,10 +136,29 @@ def make_snapshot(zip_data: bytes, name: str) -> Path:
     return target
 
 
+def missing_pyodide(folder: Path) -> list[str]:
+    return [f for f in PYODIDE_FILES if not (folder / f).is_file()]
+
+
+def download_bytes(zip_size: int, snapshot: Path, pyodide: Path = VENDOR_PYODIDE) -> int:
+    """How many bytes "Run live" fetches the first time: Pyodide's files (PYODIDE_FILES), the
+    worker script, the raft zip and the snapshot (the browser's own requests, headers aside)."""
+    return (sum((pyodide / f).stat().st_size for f in PYODIDE_FILES)
+            + (ROOT / "_assets" / WORKER).stat().st_size + zip_size + snapshot.stat().st_size)
+
+
 def on_init(app: Sphinx) -> None:
     data = build_zip()
     app.env_raft_live_zip = (zip_name(data), data)   # type: ignore[attr-defined]
     app.env_raft_live_snapshot = snapshot_name(data)   # type: ignore[attr-defined]
+    missing = missing_pyodide(VENDOR_PYODIDE)
+    if missing:
+        raise ExtensionError(f"Pyodide is missing from _vendor/{PYODIDE_DIR}/ "
+                             f"({', '.join(missing)}): run `npm ci` and "
+                             "`python scripts/vendor_assets.py` (scripts/build_book.sh does)")
+    # Made (or found in the cache) now, so that its size is known when the pages are written.
+    snapshot = make_snapshot(data, app.env_raft_live_snapshot)   # type: ignore[attr-defined]
+    app.env_raft_live_bytes = download_bytes(len(data), snapshot)   # type: ignore[attr-defined]
 
 
 def lab_head(lab: dict) -> str:
@@ -177,8 +204,9 @@ def on_page(app: Sphinx, pagename: str, templatename: str, context: dict, doctre
     name, _ = app.env_raft_live_zip   # type: ignore[attr-defined]
     # After the painter (priority 600): the explorer and the workbench build on it.
     snapshot = app.env_raft_live_snapshot   # type: ignore[attr-defined]
-    app.add_js_file("raft-live.js", priority=610, **{"data-raft-zip": f"{ZIP_DIR}/{name}",
-                                                     "data-raft-snapshot": f"{ZIP_DIR}/{snapshot}"})
+    app.add_js_file("raft-live.js", priority=610, **{
+        "data-raft-zip": f"{ZIP_DIR}/{name}", "data-raft-snapshot": f"{ZIP_DIR}/{snapshot}",
+        "data-raft-bytes": str(app.env_raft_live_bytes)})   # type: ignore[attr-defined]
     app.add_css_file("raft-live.css")
     if explorer:
         app.add_js_file("raft-explorer.js", priority=620)
@@ -195,7 +223,7 @@ def write_zip(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
     static = Path(app.outdir) / "_static"
-    missing = [f for f in PYODIDE_FILES if not (static / PYODIDE_DIR / f).is_file()]
+    missing = missing_pyodide(static / PYODIDE_DIR)
     if missing:
         raise ExtensionError(f"Pyodide is missing from _static/{PYODIDE_DIR}/ ({', '.join(missing)}):"
                              " run `npm ci` and `python scripts/vendor_assets.py` "

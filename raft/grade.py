@@ -14,9 +14,10 @@ labs, their stories, the grader's report, the command line).
 import sys
 
 from .check.rules import GradeChecker, RuleBreak
-from .classroom.cli import USAGE, main
+from .classroom.cli import USAGE, console, main
 from .classroom.grade_mc import ModelCheck, replay_model_check
-from .classroom.grader import (Report, Result, StoryRun, check, replay_story, run_story)
+from .classroom.grader import (Report, Result, StoryRun, check, replay_story, run_story,
+                               story_run)
 from .classroom.labs import LABS, Lab
 from .fuzz.counterexample import Counterexample, find_counterexample, key_events, replay
 from .fuzz.generate import DEFAULT_PROFILE, PROFILE_ALIASES, PROFILE_KINDS, generate
@@ -29,7 +30,8 @@ __all__ = ["DEFAULT_PROFILE", "LABS", "PROBE", "PROFILE_ALIASES", "PROFILE_KINDS
            "USAGE", "Counterexample", "Finding", "GradeChecker", "Lab", "ModelCheck",
            "NodeRefused", "Report", "Result", "RuleBreak", "Schedule", "StoryRun", "check",
            "find_counterexample", "generate", "key_events", "main", "parse_schedule", "replay",
-           "replay_model_check", "replay_story", "run_schedule", "run_story", "shrink"]
+           "replay_model_check", "replay_story", "run_schedule", "run_story", "shrink",
+           "story_run"]
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(console())

@@ -313,7 +313,7 @@ def test_a_mistake_only_the_model_check_catches_still_gets_its_run_animated():
         report, counterexample=None,
         results=[r for r in report.results if r.name.startswith("model check")])
     assert not only_mc.passed
-    cluster, title = live._failed_run(only_mc, CountsStaleVotes, 1)
-    assert title.startswith("The shortest run the model check found")
-    assert report.model_check.violation.prop in title
-    assert len(list(cluster.history())) > 1
+    [run] = live._failed_runs(only_mc, CountsStaleVotes, 1)
+    assert run["title"].startswith("The shortest run the model check found")
+    assert report.model_check.violation.prop in run["title"]
+    assert len(list(run["cluster"].history())) > 1

@@ -69,16 +69,48 @@ def test_perform_runs_a_line_and_the_saved_scenario_replays_it():
     assert again.snapshot() == s.cluster.snapshot()
 
 
-def test_perform_refuses_lines_an_explorer_does_not_perform():
+def test_perform_refuses_lines_that_are_not_actions():
     s = Session(scenario.run(SCENARIO))
     steps = s.steps
-    for line in ("cluster size=3", "expect leader 1", "run 100ms", "", "crash"):
+    for line in ("cluster size=3", "expect leader 1", "", "crash", "client one get x"):
         with pytest.raises(ScenarioError):
             s.perform(line)
     with pytest.raises(ScenarioError, match="a line of text"):
         s.perform(3)
     assert s.steps == steps
     assert VERBS[0] == "step" and "crash" in VERBS
+
+
+def test_perform_takes_any_action_of_the_scenario_language():
+    """The explorer's box takes any action line (raft.sim.actions.VERBS), not only the buttons'
+    verbs: a client's operation, a timed run, an election. An action of several events records
+    each of them, exactly as a fresh session on the saved scenario would."""
+    s = Session(scenario.run("cluster size=3 seed=2 clients=2 reads=read_index\nelect 1\n"))
+    for line in ("client 1 put x 5", "run 150ms", "client 2 get x", "run 100ms", "elect 2",
+                 "run 100ms"):
+        _, new, forked = s.perform(line)
+        assert new and forked is None, line
+    assert s.cluster.client_history()[-1]["output"] == "5"
+    again = Session(scenario.run(s.save()))
+    assert again.scenes() == s.scenes()
+    reply = ask(op="open", key="e0", scenario="cluster size=3 seed=2 clients=2\nelect 1\n")
+    done = ask(op="perform", key="e0", line="client 1 get x", view=reply["steps"])
+    assert done["ok"] and done["message"] == "client 1 get x → Client c1 called get(x) (operation 1)."
+    ran = ask(op="perform", key="e0", line="run 100ms", view=done["steps"])
+    assert re.fullmatch(r"run 100ms → \d+ events; the last: .+", ran["message"]), ran["message"]
+    assert len(ran["push"]) > 1
+
+
+def test_an_action_says_what_it_did_in_the_status_line():
+    first = ask(op="open", key="e0", scenario=SCENARIO)
+    now = first["steps"]
+    assert ask(op="perform", key="e0", line="crash 3", view=now)["message"] == "crash 3 → S3 crashed."
+    parted = ask(op="perform", key="e0", line="partition 1 2 | 3 4 5", view=now + 1)
+    assert parted["message"] == "partition 1 2 | 3 4 5 → The network split into S1 S2 | S3 S4 S5."
+    sent = ask(op="perform", key="e0", line="submit x=1", view=now + 2)
+    assert re.fullmatch(r"submit x=1 → A client sent 'x=1' to S1; it is log index \d+\.",
+                        sent["message"]), sent["message"]
+    assert ask(op="perform", key="e0", line="step", view=now + 3)["message"] == ""
 
 
 def test_an_action_that_cannot_be_done_is_explained_without_line_numbers():

@@ -215,6 +215,120 @@ def test_a_student_does_lab_1_in_the_page(open_page, http_root, tmp_path):
     assert not log.blocked and not log.errors, (log.blocked, log.errors)
 
 
+NO_UP_TO_DATE_CELL = '''from raft.node import Node
+
+
+class StudentNode(Lab1Node):
+    start_election = Node.start_election
+    handle_request_vote_reply = Node.handle_request_vote_reply
+
+    def handle_request_vote(self, msg, now):       # forgets the up-to-date check (§5.4.1)
+        if msg.term < self.current_term:
+            self.reply_vote(msg, False, "rv-stale", "stale term")
+        elif self.voted_for is None or self.voted_for == msg.candidate_id:
+            self.record_vote(msg.candidate_id)
+            self.reset_election_timer(now)
+            self.reply_vote(msg, True, "rv-grant", "")
+        else:
+            self.reply_vote(msg, False, "rv-refuse", "already voted")
+'''
+NO_STEP_1_CELL = '''class StudentNode(Lab6Node):
+    def leader_read(self, ctx, origin, now):        # skips step 1 of §6.4
+        index = self.commit_index
+        self.pending_reads.append((self.read_round + 1, index, ctx, origin))
+        self.start_read_round(now)
+
+    def confirm_reads(self, now):
+        confirmed = self.config.quorum_index({**self.round_acks, self.id: self.read_round})
+        if confirmed <= self.confirmed_round:
+            return
+        self.confirmed_round = confirmed
+        ready = [r for r in self.pending_reads if r[0] is not None and r[0] <= confirmed]
+        self.pending_reads = [r for r in self.pending_reads if r not in ready]
+        for _, index, ctx, origin in ready:
+            self.read_ready(ctx, origin, index)
+'''
+
+
+def caption(player):
+    return player.evaluate("b => b.raftPainter.caption.innerText")
+
+
+def test_a_failed_story_points_at_its_expectation_and_the_model_check_s_run_is_offered(
+        open_page, http_root):
+    """Lab 1 without the up-to-date check: the story that fails ends on its expectation, with
+    the expectation and the value in the caption, and a button goes there; the model check's
+    shortest run is offered by a button. A grade that stays on one stage says it is still
+    running, and when the time limit stops it."""
+    page, log = open_page(f"{http_root}book/labs/lab1_election.html")
+    mounted(page)
+    page.evaluate("() => localStorage.clear()")
+    lab = page.locator(".rw-lab")
+    lab.locator("textarea[data-field=code]").fill(NO_UP_TO_DATE_CELL)
+    lab.locator("[data-action=grade]").click()
+    wait_idle(page, ".rw-lab")
+    assert_python_loaded(page, log)
+    report = lab.locator("[data-field=report]").inner_text()
+    assert "FAIL story: the up-to-date check" in report and "how to read the story:" in report
+    players = lab.locator(".rw-display .raft-painter")
+    assert players.count() == 1 and "The story that failed" in players.first.inner_text()
+    story = players.first
+    page.wait_for_function("b => b.raftPainter && b.raftPainter.scenes.length", arg=story.element_handle())
+    assert "expected voted_for of S2 = none, got S1" not in caption(story)   # it opens at the start
+    lab.locator("[data-action=mark]").click()
+    page.wait_for_function("b => b.raftPainter.caption.innerText.includes('expected voted_for')",
+                           arg=story.element_handle())
+    assert caption(story).endswith("✗ line 7: expected voted_for of S2 = none, got S1")
+    assert story.evaluate("b => b.raftPainter.index") == story.evaluate("b => b.raftPainter.scenes.length") - 1
+    assert "expected voted_for of S2 = none, got S1" in story.inner_text()   # the note, always on show
+    # The model check's shortest run, offered, then shown in its place with its own mark.
+    offer = lab.locator("[data-action=more]")
+    assert offer.count() == 1 and "model check" in offer.inner_text()
+    offer.click()
+    assert players.count() == 2 and lab.locator("[data-action=more]").count() == 0
+    assert "The shortest run the model check found" in players.nth(1).inner_text()
+    assert lab.locator("[data-action=mark]").count() == 2
+
+    # A stage that says nothing for a while: "still running", and when it stops.
+    page.evaluate("() => { RaftWorkbench.limits.lab = 8000; RaftWorkbench.timing.quiet = 300; }")
+    lab.locator("textarea[data-field=code]").fill(LOOPING_CELL)
+    lab.locator("[data-action=grade]").click()
+    page.wait_for_function("() => document.querySelector('.rw-lab [data-field=status]')"
+                           ".textContent.includes('still running')", timeout=RUN_LIMIT)
+    said = lab.locator("[data-field=status]").inner_text()
+    assert re.search(r"^story: .*: still running after \d+(\.\d)? s \(stops at 8\.0 s\)$", said), said
+    wait_idle(page, ".rw-lab")
+    assert "the time limit is 8.0 s" in lab.locator(".rw-note.rw-bad").inner_text()
+    assert not log.blocked and not log.errors, (log.blocked, log.errors)
+
+
+def test_lab_6_on_a_phone_jumps_to_the_stale_read_and_its_report_fits(open_page, http_root):
+    """Lab 6 without step 1 of §6.4, on a 390 px screen: the report's lines wrap inside their
+    box; the animation starts at the story's window, and a button goes to the stale read."""
+    page, log = open_page(f"{http_root}book/labs/lab6_reads.html")
+    page.set_viewport_size({"width": 390, "height": 844})
+    mounted(page)
+    page.evaluate("() => localStorage.clear()")
+    lab = page.locator(".rw-lab")
+    lab.locator("textarea[data-field=code]").fill(NO_STEP_1_CELL)
+    lab.locator("[data-action=grade]").click()
+    wait_idle(page, ".rw-lab")
+    report = lab.locator("[data-field=report]")
+    assert "called at 143.45 ms (step 21)" in report.inner_text()
+    wide = report.evaluate("r => [r.scrollWidth, r.clientWidth]")
+    assert wide[0] <= wide[1] + 1, f"the report is {wide[0]} px wide in a {wide[1]} px box"
+    player = lab.locator(".rw-display .raft-painter").first
+    page.wait_for_function("b => b.raftPainter && b.raftPainter.scenes.length", arg=player.element_handle())
+    scenes = player.evaluate("b => b.raftPainter.scenes.length")
+    assert scenes < 40 and player.evaluate("b => b.raftPainter.scenes[0].step") > 0
+    lab.locator("[data-action=mark]").click()
+    page.wait_for_function("b => b.raftPainter.caption.innerText.includes('stale read')",
+                           arg=player.element_handle())
+    assert 'c2\'s get(x)→"" returned here' in caption(player)
+    assert lab.locator("[data-action=mark]").inner_text() == "Go to the stale read"
+    assert not log.blocked and not log.errors, (log.blocked, log.errors)
+
+
 def test_the_zoo_switch_shows_the_checker_finding_a_bug(open_page, http_root):
     page, log = open_page(f"{http_root}book/appendix/bug_zoo.html")
     mounted(page)

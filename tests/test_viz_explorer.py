@@ -126,6 +126,27 @@ def test_submit_and_deliver_or_drop_a_message_in_flight():
     assert ids[0] not in [f.id for f in ex.cluster.in_flight()]
 
 
+def test_the_command_box_takes_a_command_or_any_action_line():
+    """As in the page: x=1 is submitted to the leader; a line that starts with a verb of the
+    scenario language (a client's get, a timed run) is done as written; the status says what
+    it did."""
+    cluster = Cluster(size=3, seed=2, clients=2)
+    cluster.run_until(lambda c: c.leader() is not None)
+    ex = explore(cluster)
+    ex.request.value = "client 2 get x"
+    ex.submit_button.click()
+    assert "client 2 get x → Client c2 called get(x)" in ex.status.value
+    ex.request.value = "run 300ms"
+    ex.submit_button.click()
+    assert ex.cluster.client_history()[-1]["output"] == ""      # never written: ""
+    ex.request.value = "x=1"
+    ex.submit_button.click()
+    assert "submit x=1 → " in ex.status.value and "submit x=1" in ex.cluster.scenario_text()
+    ex.request.value = "   "
+    ex.submit_button.click()
+    assert "type a command" in ex.status.value
+
+
 def test_errors_are_shown_in_words_for_buttons_not_code():
     ex = explore(Cluster(seed=1))            # no leader yet
     ex.request.value = "x=1"

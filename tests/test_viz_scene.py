@@ -156,6 +156,30 @@ def test_entries_the_next_step_deletes_are_marked():
     assert server(scene_of(snaps[k - 1]), 2)["log"]["truncate_from"] is None
 
 
+def test_each_entry_says_what_it_carries_and_each_server_its_state_machine():
+    """The commands a reader submitted are visible: each entry's command in words, and each
+    server's key-value store (what it applied, up to last_applied)."""
+    c = Cluster(size=3, seed=2)
+    c.elect(1)
+    c.submit("x=1")
+    c.run(200)
+    c.submit("z=9")
+    scene = validate_scene(scene_of(c.snapshot()))
+    leader = server(scene, 1)
+    assert leader["log"]["commands"] == ["no-op", "x=1", "z=9"]
+    assert leader["state_machine"] == {"x": "1"}      # z=9 is not committed yet
+    c.run(200)
+    scene = scene_of(c.snapshot())
+    for i in (1, 2, 3):
+        assert server(scene, i)["state_machine"] == {"x": "1", "z": "9"}
+        assert server(scene, i)["log"]["commands"][-1] == "z=9"
+    members = Cluster(size=3, seed=1)
+    members.elect(1)
+    members.change_membership([1, 2])
+    s1 = server(scene_of(members.snapshot()), 1)
+    assert s1["log"]["commands"][-1].startswith("configuration {1,2")
+
+
 def test_long_logs_carry_only_the_latest_window():
     c = Cluster(size=3, seed=0, logs={1: [1] * 40, 2: [1] * 30, 3: [1] * 5})
     scene = scene_of(c.snapshot(), window=14)
@@ -248,6 +272,10 @@ def _set(path, value):
     (_set(["safety"], []), "scene.safety"),
     (_set(["flagged"], [[1]]), "scene.flagged[0]"),
     (_set(["logs", "hidden"], 3), "scene.logs.hidden"),
+    (_set(["servers", 0, "log", "commands"], ["x=1"] * 9), "scene.servers[0].log.commands"),
+    (_set(["servers", 0, "log", "commands", 0], 7), "scene.servers[0].log.commands[0]"),
+    (_set(["servers", 0, "state_machine"], ["x=1"]), "scene.servers[0].state_machine"),
+    (_set(["servers", 0, "state_machine"], {"x": 1}), "scene.servers[0].state_machine['x']"),
 ])
 def test_validate_scene_names_the_bad_key_and_value(change, where):
     scene = copy.deepcopy(_scene())

@@ -376,14 +376,33 @@ def parts_heartbeat(fast, fast_term, slow, slow_term):
 
 @exercise("ex-election-predict-split")
 def election_split(votes, leader):
-    """``votes``: {candidate: its votes} in term 2; ``leader``: the leader then (None)."""
+    """``votes``: {candidate: the servers whose votes it has} in term 2; ``leader``: the leader
+    then (None). The words come from the run: which candidate got whose vote."""
     most = max((len(v) for v in votes.values()), default=0)
+    free = _s(set().union(*map(set, votes.values())) - set(votes)) if votes else "none"
+    who = "; ".join(_votes_of(c, v) for c, v in sorted(votes.items()))
     _judge(election_split, [
-        (leader is None, f"With three candidates and S1 down nobody can collect three votes in "
-                         f"term 2; yet S{leader} leads."),
-        (most == 2, f"Each candidate votes for itself and only S5's vote is free: at most two "
-                    f"votes; the most was {most}."),
-    ], "Nobody wins term 2: at most two votes each (its own and S5's).")
+        (leader is None, f"With {len(votes)} candidates and S1 down nobody should collect three "
+                         f"votes in term 2; yet S{leader} leads ({who})."),
+        (most == 2, f"Each candidate votes for itself, so only the other servers' votes are "
+                    f"free ({free}): at most two votes for one candidate here; the most was "
+                    f"{most} ({who})."),
+    ], f"Nobody wins term 2: {who}. At most {most} votes each; three of five are needed.")
+
+
+def _votes_of(candidate, voters):
+    """``S2 has its own vote and S4's``, ``S2 has its own vote, S4's and S5's``, ``S2 has only
+    its own vote``, ``S2 has the votes of S4 and S5`` or ``S2 has no vote``."""
+    def listed(words):
+        return ", ".join(words[:-1]) + (" and " if len(words) > 1 else "") + words[-1]
+    others = [i for i in sorted(voters) if i != candidate]
+    if candidate not in voters:
+        return f"S{candidate} has " + (f"the votes of {listed([f'S{i}' for i in others])}"
+                                       if others else "no vote")
+    if not others:
+        return f"S{candidate} has only its own vote"
+    theirs = [f"S{i}'s" for i in others]
+    return f"S{candidate} has {listed(['its own vote'] + theirs)}"
 
 
 @exercise("ex-election-predict-split")

@@ -14,7 +14,9 @@ The pages run this module in Pyodide, in the web worker of ``_assets/raft-live-w
   does: the file is loaded as a module the way the shell grader loads it and graded by
   :func:`raft.grade.check`, so the verdict is the shell grader's word for word. A failed grade
   comes with the animation of the run that failed (the shrunk counterexample, replayed by
-  :func:`raft.grade.replay`, or the failed story, by :func:`raft.grade.replay_story`).
+  :func:`raft.grade.replay`, else the failed story, by :func:`raft.grade.story_run`, else the
+  model check's shortest run), pointing at the frame where it failed (a story's expectation
+  and the value found, a stale read, a rule broken); the page offers the other failed runs.
 * :func:`hunt_bug` switches a bug of the zoo on: :func:`raft.bugs.hunt` searches seeded fault
   schedules for a run the checker flags, shrinks it, and the player shows that run with its
   safety lights, red from the violating step on.
@@ -41,6 +43,9 @@ from pathlib import Path
 
 from .. import grade
 from ..classroom import bugs
+from ..classroom.reads import story_window
+from ..check.properties import PROPERTIES
+from ..classroom.grade_mc import headline as mc_headline
 from ..viz.checks import InvariantMonitor
 from ..viz.player import Player, select_frames
 from ..viz.scene import scenes_of
@@ -143,28 +148,48 @@ def run_cell(code, prelude="", label=""):
 
 # -- runs as players ----------------------------------------------------------------------------
 
-def run_player(cluster, title, last=LAST_STEPS):
-    """The last ``last`` steps of a run as a player whose safety lights judge the whole run (a
-    property broken before the first frame shows red from it on). Returns (player, index of the
-    first frame with a red light, or None)."""
+def run_player(cluster, title, last=LAST_STEPS, *, start=None, end=None, moment=None):
+    """The last ``last`` steps of a run (or its steps ``start`` to ``end``) as a player whose
+    safety lights judge the whole run (a property broken before the first frame shows red from
+    it on). ``moment``, (step, words), is a step to point to: its frame's caption ends with
+    ``words`` and the note under the title says where it is. Returns (player, index of the
+    first frame with a red light or None, index of the moment's frame or None)."""
     snaps = list(cluster.history(0))
     monitor = InvariantMonitor()
     statuses = {s.step: dict(monitor.observe(s)) for s in snaps}
-    window = [s for s in snaps if s.step >= max(0, cluster.steps - last)]
+    first = max(0, cluster.steps - last) if start is None else start
+    if moment is not None and moment[0] < first:
+        first = max(0, moment[0] - 20)      # the moment and a few steps that led there
+    window = [s for s in snaps if s.step >= first and (end is None or s.step <= end)]
     kept, _skipped, _cut = select_frames(window, MAX_FRAMES)
     by_step = {s["step"]: s for s in scenes_of(window, statuses)}
     scenes = [by_step[s.step] for s in kept]
     red = next((k for k, s in enumerate(scenes) if any(not p["ok"] for p in s["safety"])), None)
     options = {"title": title}
+    at = None
+    if moment is not None:
+        step, words = moment
+        # The frame that shows the state after that step (a step that changed nothing visible
+        # has no frame of its own: the one before it looks the same).
+        at = max((k for k, s in enumerate(kept) if s.step <= step), default=0)
+        scene = scenes[at] = dict(scenes[at])
+        scene["caption"] = f"{scene['caption'].rstrip('.')}. ✗ {words}"
+        options["note"] = (f"✗ At frame {at + 1} of {len(scenes)} (step {step}): {words}")
     if len(scenes) == 1:
         options["controls"] = False
-    return Player(scenes, options, tuple(s.step for s in kept)), red
+    return Player(scenes, options, tuple(s.step for s in kept)), red, at
 
 
-def _player_reply(cluster, title):
-    player, red = run_player(cluster, title)
+def _player_reply(cluster, title, *, label=None, **where):
+    """A run's player for the page: its HTML and title, the index of its first red safety
+    light, and ``marks``: buttons that show one frame ({index, label, title})."""
+    player, red, at = run_player(cluster, title, **where)
+    marks = []
+    if at is not None:
+        marks.append({"index": at, "label": label or "Go to where it failed",
+                      "title": where["moment"][1]})
     return {"html": player.html(inline_js=False), "title": title, "frames": player.frame_count,
-            "violation_index": red}
+            "violation_index": red, "marks": marks}
 
 
 # -- labs ---------------------------------------------------------------------------------------
@@ -183,39 +208,84 @@ def load_student_class(path, class_name):
     return cls
 
 
-def _failed_run(report, cls, lab):
-    """The run to watch for a failed grade: the shrunk counterexample, else the first failed
-    story that built a cluster; (cluster, title) or None."""
+def _failed_runs(report, cls, lab):
+    """The runs to watch for a failed grade, each a dict of ``_player_reply``'s arguments plus
+    ``offer`` (the words of the button that shows it): the shrunk counterexample, the first
+    failed story that built a cluster (pointing at the moment it failed; a story with clients
+    shown from where it begins to matter, :func:`raft.classroom.reads.story_window`) and the
+    model check's shortest run, each that there is. The page shows the first and offers the
+    others."""
+    runs = []
     cx = report.counterexample
     if cx is not None and cx.finding.prop != "NotImplementedError":
-        cluster = grade.replay(cls, cx.schedule, stall_ms=cx.stall_ms)
-        return cluster, f"The shrunk counterexample: {cx.finding.headline()}"
+        try:
+            cluster = grade.replay(cls, cx.schedule, stall_ms=cx.stall_ms)
+        except Exception:   # noqa: BLE001 - a node that misbehaves on replay: no animation
+            cluster = None
+        if cluster is not None:
+            run = {"cluster": cluster, "title": f"The shrunk counterexample: {cx.finding.headline()}",
+                   "offer": "Watch the random schedule's shrunk counterexample"}
+            if cx.finding.kind != "violation":   # (a broken property has its red light)
+                run.update(moment=(cx.finding.step, cx.finding.headline().splitlines()[0]))
+            runs.append(run)
     for result in report.results:
         if result.passed or not result.name.startswith("story: ") or \
                 "not written yet" in result.message:
             continue
         story = result.name.removeprefix("story: ")
         try:
-            return grade.replay_story(cls, lab, story), f"The story that failed: {story}"
+            runs.append(_story_player(cls, lab, story))
+            break
         except Exception:   # noqa: BLE001 - a node that cannot even rebuild it: no animation
             continue
     found = report.model_check
-    if found is not None and found.violation is not None:
-        # A mistake only the model check caught: its shortest run (the search is deterministic).
-        return (found.violation.cluster(check=False),
-                f"The shortest run the model check found: {found.violation.prop}")
-    return None
+    v = found.violation if found is not None else None
+    if v is not None and not mc_headline(v).startswith("not written yet"):
+        # Its shortest run (the search is deterministic).
+        try:
+            cluster = v.cluster(check=False)
+        except Exception:   # noqa: BLE001 - a node that misbehaves on replay: no animation
+            cluster = None
+        if cluster is not None:
+            run = {"cluster": cluster, "title": f"The shortest run the model check found: {v.prop}",
+                   "offer": "Watch the model check's shortest run"}
+            if v.prop not in PROPERTIES:   # a rule or an exception: no safety light turns red
+                words = mc_headline(v)
+                run.update(moment=(cluster.steps, words), label="Go to where the rule broke"
+                           if words.startswith("rule broken") else "Go to where it failed")
+            runs.append(run)
+    return runs
+
+
+def _story_player(cls, lab, story):
+    """A failed story's run, stopped where it failed, pointing at the moment it shows."""
+    run = grade.story_run(cls, lab, story)
+    if run.cluster is None:
+        raise ValueError(run.message)
+    twin = run.cluster.replay(run.step)
+    twin.checker = None
+    out = {"cluster": twin, "title": f"The story that failed: {story}",
+           "offer": "Watch the story that failed", "moment": run.moment,
+           "label": "Go to where the story failed"}
+    if run.moment is not None and "stale read" in run.moment[1]:
+        out["label"] = "Go to the stale read"
+    if any(r.kind == "client-call" for r in twin.trace):
+        out["start"], out["end"] = story_window(twin)
+        if run.moment is not None:
+            out["end"] = max(out["end"], run.moment[0])
+    return out
 
 
 def grade_lab(lab, source, class_name="StudentNode", file_name="lab.py", progress=None):
     """Grade the lab file ``source`` (the page's editor, with the imports it needs) on lab
     ``lab``, as the shell grader would; returns JSON text: ``{"ok", "passed", "report" (the
     shell grader's text), "results": [{"name", "passed"}], "player": null or {html, title,
-    frames, violation_index}, "error": null or {type, message, traceback}, "ms"}``."""
+    frames, violation_index, marks: [{index, label, title}], offer}, "more": [players the page
+    offers besides], "error": null or {type, message, traceback}, "ms"}``."""
     t0 = time.perf_counter()
     progress = _progress_sink(progress)
     out = {"ok": False, "passed": False, "report": "", "results": [], "player": None,
-           "error": None}
+           "more": [], "error": None}
     with tempfile.TemporaryDirectory(prefix="raft-lab-") as folder:
         path = Path(folder) / Path(file_name).name      # the file the shell grader would load
         path.write_text(source, encoding="utf-8")
@@ -239,9 +309,16 @@ def _grade_file(out, lab, path, class_name, progress):
         if not report.passed:
             if progress is not None:
                 progress(1.0, "replaying the run that failed")
-            run = _failed_run(report, cls, lab)
-            if run is not None:
-                out["player"] = _player_reply(*run)
+            replies = []
+            for run in _failed_runs(report, cls, lab):
+                offer = run.pop("offer")
+                try:
+                    reply = _player_reply(run.pop("cluster"), run.pop("title"), **run)
+                except Exception:   # noqa: BLE001 - the student's node, replayed: the report stands
+                    continue
+                replies.append(dict(reply, offer=offer))
+            out["player"] = replies[0] if replies else None
+            out["more"] = replies[1:]
 
 
 # -- the bug zoo --------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import re
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ from ..node import Node
 from . import bugs
 from .grader import check
 from .labs import LABS
+from .reads import explain
 
 
 def _load_class(spec):
@@ -88,7 +90,7 @@ def _client_bug_report(name):
         return f"{name}: not found within its bound"
     return "\n".join([f"{name}: not linearizable (found with seed {found.seed}; the story: "
                       f"{cls.story_text})", *("  " + line for line in
-                                               found.verdict.explanation.splitlines()),
+                                               explain(found.verdict).splitlines()),
                       "  the run, as a scenario (raft.scenario.run(text, node_class="
                       f"raft.bugs.CLIENT_BUGS[{name!r}]) replays it):",
                       *("    " + line for line in found.scenario_text().splitlines())])
@@ -136,5 +138,19 @@ def main(argv=None):
                         "bug or list")
 
 
+def console(argv=None):
+    """``main`` for a shell: a reader that stops reading (``python -m raft.grade lab1 ... |
+    head``) ends the command quietly, with status 1, as Python's documentation advises for a
+    closed pipe, not with a BrokenPipeError traceback."""
+    try:
+        status = main(argv)
+        sys.stdout.flush()           # a closed pipe shows here, while it can still be caught
+    except BrokenPipeError:
+        # Python flushes stdout again at exit: point it at nothing, so that flush is silent.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    return status
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(console())

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 
 from ..check.rules import GradeChecker
-from ..errors import InvariantViolation, RaftError, StuckTimer
+from ..errors import ExpectationFailed, InvariantViolation, RaftError, StuckTimer
 from ..fuzz.counterexample import Counterexample, find_counterexample, key_events
 from ..fuzz.run import _node_frame, _not_written
 from ..node import Node
@@ -110,12 +110,16 @@ def _describe_exception(e):
 @dataclass
 class StoryRun:
     """The outcome of one story: ``passed``, a ``message`` saying what went wrong, and the
-    cluster (``None`` if it could not even be built) with the step to replay up to."""
+    cluster (``None`` if it could not even be built) with the step to replay up to. For a
+    failed story, ``moment`` is where an animation should point: (the step whose picture shows
+    the failure, one line saying what to see there), e.g. ``(8, "line 7: expected voted_for
+    of S2 = none, got S1")``, or for a stale read the step where that read returned."""
 
     passed: bool
     message: str
     cluster: object = None
     step: int = 0
+    moment: tuple | None = None
 
 
 def _run_story(node_class, story):
@@ -131,6 +135,7 @@ def _run_story(node_class, story):
     failure = None
     crashed = False
     stuck = None
+    seen = None      # what the failure looks like, if it is more than its message's first line
     try:
         if callable(story):
             story(make)
@@ -141,6 +146,12 @@ def _run_story(node_class, story):
             scenario_mod.run(text, cluster=cluster)
     except InvariantViolation as e:
         failure = f"{e.prop} violated at step {e.step}: {e.details}"
+    except ExpectationFailed as e:
+        failure = str(e)
+        try:
+            seen = _what_failed(story, e, made[-1]) if made else None
+        except Exception:  # noqa: BLE001 - a node that misbehaves when read: the message says it
+            seen = None
     except RaftError as e:
         cause = e.__cause__
         stuck = e if isinstance(e, StuckTimer) else (
@@ -158,17 +169,67 @@ def _run_story(node_class, story):
     cluster = made[-1] if made else None
     if stuck is not None:
         # Stop the replay at the first of the repeated firings: what led there is the story.
-        return StoryRun(False, failure, cluster, stuck.first_step)
+        return StoryRun(False, failure, cluster, stuck.first_step,
+                        (stuck.first_step, failure.splitlines()[0]))
     broken = cluster.checker.rule_break if cluster is not None else None
     if failure is None and broken is None:
         return StoryRun(True, "", cluster, cluster.steps if cluster else 0)
     if failure is None:
-        return StoryRun(False, f"{broken.text()} (step {broken.step})", cluster, broken.step)
+        text = f"{broken.text()} (step {broken.step})"
+        return StoryRun(False, text, cluster, broken.step, (broken.step, text))
     if broken is not None:
         failure += f"\n(first sign, at step {broken.step}: {broken.text()})"
     step = cluster.steps - 1 if crashed and cluster is not None else (
         cluster.steps if cluster is not None else 0)
-    return StoryRun(False, failure, cluster, max(step, 0))
+    step = max(step, 0)
+    return StoryRun(False, failure, cluster, step, seen or (step, failure.splitlines()[0]))
+
+
+def _values(value, what=None):
+    """A value as a story writes it: none, 1 2 3, S2 (a server, for a vote or a leader)."""
+    if value is None:
+        return "none"
+    if isinstance(value, (list, tuple)):
+        return " ".join(str(v) for v in value) or "empty"
+    return f"S{value}" if what in ("voted_for", "leader") and isinstance(value, int) else str(value)
+
+
+def _what_failed(story, error, cluster):
+    """(step, words) for an expectation that failed: for a text story, the expectation and the
+    value the cluster holds ("line 7: expected voted_for of S2 = none, got S1"); for a story
+    function whose clients' history is not linearizable, the stale read: the step where it
+    returned and what it returned; else None (the message's first line says it)."""
+    verdict = getattr(error, "verdict", None)
+    if verdict is not None and verdict.blocked is not None and not verdict.blocked.pending:
+        return (verdict.blocked.ret[1], _stale_read_words(verdict))
+    match = re.match(r"line (\d+):", str(error))
+    if callable(story) or match is None:
+        return None
+    lines = {line.number: line for line in scenario_mod.load(_dedent(story)).lines}
+    expect = getattr(lines.get(int(match.group(1))), "item", None)
+    if not isinstance(expect, scenario_mod.Expect):
+        return None
+    if expect.what == "leader":
+        want, got = f"leader {_values(expect.value, 'leader')}", _values(cluster.leader(), "leader")
+    else:
+        n = cluster.nodes[expect.node]
+        got = {"term": lambda: n.current_term, "role": lambda: n.role,
+               "commit": lambda: n.commit_index, "log": lambda: n.log.terms(),
+               "applied": lambda: cluster.applied(expect.node),
+               "voted_for": lambda: n.voted_for}[expect.what]()
+        want = f"{expect.what} of S{expect.node} = {_values(expect.value, expect.what)}"
+        got = _values(got, expect.what)
+    return (cluster.steps, f"line {match.group(1)}: expected {want}, got {got}")
+
+
+def _stale_read_words(verdict):
+    """The read whose return the linearizability checker could not place, in words."""
+    b, w = verdict.blocked, verdict.in_the_way
+    read = f"{b.client}'s {verdict.model.describe(b)}"
+    if w is None:
+        return f"{read} returned here: no order of the operations explains it (not linearizable)"
+    return (f"{read} returned here, yet {w.client}'s {verdict.model.describe(w)} had returned "
+            f"before it was called: a stale read (not linearizable)")
 
 
 def run_story(node_class, story):
@@ -187,12 +248,18 @@ def _find_story(lab, story):
     return matches[0]
 
 
+def story_run(node_class, lab, story):
+    """Run a lab's story (by its name, or a unique part of it) with ``node_class``; returns its
+    :class:`StoryRun` (``moment`` says where a failure shows)."""
+    _, body = _find_story(lab, story)
+    return _run_story(node_class, body)
+
+
 def replay_story(node_class, lab, story):
     """Rebuild a lab's story (by its name, or a unique part of it) with ``node_class``,
     stopped where it failed (or at its end if it passed), with a full trace and no checker:
     hand it to ``raft.viz.play`` or ``raft.viz.explore``."""
-    _, body = _find_story(lab, story)
-    run = _run_story(node_class, body)
+    run = story_run(node_class, lab, story)
     if run.cluster is None:
         raise ValueError(f"the story could not build its cluster: {run.message}")
     twin = run.cluster.replay(run.step)
@@ -229,7 +296,54 @@ def _script_until(story, message):
     return out
 
 
-def _story_message(node_class, lab, name, run, story=None):
+_SAYS = {"term": "S{n} must be in term {v}", "role": "S{n} must be {v}",
+         "commit": "S{n}'s commit index must be {v}", "log": "S{n}'s log must hold terms {v}",
+         "applied": "S{n} must have applied {v}", "voted_for": "S{n} must have voted for {v}"}
+
+
+def _notation(story, number):
+    """How to read a text story's notation, from the story itself: its first starting state line
+    (a log of two entries or more, if any) and the expectation on line ``number``, as pairs
+    ``("log 2: 1 2", "S2's log holds entries of terms 1 and 2")``, ``("expect voted_for 2 =
+    none", "S2 must not have voted in its current term")``; [] for a story function."""
+    if callable(story):
+        return []
+    text = _dedent(story)
+    said = []
+    state = [words for words in (scenario_mod._COMMENT.split(raw, 1)[0].split()
+                                 for raw in text.splitlines())
+             if len(words) >= 3 and words[0] in ("log", "term", "vote")
+             and words[1].endswith(":")]
+    # The first log line with two entries or more says the most; else the first state line.
+    words = next((w for w in state if w[0] == "log" and len(w) > 3), state[0] if state else None)
+    if words is not None:
+        n, values = words[1][:-1], words[2:]
+        if words[0] == "log":
+            terms = [v.split(":", 1)[0] for v in values]
+            meaning = (f"S{n}'s log holds entries of terms {', '.join(terms[:-1])} and "
+                       f"{terms[-1]}" if len(terms) > 1 else
+                       f"S{n}'s log holds one entry, of term {terms[0]}")
+        elif words[0] == "term":
+            meaning = f"S{n} starts in term {values[0]}"
+        else:
+            meaning = f"S{n} starts having voted for S{values[0]} in its term"
+        said.append((" ".join(words), meaning))
+    line = {ln.number: ln for ln in scenario_mod.load(text).lines}.get(number)
+    expect = getattr(line, "item", None)
+    if isinstance(expect, scenario_mod.Expect):
+        if expect.what == "leader":
+            meaning = ("there must be no leader" if expect.value is None else
+                       f"S{expect.value} must be the leader")
+        elif expect.what == "voted_for" and expect.value is None:
+            meaning = f"S{expect.node} must not have voted in its current term"
+        else:
+            value = _values(expect.value, expect.what)
+            meaning = _SAYS[expect.what].format(n=expect.node, v=value)
+        said.append((str(expect), meaning))
+    return said
+
+
+def _story_message(node_class, lab, name, run, story=None, explain=False):
     lines = [run.message]
     if run.cluster is None or "not written yet" in run.message:
         return "\n".join(lines)
@@ -244,6 +358,11 @@ def _story_message(node_class, lab, name, run, story=None):
     if script:
         lines.append("the story up to the line that failed:")
         lines += ["  " + line for line in script]
+        match = re.match(r"line (\d+):", run.message)
+        notation = _notation(story, int(match.group(1))) if explain and match else []
+        if notation:
+            lines.append("how to read the story:")
+            lines += [f"  {code}  means  {meaning}" for code, meaning in notation]
     elif callable(story) and story.__doc__:
         lines.append("the story: " + " ".join(story.__doc__.split()))
     try:
@@ -296,11 +415,14 @@ def check(node_class, lab, *, seeds=None, quiet=False, minimize=True, progress=N
         seeds = list(range(lab.seeds) if seeds is None else seeds)
         searches = len(mc_searches(lab)) if model_check else 0
         total = len(lab.stories) + len(seeds) + searches
+        explained = False    # the story notation is read out once, where the report first shows it
         for done, (name, story) in enumerate(lab.stories):
             if progress is not None:
                 progress(done / total, f"story: {name}")
             run = _run_story(node_class, story)
-            message = "" if run.passed else _story_message(node_class, lab, name, run, story)
+            message = "" if run.passed else _story_message(node_class, lab, name, run, story,
+                                                           explain=not explained)
+            explained = explained or "\nhow to read the story:" in message
             results.append(Result(f"story: {name}", run.passed, message))
         if lab.random is not None:   # lab 6: chaos with clients, judged by their histories
             if progress is not None:

@@ -17,14 +17,15 @@ Requests (``key`` names the explorer on the page; a page may hold several)::
     {"op": "load", "key": k, "scenario": text}          start over from scenario text
 
 Every reply carries ``ok``, ``message`` (a sentence for the reader: what happened or what went
-wrong), ``steps`` (the last step), ``view`` (the step to show), ``forked`` (the step forked from,
-or null), ``servers`` (ids), ``in_flight`` (``[{"id", "text"}]``, the messages a reader may
-deliver or drop), ``scenario`` (the session as scenario text, up to the present: what ``save``
-gives, and what the page keeps so that it can open the session again in a fresh Python if the
-worker is restarted) and either ``scenes`` (the whole timeline, after open, load or a fork) or
-``push`` (the new scenes to append). An action that cannot be done (a crashed server, no
-leader, unreadable text) is ``ok: false`` with the reason; any other exception is a bug and
-propagates, so the page shows its traceback.
+wrong; after an action, what it did), ``steps`` (the last step), ``view`` (the step to show),
+``forked`` (the step forked from, or null), ``servers`` (ids), ``in_flight`` (``[{"id",
+"text"}]``, the messages a reader may deliver or drop), ``scenario`` (the session as scenario
+text, up to the present: what ``save`` gives, and what the page keeps so that it can open the
+session again in a fresh Python if the worker is restarted) and either ``scenes`` (the whole
+timeline, after open, load or a fork) or ``push`` (the new scenes to append); ``open`` and
+``load`` also give ``verbs``, the scenario language's verbs (``raft.sim.actions.VERBS``). An
+action that cannot be done (a crashed server, no leader, unreadable text) is ``ok: false`` with
+the reason; any other exception is a bug and propagates, so the page shows its traceback.
 
 Standard library only.
 """
@@ -35,7 +36,8 @@ import json
 
 from ..script import scenario as _scenario
 from ..errors import RaftError
-from .session import Session, explain, underlying
+from ..sim.actions import VERBS as ACTION_VERBS
+from .session import Session, did, explain, underlying
 
 #: The sessions of the explorers on this page, by key.
 SESSIONS: dict[str, Session] = {}
@@ -83,7 +85,9 @@ def _open(msg, *, replace):
     else:
         cluster = session.load(text)
         what = f"Loaded a scenario: {cluster.steps + 1} events, the last one on show."
-    return _state(session, full=True, message=what)
+    # The scenario language's verbs: the explorer's command box does a line that starts with
+    # one as it is, and submits anything else.
+    return _state(session, full=True, message=what) | {"verbs": sorted(ACTION_VERBS)}
 
 
 def _perform(msg):
@@ -95,11 +99,12 @@ def _perform(msg):
             raise LiveError(f"'view' is a step number, got {view!r}")
         session.view = max(0, min(view, session.steps))
     _result, new, forked = session.perform(line)
+    said = did(line, new)
     if forked is not None:
         return _state(session, full=True, forked=forked,
-                      message=f"Forked a new future from event {forked + 1}: what came after it "
-                              "is forgotten.")
-    return _state(session, full=False, new=new)
+                      message=f"Forked a new future from event {forked + 1} (Undo fork brings "
+                              f"back what came after it). {said}".rstrip())
+    return _state(session, full=False, new=new, message=said)
 
 
 def _save(msg):

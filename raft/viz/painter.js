@@ -41,6 +41,11 @@
     { name: "normal", label: "normal", dwell: 450, travel: 25, cap: 1600, min: 150 },
     { name: "fast", label: "fast", dwell: 120, travel: 8, cap: 600, min: 80 },
   ];
+  // A Step pressed by hand shows the next event at once: its transition lasts at most this
+  // long, whatever the speed (at "normal" a long gap would take 1.6 s, and a second press then
+  // only finished the first one). A Step pressed during a hand step's transition goes on to the
+  // event after.
+  var HAND_STEP = 200;
 
   var CSS = [
     ".raft-painter{--rp-bg:#ffffff;--rp-ink:#1f2328;--rp-muted:#57606a;--rp-link:#6e7781;",
@@ -157,6 +162,15 @@
     ".raft-painter .rp-entry-text{font-size:12px;fill:" + ON_FILL + "}",
     ".raft-painter .rp-entry-text.rp-open{fill:var(--rp-ink)}",
     ".raft-painter .rp-entry-text.rp-committed{font-weight:700}",
+    // A cell's term is drawn on it; taps and the tooltip go to the cell itself.
+    ".raft-painter .rp-entry{cursor:pointer}.raft-painter .rp-entry-text{pointer-events:none}",
+    ".raft-painter .rp-entry-info{margin:0;font-size:13px;min-height:1.35em;overflow-wrap:anywhere}",
+    ".raft-painter .rp-entry-info b{font-weight:700}",
+    ".raft-painter .rp-entry-info.rp-hint{color:var(--rp-muted)}",
+    ".raft-painter table.rp-table tr.rp-sm td{white-space:normal;color:var(--rp-muted);",
+    "padding-bottom:3px;max-width:30em;overflow-wrap:anywhere}",
+    ".raft-painter table.rp-table tr.rp-sm td b{color:var(--rp-ink);font-weight:600}",
+    ".raft-painter table.rp-table tr.rp-has-sm td{border-bottom:0}",
     ".raft-painter .rp-faded{opacity:0.5}",
     ".raft-painter .rp-commit{fill:var(--rp-ink)}",
     ".raft-painter .rp-next{fill:var(--rp-next)}",
@@ -216,6 +230,15 @@
   }
   var measureCtx = null;
   var widthCache = {};
+  /* What entry `index` of server s's log carries, in words: "index 4, term 2: z=9, committed"
+   * (the command only if the scene carries commands; first: the scene's logs.first). */
+  function entryText(s, index, first) {
+    var j = index - first, term = s.log.terms[j];
+    var command = s.log.commands ? s.log.commands[j] : null;
+    return "index " + index + ", term " + term + (command ? ": " + command : "") +
+      (index <= s.commit_index ? ", committed" : ", not committed yet");
+  }
+
   function textWidth(s, px, bold) {
     var key = (bold ? "b" : "") + px + "|" + s;
     if (widthCache[key] !== undefined) return widthCache[key];
@@ -417,6 +440,10 @@
     this.logSvg.setAttribute("class", "rp-logs");
     this.logSvg.setAttribute("role", "img");
     right.appendChild(this.logSvg);
+    // What a log entry carries (its command), for the entry a reader tapped or clicked.
+    this.entryInfo = el(d, "p", { "class": "rp-entry-info", "aria-live": "polite" });
+    right.appendChild(this.entryInfo);
+    this.picked = null;        // {server, index}: the entry whose command entryInfo shows
     this.safety = el(d, "ul", { "class": "rp-safety", "aria-label": "Safety properties of Figure 3" });
     right.appendChild(this.safety);
 
@@ -488,6 +515,13 @@
     this.speedSelect.addEventListener("change", function () {
       self.setSpeed(self.speedSelect.value);
       self._emit("control", { action: "speed", speed: self.speed.name });
+    });
+    this.logSvg.addEventListener("click", function (ev) {
+      var cell = ev.target.closest ? ev.target.closest("[data-entry]") : null;
+      if (!cell) return;
+      var at = cell.getAttribute("data-entry").split(":");
+      self.picked = { server: parseInt(at[0], 10), index: parseInt(at[1], 10) };
+      self._drawEntryInfo(self.scenes[self.index]);
     });
     this.clusterSvg.addEventListener("click", function (ev) {
       var g = ev.target.closest ? ev.target.closest("[data-server]") : null;
@@ -581,7 +615,9 @@
     if (this._waiting) {
       var mode = this._waiting;
       this._waiting = null;
-      this._animate(this.index, mode === "play");
+      if (mode === "step" && --this._wanted > 0) this._waiting = "step";   // more presses
+      if (this.anim) this.show(this.anim.to);   // a hand step still moving: finish it
+      this._animate(this.index, mode === "play", mode === "step");
     }
   };
 
@@ -651,6 +687,7 @@
     var was = this.playing;
     this._setPlaying(false);
     this._waiting = null;
+    this._wanted = 0;
     if (this._raf !== null) { this.win.cancelAnimationFrame(this._raf); this._raf = null; }
     if (was) this._emit("control", { action: "pause", index: this.index });
   };
@@ -660,17 +697,20 @@
     this._emit("control", { action: "step", index: this.index });
     this._setPlaying(false);
     if (this.anim) {   // finish the transition under way
+      var hand = this.anim.hand;
       this.show(this.anim.to);
-      return;
+      if (!hand) return;   // Play's transition (or one paused half-way): it stops there
     }
     if (this.index >= this.scenes.length - 1) {
       if (this.handlers.more.length) {
+        // Each press asks for one more event; presses made while one is on its way count.
+        this._wanted = (this._waiting === "step" ? this._wanted : 0) + 1;
         this._waiting = "step";
         this._emit("more", { index: this.index, mode: "step" });
       }
       return;
     }
-    this._animate(this.index, false);
+    this._animate(this.index, false, true);
   };
 
   Painter.prototype.back = function () {
@@ -695,14 +735,17 @@
     this.playButton.innerHTML = icon(on ? "pause" : "play");
   };
 
-  Painter.prototype._durations = function (from, to, withDwell) {
+  Painter.prototype._durations = function (from, to, withDwell, hand) {
     var s = this.speed;
     var dt = this.scenes[to].time - this.scenes[from].time;
     var travel = s.fixed !== undefined ? s.fixed : clamp(dt * s.travel, s.min, s.cap);
+    if (hand) travel = Math.min(travel, HAND_STEP);
     return { dwell: withDwell ? s.dwell : 0, travel: travel };
   };
 
-  Painter.prototype._animate = function (from, keepPlaying) {
+  /* Move from scene `from` to the next: Play's transitions (keepPlaying: and on to the next)
+   * or a Step pressed by hand (hand: short, see HAND_STEP). */
+  Painter.prototype._animate = function (from, keepPlaying, hand) {
     if (from >= this.scenes.length - 1) {
       if (keepPlaying && this.handlers.more.length) {
         this._waiting = "play";
@@ -712,9 +755,9 @@
       this._setPlaying(false);
       return;
     }
-    var d = this._durations(from, from + 1, keepPlaying);
+    var d = this._durations(from, from + 1, keepPlaying, hand);
     this.anim = { from: from, to: from + 1, start: this.win.performance.now(), dwell: d.dwell,
-      travel: d.travel, keep: keepPlaying };
+      travel: d.travel, keep: keepPlaying, hand: !!hand };
     this._tick();
   };
 
@@ -1082,7 +1125,8 @@
         if (index < shownFirst || (snap && index <= snap.index)) return;
         var x = cx(index) + 1, committed = index <= s.commit_index;
         out.push('<rect x="' + x + '" y="' + (y + 1) + '" width="' + size + '" height="' + size + '" class="rp-entry' +
-          (committed ? "" : " rp-open") + '" style="fill:' + termColour(term) + '"/>');
+          (committed ? "" : " rp-open") + '" style="fill:' + termColour(term) + '" data-entry="' + s.id + ":" + index +
+          '"><title>' + esc(entryText(s, index, first)) + "</title></rect>");
         var label = String(term) + (s.log.configs.indexOf(index) >= 0 ? "*" : "");
         out.push('<text x="' + n1(x + size / 2) + '" y="' + n1(y + 1 + size / 2 + 4.2) + '" text-anchor="middle" class="rp-entry-text ' +
           (committed ? "rp-committed" : "rp-open") + '">' + label + "</text>");
@@ -1115,6 +1159,25 @@
         (s.log.snapshot ? ", up to " + s.log.snapshot.index + " in a snapshot" : "");
     });
     svg.setAttribute("aria-label", "Logs: " + parts.join("; ") + ".");
+    this._drawEntryInfo(scene);
+  };
+
+  /* The line under the logs: what the entry the reader tapped carries, in this scene. */
+  Painter.prototype._drawEntryInfo = function (scene) {
+    var pick = this.picked, s = pick && scene && scene.servers.filter(function (x) {
+      return x.id === pick.server;
+    })[0];
+    var first = scene ? scene.logs.first : 1;
+    if (!s || pick.index < first || pick.index > s.log_length) {
+      var commands = scene && scene.servers.some(function (x) {
+        return x.log.commands && x.log.commands.length;
+      });
+      this.entryInfo.textContent = commands ? "Tap or point at an entry for its command." : "";
+      this.entryInfo.classList.toggle("rp-hint", !!commands);
+      return;
+    }
+    this.entryInfo.classList.remove("rp-hint");
+    this.entryInfo.innerHTML = "<b>S" + s.id + "</b> " + esc(entryText(s, pick.index, first));
   };
 
   Painter.prototype._drawText = function (scene) {
@@ -1163,12 +1226,21 @@
     if (this.tableWrap && this.tableBox.open) {   // drawn when opened (see the toggle handler)
       var head = ["", "role", "term", "voted for", "log", "commit", "applied", "next", "match"];
       var rows = scene.servers.map(function (s) {
+        var sm = s.state_machine;
         var cells = ["S" + s.id, s.crashed ? "crashed" : s.role, s.term,
           s.voted_for === null ? "–" : "S" + s.voted_for,
           s.log_length + (s.log_length ? " (t" + s.last_log_term + ")" : ""), s.commit_index,
           s.last_applied, s.next_index === null ? "" : s.next_index,
           s.match_index === null ? "" : s.match_index];
-        return "<tr>" + cells.map(function (c) { return "<td>" + esc(c) + "</td>"; }).join("") + "</tr>";
+        var row = "<tr" + (sm ? ' class="rp-has-sm"' : "") + ">" + cells.map(function (c) {
+          return "<td>" + esc(c) + "</td>";
+        }).join("") + "</tr>";
+        if (!sm) return row;
+        // Its copy of the state machine: the commands it applied, as key=value.
+        var pairs = Object.keys(sm).sort().map(function (k) { return k + "=" + sm[k]; });
+        return row + '<tr class="rp-sm" data-state-machine="' + s.id + '"><td></td><td colspan="' +
+          (head.length - 1) + '">state machine: <b>' + esc(pairs.length ? pairs.join(", ") : "empty") +
+          "</b></td></tr>";
       });
       this.tableWrap.innerHTML = '<table class="rp-table"><thead><tr>' + head.map(function (h) {
         return "<th>" + esc(h) + "</th>";

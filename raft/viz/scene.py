@@ -58,7 +58,11 @@ server::
                             deletes entries from here on), "snapshot"?: {"index": int >= 1,
                             "term": int}? (beyond Figure 2, §7: the entries up to "index" are
                             compacted into a snapshot whose last entry had "term"; "terms" holds
-                            0 for them)}
+                            0 for them), "commands"?: [str?] (what each entry of "terms"
+                            carries, in words: "x=1", "no-op", "configuration {1,2,3}"; null
+                            for an entry in a snapshot)}
+    state_machine?          {str: str}  its copy of the key-value store: what the commands it
+                            applied (up to last_applied) amount to (§2)
 
 message::
 
@@ -116,9 +120,9 @@ from __future__ import annotations
 
 from ..check.properties import PROPERTIES
 from ..errors import RaftError
-from ..node import (AppendEntries, AppendEntriesReply, Heartbeat, HeartbeatReply, InstallSnapshot,
-                    InstallSnapshotReply, PreVote, PreVoteReply, ReadIndexReply, ReadIndexRequest,
-                    RequestVote, RequestVoteReply, TimeoutNow)
+from ..node import (AppendEntries, AppendEntriesReply, Configuration, Heartbeat, HeartbeatReply,
+                    InstallSnapshot, InstallSnapshotReply, PreVote, PreVoteReply, ReadIndexReply,
+                    ReadIndexRequest, RequestVote, RequestVoteReply, TimeoutNow)
 from ..sim.clients import ClientReply, ClientRequest
 from ..sim.snapshot import ClientSnapshot, log_base
 from ..sim.trace import describe_message
@@ -250,6 +254,7 @@ def _server(snap, n, first, doomed, lview):
     log = n.log
     base = log_base(log)           # beyond Figure 2 (§7): indexes up to it are in a snapshot
     length = base + len(log)
+    entries = [log[k - base - 1] if k > base else None for k in range(first, length + 1)]
     out = {
         "id": n.id, "role": n.role, "crashed": bool(n.crashed), "term": n.current_term,
         "voter": n.id in n.config.members, "voted_for": n.voted_for, "timer": timer,
@@ -257,15 +262,26 @@ def _server(snap, n, first, doomed, lview):
         "log_length": length,
         "last_log_term": log[-1].term if log else (log.snapshot_term if base else 0),
         "next_index": nxt, "match_index": mat,
-        "log": {"terms": [log[k - base - 1].term if k > base else 0
-                          for k in range(first, length + 1)],
+        "log": {"terms": [e.term if e is not None else 0 for e in entries],
                 "configs": [k for k in range(max(first, base + 1), length + 1)
                             if log[k - base - 1].kind == "config"],
-                "truncate_from": doomed.get(n.id)},
+                "truncate_from": doomed.get(n.id),
+                "commands": [None if e is None else entry_text(e) for e in entries]},
+        "state_machine": {str(k): str(v) for k, v in sorted(n.kv.items())},
     }
     if base:
         out["log"]["snapshot"] = {"index": base, "term": log.snapshot_term}
     return out
+
+
+def entry_text(entry):
+    """What a log entry carries, in words: its command (``x=1``), ``no-op`` (the entry a new
+    leader appends, §8) or ``configuration {1,2,3}`` (§6)."""
+    if entry.command is None:
+        return "no-op"
+    if isinstance(entry.command, Configuration):
+        return f"configuration {entry.command}"
+    return str(entry.command)
 
 
 def _names(ids):
@@ -548,6 +564,19 @@ def validate_scene(scene):
                   f"{logs['first']} on (log_length {s['log_length']}), got {len(log['terms'])}")
         _ints(f"{w}.log.configs", log["configs"])
         _int(f"{w}.log.truncate_from", log["truncate_from"], 1, null=True)
+        commands = log.get("commands")
+        if commands is not None:
+            if not isinstance(commands, list) or len(commands) != len(log["terms"]):
+                _fail(f"{w}.log.commands", f"expected one command (or null) per entry of "
+                      f"terms ({len(log['terms'])}), got {commands!r}")
+            for j, c in enumerate(commands):
+                _str(f"{w}.log.commands[{j}]", c, null=True)
+        machine = s.get("state_machine")
+        if machine is not None:
+            if not isinstance(machine, dict):
+                _fail(f"{w}.state_machine", f"expected an object of key: value, got {machine!r}")
+            for key, value in machine.items():
+                _str(f"{w}.state_machine[{key!r}]", value)
         snap = log.get("snapshot")
         if snap is not None:
             _keys(f"{w}.log.snapshot", snap, ("index", "term"))

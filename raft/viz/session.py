@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from ..errors import NotLeader, RaftError, ScenarioError
 from ..script import scenario as _scenario
+from ..sim.actions import VERBS as ACTION_VERBS
 from ..sim.actions import Action, Step
 from ..sim.trace import describe_message
 from .checks import InvariantMonitor
@@ -48,7 +49,8 @@ ACTIONS = {
 }
 
 
-#: The scenario verbs an explorer performs (one line each, see :meth:`Session.perform`).
+#: The verbs of the explorer's buttons (one line each, see :meth:`Session.perform`, which also
+#: performs any other action of the scenario language typed in the explorer's box).
 VERBS = ("step",) + tuple(ACTIONS)
 
 
@@ -70,6 +72,18 @@ def action_line(name, arg=None):
     if name in ("deliver", "drop"):
         return f"{name} #{_whole(arg, 'message id')}"
     return f"{name} {_whole(arg, 'server id')}"
+
+
+def command_line(text):
+    """The scenario line the explorers' command box stands for: a line that starts with a verb
+    of the scenario language (``raft.sim.actions.VERBS``: ``client 1 get x``, ``run 100ms``,
+    ``elect 2``) as it is, anything else (``x=1``, ``del x``) as a command submitted to the
+    leader (``submit x=1``). The page's box (``_assets/raft-explorer.js``) does the same with the
+    verbs Python sends it."""
+    text = " ".join(str(text).split())
+    if not text:
+        raise RaftError("type a command (x=1, del x) or an action line (client 1 get x)")
+    return text if text.split()[0] in ACTION_VERBS else f"submit {text}"
 
 
 def _whole(value, what):
@@ -139,11 +153,12 @@ class Session:
         """Take in the steps the cluster made since the last look; returns their scenes."""
         self._load()
         new = []
-        while len(self._snaps) <= self.cluster.steps:
-            if len(self._snaps) == self.cluster.steps:
-                snap = self.cluster.snapshot()
-            else:   # an action that took several steps: replay the ones in between
-                snap = self.cluster.replay(len(self._snaps)).snapshot()
+        missing = len(self._snaps)
+        # An action that took several steps ("run 300ms", "elect 2"): the ones in between come
+        # from one replay of the run, the last from the cluster itself.
+        between = (self.cluster.history(missing, self.cluster.steps - 1)
+                   if missing < self.cluster.steps else ())
+        for snap in [*between, self.cluster.snapshot()]:
             self._snaps.append(snap)
             self._statuses.append(dict(self._monitor.observe(snap)))
             self._scenes.pop(len(self._snaps) - 2, None)   # it now knows what the next step deletes
@@ -187,11 +202,13 @@ class Session:
 
     def perform(self, line):
         """Perform one action (a scenario line such as ``"crash 3"``, ``"crash leader"``,
-        ``"partition 1 2 | 3 4 5"``, ``"submit x=1"``, ``"deliver #17"``, ``"step"``, or an
-        :class:`~raft.sim.actions.Action`; the verbs are :data:`VERBS`) on the present, forking
-        first if an earlier step is on show. Returns what :meth:`act` returns. A line that
-        cannot be read raises ScenarioError; an action that cannot be done now raises what the
-        cluster raises (NotLeader, NodeCrashed, ConfigurationError...)."""
+        ``"partition 1 2 | 3 4 5"``, ``"submit x=1"``, ``"deliver #17"``, ``"step"``,
+        ``"client 1 get x"``, ``"run 100ms"``: any action of :mod:`raft.sim.actions`, whose
+        verbs are ``raft.sim.actions.VERBS``; or an :class:`~raft.sim.actions.Action`) on the
+        present, forking first if an earlier step is on show. Returns what :meth:`act`
+        returns. A line that cannot be read (or is not an action: ``cluster ...``, ``expect
+        ...``) raises ScenarioError; an action that cannot be done now raises what the cluster
+        raises (NotLeader, NodeCrashed, ConfigurationError...)."""
         if isinstance(line, Action):
             action = line
         else:
@@ -200,9 +217,6 @@ class Session:
             except ScenarioError as e:
                 shown = f" (in {line.strip()!r})" if isinstance(line, str) and line.strip() else ""
                 raise ScenarioError(f"{e}{shown}") from e
-        if action.verb not in VERBS:
-            raise ScenarioError(f"an explorer performs one of {', '.join(VERBS)}; got "
-                                f"{str(action)!r}")
         if action == Step(1):
             return self.step()
         return self.act(lambda c: c.do(action))
@@ -230,6 +244,18 @@ class Session:
         self._snaps, self._scenes, self._monitor, self._statuses = None, {}, None, None
         self.view = cluster.steps
         return cluster
+
+
+def did(line, new):
+    """What an action did, in one line for the status beside the controls: the line, then the
+    caption of the event it made (``"crash 3 → S3 crashed."``), or how many events it made.
+    A plain ``step`` says nothing (the caption under the picture says it)."""
+    line = " ".join(str(line).split())
+    if line == "step" or not new:
+        return ""
+    if len(new) == 1:
+        return f"{line} → {new[-1]['caption']}"
+    return f"{line} → {len(new)} events; the last: {new[-1]['caption']}"
 
 
 def underlying(error):

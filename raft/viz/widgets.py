@@ -29,7 +29,7 @@ from IPython.display import HTML
 
 from ..errors import RaftError
 from .embed import _script_json, check_options, pack, painter_html, painter_source
-from .session import ACTIONS, Session, explain
+from .session import ACTIONS, Session, command_line, did, explain
 
 __all__ = ["PainterWidget", "Explorer", "explore", "needs_kernel", "NEEDS_KERNEL_TEXT"]
 
@@ -159,11 +159,13 @@ class Explorer(widgets.VBox):
                                    style={"description_width": "auto"}, layout=lay(width="14em"))
         self.partition_button = widgets.Button(description="Partition", layout=small)
         self.heal_button = widgets.Button(description="Heal", layout=small)
-        self.request = widgets.Text(value="x=1", placeholder="key=value or del key",
-                                    description="Client", style={"description_width": "auto"},
-                                    layout=lay(width="14em"))
-        self.submit_button = widgets.Button(description="Submit", tooltip="Send to the leader",
-                                            layout=small)
+        self.request = widgets.Text(value="x=1", placeholder="x=1, or client 1 get x",
+                                    description="Command", style={"description_width": "auto"},
+                                    layout=lay(width="16em"))
+        self.submit_button = widgets.Button(
+            description="Do it", layout=small,
+            tooltip="x=1 or del x: submitted to the leader; a line starting with a verb "
+                    "(client 1 get x, run 100ms, elect 2): done as written")
         self.messages = widgets.Select(options=[], rows=5, description="In flight",
                                        style={"description_width": "auto"}, layout=lay(width="100%"))
         self.deliver_button = widgets.Button(description="Deliver now", layout=small)
@@ -183,7 +185,7 @@ class Explorer(widgets.VBox):
             button.on_click(lambda _, name=name: self.do(name, self.server.value))
         self.partition_button.on_click(lambda _: self.do("partition", self.groups.value))
         self.heal_button.on_click(lambda _: self.do("heal"))
-        self.submit_button.on_click(lambda _: self.do("submit", self.request.value))
+        self.submit_button.on_click(lambda _: self.perform_command(self.request.value))
         self.deliver_button.on_click(lambda _: self._on_message("deliver"))
         self.drop_button.on_click(lambda _: self._on_message("drop"))
         self.save_button.on_click(lambda _: self.save())
@@ -237,8 +239,9 @@ class Explorer(widgets.VBox):
 
     # -- acting -------------------------------------------------------------------------------
 
-    def _apply(self, run):
-        """Run a session call; show its new scenes, or its error."""
+    def _apply(self, run, said=None):
+        """Run a session call; show its new scenes (and ``said(new)`` in the status line), or
+        its error."""
         self._ensure_loaded()
         try:
             result, new, forked = run()
@@ -251,7 +254,7 @@ class Explorer(widgets.VBox):
         else:
             for scene in new:
                 self.painter.push(scene)
-            self._message("")
+            self._message(said(new) if said else "")
         self._refresh_messages()
         return result
 
@@ -260,6 +263,17 @@ class Explorer(widgets.VBox):
         if name not in ACTIONS:
             raise RaftError(f"unknown action {name!r}; the actions are {', '.join(ACTIONS)}")
         return self._apply(lambda: self.session.do(name, arg))
+
+    def perform_command(self, text):
+        """Do what the command box holds: ``x=1`` is submitted to the leader, a line starting
+        with a verb of the scenario language (``client 1 get x``) is done as written; the
+        status line says what it did."""
+        try:
+            line = command_line(text)
+        except RaftError as e:
+            self._message(explain(e), error=True)
+            return None
+        return self._apply(lambda: self.session.perform(line), said=lambda new: did(line, new))
 
     def act(self, action):
         """Run ``action(cluster)`` on the present (forking first if a past step is shown)."""
