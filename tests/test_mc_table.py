@@ -9,8 +9,8 @@ import re
 from raft.classroom import grade_table
 from raft.classroom.grade_mistakes import (MISTAKES, CountsStaleVotes, GrantsStaleCandidate,
                                            TermNotMarked, VoteNotMarked)
-from raft.classroom.grade_table import (METHODS, Row, html, lab_row, markdown, totals,
-                                        zoo_row)
+from raft.classroom.grade_table import (METHODS, Row, client_row, html, lab_row, markdown,
+                                        totals, zoo_row)
 
 
 def test_a_mistake_the_random_schedules_miss_is_caught_by_the_story_and_the_model_checker():
@@ -44,21 +44,43 @@ def test_the_2015_bug_is_found_by_the_zoos_single_server_search():
 def test_totals_and_markdown_count_the_rows():
     rows = [Row("A", "lab 1", object, "s", None, "7 actions: x"),
             Row("B", "lab 2", object, None, None, None),
-            Row("c", "zoo", object, "s", "seed 3: y", None)]
+            Row("c", "zoo", object, "s", "seed 3: y", None),
+            Row("d", "client bug", object, None, "seed 0: not linearizable", None,
+                "not in the model: reads='lease' refused")]
     t = totals(rows)
-    assert t["stories"] == (1, 1) and t["random schedules"] == (0, 1)
-    assert t["model checker"] == (1, 0) and t["groups"] == (2, 1)
+    assert t["stories"] == (1, 1, 0) and t["random schedules"] == (0, 1, 1)
+    assert t["model checker"] == (1, 0, 0) and t["groups"] == (2, 1, 1)
+    assert t["not in the model"] == (0, 0, 1)
     assert t["model checker, not random"] == 1 and t["none"] == 1
     text = markdown(rows)
     lines = text.splitlines()
     assert lines[0].count("|") == 6 and len(lines) == 2 + len(rows) + 1
     assert "| `A` | lab 1 | ✔ | – | ✔ 7 actions |" in lines
     assert "| `c` | zoo | ✔ | ✔ seed 3 | – |" in lines
+    assert "| `d` | client bug | – | ✔ seed 0 | not in the model |" in lines
     assert lines[-1].startswith("| **caught** |") and "**1 of 2** lab solutions" in lines[-1]
+    assert lines[-1].endswith("**0 of 1** client bugs (1 not in the model) |")
     page = html(rows)
     assert page.count("<tr>") == 1 + len(rows) + 1 and page.count("<th>") == 5
     assert '<td title="seed 3: y">✔ seed 3</td>' in page and "<td>" in page
     assert "<strong>1 of 2</strong> lab solutions" in page
+    assert ('<td title="not in the model: reads=&#x27;lease&#x27; refused">not in the model'
+            in page)
+
+
+def test_the_client_bugs_rows():
+    """The no-de-duplication bug is explored with a retried command (the model judges the
+    applied entries with the simulator's state machine); the three bugs of reads are refused
+    by the model checker by name, and the row says so with its reason."""
+    row = client_row("no-dedup")
+    assert row.kind == "client bug" and row.outside is None
+    assert row.model == "16 actions: a client command is applied once (dissertation §6.3)"
+    assert row.random.startswith("seed ") and row.random.endswith("not linearizable")
+    for name in ("stale-read", "lease-from-reply", "lease-across-transfer"):
+        row = client_row(name)
+        assert row.model is None and row.caught()[2] is False
+        assert row.outside.startswith("not in the model (its story runs it with reads=")
+        assert "reads that bypass the log" in row.outside
 
 
 def test_every_known_wrong_lab_solution_and_method_is_in_the_table():

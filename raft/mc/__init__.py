@@ -19,16 +19,18 @@ bounds) is explained in ``docs/model-checking.md``.
 
 from ..sim.manual import ManualCluster
 from .replay import ReplayDiverged, replay
-from .rules import (ALL_PROPERTIES, APPLY_RULE, CONFIG_RULE, EXCEPTION, FOLLOWER_COMMIT_RULE,
+from .rules import (ALL_PROPERTIES, APPLY_RULE, CONFIG_RULE, EXACTLY_ONCE, EXCEPTION,
+                    FOLLOWER_COMMIT_RULE,
                     LEADER_COMMIT_RULE, MATCH_RULE, ONE_VOTE_RULE, OWN_TERM_CHANGE_RULE,
                     PERSIST_RULE, PREV_RULE, RULES, STALE_REPLY_RULE, STALE_REQUEST_RULE,
-                    TRUNCATE_RULE, VOTE_LOG_RULE)
+                    TIMER_RULE, TRUNCATE_RULE, VOTE_LOG_RULE)
 from .result import Bounds, Result, Violation, action_text, make_bounds
 from .search import MEMBERSHIP, Checker, check
 
 __all__ = ["check", "Result", "Violation", "Bounds", "Checker", "ManualCluster", "replay",
            "ReplayDiverged", "action_text", "make_bounds", "ALL_PROPERTIES", "RULES", "EXCEPTION",
+           "EXACTLY_ONCE",
            "PERSIST_RULE", "ONE_VOTE_RULE", "VOTE_LOG_RULE", "STALE_REQUEST_RULE",
-           "STALE_REPLY_RULE", "PREV_RULE",
+           "STALE_REPLY_RULE", "TIMER_RULE", "PREV_RULE",
            "TRUNCATE_RULE", "FOLLOWER_COMMIT_RULE", "LEADER_COMMIT_RULE", "APPLY_RULE",
            "MATCH_RULE", "CONFIG_RULE", "OWN_TERM_CHANGE_RULE", "MEMBERSHIP"]

@@ -101,6 +101,8 @@ def parser():
                    help="leader timer firings, or 'any' (default: any)")
     b.add_argument("--waits", type=_count_or_any, default=None,
                    help="times time passes with no timer firing, or 'any' (default: any)")
+    b.add_argument("--retries", type=int, default=d.retries,
+                   help="client commands sent again with the same serial number (%(default)s)")
     b.add_argument("--max-depth", type=int, default=None, help="actions from the start (no limit)")
     b.add_argument("--max-states", type=int, default=None,
                    help="distinct states explored (no limit)")
@@ -133,8 +135,8 @@ def main(argv=None):
         bounds = dict(max_term=args.max_term, commands=args.commands, crashes=args.crashes,
                       per_link=args.per_link, duplicates=args.duplicates, drops=args.drops,
                       changes=args.changes, spares=args.spares, heartbeats=args.heartbeats,
-                      waits=args.waits, max_depth=args.max_depth, max_states=args.max_states,
-                      time_budget=args.time_budget)
+                      waits=args.waits, retries=args.retries, max_depth=args.max_depth,
+                      max_states=args.max_states, time_budget=args.time_budget)
         progress = None if args.quiet else stderr_progress
         shown = Bounds(servers=args.servers, **bounds).text()
         print(f"checking {node_class.__name__}: {shown}", flush=True)

@@ -18,7 +18,9 @@ from .rules import EXCEPTION
 class Bounds:
     """How far the search goes. Counted in the state: ``commands`` (client commands),
     ``crashes``, ``duplicates``, ``drops`` (messages lost), ``changes`` (membership changes),
-    ``heartbeats`` (a leader's timer firing) and ``waits`` (time passing with no timer firing);
+    ``heartbeats`` (a leader's timer firing), ``waits`` (time passing with no timer firing) and
+    ``retries`` (a client command sent again, with its client id and serial number, to a
+    leader: dissertation §6.3);
     None means any number. Constraints on states, checked but not expanded beyond: a term above
     ``max_term``; more than ``per_link`` messages in flight from one server to another.
     ``max_depth`` (None: no limit), ``max_states`` (distinct states, None: no limit; unlike
@@ -35,6 +37,7 @@ class Bounds:
     changes: int = 0
     heartbeats: int | None = None
     waits: int | None = None
+    retries: int = 0
     spares: int = 0
     max_depth: int | None = None
     max_states: int | None = None
@@ -47,6 +50,8 @@ class Bounds:
                  f"drops={'any' if self.drops is None else self.drops}"]
         if self.changes:
             parts += [f"changes={self.changes}", f"spares={self.spares}"]
+        if self.retries:
+            parts.append(f"retries={self.retries}")
         for name in ("heartbeats", "waits"):
             if getattr(self, name) is not None:
                 parts.append(f"{name}={getattr(self, name)}")
@@ -78,7 +83,7 @@ def make_bounds(servers=3, **kwargs):
                                  "far too large")
     for name in ("max_term", "per_link"):
         _check_count(name, getattr(bounds, name), 1)
-    for name in ("commands", "crashes", "duplicates", "changes", "spares"):
+    for name in ("commands", "crashes", "duplicates", "changes", "spares", "retries"):
         _check_count(name, getattr(bounds, name))
     for name in ("drops", "heartbeats", "waits"):
         _check_count(name, getattr(bounds, name), allow_none=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ..check.properties import PROPERTIES
 from ..node import LEADER, AppendEntries, AppendEntriesReply, RequestVote, RequestVoteReply
+from .state import FIRE, INSTANT
 
 # Rules of Figure 2 (and §5, §6) that a wrong node breaks before a property of Figure 3 fails,
 # checked beside the five properties (``rules=True``), each on one server's action: its state
@@ -32,12 +33,18 @@ MATCH_RULE = "match_index only increases (Figure 2)"
 CONFIG_RULE = "one configuration change at a time (§6)"
 OWN_TERM_CHANGE_RULE = ("a single-server change only after committing an entry of the "
                         "leader's term (§4.1, the 2015 fix)")
+TIMER_RULE = ("restart the election timer on granting a vote, on AppendEntries from the "
+              "current leader and on starting an election (Figure 2)")
 RULES = (PERSIST_RULE, ONE_VOTE_RULE, VOTE_LOG_RULE, STALE_REQUEST_RULE, STALE_REPLY_RULE,
-         PREV_RULE, TRUNCATE_RULE,
+         TIMER_RULE, PREV_RULE, TRUNCATE_RULE,
          FOLLOWER_COMMIT_RULE, LEADER_COMMIT_RULE, APPLY_RULE, MATCH_RULE, CONFIG_RULE,
          OWN_TERM_CHANGE_RULE)
 EXCEPTION = "no exception"
-ALL_PROPERTIES = PROPERTIES + RULES
+#: Beyond Figure 3 (dissertation §6.3): a client's command, sent again after its answer was lost,
+#: is applied once. Judged on the applied entries (the history) by the simulator's own state
+#: machine with client sessions; it needs ``retries`` to arise.
+EXACTLY_ONCE = "a client command is applied once (dissertation §6.3)"
+ALL_PROPERTIES = PROPERTIES + (EXACTLY_ONCE,) + RULES
 
 
 # -- the rules, one function each: (rule, details) if broken, else None --------------------------
@@ -107,6 +114,40 @@ def _stale_reply(c, before, after, node, inp, out, disk, same_leader):
     if after.frozen != before.frozen or out.messages:
         return (STALE_REPLY_RULE, f"S{after.slot} (term {before.term}) acted on the "
                 f"{type(msg).__name__} of term {msg.term} from S{msg.src}")
+    return None
+
+
+def _timer(c, before, after, node, inp, out, disk, same_leader):
+    """Figure 2, Followers: "If election timeout elapses without receiving AppendEntries RPC
+    from current leader or granting vote to candidate: convert to candidate"; Candidates: "On
+    conversion to candidate, start election: ... Reset election timer".
+
+    The state does not keep the timer (after a pause every timer is due), but within one
+    action it can be seen: a node is thawed with its ``election_deadline`` in the past (see
+    :mod:`raft.mc.state`), so the timer was restarted by this action exactly when the deadline
+    is now in the future. A node that keeps its old deadline would time out at once, start a
+    competing election and depose the leader it just heard from or voted for (a liveness bug:
+    no property of Figure 3 breaks, so this rule is the only way the model sees it)."""
+    if after.role == LEADER or node.election_deadline > INSTANT:
+        return None
+    if inp is FIRE:
+        if after.term > before.term:
+            return (TIMER_RULE, f"S{after.slot} started an election for term {after.term} "
+                    "without restarting its election timer (still due: it would time out "
+                    "again at once)")
+        return None
+    if type(inp) is not int:
+        return None
+    msg = c.msgs[inp]
+    if type(msg) is RequestVote:
+        if any(type(m) is RequestVoteReply and m.vote_granted for m in out.messages):
+            return (TIMER_RULE, f"S{after.slot} granted its vote to S{msg.candidate_id} in "
+                    f"term {after.term} without restarting its election timer (still due: "
+                    "it could time out at once and depose the candidate it chose)")
+    elif type(msg) is AppendEntries and msg.term == after.term:
+        return (TIMER_RULE, f"S{after.slot} (term {after.term}) received AppendEntries from "
+                f"S{msg.src}, the leader of its term, without restarting its election timer "
+                "(still due: it could time out at once and depose that leader)")
     return None
 
 
@@ -215,7 +256,8 @@ def _config(c, before, after, node, inp, out, disk, same_leader):
     return None
 
 
-RULE_CHECKS = (_persist, _one_vote, _vote_log, _stale_request, _stale_reply, _prev, _truncate,
+RULE_CHECKS = (_persist, _one_vote, _vote_log, _stale_request, _stale_reply, _timer, _prev,
+               _truncate,
                _follower_commit, _leader_commit, _apply_committed, _match, _config)
 
 

@@ -39,13 +39,12 @@ from itertools import combinations, permutations
 from ..check.properties import (_fmt, committed_entries_agree, election_safety,
                                 leader_append_only, leader_completeness, log_matching)
 from ..errors import ConfigurationError, RaftError
-from ..node import LEADER, MAX_ENTRIES_PER_MESSAGE, Configuration, Node
+from ..node import LEADER, MAX_ENTRIES_PER_MESSAGE, Configuration, Node, RequestVote
 from ..sim.manual import ManualCluster
 from .result import Result, Violation, make_bounds
-from .rules import EXCEPTION, RULE_CHECKS
-from .state import ABSENT, DOWN, UP, Codec, FixedRng, Server
+from .rules import EXACTLY_ONCE, EXCEPTION, RULE_CHECKS
+from .state import ABSENT, DOWN, FIRE, INSTANT, UP, Codec, FixedRng, Server
 
-FIRE = ("fire",)
 #: The kinds of membership change the search may make (``changes`` counts them): joint
 #: consensus (``change_membership``, §6) or single-server changes (``add_server``, ``promote``,
 #: ``remove_server``, dissertation §4.1).
@@ -60,7 +59,7 @@ REFUSED = {
     "reads": "reads that bypass the log (dissertation §6.4) are not actions of the model, and a "
              "lease is a clock reading compared with the time on clocks that drift",
 }
-T = 0.0   # the instant every action happens at (clock readings are kept relative to it)
+T = INSTANT   # the instant every action happens at (clock readings are kept relative to it)
 PROGRESS_EVERY = 5.0   # seconds between two progress lines of a long run
 
 
@@ -158,6 +157,9 @@ class Checker:
         self._loss_memo = {}
         self.msg_dst = []          # number -> slot index (0-based) of its destination
         self.msg_link = []         # number -> its link, src * 64 + dst
+        self.msg_rv_term = []      # number -> a RequestVote's term (the §6 guard may read the
+        #                            receiver's readings), or -1
+        self.rv_without_pause = False   # a RequestVote was sent other than by a timer firing
         self.hists = []            # number -> (leaders, committed, applied)
         self._hist_numbers = {}
         self.counters = []         # number -> (commands, crashes, duplicates, drops, changes)
@@ -251,7 +253,8 @@ class Checker:
                 targets = (node.config.members | node.learners) - {slot}
                 s.match = {p: m for p, m in node.match_index.items() if p in targets}
             s.has_now = _has_now(frozen)
-            s.aged = None
+            s.guard_now = s.has_now and self.codecs[slot].guard_now(frozen, node.role)
+            s.aged = s.quiet = None
             return s
         return self._server(key, make)
 
@@ -264,6 +267,7 @@ class Checker:
             s.term, s.vote, s.role, s.log = disk[0], disk[1], None, disk[2]
             s.log_id = self._log_number(disk[2])
             s.commit_index, s.match, s.has_now, s.aged = 0, None, False, None
+            s.guard_now, s.quiet = False, None
             return s
         return self._server(key, make)
 
@@ -275,6 +279,7 @@ class Checker:
             s.slot, s.kind, s.frozen, s.disk = slot, ABSENT, None, None
             s.term, s.vote, s.role, s.log, s.log_id = 0, None, None, (), -1
             s.commit_index, s.match, s.has_now, s.aged = 0, None, False, None
+            s.guard_now, s.quiet = False, None
             return s
         return self._server(key, make)
 
@@ -294,6 +299,8 @@ class Checker:
             self.msgs.append(msg)
             self.msg_dst.append(msg.dst - 1)
             self.msg_link.append(msg.src * 64 + msg.dst)
+            self.msg_rv_term.append(msg.term if type(msg) is RequestVote
+                                    and not msg.leadership_transfer else -1)
         return n
 
     def hist_number(self, hist):
@@ -348,6 +355,38 @@ class Checker:
             s.aged = self.up_number(s.slot, node, s.disk or (s.term, s.vote, s.log))
         return s.aged
 
+    def quiet(self, state):
+        """``state`` with this instant's readings forgotten where the §6 guard cannot read
+        them before time passes: a server's readings are read only when a RequestVote of a
+        higher term reaches it; a RequestVote is sent only when a timer fires, after a pause
+        (``rv_without_pause`` says if a node did otherwise), and a pause ages every reading.
+        So a server to which no such RequestVote is in flight behaves, until the next pause,
+        alike with this instant's guard readings or without them; after it, they are gone
+        either way (docs/model-checking.md)."""
+        U = self.U
+        srv = self.servers
+        for i in range(U):
+            s = srv[state[i]]
+            if not s.guard_now:
+                continue
+            term = s.term
+            rv_term = self.msg_rv_term
+            dst = self.msg_dst
+            for m in state[U + 2:]:
+                if rv_term[m] > term and dst[m] == i:
+                    break
+            else:
+                q = s.quiet
+                if q is None:
+                    node = self.codecs[s.slot].thaw(s.frozen, T)
+                    if s.role == LEADER:
+                        node.heard_from = {}
+                    else:
+                        node.last_heard = None
+                    q = s.quiet = self.up_number(s.slot, node, s.disk or (s.term, s.vote, s.log))
+                state = state[:i] + (q,) + state[i + 1:]
+        return state
+
     def outcome(self, code, inp):
         """What input ``inp`` (a message number, FIRE, ("submit", k), ("members", voters))
         does to server ``code``: an Outcome, or None if the node refused (not a transition)."""
@@ -393,6 +432,9 @@ class Checker:
                 except RaftError:
                     return None
             out = node.ready()
+            if inp is not FIRE and not self.rv_without_pause and \
+                    any(type(m) is RequestVote for m in out.messages):
+                self.rv_without_pause = True   # then Checker.quiet is unsound: see run()
         except Exception as e:  # noqa: BLE001 - the node's own code raised
             return Outcome(code, breach=(EXCEPTION, f"{type(e).__name__}: {_said(e)}"))
         term, vote, log = s.disk or (s.term, s.vote, s.log)
@@ -466,6 +508,8 @@ class Checker:
                               f"{_fmt(first)} before, but S{slot} applied {_fmt(entry)} there")
             else:
                 applied_l.append(entry)
+        if len(applied_l) > len(applied) and breach is None:
+            breach = _applied_twice(applied_l, slot)
         leaders_d = dict(leaders)
         if lead_term:
             b = election_safety(leaders_d, slot, lead_term)
@@ -542,10 +586,18 @@ class Checker:
             else:
                 servers.append(self.absent_number(i))
         hist = self.hist_number(((), (), ()))
-        return tuple(servers) + (hist, self.counter_number((0,) * 7))
+        return tuple(servers) + (hist, self.counter_number((0,) * 8))
 
     def run(self):
         start = time.perf_counter()
+        quiet = any(c.guard_only for c in self.codecs.values())
+        result = self._search(start, quiet)
+        if result is None:   # a node sent a RequestVote without a timer firing: no quieting
+            result = self._search(start, False)
+        return result
+
+    def _search(self, start, quiet):
+        """The breadth-first search; None if ``quiet`` turned out to be unsound."""
         b = self.bounds
         init = self.initial_state()
         seen = {init: 0}
@@ -587,6 +639,8 @@ class Checker:
                 for action, succ, changed, hist_changed, inside, breach in \
                         self.successors(state):
                     transitions += 1
+                    if quiet and self.rv_without_pause:
+                        return None
                     if not inside:
                         # Outside max_term / per_link: checked, but neither kept nor expanded.
                         if breach is None:
@@ -601,6 +655,8 @@ class Checker:
                         return self._result(start, seen, transitions, depth, "violation",
                                             levels, pruned, breach, len(parents) - 1, parents,
                                             actions, perms)
+                    if quiet:
+                        succ = self.quiet(succ)
                     if canonical is None:
                         key, perm = succ, 0
                     else:
@@ -701,7 +757,7 @@ class Checker:
         hist = state[U]
         ctr = state[U + 1]
         net = state[U + 2:]
-        commands, crashes, dups, drops, changes, beats, waits = self.counters[ctr]
+        commands, crashes, dups, drops, changes, beats, waits, retries = self.counters[ctr]
         msg_dst = self.msg_dst
         srv = self.servers
         act = self.action
@@ -754,7 +810,7 @@ class Checker:
 
         # A client command to a running leader.
         if commands < b.commands:
-            c2 = self.counter_number((commands + 1, crashes, dups, drops, changes, beats, waits))
+            c2 = self._bump(ctr, 0, b.commands)
             for i in ups:
                 if srv[servers[i]].role == LEADER:
                     out = self.outcome(servers[i], ("submit", commands + 1))
@@ -762,9 +818,22 @@ class Checker:
                         yield from apply(act(("submit", i + 1, commands + 1)), servers, hist,
                                          c2, net, i, out, all_up, occ, None)
 
+        # A client sends an earlier command again (its answer was lost, or it gave up waiting),
+        # with the same client id and serial number: the state machines must apply it once
+        # (dissertation §6.3).
+        if retries < b.retries and commands:
+            c2 = self._bump(ctr, 7, b.retries)
+            for k in range(1, commands + 1):
+                for i in ups:
+                    if srv[servers[i]].role == LEADER:
+                        out = self.outcome(servers[i], ("submit", k))
+                        if out is not None:
+                            yield from apply(act(("submit", i + 1, k)), servers, hist, c2, net,
+                                             i, out, all_up, occ, None)
+
         # Crash a running server; restart a crashed one.
         if crashes < b.crashes:
-            c2 = self.counter_number((commands, crashes + 1, dups, drops, changes, beats, waits))
+            c2 = self._bump(ctr, 1, b.crashes)
             for i in ups:
                 s = srv[servers[i]]
                 disk = s.disk or (s.term, s.vote, s.log)
@@ -924,10 +993,10 @@ class Checker:
         """The counters after losing ``n`` messages, or None if the drops bound forbids it."""
         if self.bounds.drops is None:
             return ctr
-        commands, crashes, dups, drops, changes, beats, waits = self.counters[ctr]
-        if drops + n > self.bounds.drops:
+        counts = self.counters[ctr]
+        if counts[3] + n > self.bounds.drops:
             return None
-        return self.counter_number((commands, crashes, dups, drops + n, changes, beats, waits))
+        return self.counter_number(counts[:3] + (counts[3] + n,) + counts[4:])
 
     def _losses(self, net, links):
         """Each way of losing messages so that no link holds more than per_link: (the lost
@@ -957,6 +1026,26 @@ class Checker:
                     new_choices.append((lost + drop, tuple(remaining)))
             choices = new_choices
         return [(tuple(sorted(lost)), left) for lost, left in choices if lost]
+
+
+def _applied_twice(applied, slot):
+    """A client command that the simulator's state machine, applying ``applied`` in order with
+    its client sessions (dissertation §6.3), would apply a second time: (EXACTLY_ONCE, details),
+    or None. (The search's commands are all different, ``x=k``, so a command applied twice is a
+    retry the sessions did not recognise.)"""
+    from ..sim.kv import KeyValueStore
+    store = KeyValueStore()
+    first = {}
+    for index, entry in enumerate(applied, 1):
+        if store.apply(entry, index):
+            command = store.applied[-1]
+            if command in first:
+                return (EXACTLY_ONCE, f"{command} was applied at index {first[command]} and "
+                        f"again at index {index} (S{slot} applied it): the entry at {index} "
+                        f"carries client id {entry.client_id!r} and serial number "
+                        f"{entry.seq!r}, so the state machine could not tell it was a retry")
+            first[command] = index
+    return None
 
 
 def _refused(switch, node_class, asked):

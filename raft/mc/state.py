@@ -34,6 +34,7 @@ they never age).
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 from ..errors import ConfigurationError
 from ..node import LEADER, Log, Node, Ready
@@ -88,10 +89,58 @@ def heard_from_is_nodes(node_class):
     return True
 
 
+#: Node's methods behind the §6 guard. While a class keeps them (and ``heard_from``'s readers,
+#: above) as Node has them and none of its own methods reads ``last_heard`` or calls them, a
+#: server's readings are read only when a RequestVote of a higher term arrives: a follower's
+#: ``last_heard`` (the guard's "heard from a leader within the minimum election timeout"), a
+#: leader's ``heard_from`` (a majority answered within it). Then a reading of long ago is as good
+#: as none (``last_heard`` freezes to None), and the search may forget this instant's readings of
+#: a server to which no such RequestVote is in flight (see ``Checker.quiet``).
+GUARD_READERS = ("_ignores_request_vote", "heard_from_leader_recently", "handle_pre_vote",
+                 "handle_pre_vote_reply")
+_GUARD_NAMES = frozenset(GUARD_READERS) | {"reaches_quorum", "lost_quorum"}
+
+
+def _loads(code, names):
+    """Whether ``code`` (or code nested in it) loads an attribute among ``names`` (reads it or
+    calls it; storing it is not reading it)."""
+    import dis
+    for ins in dis.get_instructions(code):
+        if ins.opname in ("LOAD_ATTR", "LOAD_METHOD", "LOAD_GLOBAL", "LOAD_NAME") and \
+                ins.argval in names:
+            return True
+    return any(_loads(const, names) for const in code.co_consts if hasattr(const, "co_code"))
+
+
+@functools.lru_cache(maxsize=64)
+def guard_readings_are_nodes(node_class):
+    """Whether ``node_class`` reads the §6 guard's clock readings only as Node does (see
+    :data:`GUARD_READERS`)."""
+    if not heard_from_is_nodes(node_class):
+        return False
+    if any(getattr(node_class, name) is not getattr(Node, name) for name in GUARD_READERS):
+        return False
+    for klass in node_class.__mro__:
+        if klass is Node or klass is object:
+            continue
+        for value in vars(klass).values():
+            fn = getattr(value, "__func__", value)
+            fn = getattr(fn, "fget", fn)
+            code = getattr(fn, "__code__", None)
+            if code is not None and _loads(code, _GUARD_NAMES | {"last_heard"}):
+                return False
+    return True
+
+
 #: Deadlines kept only as "set or not" (after a pause they are due): the leader's next
 #: heartbeats, and when it gives up a leadership transfer.
 DEADLINES = frozenset({"heartbeat_due", "transfer_deadline"})
 
+
+#: The instant every action happens at (clock readings are kept relative to it).
+INSTANT = 0.0
+#: The input "a timer fires" (after a pause), beside message numbers and client commands.
+FIRE = ("fire",)
 
 #: What a server slot holds: a running server, a crashed one (its disk), or none yet.
 UP, DOWN, ABSENT = 0, 1, 2
@@ -102,7 +151,7 @@ class Server:
     disk, and what the properties read, kept at hand."""
 
     __slots__ = ("slot", "kind", "frozen", "disk", "term", "vote", "role", "log", "log_id",
-                 "commit_index", "match", "aged", "has_now", "key")
+                 "commit_index", "match", "aged", "has_now", "key", "guard_now", "quiet")
 
     def __repr__(self):
         kind = ("up", "down", "absent")[self.kind]
@@ -165,6 +214,8 @@ class Codec:
         self._dropped = DROPPED | set(self.buffers)
         self._plans = {}   # tuple of attribute names in dict order -> sorted variable names
         self.heard_from_now_only = heard_from_is_nodes(node_class)
+        # The §6 guard's readings are read only by Node's guard (see GUARD_READERS).
+        self.guard_only = guard_readings_are_nodes(node_class)
         # True when no server's configuration can change (no membership change is allowed and
         # no starting log holds a configuration entry).
         self.fixed_config = fixed_config
@@ -185,6 +236,8 @@ class Codec:
             v = attrs[name]
             if name in READINGS:
                 v = _reading(v, now, name)
+                if v is LONG_AGO and name == "last_heard" and self.guard_only:
+                    v = None   # the guard reads it as "heard from a leader recently": no
             elif name in DEADLINES:
                 v = None if v is None else SET
             elif name in READING_MAPS:
@@ -197,6 +250,19 @@ class Codec:
                 v = self._freeze(v, now)
             values.append(v)
         return names, tuple(values)
+
+    def guard_now(self, frozen, role):
+        """Whether a server holds a reading of this instant that only the §6 guard reads: a
+        leader's answers (``heard_from``), a follower's or candidate's ``last_heard``."""
+        if not self.guard_only:
+            return False
+        names, values = frozen
+        name = "heard_from" if role == LEADER else "last_heard"
+        try:
+            v = values[names.index(name)]
+        except ValueError:
+            return False
+        return bool(v[1]) if role == LEADER else v is NOW
 
     def _heard_from(self, node, heard, now):
         """A leader's ``heard_from`` as Node reads it: the peers heard from at this instant (a

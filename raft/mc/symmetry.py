@@ -219,7 +219,7 @@ class Symmetry:
             t.log_id = c._log_number(t.log)
             t.commit_index = s.commit_index
             t.match = None if s.match is None else {p[q]: m for q, m in s.match.items()}
-            t.has_now, t.aged = s.has_now, None
+            t.has_now, t.aged, t.guard_now, t.quiet = s.has_now, None, s.guard_now, None
             return t
         return c._server(key, make)
 
