@@ -43,3 +43,24 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+#: The hosts a test's page may fetch from: the site served on loopback. Nothing else is online.
+LOCAL_HOSTS = {"127.0.0.1", "localhost", ""}
+
+
+def only_loopback(context, blocked):
+    """Let a browser context fetch only the served site (and file:, data:, blob: URLs); abort
+    every other request and hand its URL to ``blocked`` (e.g. ``log.blocked.append``), so that a
+    page that needs a CDN fails its test."""
+    from urllib.parse import urlparse
+
+    def route(route):
+        parsed = urlparse(route.request.url)
+        if parsed.scheme in ("file", "data", "blob", "about") or parsed.hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            blocked(route.request.url)
+            route.abort()
+
+    context.route("**/*", route)

@@ -34,18 +34,16 @@ import json
 import re
 import threading
 from pathlib import Path
-from urllib.parse import urlparse
 
 import nbformat
 import pytest
 from site_browser import (CHROMIUM, CHROMIUM_ARGS, SITE, _QuietHandler, browser,  # noqa: F401
-                          http_root)
+                          http_root, only_loopback)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "_build" / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-LOCAL_HOSTS = {"127.0.0.1", "localhost", ""}
 PAGE_BUDGET = 2_000_000          # bytes a page may load, everything included
 ROLE_COLOURS = {"#56b4e9", "#f0e442", "#d55e00"}   # follower, candidate, leader (painter.js)
 
@@ -108,15 +106,7 @@ def open_page(browser, url: str, viewport: dict, *, dark: bool = False, weigh: b
     if dark:  # the theme reads its mode from localStorage before the page is drawn
         context.add_init_script("localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark');")
 
-    def route(route):
-        parsed = urlparse(route.request.url)
-        if parsed.scheme in ("file", "data", "blob", "about") or parsed.hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            log.blocked.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", route)
+    only_loopback(context, log.blocked.append)
     page = context.new_page()
     page.on("console", lambda m: m.type == "error" and log.console.append(f"console: {m.text}"))
     page.on("pageerror", lambda e: log.console.append(f"pageerror: {e}"))

@@ -18,17 +18,16 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
-from site_browser import CHROMIUM, CHROMIUM_ARGS, SITE, browser, http_root  # noqa: F401
+from site_browser import (CHROMIUM, CHROMIUM_ARGS, SITE, browser, http_root,  # noqa: F401
+                          only_loopback)
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "_build" / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-LOCAL_HOSTS = {"127.0.0.1", "localhost", ""}
 DATA = re.compile(r'<script type="application/json" class="raft-questions-data">(.*?)</script>',
                   re.S)
 
@@ -76,15 +75,7 @@ def open_page(context, url):
     """Open url with every non-local request aborted; wait until every block found its player."""
     log = Log()
 
-    def route(route):
-        parsed = urlparse(route.request.url)
-        if parsed.scheme in ("file", "data", "blob", "about") or parsed.hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            log.blocked.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", route)
+    only_loopback(context, log.blocked.append)
     page = context.new_page()
     page.on("console", lambda m: m.type == "error" and log.console.append(m.text))
     page.on("pageerror", lambda e: log.console.append(str(e)))

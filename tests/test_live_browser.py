@@ -23,13 +23,13 @@ from pathlib import Path
 from urllib.parse import quote, urlparse
 
 import pytest
-from site_browser import CHROMIUM, CHROMIUM_ARGS, SITE, browser, http_root  # noqa: F401
+from site_browser import (CHROMIUM, CHROMIUM_ARGS, SITE, browser, http_root,  # noqa: F401
+                          only_loopback)
 
 from raft.viz import embed, questions
 
 ROOT = Path(__file__).resolve().parent.parent
 VIEWPORT = {"width": 1100, "height": 1400}
-LOCAL_HOSTS = {"127.0.0.1", "localhost", ""}
 START_LIMIT = 60_000     # ms: Pyodide's start on a loaded 2-core machine, with room to spare
 
 pytestmark = pytest.mark.skipif(
@@ -65,15 +65,7 @@ def new_context(browser, logs: list, init_script: str | None = None):
     if init_script:
         context.add_init_script(init_script)
 
-    def route(route):
-        parsed = urlparse(route.request.url)
-        if parsed.scheme in ("file", "data", "blob", "about") or parsed.hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            logs[-1].blocked.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", route)
+    only_loopback(context, lambda url: logs[-1].blocked.append(url))
     return context
 
 

@@ -16,8 +16,8 @@ import re
 from urllib.parse import quote, unquote, urlparse
 
 import pytest
-from site_browser import SITE, browser, http_root  # noqa: F401
-from test_live_browser import (LOCAL_HOSTS, START_LIMIT, Log, box, by_id, play_until, scene,
+from site_browser import SITE, browser, http_root, only_loopback  # noqa: F401
+from test_live_browser import (START_LIMIT, Log, box, by_id, play_until, scene,
                                settled, start, status)
 
 PHONE = {"width": 390, "height": 844}
@@ -40,15 +40,7 @@ def visit(browser):
                                       has_touch=viewport is PHONE)
         contexts.append(context)
 
-        def route(route):
-            parsed = urlparse(route.request.url)
-            if parsed.scheme in ("file", "data", "blob", "about") or parsed.hostname in LOCAL_HOSTS:
-                route.continue_()
-            else:
-                log.blocked.append(route.request.url)
-                route.abort()
-
-        context.route("**/*", route)
+        only_loopback(context, log.blocked.append)
         page = context.new_page()
         page.on("console", lambda m: m.type == "error" and not m.location.get("url", "")
                 .endswith("/favicon.ico") and log.errors.append(m.text))
