@@ -298,7 +298,8 @@ def make_configuration(voters, non_voters=frozenset()):
 
 
 def _is_majority(ids, voters):
-    return len(voters & ids) * 2 > len(voters) if voters else False
+    # ``ids`` may be any collection of server ids (a set, a list, the keys of a dict).
+    return len(voters.intersection(ids)) * 2 > len(voters) if voters else False
 
 
 def _majority_index(match_index, voters):

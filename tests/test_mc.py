@@ -41,7 +41,8 @@ from raft.classroom.grade_mistakes import (MISTAKES, CommitToLogEnd, CountsEarli
 FULL = os.environ.get("RAFT_MC_FULL") == "1"
 
 SUMMARY = re.compile(r"explored \d+ distinct states \(\d+ transitions\), depth \d+, in \d+\.\d s: "
-                     r"(no violation( \((depth bound|time budget) reached\))?"
+                     r"(no violation( so far \((depth bound|time budget|state budget) reached; "
+                     r"not every state explored\))?"
                      r"|violation of .+ in \d+ actions?|exception \(\w+\) in \d+ actions?)")
 
 # (node class, bounds, what breaks, the length of the shortest run within those bounds). With the
@@ -663,3 +664,17 @@ def test_the_reference_node_passes_two_terms_two_commands_and_a_crash():
     the messages in flight to the crashed server): explored completely, no violation."""
     result = check(Node, max_term=2, commands=2, crashes=1, time_budget=None)
     assert result.ok and result.complete, result.summary
+
+
+def test_the_cli_refuses_a_bad_bound_before_it_announces_a_run(capsys):
+    from raft.mc.__main__ import main
+    assert main(["--crashes", "-1"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "crashes must be a whole number >= 0, got -1" in err
+
+
+def test_the_cli_lists_the_classes_of_a_module_it_cannot_find_a_name_in(capsys):
+    from raft.mc.__main__ import main
+    assert main(["--node", "raft.bugs:NoSuchBug"]) == 2
+    err = capsys.readouterr().err
+    assert "no Node subclass 'NoSuchBug'" in err and "NaiveCommit" in err

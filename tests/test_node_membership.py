@@ -163,3 +163,13 @@ def test_without_the_guard_removed_servers_disrupt():
                   and r.data["old"] == LEADER]
     assert len(step_downs) >= 2
     assert max(cluster.nodes[i].current_term for i in (1, 2, 3, 4)) > term + 2
+
+
+def test_has_quorum_takes_any_collection_of_ids():
+    """Lab 3's page tells students ``self.config.has_quorum(ids)`` does the majority arithmetic;
+    a list of ids (the natural thing to build) once raised a TypeError from inside node.py."""
+    plain = Configuration(frozenset({1, 2, 3}))
+    joint = Configuration(frozenset({3, 4, 5}), frozenset({1, 2, 3}))
+    assert plain.has_quorum([1, 2]) and not plain.has_quorum([3])
+    assert plain.has_quorum({1: 5, 3: 5}.keys()) and plain.has_quorum(iter([2, 3]))
+    assert joint.has_quorum([1, 3, 4]) and not joint.has_quorum([1, 2, 3])

@@ -93,9 +93,7 @@ def collect(course_dir, submissions_dir, assignment="labs", out=print):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] in (["-h"], ["--help"]) or len(argv) not in (2, 4):
-        print(__doc__.strip().splitlines()[0])
-        print("usage: python -m raft.labs.collect COURSE_DIR SUBMISSIONS_DIR "
-              "[--assignment labs]")
+        print(__doc__.strip())
         return 0 if argv[:1] in (["-h"], ["--help"]) else 2
     assignment = "labs"
     if len(argv) == 4:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ..errors import RaftError
 from ..node import MAX_ENTRIES_PER_MESSAGE, Node
-from .result import Bounds, action_text
+from .result import Bounds, action_text, make_bounds
 from .search import check, stderr_progress
 
 
@@ -50,7 +50,10 @@ def load_class(spec):
     if name:
         cls = getattr(module, name, None)
         if not (isinstance(cls, type) and issubclass(cls, Node)):
-            raise RaftError(f"{where} has no Node subclass {name!r}")
+            names = sorted(k for k, v in vars(module).items() if isinstance(v, type)
+                           and issubclass(v, Node) and v is not Node)
+            raise RaftError(f"{where} has no Node subclass {name!r} (it has: "
+                            f"{', '.join(names) or 'none'})")
         return cls
     found = [v for v in vars(module).values() if isinstance(v, type) and issubclass(v, Node)
              and v.__module__ == module_name]
@@ -138,7 +141,7 @@ def main(argv=None):
                       waits=args.waits, retries=args.retries, max_depth=args.max_depth,
                       max_states=args.max_states, time_budget=args.time_budget)
         progress = None if args.quiet else stderr_progress
-        shown = Bounds(servers=args.servers, **bounds).text()
+        shown = make_bounds(args.servers, **bounds).text()   # a bad bound fails here
         print(f"checking {node_class.__name__}: {shown}", flush=True)
         result = check(node_class, args.servers, max_entries=args.max_entries,
                        fast_backoff=args.fast_backoff, disruption_guard=not args.no_guard,

@@ -168,7 +168,7 @@ class Result:
             return f"{head}: {what} in {n} action{'s' if n != 1 else ''}"
         if self.stopped == "exhausted":
             return f"{head}: no violation"
-        return f"{head}: no violation ({self.stopped} reached)"
+        return f"{head}: no violation so far ({self.stopped} reached; not every state explored)"
 
     def __str__(self):
         return self.summary

@@ -27,7 +27,8 @@ PREV_RULE = ("AppendEntries carries the leader's entries after prev_log_index/pr
              "(Figure 2)")
 TRUNCATE_RULE = "delete entries only from a conflict (AppendEntries rule 3)"
 FOLLOWER_COMMIT_RULE = "commit only what the AppendEntries vouches for (AppendEntries rule 5)"
-LEADER_COMMIT_RULE = "a leader commits an entry of its term stored on a majority (Figure 2)"
+LEADER_COMMIT_RULE = ("a leader commits only an entry of its own term that a majority stores "
+                      "(Figure 2, §5.4.2)")
 APPLY_RULE = "apply only committed entries (Figure 2)"
 MATCH_RULE = "match_index only increases (Figure 2)"
 CONFIG_RULE = "one configuration change at a time (§6)"
