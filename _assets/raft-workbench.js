@@ -558,7 +558,12 @@
     var wrap = out.box.appendChild(el("div", { "class": "rw-tools" }));
     wrap.appendChild(offer);
     offer.addEventListener("click", function () {
-      showPlayer(owner, out, player, wrap);
+      // Its own heading, so that its buttons are not taken for the run above's; it opens
+      // where it broke (its first mark), as the reader asked to see that.
+      out.box.insertBefore(el("p", { "class": "rw-note", "data-field": "more-title" }, player.title), wrap);
+      var painter = showPlayer(owner, out, player, wrap);
+      var first = (player.marks || [])[0];
+      if (painter && first) painter.ready.then(function (p) { p.pause(); p.show(first.index); });
       wrap.remove();
     });
     return offer;

@@ -116,7 +116,7 @@ def test_a_failed_story_s_animation_ends_on_the_expectation_that_failed(tmp_path
     # rule it broke.
     [more] = reply["more"]
     assert more["offer"] == "Watch the model check's shortest run"
-    assert more["title"].startswith("The shortest run the model check found: vote only for an "
+    assert more["title"].startswith("The model check's shortest run that breaks: vote only for an "
                                     "up-to-date candidate")
     assert more["marks"][0]["index"] == more["frames"] - 1
     assert "S1 (last entry 1/1) granted its vote to S2" in more["marks"][0]["title"]

@@ -314,6 +314,6 @@ def test_a_mistake_only_the_model_check_catches_still_gets_its_run_animated():
         results=[r for r in report.results if r.name.startswith("model check")])
     assert not only_mc.passed
     [run] = live._failed_runs(only_mc, CountsStaleVotes, 1)
-    assert run["title"].startswith("The shortest run the model check found")
+    assert run["title"].startswith("The model check's shortest run that breaks")
     assert report.model_check.violation.prop in run["title"]
     assert len(list(run["cluster"].history())) > 1

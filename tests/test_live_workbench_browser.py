@@ -286,8 +286,15 @@ def test_a_failed_story_points_at_its_expectation_and_the_model_check_s_run_is_o
     assert offer.count() == 1 and "model check" in offer.inner_text()
     offer.click()
     assert players.count() == 2 and lab.locator("[data-action=more]").count() == 0
-    assert "The shortest run the model check found" in players.nth(1).inner_text()
+    assert "The model check's shortest run that breaks" in players.nth(1).inner_text()
     assert lab.locator("[data-action=mark]").count() == 2
+    # Its own heading above its buttons, and it opens where the rule broke (its mark).
+    heading = lab.locator("[data-field=more-title]")
+    assert heading.count() == 1 and heading.inner_text().startswith("The model check's shortest run")
+    mc_run = players.nth(1)
+    mark = int(lab.locator("[data-action=mark]").nth(1).get_attribute("data-index"))
+    page.wait_for_function("([b, i]) => b.raftPainter && b.raftPainter.index === i",
+                           arg=[mc_run.element_handle(), mark])
 
     # A stage that says nothing for a while: "still running", and when it stops.
     page.evaluate("() => { RaftWorkbench.limits.lab = 8000; RaftWorkbench.timing.quiet = 300; }")

@@ -247,7 +247,8 @@ def _failed_runs(report, cls, lab):
         except Exception:   # noqa: BLE001 - a node that misbehaves on replay: no animation
             cluster = None
         if cluster is not None:
-            run = {"cluster": cluster, "title": f"The shortest run the model check found: {v.prop}",
+            run = {"cluster": cluster,
+                   "title": f"The model check's shortest run that breaks: {v.prop}",
                    "offer": "Watch the model check's shortest run"}
             if v.prop not in PROPERTIES:   # a rule or an exception: no safety light turns red
                 words = mc_headline(v)
