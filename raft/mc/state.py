@@ -77,6 +77,11 @@ def heard_from_is_nodes(node_class):
     :data:`HEARD_FROM_READERS`)."""
     if any(getattr(node_class, name) is not getattr(Node, name) for name in HEARD_FROM_READERS):
         return False
+    return not any("heard_from" in _code_names(code) for code in _own_code(node_class))
+
+
+def _own_code(node_class):
+    """The code of every function, method and property a subclass adds to Node."""
     for klass in node_class.__mro__:
         if klass is Node or klass is object:
             continue
@@ -84,9 +89,8 @@ def heard_from_is_nodes(node_class):
             fn = getattr(value, "__func__", value)
             fn = getattr(fn, "fget", fn)
             code = getattr(fn, "__code__", None)
-            if code is not None and "heard_from" in _code_names(code):
-                return False
-    return True
+            if code is not None:
+                yield code
 
 
 #: Node's methods behind the §6 guard. While a class keeps them (and ``heard_from``'s readers,
@@ -120,16 +124,7 @@ def guard_readings_are_nodes(node_class):
         return False
     if any(getattr(node_class, name) is not getattr(Node, name) for name in GUARD_READERS):
         return False
-    for klass in node_class.__mro__:
-        if klass is Node or klass is object:
-            continue
-        for value in vars(klass).values():
-            fn = getattr(value, "__func__", value)
-            fn = getattr(fn, "fget", fn)
-            code = getattr(fn, "__code__", None)
-            if code is not None and _loads(code, _GUARD_NAMES | {"last_heard"}):
-                return False
-    return True
+    return not any(_loads(code, _GUARD_NAMES | {"last_heard"}) for code in _own_code(node_class))
 
 
 #: Deadlines kept only as "set or not" (after a pause they are due): the leader's next
