@@ -258,6 +258,17 @@
     };
   }
 
+  /* Under a lab's or the zoo's buttons: the status line (saying `said`), a progress bar named
+     `doing` (hidden until a run), and the output. */
+  function reportArea(owner, box, said, doing) {
+    owner.status = box.appendChild(el("p", { "class": "rw-status", "data-field": "status",
+      "aria-live": "polite" }, said));
+    owner.progress = box.appendChild(el("progress", { "class": "rw-progress", max: "1", value: "0",
+      hidden: "", "data-field": "progress", "aria-label": doing }));
+    owner.output = new Output();
+    box.appendChild(owner.output.box);
+  }
+
   /* The end of a run or a grading, however it went. */
   function finished(owner, go, more) {
     return function (reply) {
@@ -411,14 +422,8 @@
     reset.addEventListener("click", function () { self.reset(); });
     [this.gradeButton, this.stopButton, download, reset].forEach(function (b) { tools.appendChild(b); });
     box.appendChild(tools);
-    this.status = el("p", { "class": "rw-status", "data-field": "status", "aria-live": "polite" },
-      saved !== null ? "Your saved work (this browser) is in the editor." : "The skeleton, as on this page.");
-    box.appendChild(this.status);
-    this.progress = el("progress", { "class": "rw-progress", max: "1", value: "0", hidden: "",
-      "data-field": "progress", "aria-label": "Grading" });
-    box.appendChild(this.progress);
-    this.output = new Output();
-    box.appendChild(this.output.box);
+    reportArea(this, box, saved !== null ? "Your saved work (this browser) is in the editor." :
+      "The skeleton, as on this page.", "Grading");
   }
 
   /* The page's grading cell (the next cell that calls raft.grade.check on the class) printed,
@@ -598,15 +603,8 @@
     this.stopButton.addEventListener("click", function () { if (self.job) self.job.stop(); });
     bar.appendChild(this.huntButton);
     bar.appendChild(this.stopButton);
-    this.status = el("p", { "class": "rw-status", "data-field": "status", "aria-live": "polite" },
-      "The checker runs seeded fault schedules until one breaks a property, then shrinks it; " +
-      "all in your browser.");
-    box.appendChild(this.status);
-    this.progress = el("progress", { "class": "rw-progress", max: "1", value: "0", hidden: "",
-      "data-field": "progress", "aria-label": "Hunting" });
-    box.appendChild(this.progress);
-    this.output = new Output();
-    box.appendChild(this.output.box);
+    reportArea(this, box, "The checker runs seeded fault schedules until one breaks a property, " +
+      "then shrinks it; all in your browser.", "Hunting");
   }
 
   Zoo.prototype.hunt = function (name) {

@@ -16,42 +16,12 @@ Wall-clock figures depend on the machine's load: the load average is printed wit
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import os
 import statistics
 import sys
-import threading
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SITE = ROOT / "_build" / "html"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
-
-GRADE = """async (code) => {
-    const w = document.querySelector('.rw-lab').raftWork;
-    w.editor.set(code);
-    const t0 = performance.now();
-    w.box.querySelector('[data-action=grade]').click();
-    const reply = await w.running;
-    await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
-    return {ms: performance.now() - t0, passed: !!(reply && reply.passed),
-            grader: reply && reply.ms};
-}"""
-
-
-class Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, fmt, *args):
-        pass
-
-
-def reference_cell(n):
-    """The editor's code for lab ``n`` that borrows the reference node's methods."""
-    from raft.classroom.labs import LABS
-    return ("from raft.node import Node\n\n\nclass StudentNode(Lab%dNode):\n" % n
-            + "".join(f"    {m} = Node.{m}\n" for m in LABS[n].methods))
+# The live benchmark's site, browser arguments, server and grading call (scripts/bench_live.py).
+from bench_live import ARGS, GRADE, SITE, Plain, reference_cell, serve
 
 
 def main() -> int:
@@ -64,10 +34,7 @@ def main() -> int:
         return 2
     from playwright.sync_api import sync_playwright
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                             functools.partial(Quiet, directory=str(SITE)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    root = f"http://127.0.0.1:{server.server_address[1]}/"
+    server, root = serve(Plain)
     print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())} "
           f"({os.cpu_count()} cores)")
     print(f"Each lab's reference solution graded in its page, 390 x 844 px, CPU x{args.cpu:g}, "

@@ -303,11 +303,15 @@ def lab_solutions():
     out += [(c.__name__, 1, cell(c)) for c in (gaps.CountsStaleVotes, gaps.GrantsStaleCandidate,
                                                gaps.ForgetsTimerRestart)]
     for n in (2, 3, 4, 5):
-        methods = __import__("raft.classroom.labs", fromlist=["LABS"]).LABS[n].methods
-        out.append((f"reference, lab {n}", n, "from raft.node import Node\n\n\n"
-                    f"class StudentNode(Lab{n}Node):\n" + "".join(
-                        f"    {m} = Node.{m}\n" for m in methods)))
+        out.append((f"reference, lab {n}", n, reference_cell(n)))
     return out
+
+
+def reference_cell(n):
+    """The editor's code for lab ``n`` that borrows the reference node's methods."""
+    from raft.classroom.labs import LABS
+    return ("from raft.node import Node\n\n\nclass StudentNode(Lab%dNode):\n" % n
+            + "".join(f"    {m} = Node.{m}\n" for m in LABS[n].methods))
 
 
 def shell_report(n, code):
