@@ -227,14 +227,14 @@ def _player_reply(cluster, title, *, label=None, **where):
             "violation_index": red, "marks": marks}
 
 
-def watch(report, lab=None, which=0):
+def watch(report, lab=None, which=0, title=None):
     """A failed grade's run as a player for a notebook: the run the lab's page shows first (the
     random schedules' shrunk counterexample, else the first failed story, else the model
     check's shortest run; ``which=1`` the next one), with the page's buttons under its title:
     "Go to the mistake (step N)" where the node first broke a rule of Figure 2, "Go to the
     violation", "Go to where the story failed". ``report`` is what ``raft.grade.check``
     returned, or a node class graded here on ``lab`` (``watch(StudentNode, lab=3)``); a passed
-    grade has nothing to watch (ValueError)."""
+    grade has nothing to watch (ConfigurationError). ``title`` replaces the player's own."""
     if isinstance(report, type):
         if lab is None:
             raise ConfigurationError("say which lab to grade the node on: "
@@ -248,8 +248,8 @@ def watch(report, lab=None, which=0):
                                  f"{'s' if len(runs) != 1 else ''} to watch, numbered from 0")
     run = dict(runs[which])
     run.pop("offer")
-    cluster, title, label = run.pop("cluster"), run.pop("title"), run.pop("label", None)
-    player, red, at = run_player(cluster, title, **run)
+    cluster, own, label = run.pop("cluster"), run.pop("title"), run.pop("label", None)
+    player, red, at = run_player(cluster, own if title is None else str(title), **run)
     player.options["marks"] = [{k: m[k] for k in ("index", "label", "title")}
                                for m in _marks(player, red, at, run.get("moment"),
                                                run.get("mistake"), label)]
