@@ -227,6 +227,8 @@ def test_lab_3_s_figure_8_report_names_the_step_of_the_wrong_commit(tmp_path):
             "entry of its own term that a majority stores (Figure 2, §5.4.2): leader S1 (term 4) "
             "committed index 2, an entry of term 2, by counting replicas") in result.message
     assert result.mistake.step == 18
+    # ... and marks it among the key events, where the reader follows the run.
+    assert "  [   75.0 ms] S1 advanced its commit index to 2   ← the mistake\n" in result.message
     # That step is the commit, seen in the run's own trace (not in the mistake's words).
     run = grade.story_run(cls, 3, FIGURE_8_STORY)
     assert run.cluster.caption(18).endswith("S1 advanced its commit index to 2")

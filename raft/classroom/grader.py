@@ -27,6 +27,7 @@ from ..fuzz.run import _node_frame, _not_written
 from ..node import Node
 from ..script import scenario as scenario_mod
 from ..sim.cluster import Cluster
+from ..sim.trace import KINDS
 from .grade_mc import ModelCheck
 from .grade_mc import model_check as run_model_check
 from .grade_mc import searches as mc_searches
@@ -254,6 +255,20 @@ def _mistake(cluster, step, message, rule_failed=False):
     return found
 
 
+def _mark_mistake(events, cluster, mistake):
+    """Key events (``key_events``' lines) with the mistake's marked "← the mistake": the last
+    key event of its step (what the step came to: "S2 granted its vote to S1" after "S2 saw
+    term 3 from S1 and adopted it")."""
+    if mistake is None:
+        return events
+    said = [f"[{r.time:7.1f} ms] {r.sentence}" for r in cluster.step_records(mistake.step)
+            if KINDS[r.kind].key and not (r.kind == "apply" and r.data["what"] == "no-op")]
+    if not said or said[-1] not in events:
+        return events
+    at = len(events) - 1 - events[::-1].index(said[-1])
+    return events[:at] + [f"{said[-1]}   ← the mistake"] + events[at + 1:]
+
+
 def _mistake_words(mistake, cluster, line=None):
     """``the mistake, at step 18 (75.0 ms, line 18): rule broken, ...``: the time lets the
     reader find it among the key events, the line in the story."""
@@ -460,7 +475,8 @@ def _story_message(node_class, lab, name, run, story=None, explain=False):
     elif callable(story) and story.__doc__:
         lines.append("the story: " + " ".join(story.__doc__.split()))
     try:
-        events = key_events(run.cluster.replay(run.step), limit=12)
+        events = _mark_mistake(key_events(run.cluster.replay(run.step), limit=12),
+                               run.cluster, run.mistake)
     except Exception:  # noqa: BLE001 - a node that misbehaves on replay: skip the trace
         events = []
     if events:
@@ -554,7 +570,7 @@ def check(node_class, lab, *, seeds=None, quiet=False, minimize=True, progress=N
                                f"{len(cx.schedule)} actions:")
                 message += ["  " + line
                             for line in cx.schedule.scenario(lab.stall_ms).splitlines()]
-                events = cx.sentences(limit=20)
+                events = _mark_mistake(cx.sentences(limit=20), twin, mistake)
                 if events:
                     message.append("what happened (key events, simulated time):")
                     message += ["  " + line for line in events]
