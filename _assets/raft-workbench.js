@@ -23,7 +23,8 @@
  *   `python -m raft.grade labN file.py:StudentNode` takes), and Reset to the skeleton (after
  *   asking);
  * - the zoo: pick a bug, switch it on, and watch the checker hunt it: the player shows the
- *   shrunk run, its safety light red from the violating step.
+ *   shrunk run, its safety light red from the violating step (and a button to the step where
+ *   the bug first broke a rule of Figure 2, if that came earlier).
  *
  * A run that takes longer than its time limit (RaftWorkbench.limits, in ms) is stopped the only
  * way a busy worker can be: the worker is terminated and a fresh one started; the page says so

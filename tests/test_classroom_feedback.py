@@ -311,6 +311,21 @@ def test_each_known_wrong_solution_has_a_mistake_button_exactly_when_a_rule_brok
         assert "mistake" not in run, run["mistake"]
 
 
+@pytest.mark.parametrize("bug,rule", [
+    ("naive-commit", "a leader commits only an entry of its own term"),   # long before
+    ("stale-vote-replies", None),     # the stale vote elects a second leader at once
+    ("leader-keeps-leading", None),   # breaks no rule the simulator's steps are judged by
+])
+def test_the_zoo_s_hunt_has_a_mistake_button_where_a_rule_broke_first(bug, rule):
+    reply = json.loads(live.hunt_bug(bug))
+    buttons = [m for m in reply["player"]["marks"] if m["action"] == "mistake"]
+    if rule is None:
+        assert buttons == []
+    else:
+        [button] = buttons
+        assert rule in button["title"] and button["index"] < reply["player"]["violation_index"]
+
+
 # -- a failed story's listing: from its first line, the failing line marked in words ------------
 
 def test_a_failed_story_is_listed_from_its_first_line_with_its_failing_line_marked(tmp_path):

@@ -46,6 +46,7 @@ from ..classroom import bugs
 from ..classroom.reads import story_window
 from ..check.properties import PROPERTIES
 from ..classroom.grade_mc import headline as mc_headline
+from ..classroom.mistakes import first_mistake
 from ..errors import ConfigurationError
 from ..viz.checks import InvariantMonitor
 from ..viz.player import Player, select_frames
@@ -417,9 +418,15 @@ def hunt_bug(name, progress=None):
     if cx is not None:
         if progress is not None:
             progress(1.0, "shrunk; replaying it")
+        # The bug's own mistake, if it shows before the checker's finding (Figure 8's early
+        # commit, long before the overwrite): a button to it, as in a lab's report.
+        mistake = first_mistake(cx.cluster())
+        where = {"mistake": mistake} if mistake is not None and mistake.step < cx.finding.step \
+            else {}
         out.update(headline=cx.finding.headline(), prop=cx.finding.prop, seed=cx.seed,
                    tried=cx.tried, original=len(cx.original), actions=len(cx.schedule),
                    scenario=cx.schedule.scenario(),
-                   player=_player_reply(cx.cluster(), f"{cls.title}: {cx.finding.headline()}"))
+                   player=_player_reply(cx.cluster(), f"{cls.title}: {cx.finding.headline()}",
+                                        **where))
     out["ms"] = round((time.perf_counter() - t0) * 1000, 1)
     return _dumps(out)
