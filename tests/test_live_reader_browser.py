@@ -42,8 +42,7 @@ def visit(browser):
 
         only_loopback(context, log.blocked.append)
         page = context.new_page()
-        page.on("console", lambda m: m.type == "error" and not m.location.get("url", "")
-                .endswith("/favicon.ico") and log.errors.append(m.text))
+        page.on("console", lambda m: m.type == "error" and log.errors.append(m.text))
         page.on("pageerror", lambda e: log.errors.append(str(e)))
         page.on("request", lambda r: log.requests.append(r.url))
         page.goto(url, wait_until="load")
