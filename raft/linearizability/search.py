@@ -380,8 +380,8 @@ class Verdict:
 
     def _repr_html_(self):
         from html import escape
-        return (f'<figure style="max-width:40em">{self.svg()}<figcaption><pre '
-                f'style="white-space:pre-wrap">{escape(self.explanation)}</pre></figcaption>'
+        return (f'<figure style="max-width:40em">{self.svg()}<figcaption style="text-align:left">'
+                f'<pre style="white-space:pre-wrap">{escape(self.explanation)}</pre></figcaption>'
                 "</figure>")
 
 

@@ -293,8 +293,7 @@ def did(line, new, outcome="", caller=None):
     line and ``done`` for one event (``"crash 3: done."``), how many events it made for more
     (``"run 300ms: 41 events, the last on show."``), then ``outcome`` (what the clients got,
     :meth:`Session.outcomes`). A client's call (``caller``: the client's name) says that its
-    answer will be told here. A plain
-    ``step`` says only ``outcome`` (often nothing)."""
+    answer will be told here. A plain ``step`` says only ``outcome`` (often nothing)."""
     line = " ".join(str(line).split())
     if line == "step" or not new:
         return outcome
