@@ -64,7 +64,8 @@
     ".raft-painter *{box-sizing:border-box}",
     ".raft-painter.rp-broken{outline:4px solid var(--rp-bad);outline-offset:-2px}",
     ".raft-painter .rp-title{font-weight:600;font-size:15px;margin:0 0 2px}",
-    ".raft-painter .rp-note{color:var(--rp-muted);font-size:13px;margin:0 0 4px}",
+    ".raft-painter .rp-note{color:var(--rp-muted);font-size:13px;margin:0 0 4px;white-space:pre-line}",
+    ".raft-painter .rp-marks{display:flex;flex-wrap:wrap;gap:4px 6px;margin:0 0 4px}",
     ".raft-painter .rp-status{font-size:13px;color:var(--rp-muted);display:flex;flex-wrap:wrap;",
     "gap:2px 12px;min-height:1.4em}",
     ".raft-painter .rp-status b{color:var(--rp-ink)}",
@@ -415,6 +416,18 @@
     box.textContent = "";
     if (o.title) box.appendChild(el(d, "div", { "class": "rp-title" }, o.title));
     if (o.note) box.appendChild(el(d, "div", { "class": "rp-note" }, o.note));
+    if (o.marks && o.marks.length) {
+      // Buttons that show one frame (a grade's failed run: the mistake, the violation, where a
+      // story failed), in a notebook; the book's pages draw their own beside the player.
+      var marks = el(d, "div", { "class": "rp-marks" });
+      o.marks.forEach(function (m) {
+        var go = el(d, "button", { type: "button", "data-action": "mark", "data-index": String(m.index),
+          title: m.title || null }, m.label);
+        go.addEventListener("click", function () { self.pause(); self.show(m.index); });
+        marks.appendChild(go);
+      });
+      box.appendChild(marks);
+    }
     this.banner = el(d, "div", { "class": "rp-banner", role: "alert", hidden: "" });
     box.appendChild(this.banner);
     this.status = el(d, "div", { "class": "rp-status" });
