@@ -43,7 +43,7 @@ fi
 # notebooks import. When raft/ (or the pinned requirements) change, drop the cache and re-read
 # every page, so no chapter shows output from older code.
 code_stamp="_build/.raft-code.sha256"
-code_hash="$(find raft -name '*.py' -print0 | sort -z | xargs -0 cat requirements.txt | sha256sum | cut -d' ' -f1)"
+code_hash="$(find raft -name '*.py' -print0 | LC_ALL=C sort -z | xargs -0 cat requirements.txt | sha256sum | cut -d' ' -f1)"
 if [ -z "$mode" ] && [ "$(cat "$code_stamp" 2>/dev/null)" != "$code_hash" ]; then
   if [ -d _build/.jupyter_cache ]; then
     echo "[build] raft/ or requirements changed: re-executing every notebook" >&2
