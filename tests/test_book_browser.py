@@ -330,6 +330,9 @@ def test_page_on_a_phone(browser, http_root, page_path):
 # ---------------------------------------------------------------------------------------- players
 
 
+FULL_ROUND = set(representative(PLAYER_PAGES))
+
+
 @pytest.mark.parametrize("page_path", PLAYER_PAGES, ids=page_id)
 def test_players_at_desktop_width(browser, http_root, page_path):
     """Labels never overlap; names for screen readers; the controls work."""
@@ -388,7 +391,10 @@ def test_players_at_desktop_width(browser, http_root, page_path):
         # checks are of the painter's own controls, so they play through.
         page.evaluate("() => { if (window.RaftQuestions) window.RaftQuestions.stopAtQuestions = false; }")
         players = page.locator(".raft-painter")
-        full = True   # the whole round of controls on the first player that can play, the rest briefly
+        # The whole round of controls (Play, Pause, Play from the end) on the first player that
+        # can play, on the pages that hold every kind of player and widget (every page with
+        # RAFT_SLOW=1); speed, Step, Back and the slider on every player of every page.
+        full = page_path in FULL_ROUND
         for k in range(players.count()):
             box = players.nth(k)
             if box.evaluate("b => b.raftPainter.scenes.length") < 4:
