@@ -173,18 +173,12 @@ def test_a_stale_read_story_starts_at_its_window_and_jumps_to_the_stale_read(tmp
 
 
 def test_lab_6_s_report_writes_moments_as_milliseconds_and_steps(tmp_path):
+    """The simulator's moments print as "143.45 ms (step 21)" (raft.sim.clients.Moment), so the
+    checker's own explanation says so: no rewriting of its text afterwards."""
     report = grade.check(load(tmp_path, NO_STEP_1), 6, quiet=True).text()
     assert not re.search(r"\(\d+(\.\d+)?, \d+\)", report), "a raw (ms, step) pair is left"
     assert "called at 143.45 ms (step 21), returned at 143.45 ms (step 25)" in report
-    assert "must take effect before it returned (at 143.45 ms (step 35))" in report
-
-
-def test_moments_in_words_leave_other_parentheses_alone():
-    text = ('#0 c1: put(x,"1"), called (143.45, 21), returned (143.45, 25)\n'
-            'before it returned (at (12, 40)), but f(1, 2) and (1,2) stay; pending (at 3)')
-    assert reads.in_sim_time(text) == (
-        '#0 c1: put(x,"1"), called at 143.45 ms (step 21), returned at 143.45 ms (step 25)\n'
-        'before it returned (at 12 ms (step 40)), but f(1, 2) and (1,2) stay; pending (at 3)')
+    assert "must take effect before it returned, at 143.45 ms (step 35);" in report
 
 
 # -- the untouched skeleton: every line says which method is not written ------------------------

@@ -165,6 +165,8 @@
     // A cell's term is drawn on it; taps and the tooltip go to the cell itself.
     ".raft-painter .rp-entry{cursor:pointer}.raft-painter .rp-entry-text{pointer-events:none}",
     ".raft-painter .rp-entry-info{margin:0;font-size:13px;min-height:1.35em;overflow-wrap:anywhere}",
+    ".raft-painter .rp-machines{margin:0;font-size:13px;color:var(--rp-muted);overflow-wrap:anywhere}",
+    ".raft-painter .rp-machines b{color:var(--rp-ink)}.raft-painter .rp-machines[hidden]{display:none}",
     ".raft-painter .rp-entry-info b{font-weight:700}",
     ".raft-painter .rp-entry-info.rp-hint{color:var(--rp-muted)}",
     ".raft-painter table.rp-table tr.rp-sm td{white-space:normal;color:var(--rp-muted);",
@@ -440,6 +442,10 @@
     this.logSvg.setAttribute("class", "rp-logs");
     this.logSvg.setAttribute("role", "img");
     right.appendChild(this.logSvg);
+    // With clients (dissertation chapter 6): each server's copy of the key-value store, beside
+    // the logs, since what a client reads comes from it (the state table has it too, folded).
+    this.machines = el(d, "p", { "class": "rp-machines", hidden: "" });
+    right.appendChild(this.machines);
     // What a log entry carries (its command), for the entry a reader tapped or clicked.
     this.entryInfo = el(d, "p", { "class": "rp-entry-info", "aria-live": "polite" });
     right.appendChild(this.entryInfo);
@@ -1204,6 +1210,18 @@
     if (scene.reads && scene.reads.mode !== "log") bits.push("<span>reads: " + esc(scene.reads.mode) + "</span>");
     this.status.innerHTML = bits.join("");
     this.clusterSvg.setAttribute("aria-label", scene.description);
+    if (scene.clients && scene.clients.length) {
+      this.machines.innerHTML = "State machines: " + scene.servers.map(function (s) {
+        var sm = s.state_machine || {};
+        var pairs = Object.keys(sm).sort().map(function (k) { return k + "=" + sm[k]; });
+        return '<span data-state-machine="' + s.id + '"><b>S' + s.id + "</b> " +
+          esc(pairs.length ? pairs.join(", ") : "empty") + "</span>";
+      }).join(" · ");
+      this.machines.hidden = false;
+    } else if (!this.machines.hidden) {
+      this.machines.hidden = true;
+      this.machines.textContent = "";
+    }
     // Caption, read out by screen readers as it changes.
     this.caption.innerHTML = '<span class="rp-sentence">' + esc(scene.caption) + "</span>" +
       (scene.rule ? '<span class="rp-rule">Rule: ' + esc(scene.rule) + "</span>" : "");
