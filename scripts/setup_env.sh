@@ -14,6 +14,11 @@ cd "$ROOT"
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 
+# Set when the script that called this one already ran it (scripts/test.sh runs
+# scripts/build_book.sh): the checks below still run, but say nothing when all is up to date.
+again=""
+if [ "${RAFT_BOOK_SETUP_DONE:-}" = "$ROOT" ]; then again=1; fi
+
 hash_of() { cat "$@" | sha256sum | cut -d' ' -f1; }
 
 PYTHON="${PYTHON:-python3}"
@@ -36,24 +41,32 @@ source .venv/bin/activate
 py_stamp=".venv/.raft-book-requirements.sha256"
 py_hash="$(hash_of requirements.txt pyproject.toml)"
 if [ "$(cat "$py_stamp" 2>/dev/null)" != "$py_hash" ]; then
-  log "installing Python packages (requirements.txt changed or first run)"
+  log "installing Python packages from requirements.txt into .venv (first time: 1-3 min)"
   python -m pip install --quiet --disable-pip-version-check --upgrade pip
   python -m pip install --quiet --disable-pip-version-check -r requirements.txt
-  python -m pip install --quiet --disable-pip-version-check --no-deps -e .
-  python -m pip check
+  python -m pip install --quiet --disable-pip-version-check --no-deps -e . 2>/dev/null ||
+    python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+  if ! broken="$(python -m pip check)"; then
+    printf '%s\n' "$broken" >&2
+    return 1 2>/dev/null || exit 1
+  fi
   echo "$py_hash" > "$py_stamp"
 else
-  log "Python packages up to date (.venv)"
+  [ -n "$again" ] || log "Python packages up to date (.venv)"
 fi
 
 npm_stamp="node_modules/.raft-book-lock.sha256"
 npm_hash="$(hash_of package.json package-lock.json)"
 if [ "$(cat "$npm_stamp" 2>/dev/null)" != "$npm_hash" ]; then
-  log "installing front-end packages (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  log "installing front-end packages from package-lock.json with npm ci (first time: under a minute)"
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null
   echo "$npm_hash" > "$npm_stamp"
+  again=""
 else
-  log "front-end packages up to date (node_modules)"
+  [ -n "$again" ] || log "front-end packages up to date (node_modules)"
 fi
 
-python scripts/vendor_assets.py >&2
+if [ -z "$again" ]; then
+  python scripts/vendor_assets.py >/dev/null    # says only what goes wrong
+fi
+export RAFT_BOOK_SETUP_DONE="$ROOT"

@@ -1,6 +1,7 @@
 """What every browser test shares: the built site served on loopback, and one headless Debian
 Chromium (never `playwright install`). Import the fixtures into a test module to use them; each
-is module-scoped, so a module gets one server and one browser."""
+is module-scoped, so a module gets one server and one browser. ``representative`` picks the
+pages a sweep visits by default (all of them with RAFT_SLOW=1, tests/budget.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from budget import SLOW
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "_build" / "html"
@@ -64,3 +66,48 @@ def only_loopback(context, blocked):
             route.abort()
 
     context.route("**/*", route)
+
+
+#: What a built page can hold, each found by a piece of its HTML: the kinds of player, widget,
+#: question and workbench the painter and the page scripts handle differently.
+FEATURES = {
+    "player": 'class="raft-painter"',
+    "explorer": 'class="raft-live"',
+    "questions": 'class="raft-questions"',
+    "choice question": '"kind":"choice"',
+    "number question": '"kind":"number"',
+    "many-choice question": '"kind":"many"',
+    "gallery": 'class="raft-gallery"',
+    "role diagram": 'class="raft-roles"',
+    "table": 'class="raft-table"',
+    "exercise": '"exercises":[{',
+    "lab": '"lab":{',
+    "bug zoo": '"zoo":[{',
+    "math": 'class="math',
+}
+
+
+def representative(pages: list[str], features: dict[str, str] | None = None) -> list[str]:
+    """All ``pages`` under RAFT_SLOW=1; otherwise the fewest of them (greedily, in a fixed order)
+    that together hold every feature any of them holds (``FEATURES`` by default: each a substring
+    of the page's HTML) and sit in every folder any of them sits in, so that a sweep that repeats
+    one code path page after page still runs every kind of player, widget and relative path.
+    Pages outside the built site count by their folder alone."""
+    if SLOW:
+        return list(pages)
+    features = FEATURES if features is None else features
+
+    def held(page: str) -> set[str]:
+        path = SITE / page
+        html = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
+        return {name for name, text in features.items() if text in html} | \
+            {"folder " + page.rpartition("/")[0]}
+
+    holds = {page: held(page) for page in pages}
+    wanted = set().union(*holds.values()) if holds else set()
+    chosen: list[str] = []
+    while wanted:
+        best = max(pages, key=lambda p: len(holds[p] & wanted))   # first of the best, in order
+        chosen.append(best)
+        wanted -= holds[best]
+    return sorted(chosen, key=pages.index)

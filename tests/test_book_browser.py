@@ -1,7 +1,7 @@
 """The built book, opened in a real headless Chromium with no network.
 
 Every page of _build/html is opened over http://127.0.0.1:<free port> (a local static server) and
-over file://. Every request to a non-local host is aborted and recorded. Checked on every page:
+over file:// (a representative subset by default, every page with RAFT_SLOW=1). Every request to a non-local host is aborted and recorded. Checked on every page:
 
 - no request left the machine, no local request failed (404, missing file), the console shows no
   error, every player (<div class="raft-painter">) was drawn by the painter, all math was typeset;
@@ -21,7 +21,8 @@ And on every player (the painter, raft/viz/painter.js, drawing the scenes of raf
 - a broken safety property shows a banner and an outline in a colour that is no role's colour.
 
 Finally the notebook's painter (the anywidget module) paints the same scene as the page's.
-Screenshots (desktop and phone, light and dark) go to _build/screenshots/ for a person to look at.
+Screenshots (desktop and phone, light and dark) go to _build/screenshots/ for a person to look at
+(the first screen of each page; whole pages with RAFT_SCREENSHOTS=1).
 Chromium is Debian's (/usr/bin/chromium, installed by scripts/test.sh); Playwright never downloads
 a browser.
 """
@@ -37,8 +38,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from budget import SCREENSHOTS
 from site_browser import (CHROMIUM, CHROMIUM_ARGS, SITE, _QuietHandler, browser,  # noqa: F401
-                          http_root, only_loopback)
+                          http_root, only_loopback, representative)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "_build" / "screenshots"
@@ -163,8 +165,10 @@ def wait_until_rendered(page, timeout: float = 20_000):
 
 
 def screenshot(page, name: str):
+    """The first screen of the page; the whole page with RAFT_SCREENSHOTS=1 (or RAFT_SLOW=1):
+    a full-page picture of a long chapter costs seconds and asserts nothing (tests/budget.py)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / name), full_page=True)
+    page.screenshot(path=str(SHOTS / name), full_page=SCREENSHOTS)
 
 
 REVEAL = """async () => {
@@ -228,8 +232,15 @@ def test_site_has_pages_and_players():
     assert len(PLAYER_PAGES) >= 10, PLAYER_PAGES
 
 
-@pytest.mark.parametrize("mode", ["http", "file"])
-@pytest.mark.parametrize("page_path", PAGES, ids=page_id)
+# Every page over http; over file:// the pages that hold every kind of player, widget and
+# folder depth (all of them with RAFT_SLOW=1): what differs over file:// is how relative paths
+# resolve and what the page scripts do without a server, not the page's own content, which the
+# http run and test_page_on_a_phone check on every page.
+OFFLINE_CASES = [(p, "http") for p in PAGES] + [(p, "file") for p in representative(PAGES)]
+
+
+@pytest.mark.parametrize("page_path, mode", OFFLINE_CASES,
+                         ids=[f"{page_id(p)}-{m}" for p, m in OFFLINE_CASES])
 def test_page_works_offline(browser, http_root, page_path, mode):
     page, context, log = open_page(browser, url_for(page_path, mode, http_root), DESKTOP)
     try:
@@ -319,6 +330,9 @@ def test_page_on_a_phone(browser, http_root, page_path):
 # ---------------------------------------------------------------------------------------- players
 
 
+FULL_ROUND = set(representative(PLAYER_PAGES))
+
+
 @pytest.mark.parametrize("page_path", PLAYER_PAGES, ids=page_id)
 def test_players_at_desktop_width(browser, http_root, page_path):
     """Labels never overlap; names for screen readers; the controls work."""
@@ -377,7 +391,10 @@ def test_players_at_desktop_width(browser, http_root, page_path):
         # checks are of the painter's own controls, so they play through.
         page.evaluate("() => { if (window.RaftQuestions) window.RaftQuestions.stopAtQuestions = false; }")
         players = page.locator(".raft-painter")
-        full = True   # the whole round of controls on the first player that can play, the rest briefly
+        # The whole round of controls (Play, Pause, Play from the end) on the first player that
+        # can play, on the pages that hold every kind of player and widget (every page with
+        # RAFT_SLOW=1); speed, Step, Back and the slider on every player of every page.
+        full = page_path in FULL_ROUND
         for k in range(players.count()):
             box = players.nth(k)
             if box.evaluate("b => b.raftPainter.scenes.length") < 4:

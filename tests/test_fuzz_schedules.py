@@ -9,9 +9,9 @@ safety violation raises InvariantViolation at the step it happens. At the end th
 healed and every server restarted, and liveness is checked: a leader is elected and a new
 command commits.
 
-The normal run covers ``RAFT_FUZZ_SCHEDULES`` schedules (default 2000, spread over a few test
-cases so pytest-xdist can share them); set the variable higher (e.g. 100000) for a long
-search. On failure the message gives the seed and the scenario text that replays the run
+The normal run covers ``RAFT_FUZZ_SCHEDULES`` schedules (default 500, seeds 0-499; 2000 with
+RAFT_SLOW=1, tests/budget.py; spread over a few test cases so pytest-xdist can share them); set
+the variable higher (e.g. 100000) for a long search. On failure the message gives the seed and the scenario text that replays the run
 (``raft.scenario.run(text)``).
 """
 
@@ -27,9 +27,10 @@ from raft.sim.actions import Crash, Heal, Members, Partition, Restart, Run, Subm
 from raft.check import SafetyChecker
 from raft.node import Node
 
+from budget import scaled
 from fuzz_helpers import heal_and_check_liveness, replay_failure
 
-SCHEDULES = int(os.environ.get("RAFT_FUZZ_SCHEDULES", "2000"))
+SCHEDULES = int(os.environ.get("RAFT_FUZZ_SCHEDULES", scaled(500, 2000)))
 CHUNKS = 6
 PER_CHUNK = -(-SCHEDULES // CHUNKS)
 

@@ -1,8 +1,9 @@
 """The live explorer in the built book: Pyodide in a web worker, in a real headless Chromium.
 
 _build/html is served on loopback and every request to another host is aborted and recorded.
-These tests FAIL if Pyodide does not load: there is no silent fallback. For every page with a
-live explorer (<div class="raft-live">), through the page's own controls: Pyodide is not fetched
+These tests FAIL if Pyodide does not load: there is no silent fallback. For the pages with a
+live explorer (<div class="raft-live">; a representative few by default, every one with
+RAFT_SLOW=1), through the page's own controls: Pyodide is not fetched
 before "Run live"; after it, wait for a leader, crash the leader (a click on the server, then its
 menu), see another server lead, restart it, partition and heal, submit a command and see it
 committed on every server, step back and act to fork a new future. Also: a #scenario= link
@@ -24,7 +25,7 @@ from urllib.parse import quote, urlparse
 
 import pytest
 from site_browser import (CHROMIUM, CHROMIUM_ARGS, SITE, browser, http_root,  # noqa: F401
-                          only_loopback)
+                          only_loopback, representative)
 
 from raft.viz import embed, questions
 
@@ -212,7 +213,14 @@ def test_the_explorer_pages_were_found():
             "book/appendix/explorer.html"} <= set(LIVE_PAGES), LIVE_PAGES
 
 
-@pytest.mark.parametrize("page_path", LIVE_PAGES, ids=lambda p: p.removesuffix(".html"))
+# Driven by default on the pages whose explorer starts differently (a server crashed at the
+# start, clients) and in each folder; on every one with RAFT_SLOW=1 (tests/budget.py). Every
+# explorer page's Run live is pressed by some test by default: 02_consensus in
+# test_live_workbench_browser.py, 04_parts in test_live_reader_browser.py (the download figure).
+DRIVEN = representative(LIVE_PAGES, {"crashed at start": r"\ncrash ", "clients": " clients="})
+
+
+@pytest.mark.parametrize("page_path", DRIVEN, ids=lambda p: p.removesuffix(".html"))
 def test_a_reader_drives_the_live_explorer(open_page, http_root, page_path):
     page, log = open_page(http_root + page_path)
     explorer = start(page, log)

@@ -11,8 +11,8 @@ leader included) and joint-consensus changes, with runs between them. The cluste
 ``check_invariants=True``: a violation raises at the step it happens. At the end the network
 heals, every server restarts, and a command must commit.
 
-``RAFT_FUZZ_SCHEDULES`` (default 2000, as for tests/test_core_fuzz.py) sets the search: these
-tests run half of it, split evenly over the option sets and over a few test cases for
+``RAFT_FUZZ_SCHEDULES`` (default 500, 2000 with RAFT_SLOW=1, as for
+tests/test_fuzz_schedules.py) sets the search: these tests run half of it, split evenly over the option sets and over a few test cases for
 pytest-xdist. On failure the message gives the options, the seed and the scenario text that
 replays the run (``raft.scenario.run(text)``).
 """
@@ -28,6 +28,7 @@ from raft import Cluster, scenario
 from raft.errors import (ConfigurationError, InvariantViolation, LeadershipTransferInProgress,
                          MembershipChangeInProgress, NodeCrashed, NotLeader)
 
+from budget import scaled
 from fuzz_helpers import heal_and_check_liveness, replay_failure
 
 #: The switches the schedules run with. Keep each mechanism alone, and pair it with the others.
@@ -38,7 +39,8 @@ OPTION_SETS = [
     {"pre_vote": True, "disruption_guard": False},
 ]
 
-SCHEDULES = max(len(OPTION_SETS), int(os.environ.get("RAFT_FUZZ_SCHEDULES", "2000")) // 2)
+SCHEDULES = max(len(OPTION_SETS), int(os.environ.get("RAFT_FUZZ_SCHEDULES",
+                                                        scaled(500, 2000))) // 2)
 CHUNKS = 4
 REFUSED = (NotLeader, MembershipChangeInProgress, ConfigurationError,
            LeadershipTransferInProgress, NodeCrashed)

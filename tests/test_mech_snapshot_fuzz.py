@@ -14,8 +14,8 @@ The last test runs schedules of ``raft.fuzz.generate`` (a profile with ``snapsho
 and ``compact``) through ``raft.fuzz.run.run_schedule``, the grader's judge: the five
 properties, the grader's rules, liveness, stuck timers and crashes.
 
-The normal run covers ``RAFT_FUZZ_SNAPSHOT_SCHEDULES`` schedules (default 1200, about 3 s
-per chunk); set it higher (e.g. 20000) for a long search. A failure prints the seed, the options
+The normal run covers ``RAFT_FUZZ_SNAPSHOT_SCHEDULES`` schedules (default 300, seeds 0-299;
+1200 with RAFT_SLOW=1, tests/budget.py); set it higher (e.g. 20000) for a long search. A failure prints the seed, the options
 and the scenario text that replays it (``raft.scenario.run(text)``).
 """
 
@@ -30,9 +30,10 @@ from raft.fuzz.generate import DEFAULT_PROFILE, generate
 from raft.fuzz.run import run_schedule
 from raft.node import Node
 
+from budget import scaled
 from fuzz_helpers import heal_and_check_liveness, replay_failure
 
-SCHEDULES = int(os.environ.get("RAFT_FUZZ_SNAPSHOT_SCHEDULES", "1200"))
+SCHEDULES = int(os.environ.get("RAFT_FUZZ_SNAPSHOT_SCHEDULES", scaled(300, 1200)))
 CHUNKS = 4
 PER_CHUNK = -(-SCHEDULES // CHUNKS)
 
