@@ -17,9 +17,12 @@
  * that server's data-server; servers in the picture carry data-server and data-role (the
  * painter's). box.raftExplorer is the Explorer object (start(), act(line), painter, timings).
  *
- * Where things are: the actions (server, network, command box, messages in flight) sit right
- * under the play bar, with a one-line status of what the last action did (aria-live), so that
- * on a phone an action's effect is in sight; on a wide screen they come after the caption.
+ * Where things are: the actions (server, network, command box) sit right under the play bar,
+ * with a status line of what the last action did (aria-live; Python's words: the action, and
+ * what the clients got in its steps, since the caption already says what the event on show
+ * did), so that on a phone an action's effect is in sight; on a wide screen they come after
+ * the caption. The messages in flight and the scenario text come last, after the logs, so that
+ * on a phone the log grid is near the picture.
  * The command box takes a command (x=1: submitted to the leader) or any action line of the
  * scenario language that starts with one of its verbs (client 1 get x, run 100ms, elect 2).
  *
@@ -358,7 +361,9 @@
     panel.appendChild(row);
     panel.appendChild(el("p", { "class": "rl-help", id: key + "-command-help" },
       "x=1 goes to the leader; a scenario line (client 1 get x, run 100ms, elect 2) is done as written."));
-    // Messages in flight.
+    // Messages in flight and the scenario text: in a second block, which comes after the logs
+    // (raft-live.css), so that on a phone the log grid sits near the picture.
+    var more = this.more = el("div", { "class": "rl-more" });
     row = el("div", { "class": "rl-row", role: "group", "aria-label": "Messages in flight" });
     row.appendChild(el("label", { "for": key + "-flights" }, "In flight"));
     this.flights = el("select", { id: key + "-flights", "data-field": "message", "class": "rl-flights" });
@@ -370,7 +375,7 @@
     this.flights.addEventListener("change", function () { self._refreshFlightButtons(); });
     row.appendChild(this.deliverButton);
     row.appendChild(this.dropButton);
-    panel.appendChild(row);
+    more.appendChild(row);
     // Scenario text: save, load, share.
     var details = el("details", { "class": "rl-scenario" });
     details.appendChild(el("summary", null, "Scenario: save, load or share this session"));
@@ -396,10 +401,12 @@
     this.linkOut = el("input", { "class": "rl-link", type: "text", readonly: "", hidden: "",
       "aria-label": "Link to this session", "data-field": "link" });
     details.appendChild(this.linkOut);
-    panel.appendChild(details);
-    // Right under the play bar (raft-live.css orders it after the caption on a wide screen).
+    more.appendChild(details);
+    // Right under the play bar (raft-live.css orders it after the caption on a wide screen);
+    // the second block last, after the logs and the lights.
     var controls = this.painter.controls;
     controls.parentNode.insertBefore(panel, controls.nextSibling);
+    controls.parentNode.appendChild(more);
     // The menu a click on a server opens (as in RaftScope).
     this.menu = el("div", { "class": "rl-menu", role: "menu", hidden: "" });
     this.menuTitle = el("div", { "class": "rl-menu-title" });

@@ -17,12 +17,14 @@
  *   check (raft/book/exercise_checks.py, the function the notebook calls) in words;
  * - a lab: an editor with the lab's methods, saved in this browser as it is typed
  *   (localStorage), Grade (the shell grader's verdict, with a progress bar, and the failed run's
- *   animation, with buttons to the frame where it failed; a further failed run, such as the
+ *   animation, with buttons to the frame where it failed and to the one where the node first
+ *   broke a rule of Figure 2, "the mistake"; a further failed run, such as the
  *   model check's shortest one, is offered by a button), Download (the .py file
  *   `python -m raft.grade labN file.py:StudentNode` takes), and Reset to the skeleton (after
  *   asking);
  * - the zoo: pick a bug, switch it on, and watch the checker hunt it: the player shows the
- *   shrunk run, its safety light red from the violating step.
+ *   shrunk run, its safety light red from the violating step (and a button to the step where
+ *   the bug first broke a rule of Figure 2, if that came earlier).
  *
  * A run that takes longer than its time limit (RaftWorkbench.limits, in ms) is stopped the only
  * way a busy worker can be: the worker is terminated and a fresh one started; the page says so
@@ -33,7 +35,7 @@
  * Over file:// or without WebAssembly each place shows one line saying how to get the live parts.
  *
  * Hooks for tests: controls carry data-action (try, run, stop, reset, grade, download, hunt,
- * violation, mark, more), fields data-field (code, output, feedback, report, progress, bug, status); each box
+ * violation, mistake, mark, more), fields data-field (code, output, feedback, report, progress, bug, status); each box
  * is reachable as element.raftWork (the object behind it). A new lab page needs nothing here: the
  * build finds its "Your turn" cell.
  */
@@ -522,9 +524,10 @@
     return this.running;
   };
 
-  /* A run's animation, with buttons that show one frame: the first red safety light
-     (data-action=violation) and each frame the reply marks (data-action=mark: where a story
-     failed, the stale read). Placed before `before` (or at the end of the output). */
+  /* A run's animation, with buttons that show one frame, in the order of the run: the first
+     red safety light (data-action=violation) and each frame the reply marks (data-action=mistake:
+     where the node first broke a rule; data-action=mark: where a story failed, the stale read).
+     Placed before `before` (or at the end of the output). */
   function showPlayer(owner, out, player, before) {
     var jumps = [];
     if (player.violation_index !== null && player.violation_index !== undefined) {
@@ -532,7 +535,12 @@
         title: "Show the step where a safety property broke (its light turns red)" });
     }
     (player.marks || []).forEach(function (m) {
-      jumps.push({ action: "mark", label: m.label, index: m.index, title: m.title });
+      jumps.push({ action: m.action || "mark", label: m.label, index: m.index, title: m.title });
+    });
+    jumps.sort(function (a, b) { return a.index - b.index; });   // (stable: ties keep their order)
+    // Where a story failed says more than "the violation" when both show the same frame.
+    jumps = jumps.filter(function (j) {
+      return j.action !== "violation" || !jumps.some(function (k) { return k.action === "mark" && k.index === j.index; });
     });
     var tools = null;
     if (jumps.length) {
@@ -567,7 +575,7 @@
       // where it broke (its first mark), as the reader asked to see that.
       out.box.insertBefore(el("p", { "class": "rw-note", "data-field": "more-title" }, player.title), wrap);
       var painter = showPlayer(owner, out, player, wrap);
-      var first = (player.marks || [])[0];
+      var first = (player.marks || []).filter(function (m) { return (m.action || "mark") === "mark"; })[0];
       if (painter && first) painter.ready.then(function (p) { p.pause(); p.show(first.index); });
       wrap.remove();
     });

@@ -26,7 +26,9 @@ from raft import grade
 from raft.book import exercise_checks as check
 from raft.book import live
 from raft.classroom import reads
+from raft.classroom.grade_mistakes import MISTAKES
 from raft.classroom.labs import LABS
+from raft.errors import RaftError
 from raft.node import Node
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,6 +80,25 @@ class StudentNode(Lab6Node):
 '''
 
 
+# Lab 3 with the mistake of Figure 8: the leader commits any entry stored on a majority, whatever
+# its term (grade_mistakes.CountsEarlierTerms, as a student's file).
+FIGURE_8 = '''from raft.labs.skeleton import Lab3Node
+from raft.node import Node
+
+
+class StudentNode(Lab3Node):
+    candidate_log_is_up_to_date = Node.candidate_log_is_up_to_date
+
+    def advance_commit_index(self, now):
+        for n in range(self.log.last_index, self.commit_index, -1):
+            replicated = {self.id} | {p for p, m in self.match_index.items() if m >= n}
+            if self.config.has_quorum(replicated):     # wrong: the entry's term is not checked
+                self.set_commit_index(n, "leader-commit", now)
+                return
+'''
+FIGURE_8_STORY = "an entry of an earlier term is not committed by counting"
+
+
 def load(tmp_path, source, name="student.py"):
     path = tmp_path / name
     path.write_text(source)
@@ -99,10 +120,14 @@ def test_a_failed_story_s_animation_ends_on_the_expectation_that_failed(tmp_path
     player = reply["player"]
     assert player["title"] == "The story that failed: the up-to-date check (§5.4.1)"
     # No safety light turns red in that story: a mark points at the moment instead, its last
-    # frame, where S2 has voted for S1 although S1's log is behind S2's.
+    # frame, where S2 has voted for S1 although S1's log is behind S2's; and one at the vote
+    # itself, the mistake, a few frames earlier.
     assert player["violation_index"] is None
-    [mark] = player["marks"]
+    mistake, mark = player["marks"]
     assert mark["index"] == player["frames"] - 1 and mark["label"] == "Go to where the story failed"
+    assert mistake["action"] == "mistake" and mistake["index"] < mark["index"]
+    assert mistake["label"] == "Go to the mistake (step 2)"
+    assert "S2 (last entry 2/2) granted its vote to S1, whose log ends at 1/1" in mistake["title"]
     assert mark["title"] == "line 7: expected voted_for of S2 = none, got S1"
     # ... and the player's caption at that frame, and the note under its title, say it.
     cls = load(tmp_path, NO_UP_TO_DATE)
@@ -125,7 +150,8 @@ def test_a_failed_story_s_animation_ends_on_the_expectation_that_failed(tmp_path
 def test_the_report_says_how_to_read_the_story_notation_where_it_first_shows_it(tmp_path):
     report = grade.check(load(tmp_path, NO_UP_TO_DATE), 1, quiet=True).text()
     lines = report.splitlines()
-    first = lines.index("         the story up to the line that failed:")
+    first = lines.index("         the story (> the line where it failed, ! where the mistake "
+                        "was made):")
     how = lines.index("         how to read the story:")
     assert first < how < first + 12
     assert lines[how + 1].split() == "log 2: 1 2 means S2's log holds entries of terms 1 and 2".split()
@@ -173,18 +199,156 @@ def test_a_stale_read_story_starts_at_its_window_and_jumps_to_the_stale_read(tmp
 
 
 def test_lab_6_s_report_writes_moments_as_milliseconds_and_steps(tmp_path):
+    """The simulator's moments print as "143.45 ms (step 21)" (raft.sim.clients.Moment), so the
+    checker's own explanation says so: no rewriting of its text afterwards."""
     report = grade.check(load(tmp_path, NO_STEP_1), 6, quiet=True).text()
     assert not re.search(r"\(\d+(\.\d+)?, \d+\)", report), "a raw (ms, step) pair is left"
     assert "called at 143.45 ms (step 21), returned at 143.45 ms (step 25)" in report
-    assert "must take effect before it returned (at 143.45 ms (step 35))" in report
+    assert "must take effect before it returned, at 143.45 ms (step 35);" in report
 
 
-def test_moments_in_words_leave_other_parentheses_alone():
-    text = ('#0 c1: put(x,"1"), called (143.45, 21), returned (143.45, 25)\n'
-            'before it returned (at (12, 40)), but f(1, 2) and (1,2) stay; pending (at 3)')
-    assert reads.in_sim_time(text) == (
-        '#0 c1: put(x,"1"), called at 143.45 ms (step 21), returned at 143.45 ms (step 25)\n'
-        'before it returned (at 12 ms (step 40)), but f(1, 2) and (1,2) stay; pending (at 3)')
+# -- the mistake: the step where the node first broke a rule, before a property failed ------------
+
+def test_lab_3_s_figure_8_report_names_the_step_of_the_wrong_commit(tmp_path):
+    """The Figure 8 story fails on Leader Completeness at step 39, long after the mistake: at
+    step 18, leader S1 of term 4 committed index 2, an entry of term 2, by counting its
+    replicas. The report names that step, its time and its line (before: only the violation)."""
+    cls = load(tmp_path, FIGURE_8)
+    report = grade.check(cls, 3, quiet=True, model_check=False, seeds=[0])
+    [result] = [r for r in report.results if FIGURE_8_STORY in r.name]
+    assert result.message.startswith("Leader Completeness violated at step 39:")
+    assert ("the mistake, at step 18 (75.0 ms, line 18): rule broken, a leader commits only an "
+            "entry of its own term that a majority stores (Figure 2, §5.4.2): leader S1 (term 4) "
+            "committed index 2, an entry of term 2, by counting replicas") in result.message
+    assert result.mistake.step == 18
+    # ... and marks it among the key events, where the reader follows the run.
+    assert "  [   75.0 ms] S1 advanced its commit index to 2   ← the mistake\n" in result.message
+    # That step is the commit, seen in the run's own trace (not in the mistake's words).
+    run = grade.story_run(cls, 3, FIGURE_8_STORY)
+    assert run.cluster.caption(18).endswith("S1 advanced its commit index to 2")
+    assert run.cluster.nodes[1].log.term_at(2) == 2
+    # The report says how to watch it from a notebook, with the button.
+    assert ("with a button to the mistake (step 18) and one to where it failed:\n"
+            "  from raft.book.live import watch; watch(StudentNode, lab=3)") in report.text()
+
+
+def test_lab_3_s_page_has_a_button_to_the_mistake_frame_whose_caption_names_the_commit(tmp_path):
+    reply = json.loads(live.grade_lab(3, FIGURE_8, "StudentNode", "lab3_commitment.py"))
+    player = reply["player"]
+    assert player["title"].startswith("The story that failed: " + FIGURE_8_STORY)
+    mistake, failed = player["marks"]
+    assert mistake["action"] == "mistake" and mistake["label"] == "Go to the mistake (step 18)"
+    assert failed["label"] == "Go to where the story failed"
+    assert mistake["index"] < player["violation_index"] == failed["index"]
+    run = grade.story_run(load(tmp_path, FIGURE_8), 3, FIGURE_8_STORY)
+    shown, _red, _at = live.run_player(run.cluster.replay(run.step), "t", moment=run.moment,
+                                       mistake=run.mistake)
+    caption = shown.scenes[mistake["index"]]["caption"]
+    assert shown.steps[mistake["index"]] == 18
+    assert "S1 advanced its commit index to 2. ✗ the mistake: rule broken, a leader commits " \
+        "only an entry of its own term" in caption
+    assert not any("the mistake" in s["caption"] for k, s in enumerate(shown.scenes)
+                   if k != mistake["index"])
+
+
+def test_watch_gives_a_notebook_the_player_with_the_page_s_buttons():
+    """In Jupyter: ``watch(StudentNode, lab=3)`` is the page's first player, its buttons drawn
+    by the painter itself (the ``marks`` option)."""
+    from raft.classroom.grade_mistakes import CountsEarlierTerms
+    player = live.watch(CountsEarlierTerms, lab=3)
+    labels = [m["label"] for m in player.options["marks"]]
+    assert labels == ["Go to the mistake (step 18)", "Go to where the story failed"]
+    assert player.steps[player.options["marks"][0]["index"]] == 18
+    assert '"marks":[{"index":' in unpack_options(player.html())
+    with pytest.raises(RaftError, match="lab=3"):
+        live.watch(CountsEarlierTerms)
+    with pytest.raises(RaftError, match="passed"):
+        live.watch(Node, lab=3)
+
+
+def unpack_options(html):
+    return re.search(r'"options":(\{.*?\}),"encoding"', html).group(1)
+
+
+# The first run the page shows for each known-wrong lab solution, and the rule whose button it
+# has: one only where the node broke that rule at an earlier step than the failure shown.
+# Elsewhere the rule is broken at the failing step itself (the failure is that rule, or the
+# step that breaks it also breaks the property), or it is the timer's (the model checker's
+# only): no button.
+BUTTONS = {
+    "GrantsStaleCandidate": "refuse a request from an earlier term (§5.1)",
+    "NoTermCheckReply": "a reply from an earlier term changes nothing (§5.1)",
+    "CountsEarlierTerms": "a leader commits only an entry of its own term",
+    "HalfIsEnough": "a leader commits only an entry of its own term",
+    "LongerLogWins": "vote only for an up-to-date candidate (§5.4.1)",
+    "VoteNotMarked": "persist before responding (Figure 2)",
+    "TermNotMarked": "persist before responding (Figure 2)",
+}
+
+
+@pytest.mark.parametrize("cls,lab", MISTAKES, ids=[c.__name__ for c, _ in MISTAKES])
+def test_each_known_wrong_solution_has_a_mistake_button_exactly_when_a_rule_broke_first(cls, lab):
+    report = grade.check(cls, lab, quiet=True, model_check=False)
+    run = live._failed_runs(report, cls, lab)[0]
+    run.pop("offer")
+    reply = live._player_reply(run.pop("cluster"), run.pop("title"), **run)
+    buttons = [m for m in reply["marks"] if m["action"] == "mistake"]
+    failed = [m["index"] for m in reply["marks"] if m["action"] == "mark"]
+    if reply["violation_index"] is not None:
+        failed.append(reply["violation_index"])
+    if cls.__name__ in BUTTONS:
+        [button] = buttons
+        assert BUTTONS[cls.__name__] in button["title"]
+        assert button["index"] < min(failed)
+    else:
+        assert buttons == [], buttons
+        assert "mistake" not in run, run["mistake"]
+
+
+@pytest.mark.parametrize("bug,rule", [
+    ("naive-commit", "a leader commits only an entry of its own term"),   # long before
+    ("stale-vote-replies", None),     # the stale vote elects a second leader at once
+    ("leader-keeps-leading", None),   # breaks no rule the simulator's steps are judged by
+])
+def test_the_zoo_s_hunt_has_a_mistake_button_where_a_rule_broke_first(bug, rule):
+    reply = json.loads(live.hunt_bug(bug))
+    buttons = [m for m in reply["player"]["marks"] if m["action"] == "mistake"]
+    if rule is None:
+        assert buttons == []
+    else:
+        [button] = buttons
+        assert rule in button["title"] and button["index"] < reply["player"]["violation_index"]
+
+
+# -- a failed story's listing: from its first line, the failing line marked in words ------------
+
+def test_a_failed_story_is_listed_from_its_first_line_with_its_failing_line_marked(tmp_path):
+    """Before, the Figure 8 story's listing began at line 5 (its four lines of comments left
+    out) and marked no line (it fails on a property, not on an ``expect`` line). Now it starts
+    at line 1 and marks, in characters and words, the line under way when it failed and the
+    one during which the node made its mistake; the shell grader prints the same."""
+    path = tmp_path / "lab3_commitment.py"
+    path.write_text(FIGURE_8)
+    shell = subprocess.run([sys.executable, "-m", "raft.grade", "lab3", f"{path}:StudentNode"],
+                           capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert shell.returncode == 1, shell.stderr
+    lines = shell.stdout.splitlines()
+    head = lines.index("         the story (> the line where it failed, ! where the mistake was "
+                       "made):")
+    story = lines[head + 1:head + 23]
+    assert story[0] == ("              1  # Figure 8 (c): S1 leads term 4 with (2, term 2) on S1 "
+                        "and S2; S5 holds (2, term 3).")
+    assert story[4] == "              5  cluster size=5 seed=24 max_entries=1"
+    assert story[17] == "           ! 18  run until commit 1 2 within 500ms   ← the mistake (step 18)"
+    assert story[21] == "           > 22  run 300ms   ← failed here"
+    assert [line[11] for line in story] == [" "] * 17 + ["!"] + [" "] * 3 + [">"]
+    # A story that fails on an expectation, with lines left: they are counted, not shown.
+    report = grade.check(WrongVotes, 1, quiet=True, model_check=False, seeds=[0])
+    [stale] = [r for r in report.results if "stale candidate" in r.name]
+    listing = stale.message.splitlines()
+    assert "  >  9  expect voted_for 2 = none   ← failed here" in listing
+    assert listing[listing.index("  >  9  expect voted_for 2 = none   ← failed here") + 1] == \
+        "     (3 more lines not run)"
 
 
 # -- the untouched skeleton: every line says which method is not written ------------------------

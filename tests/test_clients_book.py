@@ -63,3 +63,24 @@ def test_the_lab_page_grades_lab_six():
     assert "(lab-reads)=\n# Lab 6" in lab
     assert "class StudentNode(Lab6Node):" in lab
     assert "assert raft.grade.check(StudentNode, lab=6).passed" in lab
+
+
+def test_the_built_chapter_writes_moments_as_milliseconds_and_steps():
+    """The stale-read verdicts under the chapter's players read "returned at 1038.74 ms (step
+    154)", the checker's own words for the simulator's moments (they read "(1038.74, 154)")."""
+    import html
+
+    import pytest
+
+    from raft.classroom import reads
+    from raft.linearizability import check
+
+    page = ROOT / "_build" / "html" / "book" / "12_clients.html"
+    if not page.is_file():
+        pytest.skip("no built book: run `bash scripts/build_book.sh` first (scripts/test.sh does)")
+    text = html.unescape(page.read_text())
+    verdict = check(reads.stale_read(seed=0, reads="stale").client_history(), "kv")
+    b = verdict.blocked
+    assert f"must take effect before it returned, at {b.ret.ms:g} ms (step {b.ret.step});" in text
+    assert f"called at {b.call.ms:g} ms (step {b.call.step}), returned at" in text
+    assert not re.search(r"(called|returned|at) \(\d+(\.\d+)?, \d+\)", text)

@@ -11,7 +11,7 @@ from raft.linearizability import check
 from raft.node import Entry
 from raft.sim import kv
 from raft.sim.actions import Action
-from raft.sim.clients import ClientReply, ClientRequest, random_workload
+from raft.sim.clients import ClientReply, ClientRequest, Moment, random_workload
 
 
 def led(size=3, seed=1, **options):
@@ -84,6 +84,28 @@ def test_an_operation_goes_through_the_network_and_returns():
     assert len(op["call"]) == 2 and c.state_machine(c.leader()) == {"x": "5"}
     assert any(r.kind == "client-deliver" and isinstance(r.data["msg"], ClientReply)
                for r in c.trace)
+
+
+def test_a_moment_is_ms_and_step_and_prints_so():
+    """A history's moments are (ms, step) tuples that print as "143.45 ms (step 21)", so the
+    checker's explanation of a simulated history says milliseconds and steps without any
+    rewriting (it wrote "(143.45, 21)" before)."""
+    c = led(clients=2)
+    c.client_op(1, "put", "x", "5", to=c.leader())
+    c.run(200)
+    c.client_op(2, "get", "x", to=c.leader())
+    c.run(200)
+    put, got = c.client_history()
+    assert isinstance(put["call"], Moment) and isinstance(got["ret"], Moment)
+    assert put["call"] == (put["call"].ms, put["call"].step) and put["ret"] < got["call"]
+    assert str(Moment(143.45, 21)) == "143.45 ms (step 21)"
+    assert str(Moment(1015.0, 148)) == "1015 ms (step 148)"
+    assert str(Moment(12.5, 3)) == "12.5 ms (step 3)"
+    got["output"] = "4"                      # a read of a value never written
+    text = check([put, got], "kv").explanation
+    assert f"called at {got['call'].ms:g} ms (step {got['call'].step}), returned at " in text
+    assert f"before it returned, at {got['ret'].ms:g} ms (step {got['ret'].step});" in text
+    assert f"({got['ret'].ms:g}, " not in text
 
 
 def test_a_follower_redirects_the_client_to_the_leader():

@@ -192,7 +192,7 @@ def test_stale_read():
     assert verdict.blocked.index == 1
     assert verdict.state == 'the key holds "1"'
     assert "Not linearizable on key 'x'" in verdict.explanation
-    assert "#1 get(x)→\"\" must take effect before it returned (at 30)" in verdict.explanation
+    assert "#1 get(x)→\"\" must take effect before it returned, at 30;" in verdict.explanation
 
 
 def test_stale_read_of_an_older_value():
@@ -204,7 +204,7 @@ def test_stale_read_of_an_older_value():
     assert [o.index for o in verdict.minimal] == [2]
     assert verdict.fits_after == 1 and verdict.in_the_way.index == 1
     assert ("The last place in that order where #2 fits is just after #0 put(x,\"0\"); but "
-            "#1 put(x,\"1\"), placed after that point, returned (at 20) before #2 was called (at 30)"
+            "#1 put(x,\"1\"), placed after that point, returned at 20, before #2 was called at 30;"
             in verdict.explanation)
     legend = " ".join(t.text for t in parse(verdict.svg()).iter(f"{SVG}text"))
     assert "✗ fits right after 1., but 2. returned before ✗ was called." in legend
@@ -271,6 +271,28 @@ def test_tuple_moments():
     assert not check([put("c1", "x", "1", (5, 1), (5, 2)), get("c2", "x", "", (5, 3), (6, 1))]).ok
     assert check([put("c1", "x", "1", (5, 1), (5, 4)), get("c2", "x", "", (5, 3), (6, 1))]).ok
     assert check([put("c1", "x", "1", [5, 1], [5, 4])]).ok        # JSON lists are tuples
+
+
+def test_moments_are_written_as_the_history_s_own_values_print():
+    """The explanation, the picture's words and its tooltips write a moment with ``str()``: a
+    moment type of the caller's own says what it means; plain tuples and numbers print as
+    themselves, and a float keeps its digits (":g" wrote 12345.67 as 12345.7)."""
+    class At(tuple):
+        def __str__(self):
+            return f"{self[0]} ms (step {self[1]})"
+
+    history = [put("c1", "x", "1", At((5, 1)), At((5, 2))), get("c2", "x", "", At((5, 3)),
+                                                                  At((6, 1)))]
+    verdict = check(history)
+    text = verdict.explanation + verdict.description + verdict.svg()
+    assert "called at 5 ms (step 3), returned at 6 ms (step 1)" in verdict.explanation
+    assert "must take effect before it returned, at 6 ms (step 1);" in verdict.explanation
+    assert "from 5 ms (step 1) to 5 ms (step 2)" in verdict.description
+    assert "(5, " not in text and "(6, " not in text
+    plain = check([put("c1", "x", "1", (5, 1), (5, 2)), get("c2", "x", "", (5, 3), (6, 1))])
+    assert "called at (5, 3), returned at (6, 1)" in plain.explanation
+    floats = check([put("c1", "x", "1", 0.0, 12345.67), get("c2", "x", "", 12346.0, 12350.25)])
+    assert "called at 12346, returned at 12350.25" in floats.explanation
 
 
 def test_pending_operation_that_must_be_taken():

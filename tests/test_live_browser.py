@@ -94,9 +94,7 @@ def open_page(browser, shared_context):
         log = logs[-1]
         page = context.new_page()
         pages.append(page)
-        # (Chromium asks for /favicon.ico, which the book does not have: not a page's error.)
-        page.on("console", lambda m: m.type == "error" and not m.location.get("url", "")
-                .endswith("/favicon.ico") and log.errors.append(m.text))
+        page.on("console", lambda m: m.type == "error" and log.errors.append(m.text))
         page.on("pageerror", lambda e: log.errors.append(str(e)))
         page.on("request", lambda r: log.requests.append(r.url))
         page.on("requestfailed", lambda r: r.url not in log.blocked

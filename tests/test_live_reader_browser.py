@@ -42,8 +42,7 @@ def visit(browser):
 
         only_loopback(context, log.blocked.append)
         page = context.new_page()
-        page.on("console", lambda m: m.type == "error" and not m.location.get("url", "")
-                .endswith("/favicon.ico") and log.errors.append(m.text))
+        page.on("console", lambda m: m.type == "error" and log.errors.append(m.text))
         page.on("pageerror", lambda e: log.errors.append(str(e)))
         page.on("request", lambda r: log.requests.append(r.url))
         page.goto(url, wait_until="load")
@@ -81,9 +80,12 @@ def test_on_a_phone_the_actions_sit_under_the_play_bar_with_a_status_line(visit,
     painter = explorer.locator(".rl-painter")
     controls, panel = painter.locator(".rp-controls"), explorer.locator(".rl-panel")
     bar, p = rect(controls), rect(panel)
-    # Under the play bar, before the caption, the logs and the lights.
-    assert p["top"] >= bar["bottom"] - 1, (bar, p)
-    for later in (".rp-caption", "svg.rp-logs", ".rp-safety"):
+    # Under the play bar and the caption (what the event on show did), before the logs and the
+    # lights.
+    caption = painter.locator(".rp-caption")
+    assert rect(caption)["top"] >= bar["bottom"] - 1 and p["top"] >= rect(caption)["bottom"] - 1
+    assert p["top"] - bar["bottom"] < 120, (bar, p)
+    for later in ("svg.rp-logs", ".rp-safety"):
         assert p["bottom"] <= rect(painter.locator(later))["top"] + 1, later
     # The partition row is less than a screen below the picture.
     assert rect(explorer.locator("[data-action=partition]"))["top"] - \
@@ -99,14 +101,17 @@ def test_on_a_phone_the_actions_sit_under_the_play_bar_with_a_status_line(visit,
     explorer.locator("[data-action=partition]").click()
     settled(page)
     said = status(explorer)
-    assert said.startswith(f"partition {ids[0]} {ids[1]} | ") and "split" in said, said
+    assert said == f"partition {ids[0]} {ids[1]} | {' '.join(str(i) for i in ids[2:])}: done.", said
     assert in_view(page, status_line) and in_view(page, explorer.locator("[data-action=partition]"))
+    # What the event did is said once, by the caption, which is in sight too.
+    assert "split" in caption.inner_text() and in_view(page, caption)
     # The picture's own status line shows the split too, a short scroll up.
     assert "network split" in painter.locator(".rp-status").inner_text()
     explorer.locator("[data-action=choose-server]").select_option(str(ids[2]))
     explorer.locator(f".rl-panel [data-action=crash][data-server='{ids[2]}']").click()
     settled(page)
-    assert status(explorer) == f"crash {ids[2]} → S{ids[2]} crashed."
+    assert status(explorer) == f"crash {ids[2]}: done."
+    assert caption.inner_text().startswith(f"S{ids[2]} crashed.") and in_view(page, caption)
     assert not log.errors, log.errors
 
 
@@ -149,7 +154,8 @@ def test_a_submitted_command_shows_in_its_log_cell_and_in_the_state_machines(vis
     leader = s["leader"]
     act(page, explorer, "z=9")
     index = by_id(scene(page), leader)["log_length"]
-    assert status(explorer).startswith("submit z=9 → ") and f"index {index}" in status(explorer)
+    assert status(explorer) == "submit z=9: done."
+    assert f"index {index}" in explorer.locator(".rl-painter .rp-caption").inner_text()
     s = play_until(page, f"s.servers.every(x => x.crashed || x.last_applied >= {index})")
     painter = explorer.locator(".rl-painter")
     cell = painter.locator(f"svg.rp-logs rect[data-entry='{leader}:{index}']")
@@ -227,12 +233,28 @@ def test_chapter_12_explores_clients_through_the_command_box(visit, http_root):
     explorer.locator("[data-action=partition]").click()
     settled(page)
     act(page, explorer, "client 1 put x 2")
-    assert status(explorer) == "client 1 put x 2 → Client c1 called put(x, '2') (operation 2)."
+    assert status(explorer) == "client 1 put x 2: done. What c1 gets will be said here."
+    # Played step by step, the step in which the answer arrives says it (Python's words).
     play_until(page, "s.clients[0].last && s.clients[0].last.op.startsWith('put(x, \\'2')")
+    assert re.fullmatch(r"c1's put\(x, '2'\) returned ok from S[12] \(after S3.*\)\.",
+                        status(explorer)), status(explorer)
     act(page, explorer, "client 2 get x to 3")
-    assert status(explorer).startswith("client 2 get x to 3 → Client c2 called get(x)")
-    s = play_until(page, "s.clients[1].last !== null", timeout=60_000)
-    assert s["clients"][1]["last"]["output"] == "2", s["clients"][1]
+    assert status(explorer) == "client 2 get x to 3: done. What c2 gets will be said here."
+    act(page, explorer, "run 1000ms")
+    said = status(explorer)
+    assert re.search(r"c2's get\(x\) returned '2' from S[12] \(after S3.*\)\. Not stale: the "
+                     r"clients' history is linearizable\.$", said), said
+    assert scene(page)["clients"][1]["last"]["output"] == "2"
+    # On a phone, what the recipe asks to look at is near the picture: the status line by the
+    # Do it button, the logs and each server's state machine a short scroll under the picture
+    # (before: the logs 595 px under it, the state machines in a closed table 856 px under it).
+    picture = rect(painter.locator("svg.rp-cluster"))
+    machines = painter.locator(".rp-machines")
+    assert in_view(page, explorer.locator(".rl-status")) and \
+        in_view(page, explorer.locator(".rl-panel [data-action=submit]"))
+    assert rect(painter.locator("svg.rp-logs"))["top"] - picture["bottom"] < 560
+    assert rect(machines)["bottom"] - picture["bottom"] < 720
+    assert re.fullmatch(r"State machines: S1 x=2 · S2 x=2 · S3 x=1", machines.inner_text())
     # Its request travelled the picture like any message (as in the chapter's players).
     painter_js = f"{box()}.raftExplorer.painter"
     k = page.evaluate(f"() => {painter_js}.scenes.findIndex(s => (s.client_messages || [])"
@@ -243,10 +265,46 @@ def test_chapter_12_explores_clients_through_the_command_box(visit, http_root):
     page.evaluate(f"() => {{ const p = {painter_js}; p.show(p.scenes.length - 1); }}")
     # A bare command is still submitted to the leader; a line it cannot read says why.
     act(page, explorer, "y=5")
-    assert status(explorer).startswith("submit y=5 → ")
+    assert status(explorer) == "submit y=5: done."
     act(page, explorer, "client 1 fly x")
     assert "client" in status(explorer) and "put, append or get" in status(explorer)
+
     assert not log.errors and not log.blocked, (log.errors, log.blocked)
+
+    # Step 4 of the recipe: reload, save the page's scenario, load it with stale reads.
+    page, log = visit(http_root + "book/12_clients.html")
+    explorer = start(page, log)
+    explorer.locator(".rl-scenario summary").click()
+    explorer.locator("[data-action=save]").click()
+    settled(page)
+    text = explorer.locator("[data-field=scenario]").input_value()
+    assert "reads=read_index" in text.splitlines()[0] and "partition" not in text, text
+    explorer.locator("[data-field=scenario]").fill(text.replace("reads=read_index", "reads=stale"))
+    explorer.locator("[data-action=load]").click()
+    settled(page)
+    assert scene(page)["reads"]["mode"] == "stale"
+    for line in ("partition 3 | 1 2", "client 1 put x 2", "run 1000ms", "client 2 get x to 3",
+                 "run 1000ms"):
+        act(page, explorer, line)
+    said = status(explorer)
+    assert re.search(r"c2's get\(x\) returned '1' from S3\. Stale read: c1's put\(x, '2'\) had "
+                     r"returned before c2's get\(x\) was called, yet the read returned '1'\. The "
+                     r"clients' history is not linearizable\.$", said), said
+    assert not log.errors and not log.blocked, (log.errors, log.blocked)
+
+
+def test_the_book_has_a_favicon_and_no_page_asks_for_favicon_ico(visit, http_root):
+    """A page names its icon (html.favicon in _config.yml), so the browser does not ask for
+    /favicon.ico, which the site does not have (a 404 in the console, which the tests' console
+    checks ignored by name before)."""
+    page, log = visit(http_root + "book/12_clients.html")
+    href = page.locator("link[rel=icon]").get_attribute("href")
+    assert href.endswith("favicon.svg")
+    response = page.request.get(page.evaluate("h => new URL(h, location.href).href", href))
+    assert response.ok and response.headers["content-type"].startswith("image/svg")
+    page.wait_for_timeout(500)
+    assert not [u for u in log.requests if u.endswith("/favicon.ico")], log.requests
+    assert not log.errors, log.errors
 
 
 # -- 5. the download figure ------------------------------------------------------------------------

@@ -95,22 +95,74 @@ def test_perform_takes_any_action_of_the_scenario_language():
     assert again.scenes() == s.scenes()
     reply = ask(op="open", key="e0", scenario="cluster size=3 seed=2 clients=2\nelect 1\n")
     done = ask(op="perform", key="e0", line="client 1 get x", view=reply["steps"])
-    assert done["ok"] and done["message"] == "client 1 get x → Client c1 called get(x) (operation 1)."
+    assert done["ok"] and done["message"] == ("client 1 get x: done. What c1 gets will be said "
+                                              "here.")
     ran = ask(op="perform", key="e0", line="run 100ms", view=done["steps"])
-    assert re.fullmatch(r"run 100ms → \d+ events; the last: .+", ran["message"]), ran["message"]
+    assert re.fullmatch(r"run 100ms: \d+ events, the last on show\. c1's get\(x\) returned '' "
+                        r"from S1\. Not stale: the clients' history is linearizable\.",
+                        ran["message"]), ran["message"]
     assert len(ran["push"]) > 1
 
 
-def test_an_action_says_what_it_did_in_the_status_line():
+def test_an_action_says_what_it_did_in_the_status_line_once():
+    """The caption under the picture says what the event on show did; the status line does not
+    say it again (it did: "crash 3 → S3 crashed." above "S3 crashed.")."""
     first = ask(op="open", key="e0", scenario=SCENARIO)
     now = first["steps"]
-    assert ask(op="perform", key="e0", line="crash 3", view=now)["message"] == "crash 3 → S3 crashed."
+    crashed = ask(op="perform", key="e0", line="crash 3", view=now)
+    assert crashed["message"] == "crash 3: done." and crashed["push"][-1]["caption"] == "S3 crashed."
     parted = ask(op="perform", key="e0", line="partition 1 2 | 3 4 5", view=now + 1)
-    assert parted["message"] == "partition 1 2 | 3 4 5 → The network split into S1 S2 | S3 S4 S5."
+    assert parted["message"] == "partition 1 2 | 3 4 5: done."
+    assert parted["push"][-1]["caption"] == "The network split into S1 S2 | S3 S4 S5."
     sent = ask(op="perform", key="e0", line="submit x=1", view=now + 2)
-    assert re.fullmatch(r"submit x=1 → A client sent 'x=1' to S1; it is log index \d+\.",
-                        sent["message"]), sent["message"]
+    assert sent["message"] == "submit x=1: done." and "log index" in sent["push"][-1]["caption"]
     assert ask(op="perform", key="e0", line="step", view=now + 3)["message"] == ""
+    ran = ask(op="perform", key="e0", line="run 100ms", view=now + 4)
+    n = len(ran["push"])
+    assert n > 1 and ran["message"] == f"run 100ms: {n} events, the last on show."
+    for reply in (crashed, parted, sent, ran):
+        assert reply["push"][-1]["caption"] not in reply["message"]
+
+
+CHAPTER_12 = ("cluster size=3 seed=2 clients=2 reads={reads}\nrun until leader\n"
+              "client 1 put x 1\nrun 150ms\n")
+
+
+def test_the_status_line_says_what_a_client_got_and_whether_the_read_was_stale():
+    """Chapter 12's recipe, as the page's Python answers it: the outcome of a client's get or
+    put is said in the status line of the action (or the step) in which it returned, with the
+    server that answered and the linearizability checker's word on the history so far. Before,
+    it showed only in the client boxes."""
+    reply = ask(op="open", key="e0", scenario=CHAPTER_12.format(reads="read_index"))
+    said = [ask(op="perform", key="e0", line=line)["message"]
+            for line in ("partition 3 | 1 2", "client 1 put x 2", "client 2 get x to 3",
+                         "run 1000ms")]
+    assert reply["ok"] and said[2] == "client 2 get x to 3: done. What c2 gets will be said here."
+    assert said[3].startswith("run 1000ms: ") and said[3].endswith(
+        "c2's get(x) returned '2' from S1 (after S3, S2). Not stale: the clients' history is "
+        "linearizable."), said[3]
+    assert "c1's put(x, '2') returned ok from S1" in said[3]
+
+    # With stale reads, the old leader answers x = 1 in the step its answer arrives.
+    ask(op="load", key="e0", scenario=CHAPTER_12.format(reads="stale"))
+    for line in ("partition 3 | 1 2", "run 500ms", "client 1 put x 2 to leader", "run 300ms",
+                 "client 2 get x to 3"):
+        ask(op="perform", key="e0", line=line)
+    steps = [ask(op="perform", key="e0", line="step")["message"] for _ in range(3)]
+    assert steps[:2] == ["", ""] and steps[2] == (
+        "c2's get(x) returned '1' from S3. Stale read: c1's put(x, '2') had returned before "
+        "c2's get(x) was called, yet the read returned '1'. The clients' history is not "
+        "linearizable."), steps
+
+
+def test_a_client_that_gives_up_is_said_too():
+    s = Session(scenario.run("cluster size=3 seed=2 clients=1\nrun until leader\n"
+                             "crash 1\ncrash 2\ncrash 3\n"))
+    _, new, _ = s.perform("client 1 put x 1")
+    _, new, _ = s.perform("run 3500ms")
+    said = s.said("run 3500ms", new)
+    assert re.search(r"c1 gave up on put\(x, '1'\) after \d+ attempts \(it may yet take effect, "
+                     r"or never\)\.$", said), said
 
 
 def test_an_action_that_cannot_be_done_is_explained_without_line_numbers():

@@ -20,7 +20,7 @@ import sys
 import pytest
 from test_live_browser import (SITE, START_LIMIT, box, browser, http_root,  # noqa: F401
                                open_page, scene, settled, shared_context, start, status)
-from test_classroom_feedback import NO_STEP_1
+from test_classroom_feedback import FIGURE_8, NO_STEP_1
 
 from raft import grade
 from raft.book import live
@@ -235,6 +235,8 @@ class StudentNode(Lab1Node):
 '''
 # Lab 6 with step 1 of §6.4 skipped (the feedback tests' solution), as the editor holds it.
 NO_STEP_1_CELL = NO_STEP_1.split("\n\n\n", 1)[1]
+# Lab 3 with Figure 8's mistake (the leader counts replicas of an earlier term's entry).
+FIGURE_8_CELL = "from raft.node import Node\n\n\n" + FIGURE_8.split("\n\n\n", 1)[1]
 
 
 def caption(player):
@@ -293,6 +295,60 @@ def test_a_failed_story_points_at_its_expectation_and_the_model_check_s_run_is_o
     assert re.search(r"^story: .*: still running after \d+(\.\d)? s \(stops at 8\.0 s\)$", said), said
     wait_idle(page, ".rw-lab")
     assert "the time limit is 8.0 s" in lab.locator(".rw-note.rw-bad").inner_text()
+    assert not log.blocked and not log.errors, (log.blocked, log.errors)
+
+
+def test_lab_3_s_figure_8_mistake_has_a_button_to_the_wrong_commit(open_page, http_root):
+    """Lab 3 with Figure 8's mistake: the story fails on Leader Completeness at its last frame,
+    and a button, before the others, goes to the earlier frame where S1 committed index 2 (an
+    entry of term 2) in term 4; its caption names the commit and the rule. The report lists
+    the story from its first line with both lines marked. The lab's own demo, drawn when the
+    book was built (a notebook's output: no Python here), has the same buttons, the
+    painter's."""
+    page, log = open_page(f"{http_root}book/labs/lab3_commitment.html")
+    mounted(page)
+    # The demo's player, as a notebook shows it: the painter's buttons, no kernel needed.
+    demo = page.locator(".cell_output .raft-painter").first
+    page.wait_for_function("b => b.raftPainter && b.raftPainter.scenes.length", arg=demo.element_handle())
+    buttons = demo.locator(".rp-marks button")
+    assert buttons.all_inner_texts() == ["Go to the mistake (step 45)", "Go to the violation"]
+    assert "granted its vote" not in caption(demo)
+    buttons.first.click()
+    page.wait_for_function("b => b.raftPainter.caption.innerText.includes('the mistake')",
+                           arg=demo.element_handle())
+    assert "S2 granted its vote to S1" in caption(demo)
+    assert "vote only for an up-to-date candidate (§5.4.1)" in caption(demo)
+    assert not log.fetched("pyodide.asm.wasm")
+
+    page.evaluate("() => localStorage.clear()")
+    lab = page.locator(".rw-lab")
+    lab.locator("textarea[data-field=code]").fill(FIGURE_8_CELL)
+    lab.locator("[data-action=grade]").click()
+    wait_idle(page, ".rw-lab")
+    assert_python_loaded(page, log)
+    report = lab.locator("[data-field=report]").inner_text()
+    assert "the mistake, at step 18 (75.0 ms, line 18): rule broken, a leader commits only" in report
+    assert "! 18  run until commit 1 2 within 500ms   ← the mistake (step 18)" in report
+    assert "> 22  run 300ms   ← failed here" in report
+    player = lab.locator(".rw-display .raft-painter").first
+    assert "The story that failed: an entry of an earlier term" in player.inner_text()
+    page.wait_for_function("b => b.raftPainter && b.raftPainter.scenes.length", arg=player.element_handle())
+    jumps = lab.locator("[data-action=mistake], [data-action=violation], [data-action=mark]")
+    assert jumps.all_inner_texts() == ["Go to the mistake (step 18)", "Go to where the story failed"]
+    assert "committed index 2" not in caption(player)
+    lab.locator("[data-action=mistake]").click()
+    page.wait_for_function("b => b.raftPainter.caption.innerText.includes('the mistake')",
+                           arg=player.element_handle())
+    shown = caption(player)
+    assert "S1 advanced its commit index to 2. ✗ the mistake: rule broken, a leader commits only " \
+        "an entry of its own term" in shown
+    assert "leader S1 (term 4) committed index 2, an entry of term 2, by counting replicas" in shown
+    index = player.evaluate("b => b.raftPainter.index")
+    assert index == int(lab.locator("[data-action=mistake]").get_attribute("data-index"))
+    assert index < player.evaluate("b => b.raftPainter.scenes.length") - 1
+    lab.locator("[data-action=mark]").click()
+    page.wait_for_function("b => b.raftPainter.caption.innerText.includes('Leader Completeness')",
+                           arg=player.element_handle())
     assert not log.blocked and not log.errors, (log.blocked, log.errors)
 
 

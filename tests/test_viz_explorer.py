@@ -1,6 +1,8 @@
 """The live explorer, driven through its own controls and through the painter's messages, as a
 reader would (no browser), and the Session behind it."""
 
+import html
+
 import pytest
 
 from raft import Cluster, RaftError
@@ -135,13 +137,15 @@ def test_the_command_box_takes_a_command_or_any_action_line():
     ex = explore(cluster)
     ex.request.value = "client 2 get x"
     ex.submit_button.click()
-    assert "client 2 get x → Client c2 called get(x)" in ex.status.value
+    assert "client 2 get x: done. What c2 gets will be said here." in ex.status.value
     ex.request.value = "run 300ms"
     ex.submit_button.click()
     assert ex.cluster.client_history()[-1]["output"] == ""      # never written: ""
+    said = html.unescape(ex.status.value)
+    assert "c2's get(x) returned '' from S" in said and "Not stale" in said
     ex.request.value = "x=1"
     ex.submit_button.click()
-    assert "submit x=1 → " in ex.status.value and "submit x=1" in ex.cluster.scenario_text()
+    assert "submit x=1: done." in ex.status.value and "submit x=1" in ex.cluster.scenario_text()
     ex.request.value = "   "
     ex.submit_button.click()
     assert "type a command" in ex.status.value

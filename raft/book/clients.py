@@ -134,13 +134,15 @@ class _Html:
 
 def beside(player, verdict, caption=""):
     """A player (``raft.viz.play``) and a checker's verdict (its timeline SVG and explanation)
-    side by side, wrapping one under the other on a narrow screen."""
+    side by side where there is room for both, else the timeline under the player. The timeline
+    keeps at least 340 px, so that its text stays about 12 px high (it shrank to 8 px in a
+    column beside the player)."""
     svg = verdict.svg()
     words = escape(verdict.explanation)
     return _Html(
         '<div style="display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start">'
         f'<div style="flex:1 1 460px;min-width:0">{player.html()}</div>'
-        '<figure style="flex:1 1 300px;margin:0;max-width:420px">'
+        '<figure style="flex:1 1 340px;min-width:min(340px,100%);margin:0;max-width:480px">'
         f'<div style="overflow-x:auto">{svg}</div>'
         '<figcaption style="font-size:13px"><details><summary>The checker\'s explanation'
         f'</summary><pre style="white-space:pre-wrap;font-size:12px">{words}</pre></details>'

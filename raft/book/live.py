@@ -46,6 +46,8 @@ from ..classroom import bugs
 from ..classroom.reads import story_window
 from ..check.properties import PROPERTIES
 from ..classroom.grade_mc import headline as mc_headline
+from ..classroom.mistakes import first_mistake
+from ..errors import ConfigurationError
 from ..viz.checks import InvariantMonitor
 from ..viz.player import Player, select_frames
 from ..viz.scene import scenes_of
@@ -148,48 +150,111 @@ def run_cell(code, prelude="", label=""):
 
 # -- runs as players ----------------------------------------------------------------------------
 
-def run_player(cluster, title, last=LAST_STEPS, *, start=None, end=None, moment=None):
+def run_player(cluster, title, last=LAST_STEPS, *, start=None, end=None, moment=None,
+               mistake=None):
     """The last ``last`` steps of a run (or its steps ``start`` to ``end``) as a player whose
     safety lights judge the whole run (a property broken before the first frame shows red from
     it on). ``moment``, (step, words), is a step to point to: its frame's caption ends with
-    ``words`` and the note under the title says where it is. Returns (player, index of the
-    first frame with a red light or None, index of the moment's frame or None)."""
+    ``words`` and the note under the title says where it is. ``mistake``, a
+    :class:`~raft.classroom.mistakes.Mistake` made before that moment, is pointed to likewise
+    (the animation then starts a few steps before it); its frame is ``player.mistake_index``.
+    Returns (player, index of the first frame with a red light or None, index of the moment's
+    frame or None)."""
     snaps = list(cluster.history(0))
     monitor = InvariantMonitor()
     statuses = {s.step: dict(monitor.observe(s)) for s in snaps}
     first = max(0, cluster.steps - last) if start is None else start
-    if moment is not None and moment[0] < first:
-        first = max(0, moment[0] - 20)      # the moment and a few steps that led there
+    for point in (moment[0] if moment is not None else None,
+                  mistake.step if mistake is not None else None):
+        if point is not None and point < first:
+            first = max(0, point - 20)      # the moment and a few steps that led there
     window = [s for s in snaps if s.step >= first and (end is None or s.step <= end)]
     kept, _skipped, _cut = select_frames(window, MAX_FRAMES)
     by_step = {s["step"]: s for s in scenes_of(window, statuses)}
     scenes = [by_step[s.step] for s in kept]
     red = next((k for k, s in enumerate(scenes) if any(not p["ok"] for p in s["safety"])), None)
     options = {"title": title}
-    at = None
-    if moment is not None:
-        step, words = moment
+    notes = []
+
+    def point_at(step, words):
         # The frame that shows the state after that step (a step that changed nothing visible
         # has no frame of its own: the one before it looks the same).
-        at = max((k for k, s in enumerate(kept) if s.step <= step), default=0)
-        scene = scenes[at] = dict(scenes[at])
+        k = max((k for k, s in enumerate(kept) if s.step <= step), default=0)
+        scene = scenes[k] = dict(scenes[k])
         scene["caption"] = f"{scene['caption'].rstrip('.')}. ✗ {words}"
-        options["note"] = (f"✗ At frame {at + 1} of {len(scenes)} (step {step}): {words}")
+        notes.append(f"✗ At frame {k + 1} of {len(scenes)} (step {step}): {words}")
+        return k
+
+    mistake_at = at = None
+    if mistake is not None:
+        mistake_at = point_at(mistake.step, f"the mistake: {mistake.text()}")
+    if moment is not None:
+        at = point_at(*moment)
+    if notes:
+        options["note"] = "\n".join(notes)
     if len(scenes) == 1:
         options["controls"] = False
-    return Player(scenes, options, tuple(s.step for s in kept)), red, at
+    player = Player(scenes, options, tuple(s.step for s in kept))
+    player.mistake_index = mistake_at
+    return player, red, at
+
+
+def _marks(player, red, at, moment=None, mistake=None, label=None):
+    """The buttons that show one frame of a run's player ({action, index, label, title}), in
+    the order of the run: the mistake, the first red safety light, the moment it failed."""
+    marks = []
+    if mistake is not None and player.mistake_index is not None:
+        marks.append({"action": "mistake", "index": player.mistake_index,
+                      "label": f"Go to the mistake (step {mistake.step})",
+                      "title": f"The step where the node first broke a rule: {mistake.text()}"})
+    if red is not None and red != at:   # (where it failed says more, if it is that frame)
+        marks.append({"action": "violation", "index": red, "label": "Go to the violation",
+                      "title": "Show the step where a safety property broke (its light turns "
+                               "red)"})
+    if at is not None:
+        marks.append({"action": "mark", "index": at, "label": label or "Go to where it failed",
+                      "title": moment[1]})
+    return marks
 
 
 def _player_reply(cluster, title, *, label=None, **where):
     """A run's player for the page: its HTML and title, the index of its first red safety
-    light, and ``marks``: buttons that show one frame ({index, label, title})."""
+    light, and ``marks``: buttons that show one frame ({action, index, label, title}; the page
+    adds the red light's own button from ``violation_index``)."""
     player, red, at = run_player(cluster, title, **where)
-    marks = []
-    if at is not None:
-        marks.append({"index": at, "label": label or "Go to where it failed",
-                      "title": where["moment"][1]})
+    marks = [m for m in _marks(player, red, at, where.get("moment"), where.get("mistake"), label)
+             if m["action"] != "violation"]
     return {"html": player.html(inline_js=False), "title": title, "frames": player.frame_count,
             "violation_index": red, "marks": marks}
+
+
+def watch(report, lab=None, which=0, title=None):
+    """A failed grade's run as a player for a notebook: the run the lab's page shows first (the
+    random schedules' shrunk counterexample, else the first failed story, else the model
+    check's shortest run; ``which=1`` the next one), with the page's buttons under its title:
+    "Go to the mistake (step N)" where the node first broke a rule of Figure 2, "Go to the
+    violation", "Go to where the story failed". ``report`` is what ``raft.grade.check``
+    returned, or a node class graded here on ``lab`` (``watch(StudentNode, lab=3)``); a passed
+    grade has nothing to watch (ConfigurationError). ``title`` replaces the player's own."""
+    if isinstance(report, type):
+        if lab is None:
+            raise ConfigurationError("say which lab to grade the node on: "
+                                     "watch(StudentNode, lab=3)")
+        report = grade.check(report, lab, quiet=True)
+    if report.passed:
+        raise ConfigurationError("the grade passed: there is no failed run to watch")
+    runs = _failed_runs(report, report.node_class, report.lab.number)
+    if isinstance(which, bool) or not isinstance(which, int) or not 0 <= which < len(runs):
+        raise ConfigurationError(f"which={which!r}: the grade has {len(runs)} failed run"
+                                 f"{'s' if len(runs) != 1 else ''} to watch, numbered from 0")
+    run = dict(runs[which])
+    run.pop("offer")
+    cluster, own, label = run.pop("cluster"), run.pop("title"), run.pop("label", None)
+    player, red, at = run_player(cluster, own if title is None else str(title), **run)
+    player.options["marks"] = [{k: m[k] for k in ("index", "label", "title")}
+                               for m in _marks(player, red, at, run.get("moment"),
+                                               run.get("mistake"), label)]
+    return player
 
 
 # -- labs ---------------------------------------------------------------------------------------
@@ -227,6 +292,10 @@ def _failed_runs(report, cls, lab):
                    "offer": "Watch the random schedule's shrunk counterexample"}
             if cx.finding.kind != "violation":   # (a broken property has its red light)
                 run.update(moment=(cx.finding.step, cx.finding.headline().splitlines()[0]))
+            mistake = next((r.mistake for r in report.results
+                            if r.name.startswith("random fault schedules")), None)
+            if mistake is not None and mistake.step < cx.finding.step:
+                run.update(mistake=mistake)
             runs.append(run)
     for result in report.results:
         if result.passed or not result.name.startswith("story: ") or \
@@ -268,6 +337,8 @@ def _story_player(cls, lab, story):
     out = {"cluster": twin, "title": f"The story that failed: {story}",
            "offer": "Watch the story that failed", "moment": run.moment,
            "label": "Go to where the story failed"}
+    if run.mistake is not None and (run.moment is None or run.mistake.step < run.moment[0]):
+        out["mistake"] = run.mistake    # its own button only if it is an earlier frame
     if run.moment is not None and "stale read" in run.moment[1]:
         out["label"] = "Go to the stale read"
     if any(r.kind == "client-call" for r in twin.trace):
@@ -347,9 +418,15 @@ def hunt_bug(name, progress=None):
     if cx is not None:
         if progress is not None:
             progress(1.0, "shrunk; replaying it")
+        # The bug's own mistake, if it shows before the checker's finding (Figure 8's early
+        # commit, long before the overwrite): a button to it, as in a lab's report.
+        mistake = first_mistake(cx.cluster())
+        where = {"mistake": mistake} if mistake is not None and mistake.step < cx.finding.step \
+            else {}
         out.update(headline=cx.finding.headline(), prop=cx.finding.prop, seed=cx.seed,
                    tried=cx.tried, original=len(cx.original), actions=len(cx.schedule),
                    scenario=cx.schedule.scenario(),
-                   player=_player_reply(cx.cluster(), f"{cls.title}: {cx.finding.headline()}"))
+                   player=_player_reply(cx.cluster(), f"{cls.title}: {cx.finding.headline()}",
+                                        **where))
     out["ms"] = round((time.perf_counter() - t0) * 1000, 1)
     return _dumps(out)

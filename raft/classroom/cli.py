@@ -19,7 +19,6 @@ from ..node import Node
 from . import bugs
 from .grader import check
 from .labs import LABS
-from .reads import explain
 
 
 def _load_class(spec):
@@ -90,7 +89,7 @@ def _client_bug_report(name):
         return f"{name}: not found within its bound"
     return "\n".join([f"{name}: not linearizable (found with seed {found.seed}; the story: "
                       f"{cls.story_text})", *("  " + line for line in
-                                               explain(found.verdict).splitlines()),
+                                               found.verdict.explanation.splitlines()),
                       "  the run, as a scenario (raft.scenario.run(text, node_class="
                       f"raft.bugs.CLIENT_BUGS[{name!r}]) replays it):",
                       *("    " + line for line in found.scenario_text().splitlines())])

@@ -18,7 +18,7 @@ rebuild a failed run for the players. From a shell: ``python -m raft.grade``
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from ..check.rules import GradeChecker
 from ..errors import ExpectationFailed, InvariantViolation, RaftError, StuckTimer
@@ -27,10 +27,12 @@ from ..fuzz.run import _node_frame, _not_written
 from ..node import Node
 from ..script import scenario as scenario_mod
 from ..sim.cluster import Cluster
+from ..sim.trace import KINDS
 from .grade_mc import ModelCheck
 from .grade_mc import model_check as run_model_check
 from .grade_mc import searches as mc_searches
 from .labs import Lab, _lab
+from .mistakes import Mistake, first_mistake
 
 
 def _graded_cluster(node_class, **kwargs):
@@ -52,9 +54,14 @@ def _dedent(text):
 
 @dataclass
 class Result:
+    """One check of the report. ``mistake``: for a failed story or random schedule, the first
+    step of its run where the node broke a rule of Figure 2 (:mod:`raft.classroom.mistakes`),
+    if that came before the failure; else None."""
+
     name: str
     passed: bool
     message: str = ""
+    mistake: Mistake | None = None
 
 
 @dataclass
@@ -84,6 +91,12 @@ class Report:
             out.append(f"  {'ok  ' if r.passed else 'FAIL'} {r.name}")
             if r.message:
                 out += ["         " + line for line in r.message.splitlines()]
+        first = self._watched()
+        if first is not None and first.mistake is not None:
+            out.append("")
+            out.append(f"Watch the run that failed in a notebook, with a button to the mistake "
+                       f"(step {first.mistake.step}) and one to where it failed:")
+            out.append(f"  from raft.book.live import watch; watch({who}, lab={lab.number})")
         cx = self.counterexample
         if cx is not None and cx.finding.prop != "NotImplementedError":
             out.append("")
@@ -92,6 +105,16 @@ class Report:
             text = cx.schedule.text().strip().replace("\n", "\\n")
             out.append(f"  cluster = raft.grade.replay({who}, \"{text}\")")
         return "\n".join(out)
+
+    def _watched(self):
+        """The failed result whose run the lab's page (and ``raft.book.live.watch``) shows
+        first: the random schedules' counterexample, else the first failed story."""
+        for r in self.results:
+            if not r.passed and r.name.startswith("random fault schedules") and \
+                    self.counterexample is not None:
+                return r
+        return next((r for r in self.results if not r.passed and r.name.startswith("story: ")),
+                    None)
 
     def __str__(self):
         return self.text()
@@ -113,13 +136,29 @@ class StoryRun:
     cluster (``None`` if it could not even be built) with the step to replay up to. For a
     failed story, ``moment`` is where an animation should point: (the step whose picture shows
     the failure, one line saying what to see there), e.g. ``(8, "line 7: expected voted_for
-    of S2 = none, got S1")``, or for a stale read the step where that read returned."""
+    of S2 = none, got S1")``, or for a stale read the step where that read returned.
+    ``mistake``: the first step where the node broke a rule of Figure 2 (a
+    :class:`~raft.classroom.mistakes.Mistake`), if it came before the failure (at an earlier
+    step, or at its step when the failure is not that rule itself); else None. For a text story,
+    ``lines`` maps each line that was done to the step it ended at, and ``failed_line`` is the
+    line under way when it failed (None for a story function, or if it passed)."""
 
     passed: bool
     message: str
     cluster: object = None
     step: int = 0
     moment: tuple | None = None
+    mistake: Mistake | None = None
+    lines: dict = field(default_factory=dict)
+    failed_line: int | None = None
+
+    def line_of(self, step):
+        """The number of the text story's line during which ``step`` was taken (None for a
+        story function)."""
+        for number, end in sorted(self.lines.items()):
+            if step <= end:
+                return number
+        return self.failed_line
 
 
 def _run_story(node_class, story):
@@ -136,6 +175,11 @@ def _run_story(node_class, story):
     crashed = False
     stuck = None
     seen = None      # what the failure looks like, if it is more than its message's first line
+    ends = {}        # a text story's line number -> the step at which that line was done
+
+    def done(line, cluster):
+        ends[line.number] = cluster.steps
+
     try:
         if callable(story):
             story(make)
@@ -143,7 +187,7 @@ def _run_story(node_class, story):
             text = _dedent(story)
             cluster = _story_cluster(text, node_class)
             made.append(cluster)
-            scenario_mod.run(text, cluster=cluster)
+            scenario_mod.run(text, cluster=cluster, after_line=done)
     except InvariantViolation as e:
         failure = f"{e.prop} violated at step {e.step}: {e.details}"
     except ExpectationFailed as e:
@@ -167,22 +211,73 @@ def _run_story(node_class, story):
     except Exception as e:  # noqa: BLE001 - the node's own code raised
         failure, crashed = _describe_exception(e), True
     cluster = made[-1] if made else None
-    if stuck is not None:
-        # Stop the replay at the first of the repeated firings: what led there is the story.
-        return StoryRun(False, failure, cluster, stuck.first_step,
-                        (stuck.first_step, failure.splitlines()[0]))
     broken = cluster.checker.rule_break if cluster is not None else None
     if failure is None and broken is None:
         return StoryRun(True, "", cluster, cluster.steps if cluster else 0)
-    if failure is None:
+    lines = {} if callable(story) else ends
+    failed_line = None
+    if not callable(story):
+        failed_line = next((line.number for line in scenario_mod.load(_dedent(story)).lines
+                            if line.number not in ends), None)
+    if stuck is not None:
+        # Stop the replay at the first of the repeated firings: what led there is the story.
+        run = StoryRun(False, failure, cluster, stuck.first_step,
+                       (stuck.first_step, failure.splitlines()[0]), None, lines, failed_line)
+    elif failure is None:
         text = f"{broken.text()} (step {broken.step})"
-        return StoryRun(False, text, cluster, broken.step, (broken.step, text))
-    if broken is not None:
-        failure += f"\n(first sign, at step {broken.step}: {broken.text()})"
-    step = cluster.steps - 1 if crashed and cluster is not None else (
-        cluster.steps if cluster is not None else 0)
-    step = max(step, 0)
-    return StoryRun(False, failure, cluster, step, seen or (step, failure.splitlines()[0]))
+        run = StoryRun(False, text, cluster, broken.step, (broken.step, text), None, lines)
+        run.failed_line = run.line_of(broken.step) if lines else None
+    else:
+        step = cluster.steps - 1 if crashed and cluster is not None else (
+            cluster.steps if cluster is not None else 0)
+        step = max(step, 0)
+        run = StoryRun(False, failure, cluster, step, seen or (step, failure.splitlines()[0]),
+                       None, lines, failed_line)
+    mistake = _mistake(run.cluster, run.step, run.message, rule_failed=failure is None)
+    if mistake is not None:
+        run.mistake = mistake
+        run.message += "\n" + _mistake_words(mistake, run.cluster, run.line_of(mistake.step))
+    elif failure is not None and broken is not None:
+        run.message += f"\n(first sign, at step {broken.step}: {broken.text()})"
+    return run
+
+
+def _mistake(cluster, step, message, rule_failed=False):
+    """The first rule of Figure 2 that a failed run (``cluster``, failed at ``step``) broke, if
+    it came before its failure: at an earlier step, or at the failure's step when the failure
+    is something else (a property, an expectation). None for a node not written yet or a run
+    that built no cluster."""
+    if cluster is None or "not written yet" in message:
+        return None
+    found = first_mistake(cluster, step)
+    if found is None or found.step > step or (rule_failed and found.step == step):
+        return None
+    return found
+
+
+def _mark_mistake(events, cluster, mistake):
+    """Key events (``key_events``' lines) with the mistake's marked "← the mistake": the last
+    key event of its step (what the step came to: "S2 granted its vote to S1" after "S2 saw
+    term 3 from S1 and adopted it")."""
+    if mistake is None:
+        return events
+    said = [f"[{r.time:7.1f} ms] {r.sentence}" for r in cluster.step_records(mistake.step)
+            if KINDS[r.kind].key and not (r.kind == "apply" and r.data["what"] == "no-op")]
+    if not said or said[-1] not in events:
+        return events
+    at = len(events) - 1 - events[::-1].index(said[-1])
+    return events[:at] + [f"{said[-1]}   ← the mistake"] + events[at + 1:]
+
+
+def _mistake_words(mistake, cluster, line=None):
+    """``the mistake, at step 18 (75.0 ms, line 18): rule broken, ...``: the time lets the
+    reader find it among the key events, the line in the story."""
+    records = cluster.step_records(mistake.step) if cluster.tracing else []
+    where = [f"{records[0].time:.1f} ms"] if records else []
+    if line:
+        where.append(f"line {line}")
+    said = f" ({', '.join(where)})" if where else ""
+    return f"the mistake, at step {mistake.step}{said}: {mistake.text()}"
 
 
 def _values(value, what=None):
@@ -280,19 +375,31 @@ def _starting_state(cluster):
     return lines
 
 
-def _script_until(story, message):
-    """A text story's lines up to the one named in ``message`` ("line 14: ..."), without
-    comments, numbered; the failing line is marked. [] for a story function."""
+def _listing(story, run):
+    """A text story's lines, numbered, from its first to the one under way when it failed
+    (comments kept: they say what the story sets up); that line is marked with ``>`` and the
+    words "failed here", and the line during which the node first broke a rule with ``!`` and
+    "the mistake" (marks in words, not colour, for plain text and screen readers); a last line
+    counts the lines never run. [] for a story function."""
     if callable(story):
         return []
-    match = re.match(r"line (\d+):", message) or re.search(r"\(during line (\d+):", message)
     text = _dedent(story).splitlines()
-    last = int(match.group(1)) if match else len(text)
+    last = run.failed_line or len(text)
+    mistake = run.mistake
+    wrong = run.line_of(mistake.step) if mistake is not None else None
     out = []
     for number, line in enumerate(text[:last], 1):
-        code = scenario_mod._COMMENT.split(line, 1)[0].strip()
-        if code:
-            out.append(f"{'>' if number == last and match else ' '} {number:2d}  {code}")
+        mark, said = " ", ""
+        if number == wrong:
+            mark, said = "!", f"   ← the mistake (step {mistake.step})"
+        if number == run.failed_line:
+            mark = ">"
+            said = (f"   ← the mistake (step {mistake.step}), and it failed here"
+                    if number == wrong else "   ← failed here")
+        out.append(f"{mark} {number:2d}  {line}{said}".rstrip())
+    rest = [line for line in text[last:] if scenario_mod._COMMENT.split(line, 1)[0].strip()]
+    if rest:
+        out.append(f"   ({len(rest)} more line{'s' if len(rest) != 1 else ''} not run)")
     return out
 
 
@@ -354,9 +461,11 @@ def _story_message(node_class, lab, name, run, story=None, explain=False):
     if state:
         lines.append("starting state (what the story gives each server before it acts):")
         lines += ["  " + line for line in state]
-    script = _script_until(story, run.message) if story is not None else []
+    script = _listing(story, run) if story is not None else []
     if script:
-        lines.append("the story up to the line that failed:")
+        lines.append("the story (> the line where it failed" +
+                     (", ! where the mistake was made):" if any(
+                         line.startswith("!") for line in script) else "):"))
         lines += ["  " + line for line in script]
         match = re.match(r"line (\d+):", run.message)
         notation = _notation(story, int(match.group(1))) if explain and match else []
@@ -366,7 +475,8 @@ def _story_message(node_class, lab, name, run, story=None, explain=False):
     elif callable(story) and story.__doc__:
         lines.append("the story: " + " ".join(story.__doc__.split()))
     try:
-        events = key_events(run.cluster.replay(run.step), limit=12)
+        events = _mark_mistake(key_events(run.cluster.replay(run.step), limit=12),
+                               run.cluster, run.mistake)
     except Exception:  # noqa: BLE001 - a node that misbehaves on replay: skip the trace
         events = []
     if events:
@@ -423,7 +533,7 @@ def check(node_class, lab, *, seeds=None, quiet=False, minimize=True, progress=N
             message = "" if run.passed else _story_message(node_class, lab, name, run, story,
                                                            explain=not explained)
             explained = explained or "\nhow to read the story:" in message
-            results.append(Result(f"story: {name}", run.passed, message))
+            results.append(Result(f"story: {name}", run.passed, message, run.mistake))
         if lab.random is not None:   # lab 6: chaos with clients, judged by their histories
             if progress is not None:
                 progress(len(lab.stories) / total, f"chaos runs with clients ({len(seeds)} seeds)")
@@ -445,16 +555,26 @@ def check(node_class, lab, *, seeds=None, quiet=False, minimize=True, progress=N
             results.append(Result(name, True))
         else:
             message = [cx.finding.headline()]
+            mistake = None
+            if cx.finding.prop != "NotImplementedError":   # nothing to watch yet
+                try:
+                    twin = cx.cluster()
+                    mistake = _mistake(twin, twin.steps, "", rule_failed=cx.finding.kind == "rule")
+                except Exception:  # noqa: BLE001 - a node that misbehaves on replay: no mistake
+                    mistake = None
+            if mistake is not None:   # it says more than the checker's first sign
+                message = [replace(cx.finding, note="").headline(),
+                           _mistake_words(mistake, twin)]
             if cx.finding.prop != "NotImplementedError":   # nothing to watch yet
                 message.append(f"seed {cx.seed}; shrunk from {len(cx.original)} to "
                                f"{len(cx.schedule)} actions:")
                 message += ["  " + line
                             for line in cx.schedule.scenario(lab.stall_ms).splitlines()]
-                events = cx.sentences(limit=20)
+                events = _mark_mistake(cx.sentences(limit=20), twin, mistake)
                 if events:
                     message.append("what happened (key events, simulated time):")
                     message += ["  " + line for line in events]
-            results.append(Result(name, False, "\n".join(message)))
+            results.append(Result(name, False, "\n".join(message), mistake))
         if searches:   # (a lab whose searches the model cannot make has none: lab 6)
             def searching(k, text):
                 progress((total - searches + k) / total, f"model check: search {k + 1} of "

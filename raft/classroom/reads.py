@@ -26,8 +26,6 @@ story with another node (a bug of the zoo, a student's answer to lab 6).
 
 from __future__ import annotations
 
-import re
-
 from ..node import Heartbeat, HeartbeatReply, Node
 from ..script import scenario as scenario_mod
 from ..sim.clients import ClientReply
@@ -223,28 +221,6 @@ def story_window(cluster, before=3, after=3):
     return max(0, start - before), min(cluster.steps, end + after)
 
 
-#: A moment of the simulator's histories as the linearizability checker writes it: (ms, step).
-_MOMENT = re.compile(r"\b(called|returned|at) \((\d+(?:\.\d+)?), (\d+)\)")
-
-
-def in_sim_time(text):
-    """The linearizability checker's explanation of a simulated history with its moments in
-    words: a history's call and return moments are (simulated ms, step) pairs, which the
-    checker, knowing nothing of the simulator, writes as ``(143.45, 21)``; here they read
-    ``at 143.45 ms (step 21)`` ("called (143.45, 21)" becomes "called at 143.45 ms (step 21)",
-    "(at (143.45, 35))" becomes "(at 143.45 ms (step 35))")."""
-    def words(match):
-        verb = "" if match.group(1) == "at" else match.group(1) + " "
-        return f"{verb}at {match.group(2)} ms (step {match.group(3)})"
-    return _MOMENT.sub(words, text)
-
-
-def explain(verdict):
-    """A linearizability verdict on a simulated history, explained with its moments in words
-    (:func:`in_sim_time`)."""
-    return in_sim_time(verdict.explanation)
-
-
 def grade_chaos(node_class, seeds):
     """Lab 6's random part: a chaos run with clients per seed, with ReadIndex and with follower
     reads in turn (:func:`raft.fuzz.clients.chaos_run`), judged by the linearizability checker
@@ -268,7 +244,7 @@ def grade_chaos(node_class, seeds):
         if not run.ok:
             lines = [f"seed {seed} (reads={reads}): " + run.summary()]
             if not run.verdict.ok:
-                lines += explain(run.verdict).splitlines()
+                lines += run.verdict.explanation.splitlines()
             for op in run.lost[:3]:
                 lines.append(f"acknowledged but not in the final leader's log: {op.client}'s "
                              f"{op.label()}")

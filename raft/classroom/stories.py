@@ -552,9 +552,8 @@ def _drop_all(cluster):
 
 def _expect_linearizable(cluster, what):
     from ..linearizability import check
-    from .reads import explain
     verdict = check(cluster.client_history(), "kv")
-    _expect(verdict.ok, f"{what}; the linearizability checker says:\n{explain(verdict)}",
+    _expect(verdict.ok, f"{what}; the linearizability checker says:\n{verdict.explanation}",
             verdict)
 
 

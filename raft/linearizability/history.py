@@ -2,7 +2,9 @@
 
 An operation is a mapping with the keys ``client``, ``f``, ``key``, ``value``, ``output``,
 ``call`` and ``ret``. ``call`` and ``ret`` are the moments the client sent the request and got
-the answer: numbers, or tuples compared item by item such as ``(simulated ms, step)``. ``ret``
+the answer: numbers, or tuples compared item by item such as ``(simulated ms, step)``; the
+explanations write a moment as ``str()`` does, so a tuple type of the caller's own may say what
+it means (the simulator's read ``143.45 ms (step 21)``: ``raft.sim.clients.Moment``). ``ret``
 is None when no answer ever came (the client gave up): such a *pending* operation may have taken
 effect at any moment after its call, or never, and its ``output`` is unknown.
 

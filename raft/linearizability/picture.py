@@ -31,9 +31,13 @@ def plural(count, word):
 
 
 def moment(t):
-    """A call or return moment in words: 12, 12.5, (12, 40)."""
+    """A call or return moment in words, as the history's own value prints: 12, 12.5, (12, 40).
+
+    A history may give its moments a type of its own whose ``str()`` says what they are: the
+    simulator's (ms, step) moments read ``143.45 ms (step 21)`` (``raft.sim.clients.Moment``).
+    """
     if isinstance(t, float):
-        return f"{t:g}"
+        return f"{t:.15g}"          # 12.0 -> 12, 12345.67 stays whole (":g" keeps 6 digits)
     return str(t)
 
 

@@ -273,9 +273,9 @@ class Verdict:
         return f" on key {self.key!r}" if self.model.uses_key else f" in partition {self.key!r}"
 
     def _line(self, op):
-        ret = "never returned" if op.pending else f"returned {moment(op.ret)}"
-        return (f"  #{op.index} {op.client}: {self.model.describe(op)}, called {moment(op.call)}, "
-                f"{ret}")
+        ret = "never returned" if op.pending else f"returned at {moment(op.ret)}"
+        return (f"  #{op.index} {op.client}: {self.model.describe(op)}, called at "
+                f"{moment(op.call)}, {ret}")
 
     @property
     def explanation(self):
@@ -310,16 +310,16 @@ class Verdict:
         else:
             lines.append(f"No operation{self._where()} can even come first: at the start "
                          f"{self.state}.")
-        lines.append(f"#{b.index} {describe(b)} must take effect before it returned (at "
-                     f"{moment(b.ret)}), but it cannot come next, and no other operation that "
+        lines.append(f"#{b.index} {describe(b)} must take effect before it returned, at "
+                     f"{moment(b.ret)}; but it cannot come next, and no other operation that "
                      "may come first leads to an order where it fits.")
         if self.in_the_way is not None:
             k, w = self.fits_after, self.in_the_way
             where = ("at the very start" if k == 0 else
                      f"just after #{done[k - 1].index} {describe(done[k - 1])}")
             lines.append(f"The last place in that order where #{b.index} fits is {where}; but "
-                         f"#{w.index} {describe(w)}, placed after that point, returned (at "
-                         f"{moment(w.ret)}) before #{b.index} was called (at {moment(b.call)}), "
+                         f"#{w.index} {describe(w)}, placed after that point, returned at "
+                         f"{moment(w.ret)}, before #{b.index} was called at {moment(b.call)}; "
                          f"so #{b.index} cannot go back there.")
         if len(self.failing) > 1:
             what = "keys" if self.model.uses_key else "partitions"
@@ -380,8 +380,8 @@ class Verdict:
 
     def _repr_html_(self):
         from html import escape
-        return (f'<figure style="max-width:40em">{self.svg()}<figcaption><pre '
-                f'style="white-space:pre-wrap">{escape(self.explanation)}</pre></figcaption>'
+        return (f'<figure style="max-width:40em">{self.svg()}<figcaption style="text-align:left">'
+                f'<pre style="white-space:pre-wrap">{escape(self.explanation)}</pre></figcaption>'
                 "</figure>")
 
 

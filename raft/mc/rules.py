@@ -6,7 +6,9 @@ a client command or a membership change), its output (``Ready``: messages sent, 
 applied) and its disk after the action. It returns ``(rule, details)`` if broken, else None.
 They are rules of Figure 2 (and §5.1, §5.2, §5.4.1, §6) that a wrong node usually breaks a few
 steps before a property of Figure 3 fails: the grader checks the last two (``match_index`` and
-the order of configuration entries), the model checker all of them (``rules=True``).
+the order of configuration entries), the model checker all of them (``rules=True``), and
+:func:`step_breach` judges a simulator's step by them (all but the timer's) to point a failed
+run's report at the step where the node first broke one.
 """
 
 from __future__ import annotations
@@ -260,6 +262,45 @@ def _config(c, before, after, node, inp, out, disk, same_leader):
 RULE_CHECKS = (_persist, _one_vote, _vote_log, _stale_request, _stale_reply, _timer, _prev,
                _truncate,
                _follower_commit, _leader_commit, _apply_committed, _match, _config)
+
+
+# -- the same rules on a step of the simulator (the grader's "mistake": raft.classroom.mistakes) --
+
+#: The rules that read only the acting server and its action, so that a simulator's step can be
+#: judged by them too: every rule but the election timer's, which reads the model's clock (a
+#: thawed node's deadline, see :mod:`raft.mc.state`); the simulator has real timers.
+STEP_RULE_CHECKS = tuple(check for check in RULE_CHECKS if check is not _timer)
+
+
+class _OneMessage:
+    """The model checker's numbered messages (``c.msgs``) for one message, numbered 0."""
+
+    __slots__ = ("msgs",)
+
+    def __init__(self, msg):
+        self.msgs = (msg,)
+
+
+def step_breach(before, after, node, inp, out, disk):
+    """The first rule of :data:`STEP_RULE_CHECKS` that one action of a server breaks, for a
+    caller outside the model checker (a step of the simulator): ``(rule, details)`` or None.
+
+    ``before`` and ``after`` carry the fields of :class:`~raft.mc.state.Server` that the rules
+    read: ``slot`` (the server's id), ``term``, ``vote``, ``role``, ``log`` (a tuple of
+    entries), ``commit_index``, ``match`` (a leader's match_index, else None) and ``frozen``
+    (any value, equal before and after exactly when the action changed nothing). ``inp`` is
+    what the server acted on: the message itself (not a number), FIRE, or a command as the
+    model checker writes it (``("add", 4, True)``, ``("members", voters)``); ``out`` its
+    ``Ready`` (messages sent, entries applied); ``disk`` its (term, vote, log) after it."""
+    c = None
+    if inp is not FIRE and type(inp) is not tuple:
+        c, inp = _OneMessage(inp), 0
+    same_leader = (before.role == LEADER and after.role == LEADER and before.term == after.term)
+    for check in STEP_RULE_CHECKS:
+        found = check(c, before, after, node, inp, out, disk, same_leader)
+        if found:
+            return found
+    return None
 
 
 def _config_rule(node, slot, term, index, entry, log, before, inp):

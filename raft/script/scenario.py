@@ -255,12 +255,14 @@ def load(text):
                   header[0] if header else (lines[0][0] if lines else None))
 
 
-def run(text, check_invariants=True, cluster=None, node_class=None):
+def run(text, check_invariants=True, cluster=None, node_class=None, after_line=None):
     """Run a scenario; returns the cluster at its end. Every ``expect`` is checked as it comes.
 
     ``cluster`` runs it on a cluster of your own (its setup lines are then ignored);
     ``node_class`` builds the scenario's cluster with that class of node (a lab's solution, a
-    bug of the zoo)."""
+    bug of the zoo); ``after_line(line, cluster)``, if given, is called after each
+    :class:`Line` is done (the grader learns which steps each line took, and which line was
+    under way when something failed)."""
     script = load(text)
     if cluster is None:
         cluster = build(script, check_invariants, node_class)
@@ -273,10 +275,12 @@ def run(text, check_invariants=True, cluster=None, node_class=None):
         try:
             if isinstance(item, Action):
                 cluster.do(item, lenient=script.lenient)
-                continue
-            problem = item.failure(cluster)
-            if problem is not None:
-                raise ExpectationFailed(problem)
+            else:
+                problem = item.failure(cluster)
+                if problem is not None:
+                    raise ExpectationFailed(problem)
+            if after_line is not None:
+                after_line(line, cluster)
         except ExpectationFailed as e:
             raise ExpectationFailed(f"line {line.number}: {e}\n    {line.text.strip()}") from e
         except errors.InvariantViolation:

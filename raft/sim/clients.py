@@ -32,7 +32,8 @@ request into an input of its node and answers once the node's output allows:
 
 The history (:meth:`ClientPool.history`) is a list of operations in exactly the format that
 :func:`raft.linearizability.check` takes, with moments ``(simulated ms, step)`` so that events of
-one millisecond stay ordered.
+one millisecond stay ordered: :class:`Moment` tuples, which the checker's explanations write as
+``143.45 ms (step 21)``.
 """
 
 from __future__ import annotations
@@ -54,6 +55,18 @@ TIMEOUT = 250.0
 GIVE_UP = 3000.0
 #: After a NotLeader that names no leader, wait this long before asking another server.
 RETRY_PAUSE = 20.0
+
+
+class Moment(NamedTuple):
+    """When a client called an operation or got its answer: a tuple ``(ms, step)``, compared
+    item by item, so that events of one simulated millisecond stay ordered by step. It prints as
+    ``143.45 ms (step 21)``: the linearizability checker writes moments with ``str()``."""
+
+    ms: float           # simulated time, rounded to 0.01 ms
+    step: int           # the cluster's step count at that moment
+
+    def __str__(self):
+        return f"{self.ms:.2f}".rstrip("0").rstrip(".") + f" ms (step {self.step})"
 
 
 def client_name(number):
@@ -124,8 +137,8 @@ class Operation:
     key: str
     value: str | None
     to: int | None = None          # where the client was told to send it first, if anywhere
-    call: tuple | None = None      # (time, step) when the client sent it
-    ret: tuple | None = None       # (time, step) when the answer arrived; None: no answer
+    call: Moment | None = None     # (ms, step) when the client sent it
+    ret: Moment | None = None      # (ms, step) when the answer arrived; None: no answer
     output: str | None = None
     attempts: int = 0
     servers: list = field(default_factory=list)   # the server of each attempt
@@ -224,7 +237,7 @@ class ClientPool:
         if not client.queue:
             return
         op = client.current = client.queue.popleft()
-        op.call = (round(self.cluster.now, 2), self.cluster.steps)
+        op.call = Moment(round(self.cluster.now, 2), self.cluster.steps)
         self._send_attempt(client, op.to if op.to is not None else client.guess)
 
     def _send_attempt(self, client, server):
@@ -244,7 +257,7 @@ class ClientPool:
             cluster._record("client-give-up", client.name, None, op=op.label(), seq=op.seq,
                             attempts=op.attempts)
         else:
-            op.ret = (round(cluster.now, 2), cluster.steps)
+            op.ret = Moment(round(cluster.now, 2), cluster.steps)
             op.output = output
             cluster._record("client-return", client.name, None, op=op.label(), seq=op.seq,
                             output=output)

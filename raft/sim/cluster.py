@@ -933,13 +933,17 @@ class Cluster:
 
     # -- replay -------------------------------------------------------------------------------
 
-    def replay(self, step=None):
+    def replay(self, step=None, *, checker=None):
         """A new cluster rebuilt from the same settings and actions, as it was after ``step``
-        (default: now). Acting on it forks a new future; this cluster is unchanged."""
+        (default: now). Acting on it forks a new future; this cluster is unchanged.
+        ``checker``, a function of the new cluster, gives it the checker it runs with from its
+        first step (the grader's watch for broken rules, :mod:`raft.classroom.mistakes`)."""
         step = self.steps if step is None else step
         if not 0 <= step <= self.steps:
             raise ConfigurationError(f"step must be between 0 and {self.steps}, got {step}")
         twin = self._twin()
+        if checker is not None:
+            twin.checker = checker(twin)
         for done in self.done:
             if done.step > step:
                 break

@@ -19,7 +19,8 @@ each instead of about 3 KB; the painter inflates them with the browser's Decompr
 Options: ``title``, ``note`` (plain text), ``controls`` (false: a still picture), ``table``
 (false: no state table), ``legend`` ("closed" to fold it), ``index`` (the scene shown first),
 ``speed`` (one of :data:`SPEEDS`), ``live`` (the notebook explorer: Step and Play ask Python for
-more scenes).
+more scenes), ``marks`` (buttons under the title that show one frame: ``[{"index", "label",
+"title"}]``, a failed grade's mistake and failure in a notebook).
 
 Standard library only: the live page (Pyodide) builds the same HTML.
 """
@@ -40,7 +41,7 @@ PAINTER_PATH = Path(__file__).with_name("painter.js")
 #: Marks the inlined painter, so the book build can swap it for the shared file.
 INLINE_MARK = "raft-painter-inline"
 SPEEDS = ("event", "slow", "normal", "fast")
-OPTIONS = ("title", "note", "controls", "table", "legend", "index", "speed", "live")
+OPTIONS = ("title", "note", "controls", "table", "legend", "index", "speed", "live", "marks")
 
 
 class PainterError(RaftError, ValueError):

@@ -37,7 +37,7 @@ import json
 from ..script import scenario as _scenario
 from ..errors import RaftError
 from ..sim.actions import VERBS as ACTION_VERBS
-from .session import Session, did, explain, underlying
+from .session import Session, explain, underlying
 
 #: The sessions of the explorers on this page, by key.
 SESSIONS: dict[str, Session] = {}
@@ -99,7 +99,7 @@ def _perform(msg):
             raise LiveError(f"'view' is a step number, got {view!r}")
         session.view = max(0, min(view, session.steps))
     _result, new, forked = session.perform(line)
-    said = did(line, new)
+    said = session.said(line, new)
     if forked is not None:
         return _state(session, full=True, forked=forked,
                       message=f"Forked a new future from event {forked + 1} (Undo fork brings "

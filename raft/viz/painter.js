@@ -64,7 +64,8 @@
     ".raft-painter *{box-sizing:border-box}",
     ".raft-painter.rp-broken{outline:4px solid var(--rp-bad);outline-offset:-2px}",
     ".raft-painter .rp-title{font-weight:600;font-size:15px;margin:0 0 2px}",
-    ".raft-painter .rp-note{color:var(--rp-muted);font-size:13px;margin:0 0 4px}",
+    ".raft-painter .rp-note{color:var(--rp-muted);font-size:13px;margin:0 0 4px;white-space:pre-line}",
+    ".raft-painter .rp-marks{display:flex;flex-wrap:wrap;gap:4px 6px;margin:0 0 4px}",
     ".raft-painter .rp-status{font-size:13px;color:var(--rp-muted);display:flex;flex-wrap:wrap;",
     "gap:2px 12px;min-height:1.4em}",
     ".raft-painter .rp-status b{color:var(--rp-ink)}",
@@ -165,6 +166,8 @@
     // A cell's term is drawn on it; taps and the tooltip go to the cell itself.
     ".raft-painter .rp-entry{cursor:pointer}.raft-painter .rp-entry-text{pointer-events:none}",
     ".raft-painter .rp-entry-info{margin:0;font-size:13px;min-height:1.35em;overflow-wrap:anywhere}",
+    ".raft-painter .rp-machines{margin:0;font-size:13px;color:var(--rp-muted);overflow-wrap:anywhere}",
+    ".raft-painter .rp-machines b{color:var(--rp-ink)}.raft-painter .rp-machines[hidden]{display:none}",
     ".raft-painter .rp-entry-info b{font-weight:700}",
     ".raft-painter .rp-entry-info.rp-hint{color:var(--rp-muted)}",
     ".raft-painter table.rp-table tr.rp-sm td{white-space:normal;color:var(--rp-muted);",
@@ -413,6 +416,18 @@
     box.textContent = "";
     if (o.title) box.appendChild(el(d, "div", { "class": "rp-title" }, o.title));
     if (o.note) box.appendChild(el(d, "div", { "class": "rp-note" }, o.note));
+    if (o.marks && o.marks.length) {
+      // Buttons that show one frame (a grade's failed run: the mistake, the violation, where a
+      // story failed), in a notebook; the book's pages draw their own beside the player.
+      var marks = el(d, "div", { "class": "rp-marks" });
+      o.marks.forEach(function (m) {
+        var go = el(d, "button", { type: "button", "data-action": "mark", "data-index": String(m.index),
+          title: m.title || null }, m.label);
+        go.addEventListener("click", function () { self.pause(); self.show(m.index); });
+        marks.appendChild(go);
+      });
+      box.appendChild(marks);
+    }
     this.banner = el(d, "div", { "class": "rp-banner", role: "alert", hidden: "" });
     box.appendChild(this.banner);
     this.status = el(d, "div", { "class": "rp-status" });
@@ -440,6 +455,10 @@
     this.logSvg.setAttribute("class", "rp-logs");
     this.logSvg.setAttribute("role", "img");
     right.appendChild(this.logSvg);
+    // With clients (dissertation chapter 6): each server's copy of the key-value store, beside
+    // the logs, since what a client reads comes from it (the state table has it too, folded).
+    this.machines = el(d, "p", { "class": "rp-machines", hidden: "" });
+    right.appendChild(this.machines);
     // What a log entry carries (its command), for the entry a reader tapped or clicked.
     this.entryInfo = el(d, "p", { "class": "rp-entry-info", "aria-live": "polite" });
     right.appendChild(this.entryInfo);
@@ -1204,6 +1223,18 @@
     if (scene.reads && scene.reads.mode !== "log") bits.push("<span>reads: " + esc(scene.reads.mode) + "</span>");
     this.status.innerHTML = bits.join("");
     this.clusterSvg.setAttribute("aria-label", scene.description);
+    if (scene.clients && scene.clients.length) {
+      this.machines.innerHTML = "State machines: " + scene.servers.map(function (s) {
+        var sm = s.state_machine || {};
+        var pairs = Object.keys(sm).sort().map(function (k) { return k + "=" + sm[k]; });
+        return '<span data-state-machine="' + s.id + '"><b>S' + s.id + "</b> " +
+          esc(pairs.length ? pairs.join(", ") : "empty") + "</span>";
+      }).join(" · ");
+      this.machines.hidden = false;
+    } else if (!this.machines.hidden) {
+      this.machines.hidden = true;
+      this.machines.textContent = "";
+    }
     // Caption, read out by screen readers as it changes.
     this.caption.innerHTML = '<span class="rp-sentence">' + esc(scene.caption) + "</span>" +
       (scene.rule ? '<span class="rp-rule">Rule: ' + esc(scene.rule) + "</span>" : "");

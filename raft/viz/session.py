@@ -16,10 +16,12 @@ Pyodide), so the two explorers cannot drift. It imports no widget library.
 
 from __future__ import annotations
 
-from ..errors import NotLeader, RaftError, ScenarioError
+from ..errors import HistoryError, NotLeader, RaftError, ScenarioError
+from ..linearizability import check as _check_history
 from ..script import scenario as _scenario
 from ..sim.actions import VERBS as ACTION_VERBS
-from ..sim.actions import Action, Step
+from ..sim.actions import Action, ClientOp, Step
+from ..sim.clients import ClientReply, client_name
 from ..sim.trace import describe_message
 from .checks import InvariantMonitor
 from .scene import scene_of
@@ -233,6 +235,45 @@ class Session:
                  f"{describe_message(f.msg)} (due {f.deliver_at:.0f} ms)"}
                 for f in self.cluster.in_flight()]
 
+    def said(self, line, new):
+        """What an action did, for the status line beside the controls (see :func:`did`), with
+        what the clients got in its steps (:meth:`outcomes`)."""
+        return did(line, new, self.outcomes(new), caller=_caller(line))
+
+    def outcomes(self, new):
+        """What the clients got in the steps of the scenes ``new``, in words: a sentence for
+        each operation that returned or was given up (at most the last three), then, if any
+        returned, the linearizability checker's word on the clients' history so far (a stale
+        read: which write had returned before the read was called). Empty if none finished."""
+        cluster = self.cluster
+        pool = cluster.clients
+        if pool is None or not new:
+            return ""
+        finished = [r for scene in new for r in cluster.step_records(scene["step"])
+                    if r.kind in ("client-return", "client-give-up")]
+        if not finished:
+            return ""
+        ops = {(op.client, op.seq): op for op in pool.operations()}
+        words = []
+        for r in finished:
+            op = ops[(r.node, r.data["seq"])]
+            if r.kind == "client-give-up":
+                words.append(f"{op.client} gave up on {op.label()} after {op.attempts} "
+                             "attempts (it may yet take effect, or never).")
+                continue
+            answer = "ok" if op.output is None else repr(op.output)
+            server = _answered_by(cluster, r.step, op)
+            earlier = [f"S{i}" for i in dict.fromkeys(op.servers) if i != server]
+            source = "" if server is None else f" from S{server}" + (
+                f" (after {', '.join(earlier)})" if earlier else "")
+            words.append(f"{op.client}'s {op.label()} returned {answer}{source}.")
+        if len(words) > 3:
+            words = [f"({len(words) - 3} more operations finished.)"] + words[-3:]
+        if any(r.kind == "client-return" for r in finished):
+            words.append(_history_words(pool.history(), ops,
+                                        any(r.data["op"].startswith("get(") for r in finished)))
+        return " ".join(w for w in words if w)
+
     def save(self):
         """This session as scenario text (up to the present)."""
         return self.cluster.scenario_text()
@@ -246,16 +287,70 @@ class Session:
         return cluster
 
 
-def did(line, new):
-    """What an action did, in one line for the status beside the controls: the line, then the
-    caption of the event it made (``"crash 3 → S3 crashed."``), or how many events it made.
-    A plain ``step`` says nothing (the caption under the picture says it)."""
+def did(line, new, outcome="", caller=None):
+    """What an action did, in one line for the status beside the controls. The caption under
+    the picture already says what the event on show did, so the line does not repeat it: the
+    line and ``done`` for one event (``"crash 3: done."``), how many events it made for more
+    (``"run 300ms: 41 events, the last on show."``), then ``outcome`` (what the clients got,
+    :meth:`Session.outcomes`). A client's call (``caller``: the client's name) says that its
+    answer will be told here. A plain ``step`` says only ``outcome`` (often nothing)."""
     line = " ".join(str(line).split())
     if line == "step" or not new:
-        return ""
+        return outcome
     if len(new) == 1:
-        return f"{line} → {new[-1]['caption']}"
-    return f"{line} → {len(new)} events; the last: {new[-1]['caption']}"
+        text = f"{line}: done."
+    else:
+        text = f"{line}: {len(new)} events, the last on show."
+    if outcome:
+        return f"{text} {outcome}"
+    if caller:
+        text += f" What {caller} gets will be said here."
+    return text
+
+
+def _caller(line):
+    """The client whose call ``line`` is (``"c2"`` for ``client 2 get x``), or None."""
+    try:
+        action = line if isinstance(line, Action) else Action.parse(str(line))
+    except ScenarioError:
+        return None
+    return client_name(action.client) if isinstance(action, ClientOp) else None
+
+
+def _answered_by(cluster, step, op):
+    """The server whose answer ended ``op``, read from the trace of the step it returned."""
+    for r in cluster.step_records(step):
+        msg = r.data.get("msg") if isinstance(r.data, dict) else r.data
+        if (r.kind == "client-deliver" and isinstance(msg, ClientReply) and msg.ok
+                and msg.client_id == op.client and msg.seq == op.seq):
+            return msg.src
+    return None
+
+
+#: How many configurations the status line's check of a history may try (a reader's session
+#: is short; a longer history is said to be too long to check here).
+CHECK_LIMIT = 50_000
+
+
+def _history_words(history, ops, read):
+    """The checker's word on a session's history, in one or two sentences."""
+    try:
+        verdict = _check_history(history, "kv", max_states=CHECK_LIMIT)
+    except HistoryError:
+        return "(The clients' history is too long to check here.)"
+    if verdict.ok:
+        return ("Not stale: the clients' history is linearizable." if read else "")
+    b, w = verdict.blocked, verdict.in_the_way
+
+    def named(x):
+        sim = next((op for op in ops.values() if op.client == x.client and op.call == x.call),
+                   None)
+        return f"{x.client}'s {sim.label() if sim else verdict.model.describe(x)}"
+    if b is not None and b.f == "get" and w is not None:
+        return (f"Stale read: {named(w)} had returned before {named(b)} was called, yet "
+                f"the read returned {b.output!r}. The clients' history is not linearizable.")
+    return ("The clients' history is not linearizable: no order of the operations explains "
+            f"{named(b)}." if b is not None else "The clients' history is not linearizable.")
 
 
 def underlying(error):

@@ -29,7 +29,7 @@ from IPython.display import HTML
 
 from ..errors import RaftError
 from .embed import _script_json, check_options, pack, painter_html, painter_source
-from .session import ACTIONS, Session, command_line, did, explain
+from .session import ACTIONS, Session, action_line, command_line, explain
 
 __all__ = ["PainterWidget", "Explorer", "explore", "needs_kernel", "NEEDS_KERNEL_TEXT"]
 
@@ -262,7 +262,8 @@ class Explorer(widgets.VBox):
         """Perform a named action on the present (see ``raft.viz.session.ACTIONS``)."""
         if name not in ACTIONS:
             raise RaftError(f"unknown action {name!r}; the actions are {', '.join(ACTIONS)}")
-        return self._apply(lambda: self.session.do(name, arg))
+        return self._apply(lambda: self.session.do(name, arg),
+                           said=lambda new: self.session.said(action_line(name, arg), new))
 
     def perform_command(self, text):
         """Do what the command box holds: ``x=1`` is submitted to the leader, a line starting
@@ -273,7 +274,7 @@ class Explorer(widgets.VBox):
         except RaftError as e:
             self._message(explain(e), error=True)
             return None
-        return self._apply(lambda: self.session.perform(line), said=lambda new: did(line, new))
+        return self._apply(lambda: self.session.perform(line), said=lambda new: self.session.said(line, new))
 
     def act(self, action):
         """Run ``action(cluster)`` on the present (forking first if a past step is shown)."""
@@ -281,7 +282,7 @@ class Explorer(widgets.VBox):
 
     def step(self):
         """Process one event (a message arriving or a timer firing)."""
-        return self._apply(self.session.step)
+        return self._apply(self.session.step, said=self.session.outcomes)
 
     def show_step(self, step):
         """Show an earlier step (as the painter's slider does); acting then forks."""
