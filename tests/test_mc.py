@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import random
+from collections import Counter
 import re
 import subprocess
 import sys
@@ -233,6 +234,92 @@ def test_forgetting_the_guards_readings_keeps_every_state_at_its_depth():
     assert fewer.ok and more.ok and fewer.complete and more.complete
     assert quiet == kept
     assert fewer.states * 2 < more.states
+
+
+def _kept(checker):
+    """Run ``checker``: (result, {(servers, history, counters but drops): [(drops, messages in
+    flight but dead replies, smallest depth)]})."""
+    kept = {}
+    keep = checker._result
+
+    def grab(start, seen, *args):
+        kept["seen"], kept["parents"] = seen, args[-3]
+        return keep(start, seen, *args)
+    checker._result = grab
+    result = checker.run()
+    parents, U = kept["parents"], checker.U
+    depth = [0] * len(parents)
+    for k in range(1, len(parents)):
+        depth[k] = depth[parents[k]] + 1
+    out = {}
+    for key, k in kept["seen"].items():
+        counters = checker.counters[key[U + 1]]
+        live = Counter(repr(checker.msgs[m]) for m in key[U + 2:]
+                       if not checker.dead(m, key[checker.msg_dst[m]]))
+        p = (tuple(checker.servers[x].key for x in key[:U]), checker.hists[key[U]],
+             counters[:3] + counters[4:])
+        out.setdefault(p, []).append((counters[3], live, depth[k]))
+    return result, out
+
+
+def test_forgetting_dead_replies_covers_every_state_at_its_depth_or_earlier():
+    """forget_dead (docs/model-checking.md, "Dead replies"): for every state of the search that
+    keeps dead replies, the forgetting search reaches, as early or earlier, a state with the
+    same servers, history and counters whose messages in flight are the live ones and perhaps
+    more, with at least as many losses left as the extra ones need: the properties see the same
+    states, with fewer states to search."""
+    bounds = dict(max_term=1, commands=1, crashes=1, drops=1, max_depth=14)
+    plain, kept = _kept(Checker(Node, make_bounds(3, time_budget=None, **bounds),
+                                symmetry=False))
+    forget = Checker(Node, make_bounds(3, time_budget=None, forget_dead=True, **bounds),
+                     symmetry=False)
+    fewer, forgotten = _kept(forget)
+    assert plain.ok and fewer.ok
+    assert forget.forget and not forget.dead_unsound
+    assert fewer.states < plain.states, (fewer.states, plain.states)
+    exact = {(p, used, tuple(sorted(net.elements()))): d
+             for p, variants in forgotten.items() for used, net, d in variants}
+    for p, variants in kept.items():
+        for drops, live, depth in variants:
+            best = exact.get((p, drops, tuple(sorted(live.elements()))))
+            if best is None or best > depth:   # more messages, each lost later
+                best = min((d for used, net, d in forgotten.get(p, ())
+                            if not live - net and used + sum((net - live).values()) <= drops),
+                           default=None)
+            assert best is not None and best <= depth, (p, drops, live, depth, best)
+
+
+class SameTermCandidate(Node):
+    """Campaigns again in its own term (no new term): what dead() relies on no longer holds."""
+
+    def tick(self, now):
+        if self.role == "follower" and self.current_term >= 1:
+            self.become("candidate", now, "follower-timeout")
+            self.votes = {self.id}
+            return
+        super().tick(now)
+
+
+class OwnReplies(Node):
+    def handle_append_entries_reply(self, msg, now):
+        super().handle_append_entries_reply(msg, now)
+
+
+def test_forgetting_is_off_for_a_node_that_breaks_what_it_relies_on():
+    """A node that handles replies in code of its own is searched keeping dead replies; one
+    that becomes a candidate within its term is searched again keeping them, with the same
+    result as without forgetting."""
+    bounds = dict(max_term=2, commands=0, crashes=0, max_depth=9)
+    own = Checker(OwnReplies, make_bounds(3, time_budget=None, forget_dead=True, **bounds))
+    own.run()
+    assert not own.forget
+    same = Checker(SameTermCandidate, make_bounds(3, time_budget=None, forget_dead=True,
+                                                  **bounds))
+    result = same.run()
+    assert same.dead_unsound and not same.forget
+    plain = check(SameTermCandidate, time_budget=None, **bounds)
+    assert (result.states, result.summary.split(" in ")[0]) == \
+        (plain.states, plain.summary.split(" in ")[0])
 
 
 class CampaignsOnReply(Node):
@@ -467,7 +554,7 @@ def test_symmetry_merges_renamed_states_and_keeps_the_verdict():
     merged.violation.cluster(check=True)   # renamed back correctly, step by step
 
 
-def _walk(seed, steps=45, membership="joint", prefer=(), changes=None):
+def _walk(seed, steps=45, membership="joint", prefer=(), changes=None, forget_dead=False):
     """A seeded random walk through the model with every kind of action enabled: (checker,
     the actions taken). ``prefer``: tiers of action kinds; the walk takes one of the first tier
     that has an enabled action, if any."""
@@ -475,8 +562,10 @@ def _walk(seed, steps=45, membership="joint", prefer=(), changes=None):
     c = Checker(Node, make_bounds(max_term=3, commands=2, crashes=1, per_link=2, duplicates=1,
                                   drops=2, spares=1,
                                   changes=changes if changes is not None else
-                                  1 if membership == "joint" else 3),
+                                  1 if membership == "joint" else 3,
+                                  forget_dead=forget_dead),
                 symmetry=False, membership=membership)
+    c.forget = forget_dead   # as run() would set it for Node
     state = c.initial_state()
     run = []
     for _ in range(steps):
@@ -502,6 +591,17 @@ def test_random_walks_replay_on_the_simulator_step_for_step(seed):
     assert len(run) >= 20
     cluster = replay(checker, run, check=True)
     assert cluster.steps >= len(run)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_walks_forgetting_dead_replies_replay_step_for_step(seed):
+    """With forget_dead the search keeps no reply its receiver will ignore whatever happens;
+    the simulator keeps them in flight, never delivered, and equals the model's state after
+    every action but for them (replay(check=True))."""
+    checker, run = _walk(seed, forget_dead=True)
+    assert len(run) >= 20
+    replay(checker, run, check=True)
+    assert checker._dead_memo and any(checker._dead_memo.values()) and not checker.dead_unsound
 
 
 # (a change needs the leader's own-term entry committed; promote, a caught-up non-voter)
@@ -588,6 +688,7 @@ def test_fire_and_duplicate_need_a_manual_cluster(line):
     (dict(commands=-1), "commands"),
     (dict(per_link=1.5), "per_link"),
     (dict(drops="many"), "drops"),
+    (dict(forget_dead="yes"), "forget_dead must be True or False"),
     (dict(heartbeats=-1), "heartbeats"),
     (dict(retries=-1), "retries"),
     (dict(max_depth=-2), "max_depth"),

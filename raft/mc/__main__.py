@@ -106,6 +106,9 @@ def parser():
                    help="times time passes with no timer firing, or 'any' (default: any)")
     b.add_argument("--retries", type=int, default=d.retries,
                    help="client commands sent again with the same serial number (%(default)s)")
+    b.add_argument("--forget-dead", action="store_true",
+                   help="keep no reply its receiver will ignore whatever happens: per-link then "
+                        "counts the messages a receiver can still act on")
     b.add_argument("--max-depth", type=int, default=None, help="actions from the start (no limit)")
     b.add_argument("--max-states", type=int, default=None,
                    help="distinct states explored (no limit)")
@@ -139,7 +142,8 @@ def main(argv=None):
                       per_link=args.per_link, duplicates=args.duplicates, drops=args.drops,
                       changes=args.changes, spares=args.spares, heartbeats=args.heartbeats,
                       waits=args.waits, retries=args.retries, max_depth=args.max_depth,
-                      max_states=args.max_states, time_budget=args.time_budget)
+                      max_states=args.max_states, time_budget=args.time_budget,
+                      forget_dead=args.forget_dead)
         progress = None if args.quiet else stderr_progress
         shown = make_bounds(args.servers, **bounds).text()   # a bad bound fails here
         print(f"checking {node_class.__name__}: {shown}", flush=True)

@@ -23,6 +23,10 @@ class Bounds:
     leader: dissertation §6.3);
     None means any number. Constraints on states, checked but not expanded beyond: a term above
     ``max_term``; more than ``per_link`` messages in flight from one server to another.
+    ``forget_dead``: a reply its receiver will ignore whatever happens (see
+    ``Checker.dead``) is not kept in flight, so ``per_link`` counts the messages a receiver can
+    still act on (off by default: then such a reply waits on its link until it is delivered, as
+    a no-op, or lost; docs/model-checking.md, "Dead replies").
     ``max_depth`` (None: no limit), ``max_states`` (distinct states, None: no limit; unlike
     time, the same on every machine) and ``time_budget`` (seconds, None: no limit) stop the
     search early."""
@@ -39,6 +43,7 @@ class Bounds:
     waits: int | None = None
     retries: int = 0
     spares: int = 0
+    forget_dead: bool = False
     max_depth: int | None = None
     max_states: int | None = None
     time_budget: float | None = 60.0
@@ -52,6 +57,8 @@ class Bounds:
             parts += [f"changes={self.changes}", f"spares={self.spares}"]
         if self.retries:
             parts.append(f"retries={self.retries}")
+        if self.forget_dead:
+            parts.append("forget_dead")
         for name in ("heartbeats", "waits"):
             if getattr(self, name) is not None:
                 parts.append(f"{name}={getattr(self, name)}")
@@ -88,6 +95,8 @@ def make_bounds(servers=3, **kwargs):
     for name in ("drops", "heartbeats", "waits"):
         _check_count(name, getattr(bounds, name), allow_none=True)
     _check_count("max_depth", bounds.max_depth, allow_none=True)
+    if type(bounds.forget_dead) is not bool:
+        raise ConfigurationError(f"forget_dead must be True or False, got {bounds.forget_dead!r}")
     _check_count("max_states", bounds.max_states, 1, allow_none=True)
     budget = bounds.time_budget
     if budget is not None and (not isinstance(budget, (int, float)) or isinstance(budget, bool)

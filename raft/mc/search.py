@@ -39,11 +39,12 @@ from itertools import combinations, permutations
 from ..check.properties import (_fmt, committed_entries_agree, election_safety,
                                 leader_append_only, leader_completeness, log_matching)
 from ..errors import ConfigurationError, RaftError
-from ..node import LEADER, MAX_ENTRIES_PER_MESSAGE, Configuration, Node, RequestVote
+from ..node import (CANDIDATE, FOLLOWER, LEADER, MAX_ENTRIES_PER_MESSAGE, AppendEntriesReply,
+                    Configuration, Node, RequestVote, RequestVoteReply)
 from ..sim.manual import ManualCluster
 from .result import Result, Violation, make_bounds
 from .rules import EXACTLY_ONCE, EXCEPTION, RULE_CHECKS
-from .state import ABSENT, DOWN, FIRE, INSTANT, UP, Codec, FixedRng, Server
+from .state import ABSENT, DOWN, FIRE, INSTANT, UP, Codec, FixedRng, Server, replies_are_nodes
 
 #: The kinds of membership change the search may make (``changes`` counts them): joint
 #: consensus (``change_membership``, §6) or single-server changes (``add_server``, ``promote``,
@@ -160,6 +161,12 @@ class Checker:
         self.msg_rv_term = []      # number -> a RequestVote's term (the §6 guard may read the
         #                            receiver's readings), or -1
         self.rv_without_pause = False   # a RequestVote was sent other than by a timer firing
+        self.msg_reply = []        # number -> 1 for an AppendEntriesReply, 2 for a
+        #                            RequestVoteReply, else 0 (see dead())
+        self.msg_term = []         # number -> the message's term
+        self.forget = False        # whether this search forgets dead messages (see dead())
+        self.dead_unsound = False  # a node broke what dead() relies on: see run()
+        self._dead_memo = {}
         self.hists = []            # number -> (leaders, committed, applied)
         self._hist_numbers = {}
         self.counters = []         # number -> (commands, crashes, duplicates, drops, changes)
@@ -301,6 +308,9 @@ class Checker:
             self.msg_link.append(msg.src * 64 + msg.dst)
             self.msg_rv_term.append(msg.term if type(msg) is RequestVote
                                     and not msg.leadership_transfer else -1)
+            self.msg_reply.append(1 if type(msg) is AppendEntriesReply else
+                                  2 if type(msg) is RequestVoteReply else 0)
+            self.msg_term.append(msg.term)
         return n
 
     def hist_number(self, hist):
@@ -387,6 +397,52 @@ class Checker:
                 state = state[:i] + (q,) + state[i + 1:]
         return state
 
+    def dead(self, m, code):
+        """Whether message ``m`` is *dead* at server ``code``, its receiver: a reply the server
+        ignores now and will ignore whatever happens next, so that it is as good as lost and
+        the search does not keep it (``forget``; docs/model-checking.md, "Dead messages").
+        That is a reply of an earlier term than the server's, or of its term while the server
+        is not in the role that reads it: an AppendEntriesReply at a follower, a
+        RequestVoteReply at a follower or a leader. Node ignores such replies (``step``,
+        ``dispatch`` and the handlers: checked by ``replies_are_nodes``), and a server's term
+        never goes down, nor does it become a candidate, or a follower a leader, within a
+        term: checked on every transition the search computes (``_execute``). Delivering
+        the reply is checked to change nothing, too; if either check fails, ``run`` searches
+        again without forgetting."""
+        key = (m, code)
+        got = self._dead_memo.get(key)
+        if got is None:
+            got = False
+            kind = self.msg_reply[m]
+            s = self.servers[code]
+            if kind and s.kind == UP:
+                t = self.msg_term[m]
+                got = t < s.term or t == s.term and (
+                    s.role == FOLLOWER if kind == 1 else s.role != CANDIDATE)
+                if got:
+                    out = self.outcome(code, m)
+                    if out is None or out.code != code or out.sent or \
+                            out.events is not None or out.breach is not None:
+                        self.dead_unsound = True
+            self._dead_memo[key] = got
+        return got
+
+    def _live_to(self, net, i, code):
+        """``net`` without the messages to server slot ``i`` that are dead at ``code``."""
+        dst, reply, dead = self.msg_dst, self.msg_reply, self.dead
+        for m in net:
+            if dst[m] == i and reply[m] and dead(m, code):
+                return tuple(x for x in net if not (dst[x] == i and reply[x] and dead(x, code)))
+        return net
+
+    def _live_sent(self, sent, servers):
+        """The messages of ``sent`` that are not dead at their receivers in ``servers``."""
+        dst, reply, dead = self.msg_dst, self.msg_reply, self.dead
+        for m in sent:
+            if reply[m] and dead(m, servers[dst[m]]):
+                return tuple(x for x in sent if not (reply[x] and dead(x, servers[dst[x]])))
+        return sent
+
     def outcome(self, code, inp):
         """What input ``inp`` (a message number, FIRE, ("submit", k), ("members", voters))
         does to server ``code``: an Outcome, or None if the node refused (not a transition)."""
@@ -445,6 +501,10 @@ class Checker:
             log = log[:start - 1] + tuple(node.log[start:])
         new = self.up_number(slot, node, (term, vote, log))
         after = self.servers[new]
+        if after.term < s.term or after.term == s.term and (
+                after.role == CANDIDATE and s.role != CANDIDATE
+                or after.role == LEADER and s.role == FOLLOWER):
+            self.dead_unsound = True   # dead() relies on this never happening: see run()
         sent = tuple(sorted(self.msg_number(m) for m in out.messages))
         on = [self.msg_link[m] for m in sent]
         links = tuple(sorted((link, on.count(link)) for link in set(on)))
@@ -591,13 +651,22 @@ class Checker:
     def run(self):
         start = time.perf_counter()
         quiet = any(c.guard_only for c in self.codecs.values())
-        result = self._search(start, quiet)
-        if result is None:   # a node sent a RequestVote without a timer firing: no quieting
-            result = self._search(start, False)
-        return result
+        forget = self.bounds.forget_dead and replies_are_nodes(self.node_class)
+        while True:
+            self.forget = forget
+            result = self._search(start, quiet)
+            if result is not None:
+                return result
+            # A node sent a RequestVote without a timer firing: no quieting. A node broke what
+            # dead() relies on: no forgetting. Search again without.
+            if self.rv_without_pause:
+                quiet = False
+            if self.dead_unsound:
+                forget = False
 
     def _search(self, start, quiet):
-        """The breadth-first search; None if ``quiet`` turned out to be unsound."""
+        """The breadth-first search; None if ``quiet`` or ``self.forget`` turned out to be
+        unsound."""
         b = self.bounds
         init = self.initial_state()
         seen = {init: 0}
@@ -639,7 +708,7 @@ class Checker:
                 for action, succ, changed, hist_changed, inside, breach in \
                         self.successors(state):
                     transitions += 1
-                    if quiet and self.rv_without_pause:
+                    if quiet and self.rv_without_pause or self.forget and self.dead_unsound:
                         return None
                     if not inside:
                         # Outside max_term / per_link: checked, but neither kept nor expanded.
@@ -943,6 +1012,18 @@ class Checker:
             return ((action, servers + (hist, ctr) + net, (), False, False, out.breach),)
         new_servers = servers[:i] + (out.code,) + servers[i + 1:]
         sent = out.sent
+        links = out.links
+        if self.forget:
+            # Replies that the action made dead (to server i, whose term or role changed), or
+            # that are dead as they are sent, leave the network (see dead()).
+            if net and out.visible:
+                net = self._live_to(net, i, out.code)
+            if sent:
+                live = self._live_sent(sent, new_servers)
+                if live is not sent:
+                    sent = live
+                    on = [self.msg_link[m] for m in sent]
+                    links = tuple(sorted((link, on.count(link)) for link in set(on)))
         fits = True
         if sent:
             if not all_up:   # messages to a crashed server are lost (as in the simulator)
@@ -953,7 +1034,7 @@ class Checker:
             else:
                 new_net = tuple(sorted(net + sent)) if net else sent
                 K = self.bounds.per_link
-                for link, n in out.links:
+                for link, n in links:
                     if occ.get(link, 0) - (link == freed) + n > K:
                         fits = False
                         break
@@ -972,7 +1053,7 @@ class Checker:
                      breach),)
         found = [(action, head + (ctr,) + new_net, changed, hist_changed, False, breach)]
         if out.in_terms and self.bounds.drops != 0:
-            for lost, rest in self._losses(new_net, tuple(link for link, _ in out.links)):
+            for lost, rest in self._losses(new_net, tuple(link for link, _ in links)):
                 c2 = self._lose(ctr, len(lost))
                 if c2 is not None:
                     found.append((self.action(("lose", lost, action)), head + (c2,) + rest,

@@ -127,6 +127,21 @@ def guard_readings_are_nodes(node_class):
     return not any(_loads(code, _GUARD_NAMES | {"last_heard"}) for code in _own_code(node_class))
 
 
+#: The methods through which Node ignores a reply it can no longer use: ``step`` hands it to
+#: ``dispatch`` after ``adopt_newer_term`` (which acts only on a newer term), and the reply's
+#: handler returns at once unless the reply is of the server's term and the server is in the role
+#: that reads it (a leader for AppendEntriesReply, a candidate for RequestVoteReply). While a
+#: class keeps them as Node has them, such a reply is a *dead* message: see ``Checker.dead``.
+REPLY_READERS = ("step", "adopt_newer_term", "dispatch", "handle_request_vote_reply",
+                 "handle_append_entries_reply", "note")
+
+
+@functools.lru_cache(maxsize=64)
+def replies_are_nodes(node_class):
+    """Whether ``node_class`` handles replies exactly as Node does (see :data:`REPLY_READERS`)."""
+    return all(getattr(node_class, name) is getattr(Node, name) for name in REPLY_READERS)
+
+
 #: Deadlines kept only as "set or not" (after a pause they are due): the leader's next
 #: heartbeats, and when it gives up a leadership transfer.
 DEADLINES = frozenset({"heartbeat_due", "transfer_deadline"})
