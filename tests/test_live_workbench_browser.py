@@ -74,6 +74,17 @@ STATIC_REPORTS = """() => [...document.querySelectorAll('.cell_output')].filter(
     o.textContent.includes('not written yet') && o.getClientRects().length).length"""
 
 
+def grade_in_page(page, cell):
+    """Put ``cell`` in the lab's code box with nothing remembered, grade it and wait for the
+    verdict: the lab's locator."""
+    page.evaluate("() => localStorage.clear()")
+    lab = page.locator(".rw-lab")
+    lab.locator("textarea[data-field=code]").fill(cell)
+    lab.locator("[data-action=grade]").click()
+    wait_idle(page, ".rw-lab")
+    return lab
+
+
 def assert_python_loaded(page, log):
     assert log.fetched("pyodide.asm.wasm") and log.fetched("python_stdlib.zip"), "Pyodide did not load"
     times = page.evaluate("() => RaftLive.shared().info && RaftLive.shared().info.times")
@@ -251,11 +262,7 @@ def test_a_failed_story_points_at_its_expectation_and_the_model_check_s_run_is_o
     running, and when the time limit stops it."""
     page, log = open_page(f"{http_root}book/labs/lab1_election.html")
     mounted(page)
-    page.evaluate("() => localStorage.clear()")
-    lab = page.locator(".rw-lab")
-    lab.locator("textarea[data-field=code]").fill(NO_UP_TO_DATE_CELL)
-    lab.locator("[data-action=grade]").click()
-    wait_idle(page, ".rw-lab")
+    lab = grade_in_page(page, NO_UP_TO_DATE_CELL)
     assert_python_loaded(page, log)
     report = lab.locator("[data-field=report]").inner_text()
     assert "FAIL story: the up-to-date check" in report and "how to read the story:" in report
@@ -320,11 +327,7 @@ def test_lab_3_s_figure_8_mistake_has_a_button_to_the_wrong_commit(open_page, ht
     assert "vote only for an up-to-date candidate (§5.4.1)" in caption(demo)
     assert not log.fetched("pyodide.asm.wasm")
 
-    page.evaluate("() => localStorage.clear()")
-    lab = page.locator(".rw-lab")
-    lab.locator("textarea[data-field=code]").fill(FIGURE_8_CELL)
-    lab.locator("[data-action=grade]").click()
-    wait_idle(page, ".rw-lab")
+    lab = grade_in_page(page, FIGURE_8_CELL)
     assert_python_loaded(page, log)
     report = lab.locator("[data-field=report]").inner_text()
     assert "the mistake, at step 18 (75.0 ms, line 18): rule broken, a leader commits only" in report
@@ -358,11 +361,7 @@ def test_lab_6_on_a_phone_jumps_to_the_stale_read_and_its_report_fits(open_page,
     page, log = open_page(f"{http_root}book/labs/lab6_reads.html")
     page.set_viewport_size({"width": 390, "height": 844})
     mounted(page)
-    page.evaluate("() => localStorage.clear()")
-    lab = page.locator(".rw-lab")
-    lab.locator("textarea[data-field=code]").fill(NO_STEP_1_CELL)
-    lab.locator("[data-action=grade]").click()
-    wait_idle(page, ".rw-lab")
+    lab = grade_in_page(page, NO_STEP_1_CELL)
     report = lab.locator("[data-field=report]")
     assert "called at 143.45 ms (step 21)" in report.inner_text()
     wide = report.evaluate("r => [r.scrollWidth, r.clientWidth]")

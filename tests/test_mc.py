@@ -194,12 +194,9 @@ def test_finds_the_mistake_with_its_shortest_run(cls, bounds, prop, length):
         assert again.scenario_text() == text
 
 
-def _projections(cls, guard_only, **bounds):
-    """Every state the search keeps, with the servers' clock readings left out, and the
-    smallest depth it is reached at: (result, {projection: depth})."""
-    checker = Checker(cls, make_bounds(3, time_budget=None, **bounds), symmetry=False)
-    for codec in checker.codecs.values():
-        codec.guard_only = guard_only
+def _run_keeping(checker):
+    """Run ``checker`` and keep what its search saw: (result, {state key: state number},
+    [the depth of each state number])."""
     kept = {}
     keep = checker._result
 
@@ -208,12 +205,23 @@ def _projections(cls, guard_only, **bounds):
         return keep(start, seen, *args)
     checker._result = grab
     result = checker.run()
-    parents, U = kept["parents"], checker.U
+    parents = kept["parents"]
     depth = [0] * len(parents)
     for k in range(1, len(parents)):
         depth[k] = depth[parents[k]] + 1
+    return result, kept["seen"], depth
+
+
+def _projections(cls, guard_only, **bounds):
+    """Every state the search keeps, with the servers' clock readings left out, and the
+    smallest depth it is reached at: (result, {projection: depth})."""
+    checker = Checker(cls, make_bounds(3, time_budget=None, **bounds), symmetry=False)
+    for codec in checker.codecs.values():
+        codec.guard_only = guard_only
+    result, seen, depth = _run_keeping(checker)
+    U = checker.U
     out = {}
-    for key, k in kept["seen"].items():
+    for key, k in seen.items():
         servers = tuple((s.kind, s.term, s.vote, s.role, s.log, s.commit_index, s.disk,
                          s.match and tuple(sorted(s.match.items())))
                         for s in (checker.servers[x] for x in key[:U]))
@@ -239,20 +247,10 @@ def test_forgetting_the_guards_readings_keeps_every_state_at_its_depth():
 def _kept(checker):
     """Run ``checker``: (result, {(servers, history, counters but drops): [(drops, messages in
     flight but dead replies, smallest depth)]})."""
-    kept = {}
-    keep = checker._result
-
-    def grab(start, seen, *args):
-        kept["seen"], kept["parents"] = seen, args[-3]
-        return keep(start, seen, *args)
-    checker._result = grab
-    result = checker.run()
-    parents, U = kept["parents"], checker.U
-    depth = [0] * len(parents)
-    for k in range(1, len(parents)):
-        depth[k] = depth[parents[k]] + 1
+    result, seen, depth = _run_keeping(checker)
+    U = checker.U
     out = {}
-    for key, k in kept["seen"].items():
+    for key, k in seen.items():
         counters = checker.counters[key[U + 1]]
         live = Counter(repr(checker.msgs[m]) for m in key[U + 2:]
                        if not checker.dead(m, key[checker.msg_dst[m]]))
