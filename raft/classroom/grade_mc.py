@@ -149,7 +149,8 @@ class ModelCheck:
         text = self.results[-1][0]
         lines = [headline(v),
                  f"the shortest run within the bounds ({v.length} action"
-                 f"{'s' if v.length != 1 else ''}; search {len(self.results)}: {text}):"]
+                 f"{'s' if v.length != 1 else ''}, not counting lost or copied messages; "
+                 f"search {len(self.results)}: {text}):"]
         lines += ["  " + line for line in v.scenario().splitlines()]
         try:
             events = key_events(v.cluster(check=False), limit=20)

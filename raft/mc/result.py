@@ -123,14 +123,7 @@ class Violation:
         """The run as scenario text (``manual=yes``); replays with ``raft.scenario.run(text,
         node_class=...)``."""
         from .replay import replay
-        text = replay(self.checker, self.actions).scenario_text()
-        logs = self.checker.cluster_options.get("logs") or {}
-        if any(isinstance(e, tuple) and len(e) > 1 and e[1] is not None
-               for log in logs.values() for e in log):
-            # The scenario language writes a starting log as its terms only.
-            text = ("# note: the starting logs hold commands that a scenario header cannot "
-                    "write (only their terms): replay with violation.cluster()\n" + text)
-        return text
+        return replay(self.checker, self.actions).scenario_text()
 
     def cluster(self, check=True):
         """The run replayed on a :class:`~raft.sim.manual.ManualCluster` (no invariant checker),
