@@ -353,6 +353,12 @@
       placeholder: "x=1, or client 1 get x", "data-field": "command", autocomplete: "off",
       autocapitalize: "off", spellcheck: "false", "aria-describedby": key + "-command-help" });
     row.appendChild(this.command);
+    // The box holds an example or the last line done: focusing it selects that, so what the
+    // reader types replaces it (on a phone, clearing a box by hand is slow).
+    this.command.addEventListener("focus", function () {
+      var box = this;
+      setTimeout(function () { box.select(); }, 0);
+    });
     var submit = button("submit", "Do it", { title: "x=1 or del x: submitted to the leader. " +
       "A line starting with a verb (client 1 get x, run 100ms, elect 2): done as written." });
     submit.addEventListener("click", function () { self.act(self.commandLine(self.command.value)); });

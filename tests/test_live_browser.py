@@ -264,7 +264,12 @@ def test_a_reader_drives_the_live_explorer(open_page, http_root, page_path):
     s = play_until(page, "s.leader !== null && s.servers.every(x => !x.crashed)")
     leader = s["leader"]
     before = by_id(s, leader)["log_length"]
-    explorer.locator("[data-field=command]").fill("book=42")
+    # Typed as a reader types, into a box that holds an example: the typing replaces it.
+    box_ = explorer.locator("[data-field=command]")
+    assert box_.input_value()
+    box_.click()
+    page.keyboard.type("book=42")
+    assert box_.input_value() == "book=42"
     explorer.locator("[data-action=submit]").click()
     settled(page)
     s = scene(page)

@@ -86,7 +86,7 @@ class Report:
         ok = sum(r.passed for r in self.results)
         verdict = "PASSED" if self.passed else "FAILED"
         out = [f"Lab {lab.number} ({lab.title}) for {who}: {verdict} "
-               f"({ok} of {len(self.results)} checks)"]
+               f"({ok} of {len(self.results)} checks passed)"]
         for r in self.results:
             out.append(f"  {'ok  ' if r.passed else 'FAIL'} {r.name}")
             if r.message:
