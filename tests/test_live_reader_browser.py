@@ -290,6 +290,12 @@ def test_chapter_12_explores_clients_through_the_command_box(visit, http_root):
     assert re.search(r"c2's get\(x\) returned '1' from S3\. Stale read: c1's put\(x, '2'\) had "
                      r"returned before c2's get\(x\) was called, yet the read returned '1'\. The "
                      r"clients' history is not linearizable\.$", said), said
+    # ... and so does the sixth light under the logs, where Figure 3's five stay green.
+    painter = explorer.locator(".rl-painter")
+    assert painter.locator(".rp-clients-light li.rp-bad").inner_text() == \
+        "✗ Not linearizable (clients)"
+    assert painter.locator(".rp-safety li.rp-ok").count() == 5
+    assert "Stale read: c1's put(x, '2')" in painter.locator(".rp-light-why").inner_text()
     assert not log.errors and not log.blocked, (log.errors, log.blocked)
 
 

@@ -105,6 +105,7 @@ class ClientSnapshot(ClusterSnapshot):
     clients: tuple = ()        # of raft.sim.clients.ClientView
     reads: dict = None         # server -> its read state (mode, lease, rounds, waiting reads)
     client_groups: dict = None  # client -> partition group number (absent: reaches every server)
+    history: tuple = ()        # the clients' history so far, as raft.linearizability.check reads it
 
 
 def snapshot(cluster):
@@ -149,4 +150,5 @@ def _with_clients(snap, cluster):
     return ClientSnapshot(**{**snap.__dict__, "nodes": nodes},
                           clients=client_views(pool) if pool is not None else (),
                           reads=read_views(cluster),
-                          client_groups=dict(pool.groups) if pool is not None else {})
+                          client_groups=dict(pool.groups) if pool is not None else {},
+                          history=tuple(pool.history()) if pool is not None else ())

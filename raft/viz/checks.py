@@ -8,6 +8,11 @@ leads, which entry each index holds as committed and as applied. A property turn
 first step that breaks it and stays red, with the servers and log indexes involved. (For runs
 with ``check_invariants=True`` the simulator's own checker raises at once; the light is for
 runs that break safety on purpose, such as the unsafe membership switch of Figure 10.)
+
+Beyond Figure 3: in a run with clients (dissertation chapter 6) the monitor also judges the
+clients' history with the project's linearizability checker (:mod:`raft.linearizability`), the
+sixth light ``"Linearizable"``. It is not a property of Figure 3: a stale read (§6.4) leaves all
+five green and still gives the clients an answer no order of their operations explains.
 """
 
 from __future__ import annotations
@@ -17,7 +22,18 @@ from dataclasses import dataclass
 from ..check.properties import (PROPERTIES, committed_entries_agree, election_safety,
                                 leader_append_only, leader_completeness, log_matching,
                                 state_machine_safety)
-from ..sim.snapshot import log_base
+from ..errors import HistoryError
+from ..linearizability import check as check_history
+from ..sim.clients import Operation as ClientOperation
+from ..sim.snapshot import ClientSnapshot, log_base
+
+#: The light beside Figure 3's five in pictures with clients: the clients' history, judged by
+#: the linearizability checker (not a property of Figure 3).
+LINEARIZABLE = "Linearizable"
+
+#: How many configurations a check of a clients' history may try (a picture's or a reader's
+#: session is short; a longer history is said to be too long to check here).
+CHECK_LIMIT = 50_000
 
 @dataclass(frozen=True)
 class Violation:
@@ -25,6 +41,44 @@ class Violation:
     step: int
     details: str
     cells: tuple          # (server, index) pairs involved
+
+
+@dataclass(frozen=True)
+class Unjudged:
+    """The clients' history could not be judged (too long to check here): neither light."""
+    prop: str
+    details: str
+    step: None = None
+    cells: tuple = ()
+
+
+def judge_history(history, max_states=CHECK_LIMIT):
+    """The checker's word on a clients' history (``pool.history()``, model "kv"), as
+    ``(ok, words, step)``: ok is True, False, or None when it is too long to check here; words
+    say why it is not linearizable (a stale read: which write had returned before the read was
+    called), or that it is too long; step is the step by which it stopped being linearizable,
+    the last return among the fewest operations that cannot be ordered (exact for a history
+    watched step by step, as the monitor does: one step earlier they had not all returned)."""
+    try:
+        verdict = check_history(history, "kv", max_states=max_states)
+    except HistoryError:
+        return None, "(The clients' history is too long to check here.)", None
+    if verdict.ok:
+        return True, "", None
+    b, w = verdict.blocked, verdict.in_the_way
+
+    def named(x):   # as the simulator's clients name their operations: c1's put(x, '2')
+        return f"{x.client}'s {ClientOperation(x.client, 0, x.f, x.key, x.value).label()}"
+    if b is not None and b.f == "get" and w is not None:
+        words = (f"Stale read: {named(w)} had returned before {named(b)} was called, yet "
+                 f"the read returned {b.output!r}. The clients' history is not linearizable.")
+    elif b is not None:
+        words = ("The clients' history is not linearizable: no order of the operations "
+                 f"explains {named(b)}.")
+    else:
+        words = "The clients' history is not linearizable."
+    rets = [op.ret[-1] for op in verdict.minimal if op.ret is not None]
+    return False, words, (max(rets) if rets else None)
 
 
 class InvariantMonitor:
@@ -56,6 +110,8 @@ class InvariantMonitor:
         self.committed_upto = {}  # id -> how far its committed prefix was examined (servers up)
         self.applied_upto = {}    # id -> its last_applied at the last snapshot (servers up)
         self.violations = {}      # prop -> first Violation
+        self.clients = False      # whether a snapshot with clients was seen (the sixth light)
+        self.judged = None        # how many clients' operations had returned at the last check
 
     def record(self, prop, step, details, cells=()):
         """Remember a violation of ``prop`` at ``step`` (only the first of each property is
@@ -138,11 +194,37 @@ class InvariantMonitor:
             for index, committed in self.committed.items():
                 note(step, leader_completeness(n.id, n.current_term, n.log, index, committed,
                                                base=base))
+        if isinstance(snap, ClientSnapshot) and snap.clients:
+            self._judge_clients(snap)
         return self.status()
 
+    def _judge_clients(self, snap):
+        """Beyond Figure 3: the clients' history so far. Once not linearizable it stays so
+        (more operations cannot explain it), and a history changes its verdict only when an
+        operation returns, so it is checked again only then."""
+        self.clients = True
+        if isinstance(self.violations.get(LINEARIZABLE), Violation):
+            return
+        returned = sum(op["ret"] is not None for op in snap.history)
+        if returned == self.judged:
+            return
+        self.judged = returned
+        ok, words, step = judge_history(snap.history)
+        if ok is None:
+            self.violations[LINEARIZABLE] = Unjudged(LINEARIZABLE, words)
+        elif ok:
+            self.violations.pop(LINEARIZABLE, None)
+        else:
+            self.violations[LINEARIZABLE] = Violation(
+                LINEARIZABLE, snap.step if step is None else step, words, ())
+
     def status(self):
-        """Each property mapped to its first Violation, or None if it holds."""
-        return {p: self.violations.get(p) for p in PROPERTIES}
+        """Each property mapped to its first Violation, or None if it holds; after a snapshot
+        with clients, also LINEARIZABLE (a Violation, None, or Unjudged)."""
+        status = {p: self.violations.get(p) for p in PROPERTIES}
+        if self.clients:
+            status[LINEARIZABLE] = self.violations.get(LINEARIZABLE)
+        return status
 
 
 def flagged_cells(status):

@@ -101,11 +101,15 @@
     ".raft-painter .rp-speed{padding:0 4px}",
     ".raft-painter .rp-caption{font-size:15px;min-height:2.8em}",
     ".raft-painter .rp-rule{display:block;color:var(--rp-muted);font-size:13px}",
-    ".raft-painter .rp-safety{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:2px 10px;",
-    "font-size:13px}",
-    ".raft-painter .rp-safety li{margin:0;color:var(--rp-muted)}",
-    ".raft-painter .rp-safety li.rp-bad{color:var(--rp-ink);background:var(--rp-bad-bg);",
-    "border:2px solid var(--rp-bad);border-radius:4px;padding:0 4px;font-weight:700}",
+    ".raft-painter .rp-lights{display:flex;flex-wrap:wrap;gap:2px 10px}",
+    ".raft-painter .rp-safety,.raft-painter .rp-clients-light{list-style:none;margin:0;padding:0;",
+    "display:flex;flex-wrap:wrap;gap:2px 10px;font-size:13px}",
+    ".raft-painter .rp-clients-light[hidden],.raft-painter .rp-light-why[hidden]{display:none}",
+    ".raft-painter .rp-safety li,.raft-painter .rp-clients-light li{margin:0;color:var(--rp-muted)}",
+    ".raft-painter .rp-safety li.rp-bad,.raft-painter .rp-clients-light li.rp-bad{color:var(--rp-ink);",
+    "background:var(--rp-bad-bg);border:2px solid var(--rp-bad);border-radius:4px;padding:0 4px;",
+    "font-weight:700}",
+    ".raft-painter .rp-light-why{margin:2px 0 0;font-size:13px;overflow-wrap:anywhere}",
     ".raft-painter details{font-size:13px;margin-top:4px}",
     ".raft-painter summary{cursor:pointer;color:var(--rp-muted);min-height:24px}",
     ".raft-painter .rp-legend ul{list-style:none;margin:4px 0 0;padding:0;display:grid;",
@@ -464,7 +468,16 @@
     right.appendChild(this.entryInfo);
     this.picked = null;        // {server, index}: the entry whose command entryInfo shows
     this.safety = el(d, "ul", { "class": "rp-safety", "aria-label": "Safety properties of Figure 3" });
-    right.appendChild(this.safety);
+    // Beyond Figure 3, only in a picture with clients: whether the clients' history is
+    // linearizable (a stale read leaves the five green), and why not, under the lights.
+    this.clientsLight = el(d, "ul", { "class": "rp-clients-light", hidden: "",
+      "aria-label": "Beyond Figure 3: the clients' history" });
+    var lights = el(d, "div", { "class": "rp-lights" });
+    lights.appendChild(this.safety);
+    lights.appendChild(this.clientsLight);
+    right.appendChild(lights);
+    this.clientsWhy = el(d, "p", { "class": "rp-light-why", hidden: "" });
+    right.appendChild(this.clientsWhy);
 
     this.controls = el(d, "div", { "class": "rp-controls", role: "group",
       "aria-label": "Animation controls" });
@@ -1245,6 +1258,22 @@
         (p.ok ? "✓ " : "✗ ") + esc(p.property) + (p.ok ? "" : " broken") + "</li>";
     }).join("");
     this.box.classList.toggle("rp-broken", broken.length > 0);
+    var lin = scene.linearizable;   // only with clients (see raft/viz/scene.py)
+    this.clientsLight.hidden = !lin;
+    this.clientsWhy.hidden = !lin || lin.ok !== false;
+    if (lin) {
+      var mark = lin.ok === true ? "✓ Linearizable" : lin.ok === false ? "✗ Not linearizable"
+        : "? Linearizable";
+      this.clientsLight.innerHTML = '<li class="' + (lin.ok === false ? "rp-bad" : "rp-ok") +
+        '" data-property="' + esc(lin.property) + '"' +
+        (lin.details ? ' title="' + esc(lin.details) + '"' : "") + ">" + mark +
+        " (clients)</li>";
+      this.clientsWhy.textContent = lin.ok === false ?
+        "✗ Not linearizable (step " + lin.step + "): " + lin.details : "";
+    } else {
+      this.clientsLight.innerHTML = "";
+      this.clientsWhy.textContent = "";
+    }
     if (broken.length) {
       var p = broken[0];
       this.banner.textContent = "✗ Safety broken: " + p.property + " (step " + p.step + "): " + p.details +

@@ -91,6 +91,12 @@ clocks (dissertation chapter 6, :mod:`raft.sim.clients`)::
                       lasts on the leader's clock: minimum election timeout / drift bound),
                       "servers": [{"id": int, "lease_until": number? (true time), "waiting":
                       int (reads waiting for a round or to be applied), "clock_rate": number}]}
+    linearizable     {"property": "Linearizable", "ok": bool?, "step": int?, "details": str?}:
+                     only with clients, the sixth light beside Figure 3's five (not one of
+                     them): whether the clients' history so far is linearizable, judged by
+                     raft.linearizability (raft.viz.checks.judge_history); false names the
+                     step it stopped being so and why (a stale read, §6.4); null: too long to
+                     check here (details say so)
 
 client::
 
@@ -126,7 +132,7 @@ from ..node import (AppendEntries, AppendEntriesReply, Configuration, Heartbeat,
 from ..sim.clients import ClientReply, ClientRequest
 from ..sim.snapshot import ClientSnapshot, log_base
 from ..sim.trace import describe_message
-from .checks import InvariantMonitor, flagged_cells
+from .checks import LINEARIZABLE, InvariantMonitor, Violation, flagged_cells
 
 SCHEMA_VERSION = 1
 
@@ -333,6 +339,9 @@ def describe(scene, limit=6):
     broken = [p for p in scene["safety"] if not p["ok"]]
     for p in broken:
         parts.append(f"Safety violated: {p['property']}, {p['details']}.")
+    light = scene.get("linearizable")
+    if light is not None and light["ok"] is False:
+        parts.append(f"Not linearizable since step {light['step']}: {light['details']}")
     cmsgs = scene.get("client_messages", ())
     if cmsgs:
         who = [f"{m['label']} {_who(m['from'])} to {_who(m['to'])}" for m in cmsgs[:limit]]
@@ -392,8 +401,22 @@ def scene_of(snap, status=None, next_snap=None, window=WINDOW):
     }
     if isinstance(snap, ClientSnapshot):
         _add_clients(scene, snap)
+        if snap.clients:
+            if LINEARIZABLE not in status:     # a status from elsewhere: judged on this step
+                status = InvariantMonitor().observe(snap)
+            scene["linearizable"] = _light(status[LINEARIZABLE])
     scene["description"] = describe(scene)
     return scene
+
+
+def _light(verdict):
+    """The sixth light (clients' history) from the monitor's verdict on it."""
+    if verdict is None:
+        return {"property": LINEARIZABLE, "ok": True, "step": None, "details": None}
+    if isinstance(verdict, Violation):
+        return {"property": LINEARIZABLE, "ok": False, "step": verdict.step,
+                "details": verdict.details}
+    return {"property": LINEARIZABLE, "ok": None, "step": None, "details": verdict.details}
 
 
 def _add_clients(scene, snap):
@@ -683,3 +706,13 @@ def _validate_clients(scene, known):
             _num(f"{w}.lease_until", r["lease_until"], null=True)
             _int(f"{w}.waiting", r["waiting"], 0)
             _num(f"{w}.clock_rate", r["clock_rate"])
+    if "linearizable" in scene:
+        light, w = scene["linearizable"], "scene.linearizable"
+        _keys(w, light, ("property", "ok", "step", "details"))
+        if light["property"] != LINEARIZABLE:
+            _fail(f"{w}.property", f"expected {LINEARIZABLE!r}, got {light['property']!r}")
+        _bool(f"{w}.ok", light["ok"], null=True)
+        if light["ok"] is not True:
+            _str(f"{w}.details", light["details"])
+        if light["ok"] is False:
+            _int(f"{w}.step", light["step"], 0)

@@ -16,14 +16,13 @@ Pyodide), so the two explorers cannot drift. It imports no widget library.
 
 from __future__ import annotations
 
-from ..errors import HistoryError, NotLeader, RaftError, ScenarioError
-from ..linearizability import check as _check_history
+from ..errors import NotLeader, RaftError, ScenarioError
 from ..script import scenario as _scenario
 from ..sim.actions import VERBS as ACTION_VERBS
 from ..sim.actions import Action, ClientOp, Step
 from ..sim.clients import ClientReply, client_name
 from ..sim.trace import describe_message
-from .checks import InvariantMonitor
+from .checks import InvariantMonitor, judge_history
 from .scene import scene_of
 from .view import status_of
 
@@ -270,7 +269,7 @@ class Session:
         if len(words) > 3:
             words = [f"({len(words) - 3} more operations finished.)"] + words[-3:]
         if any(r.kind == "client-return" for r in finished):
-            words.append(_history_words(pool.history(), ops,
+            words.append(_history_words(pool.history(),
                                         any(r.data["op"].startswith("get(") for r in finished)))
         return " ".join(w for w in words if w)
 
@@ -327,30 +326,13 @@ def _answered_by(cluster, step, op):
     return None
 
 
-#: How many configurations the status line's check of a history may try (a reader's session
-#: is short; a longer history is said to be too long to check here).
-CHECK_LIMIT = 50_000
-
-
-def _history_words(history, ops, read):
-    """The checker's word on a session's history, in one or two sentences."""
-    try:
-        verdict = _check_history(history, "kv", max_states=CHECK_LIMIT)
-    except HistoryError:
-        return "(The clients' history is too long to check here.)"
-    if verdict.ok:
-        return ("Not stale: the clients' history is linearizable." if read else "")
-    b, w = verdict.blocked, verdict.in_the_way
-
-    def named(x):
-        sim = next((op for op in ops.values() if op.client == x.client and op.call == x.call),
-                   None)
-        return f"{x.client}'s {sim.label() if sim else verdict.model.describe(x)}"
-    if b is not None and b.f == "get" and w is not None:
-        return (f"Stale read: {named(w)} had returned before {named(b)} was called, yet "
-                f"the read returned {b.output!r}. The clients' history is not linearizable.")
-    return ("The clients' history is not linearizable: no order of the operations explains "
-            f"{named(b)}." if b is not None else "The clients' history is not linearizable.")
+def _history_words(history, read):
+    """The checker's word on a session's history, in one or two sentences (the sixth light's
+    details too: :func:`raft.viz.checks.judge_history`)."""
+    ok, words, _ = judge_history(history)
+    if ok:
+        return "Not stale: the clients' history is linearizable." if read else ""
+    return words
 
 
 def underlying(error):
