@@ -355,10 +355,15 @@
     row.appendChild(this.command);
     // The box holds an example or the last line done: focusing it selects that, so what the
     // reader types replaces it (on a phone, clearing a box by hand is slow).
-    this.command.addEventListener("focus", function () {
-      var box = this;
-      setTimeout(function () { box.select(); }, 0);
+    // Selected at once (no timer: typing that starts right away must not race it); the click
+    // or tap that focused the box must not then put the caret at the pointer.
+    var justFocused = false;
+    this.command.addEventListener("focus", function () { this.select(); justFocused = true; });
+    this.command.addEventListener("mouseup", function (ev) {
+      if (justFocused) { ev.preventDefault(); justFocused = false; }
     });
+    this.command.addEventListener("blur", function () { justFocused = false; });
+    this.command.addEventListener("keydown", function () { justFocused = false; });
     var submit = button("submit", "Do it", { title: "x=1 or del x: submitted to the leader. " +
       "A line starting with a verb (client 1 get x, run 100ms, elect 2): done as written." });
     submit.addEventListener("click", function () { self.act(self.commandLine(self.command.value)); });
