@@ -298,6 +298,22 @@ def test_chapter_12_explores_clients_through_the_command_box(visit, http_root):
     assert "Stale read: c1's put(x, '2')" in painter.locator(".rp-light-why").inner_text()
     assert not log.errors and not log.blocked, (log.errors, log.blocked)
 
+    # Step 4 in one tap: the chapter's link reloads the page on the same text, saved as above
+    # and edited the same way, and the explorer starts live on it by itself.
+    stale = text.replace("reads=read_index", "reads=stale")
+    page, log = visit(http_root + "book/12_clients.html")
+    page.locator("a.stale-link").click()
+    page.wait_for_url(re.compile(r".*\?scenario="))
+    page.wait_for_function("() => { const b = document.querySelector('.raft-live');"
+                           " const e = b && b.raftExplorer; return e && ((e.painter &&"
+                           " e.painter.scenes.length) || e.box.querySelector('.rl-error')); }",
+                           timeout=START_LIMIT)
+    assert urlparse(page.url).query.startswith("scenario=")
+    assert scene(page)["reads"]["mode"] == "stale"
+    explorer = page.locator(".raft-live").first
+    assert explorer.locator("[data-field=scenario]").input_value() == stale
+    assert not log.errors and not log.blocked, (log.errors, log.blocked)
+
 
 def test_the_book_has_a_favicon_and_no_page_asks_for_favicon_ico(visit, http_root):
     """A page names its icon (html.favicon in _config.yml), so the browser does not ask for
