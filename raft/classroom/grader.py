@@ -22,12 +22,11 @@ from dataclasses import dataclass, field, replace
 
 from ..check.rules import GradeChecker
 from ..errors import ExpectationFailed, InvariantViolation, RaftError, StuckTimer
-from ..fuzz.counterexample import Counterexample, find_counterexample, key_events
+from ..fuzz.counterexample import Counterexample, find_counterexample, key_events, key_lines
 from ..fuzz.run import _node_frame, _not_written
 from ..node import Node
 from ..script import scenario as scenario_mod
 from ..sim.cluster import Cluster
-from ..sim.trace import KINDS
 from .grade_mc import ModelCheck
 from .grade_mc import model_check as run_model_check
 from .grade_mc import searches as mc_searches
@@ -261,8 +260,7 @@ def _mark_mistake(events, cluster, mistake):
     term 3 from S1 and adopted it")."""
     if mistake is None:
         return events
-    said = [f"[{r.time:7.1f} ms] {r.sentence}" for r in cluster.step_records(mistake.step)
-            if KINDS[r.kind].key and not (r.kind == "apply" and r.data["what"] == "no-op")]
+    said = key_lines(cluster.step_records(mistake.step))
     if not said or said[-1] not in events:
         return events
     at = len(events) - 1 - events[::-1].index(said[-1])

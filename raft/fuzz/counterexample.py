@@ -17,11 +17,17 @@ from .schedule import STALL_MS, Schedule, parse_schedule
 from .shrink import shrink
 
 
+def key_lines(records):
+    """The key events among trace ``records`` (roles, votes, terms, commits, faults...; not a
+    new leader's no-op applied), one line each: ``[  75.0 ms] S1 became leader ...``."""
+    return [f"[{r.time:7.1f} ms] {r.sentence}" for r in records
+            if KINDS[r.kind].key and not (r.kind == "apply" and r.data["what"] == "no-op")]
+
+
 def key_events(cluster, limit=30):
     """A cluster's key events (roles, votes, terms, commits, faults...) in plain English,
     the last ``limit`` of them."""
-    lines = [f"[{r.time:7.1f} ms] {r.sentence}" for r in cluster.trace
-             if KINDS[r.kind].key and not (r.kind == "apply" and r.data["what"] == "no-op")]
+    lines = key_lines(cluster.trace)
     if len(lines) > limit:
         lines = [f"... ({len(lines) - limit} earlier events)"] + lines[-limit:]
     return lines
